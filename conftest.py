@@ -1,0 +1,35 @@
+"""Fixtures shared by the core tests (tests/) and every built-in plugin's tests (plugins/*/tests)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+SHARED = Path(os.environ.get("SC_SHARED_DIR", ROOT.parent / "shared"))
+
+
+def shared_path(relative: str) -> Path:
+    """Path of real test data under ``../shared``; fails under CI (``CI`` set) when it is
+    missing, skips otherwise, so a developer without the data still runs everything else."""
+    path = SHARED / relative
+    if not path.exists():
+        message = f"shared test data missing: {path}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def shared() -> type:
+    """Gives tests ``shared(relative_path)``-style access: ``shared.path("datasets/voc-raccoon")``."""
+
+    class _Shared:
+        path = staticmethod(shared_path)
+        datasets = staticmethod(lambda rel="": shared_path(f"datasets/{rel}".rstrip("/")))
+        recordings = staticmethod(lambda rel="": shared_path(f"sc-v1-recordings/{rel}".rstrip("/")))
+
+    return _Shared

@@ -1,0 +1,240 @@
+"""The neutral dataset model every format reader produces and every uploader consumes.
+
+A reader turns a dataset on disk into a :class:`Dataset`; a project-type builder turns that into
+what a project of its type needs; the REST layer turns it into one server dialect. Nothing in
+here knows about a server: coordinates are **pixels of the media item** (x to the right, y down,
+origin at the top-left corner), and conversion to the SC 1.0 normalized [0, 1] coordinates
+happens at the REST boundary, where the media size is known.
+
+Media items carry paths, never pixels, so a dataset of any size fits in memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+#: Stands for "the empty label of the first trainable task" (``No Object`` for detection,
+#: ``Empty`` for segmentation, ...). The server names empty labels itself, so builders use this
+#: placeholder and the uploader resolves it to the real label once the project exists.
+EMPTY_LABEL = ":empty:"
+
+
+@dataclass(frozen=True)
+class Rectangle:
+    """Axis-aligned box: top-left corner and size, in pixels."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+
+@dataclass(frozen=True)
+class Ellipse:
+    """Axis-aligned ellipse, given by its bounding box in pixels."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def area(self) -> float:
+        return 3.141592653589793 * self.width * self.height / 4
+
+
+@dataclass(frozen=True)
+class Polygon:
+    """Closed polygon; ``points`` are (x, y) pixel pairs, the last one not repeating the first."""
+
+    points: tuple[tuple[float, float], ...]
+
+    @property
+    def area(self) -> float:
+        pts = self.points
+        if len(pts) < 3:
+            return 0.0
+        twice = sum(
+            x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True)
+        )
+        return abs(twice) / 2
+
+
+@dataclass(frozen=True)
+class RotatedRectangle:
+    """Box rotated by ``angle`` degrees around its centre (``x``, ``y``), sizes in pixels."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    angle: float
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+
+Shape = Rectangle | Ellipse | Polygon | RotatedRectangle
+
+#: Shape type names as SC spells them; the keys of per-shape counts in reports.
+SHAPE_TYPE_NAMES: dict[type, str] = {
+    Rectangle: "RECTANGLE",
+    Ellipse: "ELLIPSE",
+    Polygon: "POLYGON",
+    RotatedRectangle: "ROTATED_RECTANGLE",
+}
+
+
+def shape_type_name(shape: Shape | None) -> str:
+    """SC's name for the shape type, or ``"IMAGE"`` for an image-level (shape-less) annotation."""
+    return "IMAGE" if shape is None else SHAPE_TYPE_NAMES[type(shape)]
+
+
+def bounding_box(shape: Shape) -> Rectangle:
+    """The smallest axis-aligned rectangle that contains ``shape``."""
+    if isinstance(shape, (Rectangle, Ellipse)):
+        return Rectangle(shape.x, shape.y, shape.width, shape.height)
+    if isinstance(shape, Polygon):
+        xs = [p[0] for p in shape.points]
+        ys = [p[1] for p in shape.points]
+        return Rectangle(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+    import math
+
+    a = math.radians(shape.angle)
+    w = abs(shape.width * math.cos(a)) + abs(shape.height * math.sin(a))
+    h = abs(shape.width * math.sin(a)) + abs(shape.height * math.cos(a))
+    return Rectangle(shape.x - w / 2, shape.y - h / 2, w, h)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label as a dataset declares it.
+
+    ``group`` puts mutually exclusive labels together (None: the task's default group);
+    ``parent`` is the *name* of the parent label in a hierarchy; ``is_empty`` marks a label that
+    means "nothing here" (SC creates its own per task; backups carry them).
+    """
+
+    name: str
+    color: str | None = None
+    group: str | None = None
+    parent: str | None = None
+    is_empty: bool = False
+    hotkey: str = ""
+
+
+@dataclass
+class Annotation:
+    """One annotated region, or the whole media item when ``shape`` is None.
+
+    ``labels`` are label names (several for hierarchical or multi-label classification).
+    """
+
+    labels: tuple[str, ...]
+    shape: Shape | None = None
+
+
+@dataclass
+class MediaItem:
+    """An image or a video on disk with its annotations.
+
+    ``key`` is unique within the dataset (usually the path relative to the dataset root) and is
+    what progress journals and reports name. ``frames`` maps a video frame index to that frame's
+    annotations. ``width``/``height`` are filled in by readers that know them; see :meth:`size`.
+    """
+
+    path: Path
+    key: str
+    kind: Literal["image", "video"] = "image"
+    annotations: list[Annotation] = field(default_factory=list)
+    frames: dict[int, list[Annotation]] = field(default_factory=dict)
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def name(self) -> str:
+        """The media name a server shows: the file name without its extension."""
+        return self.path.stem
+
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels, reading only the file header when a reader did not say."""
+        if self.width is None or self.height is None:
+            if self.kind == "video":
+                raise ValueError(f"{self.path}: video size must be given by the reader")
+            from PIL import Image
+
+            with Image.open(self.path) as im:
+                self.width, self.height = im.size
+        return self.width, self.height
+
+    @property
+    def is_annotated(self) -> bool:
+        return bool(self.annotations) or any(self.frames.values())
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in a dataset, named precisely enough for a user to go and fix it.
+
+    ``severity`` "error" means the item (or the dataset, when ``item`` is None) cannot be imported
+    as asked; "warning" means it is imported with a caveat the user should know about.
+    """
+
+    severity: Literal["error", "warning"]
+    message: str
+    file: str | None = None
+    item: str | None = None
+
+    def __str__(self) -> str:
+        where = ", ".join(p for p in (self.file, f"item {self.item}" if self.item else None) if p)
+        return f"{self.severity}: {where + ': ' if where else ''}{self.message}"
+
+
+@dataclass
+class Dataset:
+    """What a format reader read: labels, media items and the problems it met.
+
+    ``project`` and ``configuration`` are only set by readers of project backups, which carry the
+    original project description (its type, tasks and labels) and configurable parameters.
+    """
+
+    name: str
+    format: str
+    root: Path
+    labels: list[Label] = field(default_factory=list)
+    items: list[MediaItem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    project_type: str | None = None
+    project: dict | None = None
+    configuration: dict | None = None
+
+    def label(self, name: str) -> Label | None:
+        return next((lb for lb in self.labels if lb.name == name), None)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def annotation_counts(self) -> Counter[tuple[str, str]]:
+        """Number of annotations per (label name, shape type name), video frames included."""
+        counts: Counter[tuple[str, str]] = Counter()
+        for item in self.items:
+            for ann in _all_annotations(item):
+                for name in ann.labels:
+                    counts[(name, shape_type_name(ann.shape))] += 1
+        return counts
+
+
+def _all_annotations(item: MediaItem) -> list[Annotation]:
+    out = list(item.annotations)
+    for frame in item.frames.values():
+        out.extend(frame)
+    return out

@@ -1,0 +1,98 @@
+"""What a project-type builder is.
+
+A builder knows one kind of SC project (``detection``, ``detection_to_segmentation``, ...): which
+trainable tasks its pipeline has, which labels each task gets, which dataset annotations each
+task accepts, and how a media item's dataset annotations become that project's annotations.
+It knows nothing of HTTP: the REST layer turns a :class:`ProjectPlan` into a project-creation
+request of its dialect (adding the ``dataset`` task and, between two trainable tasks, ``crop``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sc_importers.model import Annotation, Dataset, Label, MediaItem
+
+
+class BuildError(Exception):
+    """A dataset cannot become a project of the asked type; the message says why."""
+
+
+@dataclass
+class BuildOptions:
+    """What a user asked for, beyond the dataset itself.
+
+    ``labels``: keep only these dataset labels (None: all). ``label_map``: rename dataset labels
+    (applied before filtering, so ``labels`` names the new names). ``empty_label_for_unannotated``:
+    give media without annotations the first task's empty label instead of leaving them
+    unannotated. ``chain_label``: the single label of the first task of a task chain (for
+    example ``animal``); None lets the builder choose. ``anomalous_labels``: for anomaly projects,
+    the dataset labels that mean "Anomalous" (all others mean "Normal"). ``extra``: builder-specific
+    settings from third-party builders.
+    """
+
+    labels: list[str] | None = None
+    label_map: dict[str, str] = field(default_factory=dict)
+    empty_label_for_unannotated: bool = False
+    chain_label: str | None = None
+    anomalous_labels: list[str] | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TaskPlan:
+    """One trainable task of the project: SC ``task_type``, title and the labels to create.
+
+    Empty labels are not listed: the server creates them.
+    """
+
+    title: str
+    task_type: str
+    labels: list[Label]
+
+
+@dataclass
+class ProjectPlan:
+    """A project ready to be created: its type, its trainable tasks in pipeline order."""
+
+    project_type: str
+    tasks: list[TaskPlan]
+
+    @property
+    def label_names(self) -> list[str]:
+        return [lb.name for task in self.tasks for lb in task.labels]
+
+
+class ProjectType:
+    """Base class for project-type builders; reached through ``register_project_types``.
+
+    ``name`` is what users type after ``--type``; ``task_types`` are the SC task types of the
+    trainable tasks in pipeline order; ``accepts`` maps each of those task types to the shape type
+    names (``RECTANGLE``, ``POLYGON``, ``ELLIPSE``, ``ROTATED_RECTANGLE``, ``IMAGE`` for
+    image-level labels) it can make use of.
+    """
+
+    name: str = ""
+    description: str = ""
+    task_types: tuple[str, ...] = ()
+    accepts: dict[str, tuple[str, ...]] = {}
+
+    def plan(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        """Decide tasks and labels for ``dataset`` (already filtered and mapped per ``options``).
+
+        Raises :class:`BuildError` when the dataset cannot make such a project (for example no
+        label left, or only boxes for a segmentation project).
+        """
+        raise NotImplementedError
+
+    def convert(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan,
+        options: BuildOptions,
+    ) -> list[Annotation]:
+        """Turn one media item's (or video frame's) dataset annotations into the project's.
+
+        Returns annotations in pixel coordinates whose labels are names from ``plan`` or
+        :data:`sc_importers.model.EMPTY_LABEL`; an empty list leaves the media unannotated.
+        Annotations the project cannot use are dropped.
+        """
+        raise NotImplementedError
