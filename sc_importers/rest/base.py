@@ -1,0 +1,207 @@
+"""The one interface every server dialect implements, and the records it returns.
+
+The uploader, downloader and CLI only ever talk to :class:`ServerAPI`; a dialect module
+(``sc_v1.py`` for SC 1.0, later one for the modern Geti API) turns these calls into its own
+paths and bodies. Records keep the server's raw JSON in ``raw`` so backups can store exactly
+what the server said, while callers use the typed fields.
+
+Coordinates cross this boundary in pixels (:mod:`sc_importers.model`): a dialect that speaks
+normalized coordinates converts with the media size it is given or has.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from sc_importers.model import Annotation
+from sc_importers.project_types.base import TaskPlan
+
+
+class ServerError(Exception):
+    """The server refused a request. ``status`` is the HTTP status, ``code`` the server's
+    ``error_code`` when it sent one; the message never contains credentials or cookies."""
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AuthenticationError(ServerError):
+    """Login failed (wrong credentials, or the server's login flow was not recognised)."""
+
+
+@dataclass
+class RemoteLabel:
+    id: str
+    name: str
+    color: str = ""
+    group: str = ""
+    parent_id: str | None = None
+    is_empty: bool = False
+    hotkey: str = ""
+
+
+@dataclass
+class RemoteTask:
+    """A task of a project's pipeline; ``task_type`` includes ``dataset`` and ``crop``."""
+
+    id: str
+    title: str
+    task_type: str
+    labels: list[RemoteLabel] = field(default_factory=list)
+
+    @property
+    def is_trainable(self) -> bool:
+        return self.task_type not in ("dataset", "crop")
+
+    def empty_label(self) -> RemoteLabel | None:
+        return next((lb for lb in self.labels if lb.is_empty), None)
+
+
+@dataclass
+class RemoteProject:
+    id: str
+    name: str
+    dataset_id: str
+    tasks: list[RemoteTask]
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def trainable_tasks(self) -> list[RemoteTask]:
+        return [t for t in self.tasks if t.is_trainable]
+
+    @property
+    def labels(self) -> list[RemoteLabel]:
+        return [lb for t in self.trainable_tasks for lb in t.labels]
+
+    def label_by_name(self, name: str) -> RemoteLabel:
+        for lb in self.labels:
+            if lb.name == name:
+                return lb
+        raise KeyError(f"project {self.name!r} has no label {name!r}")
+
+
+@dataclass
+class RemoteMedia:
+    """An image or video in a project's dataset. Videos have ``frame_count`` and ``fps``."""
+
+    id: str
+    name: str
+    kind: Literal["image", "video"]
+    width: int
+    height: int
+    frame_count: int | None = None
+    fps: float | None = None
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+class ServerAPI(ABC):
+    """One logged-in connection to one server, in that server's API dialect.
+
+    Implementations own their HTTP session (pool, retries, re-authentication) and must be safe
+    to call from several threads at once.
+    """
+
+    #: Name of the dialect, written into backup manifests (``sc-v1``, ``geti-v1``, ...).
+    dialect: str = ""
+
+    @abstractmethod
+    def product_info(self) -> dict:
+        """The server's product/version description."""
+
+    # -- projects ---------------------------------------------------------------------------
+    @abstractmethod
+    def list_projects(self) -> list[RemoteProject]:
+        """Every project of the workspace (all pages)."""
+
+    @abstractmethod
+    def get_project(self, project_id: str) -> RemoteProject: ...
+
+    def find_project(self, name: str) -> RemoteProject | None:
+        """The project called ``name``, or None."""
+        return next((p for p in self.list_projects() if p.name == name), None)
+
+    @abstractmethod
+    def create_project(self, name: str, tasks: list[TaskPlan]) -> RemoteProject:
+        """Create a project whose trainable tasks are ``tasks`` in pipeline order; the dialect
+        adds the dataset task and a crop task between two trainable tasks. Labels keep their
+        colors, groups, hotkeys and parents (by name) where given."""
+
+    @abstractmethod
+    def delete_project(self, project: RemoteProject) -> None: ...
+
+    # -- media ------------------------------------------------------------------------------
+    @abstractmethod
+    def list_media(self, project: RemoteProject, kind: Literal["image", "video"]) -> Iterator[RemoteMedia]:
+        """Every image (or video) of the project's dataset, following pagination."""
+
+    @abstractmethod
+    def upload_media(
+        self, project: RemoteProject, path: Path, kind: Literal["image", "video"]
+    ) -> RemoteMedia:
+        """Upload one file (streamed from disk, not loaded whole) and return what was created."""
+
+    @abstractmethod
+    def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path) -> None:
+        """Write the media's original bytes to ``target`` (streamed)."""
+
+    @abstractmethod
+    def delete_media(self, project: RemoteProject, media: RemoteMedia) -> None: ...
+
+    # -- annotations ------------------------------------------------------------------------
+    @abstractmethod
+    def post_annotations(
+        self, project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
+        frame: int | None = None,
+    ) -> dict:
+        """Set the annotation of an image (or of video frame ``frame``). Label names are resolved
+        against ``project``; pixel coordinates are converted with the media size. Returns the
+        server's annotation scene as it answered."""
+
+    @abstractmethod
+    def get_annotation_scene(
+        self, project: RemoteProject, media: RemoteMedia, frame: int | None = None,
+    ) -> dict | None:
+        """The latest annotation of an image or video frame, raw as the server sends it, or None
+        when it has none."""
+
+    @abstractmethod
+    def get_video_annotations(self, project: RemoteProject, media: RemoteMedia) -> list[dict]:
+        """Every annotated frame's latest annotation scene of a video (raw)."""
+
+    @abstractmethod
+    def annotations_from_scene(
+        self, project: RemoteProject, media: RemoteMedia, scene: dict
+    ) -> list[Annotation]:
+        """Turn a raw annotation scene of this dialect into neutral pixel-coordinate annotations."""
+
+    # -- configuration ----------------------------------------------------------------------
+    @abstractmethod
+    def get_configuration(self, project: RemoteProject) -> dict:
+        """The project's full configuration, raw."""
+
+    @abstractmethod
+    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
+        """One task's configurable parameters, raw."""
+
+    @abstractmethod
+    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
+        """Write back a (possibly edited) task configuration as returned by the getter."""
+
+    @abstractmethod
+    def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None: ...
+
+    @abstractmethod
+    def set_iterations(self, project: RemoteProject, task: RemoteTask, iterations: int) -> None:
+        """Set the number of training iterations (epochs) of the task's learning parameters."""
+
+    @abstractmethod
+    def get_auto_training(self, project: RemoteProject, task: RemoteTask) -> bool: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for dialects without resources
+        """Release connections."""
