@@ -1,0 +1,313 @@
+"""Dataset checks run before an import (and by ``sc-import --dry-run``).
+
+A reader reports what it met while parsing; :func:`validate` adds what only a look at the media
+and the annotations together reveals. Severity decides what happens at import time:
+
+- ``error`` on an item (missing or unreadable file, an annotation naming a label the dataset
+  does not declare, a shape entirely outside its image): the item is skipped, the others are
+  imported.
+- ``warning`` (a shape partly outside its image, which is clipped; a zero-area shape, which is
+  dropped; two media with the same name, which SC shows side by side): imported with a caveat.
+
+Whether the dataset as a whole can be imported is decided by :func:`build_report` (the dry-run
+report): not when no media or no label is left, when the project type cannot be built from it,
+or when every item has an error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from sc_importers.model import (
+    EMPTY_LABEL,
+    Annotation,
+    Dataset,
+    MediaItem,
+    Problem,
+    bounding_box,
+    shape_type_name,
+)
+from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
+
+#: Show a progress bar on stderr when checking more media than this.
+PROGRESS_THRESHOLD = 200
+#: Image header checks run in this many threads (they wait on the disk, not the CPU).
+IMAGE_CHECK_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class CheckProblem(Problem):
+    """A :class:`Problem` found by :func:`validate`, with a ``kind`` reports group by."""
+
+    kind: str = "other"
+
+
+#: Kind names, in the order reports list them; reader problems have kind ``reader``.
+KINDS = (
+    "missing_file", "unreadable_image", "unknown_label", "shape_outside_image",
+    "shape_partly_outside_image", "zero_area_shape", "duplicate_name",
+)
+
+
+def kind_of(problem: Problem) -> str:
+    """The kind a report groups ``problem`` under (``reader`` for problems a reader reported)."""
+    return problem.kind if isinstance(problem, CheckProblem) else "reader"
+
+
+def _image_header(item: MediaItem) -> tuple[MediaItem, tuple[int, int] | None, CheckProblem | None]:
+    """Open only the header of an image: its size, or the problem that prevented reading it."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(item.path) as im:
+            return item, im.size, None
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        return item, None, CheckProblem(
+            "error", f"unreadable image ({type(exc).__name__}: {exc})", str(item.path), item.key,
+            "unreadable_image",
+        )
+
+
+def _check_files(dataset: Dataset, check_images: bool) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
+    """Existence of every media file and, for images, a readable header; returns known sizes."""
+    problems: list[Problem] = []
+    sizes: dict[str, tuple[int, int]] = {}
+    to_open: list[MediaItem] = []
+    for item in dataset.items:
+        if not item.path.is_file():
+            problems.append(CheckProblem("error", "media file not found", str(item.path), item.key,
+                                         "missing_file"))
+            continue
+        if item.width is not None and item.height is not None:
+            sizes[item.key] = (item.width, item.height)
+        if check_images and item.kind == "image":
+            to_open.append(item)
+    if not to_open:
+        return problems, sizes
+    with (
+        ThreadPoolExecutor(max_workers=IMAGE_CHECK_WORKERS) as pool,
+        tqdm(total=len(to_open), desc="checking images", unit="img", file=sys.stderr,
+             disable=len(to_open) <= PROGRESS_THRESHOLD) as bar,
+    ):
+        for item, size, problem in pool.map(_image_header, to_open):
+            bar.update(1)
+            if problem is not None:
+                problems.append(problem)
+            elif size is not None:
+                sizes.setdefault(item.key, size)
+    return problems, sizes
+
+
+def _check_annotation(
+    item: MediaItem, where: str, ann: Annotation, known: set[str], size: tuple[int, int] | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    file = str(item.path)
+    unknown = [n for n in ann.labels if n not in known]
+    if unknown:
+        problems.append(CheckProblem(
+            "error", f"{where}annotation names label(s) not declared by the dataset: "
+            f"{', '.join(repr(n) for n in unknown)}", file, item.key, "unknown_label"))
+    if ann.shape is None:
+        return problems
+    kind = shape_type_name(ann.shape).lower()
+    if ann.shape.area <= 0:
+        problems.append(CheckProblem(
+            "warning", f"{where}zero-area {kind} {ann.shape} is dropped", file, item.key, "zero_area_shape"))
+        return problems
+    if size is None:
+        return problems
+    width, height = size
+    box = bounding_box(ann.shape)
+    x2, y2 = box.x + box.width, box.y + box.height
+    if x2 <= 0 or y2 <= 0 or box.x >= width or box.y >= height:
+        problems.append(CheckProblem(
+            "error", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
+            f"lies entirely outside the {width}x{height} image", file, item.key, "shape_outside_image"))
+    elif box.x < 0 or box.y < 0 or x2 > width or y2 > height:
+        problems.append(CheckProblem(
+            "warning", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
+            f"extends past the {width}x{height} image and is clipped", file, item.key,
+            "shape_partly_outside_image"))
+    return problems
+
+
+def _check_annotations(dataset: Dataset, sizes: dict[str, tuple[int, int]]) -> list[Problem]:
+    known = {lb.name for lb in dataset.labels}
+    problems: list[Problem] = []
+    for item in dataset.items:
+        size = sizes.get(item.key)
+        for ann in item.annotations:
+            problems.extend(_check_annotation(item, "", ann, known, size))
+        for index, frame in sorted(item.frames.items()):
+            for ann in frame:
+                problems.extend(_check_annotation(item, f"frame {index}: ", ann, known, size))
+    return problems
+
+
+def _check_duplicate_names(dataset: Dataset) -> list[Problem]:
+    by_name: dict[str, list[MediaItem]] = defaultdict(list)
+    for item in dataset.items:
+        by_name[item.name].append(item)
+    problems: list[Problem] = []
+    for name, items in by_name.items():
+        if len(items) < 2:
+            continue
+        others = ", ".join(str(i.path) for i in items)
+        for item in items:
+            problems.append(CheckProblem(
+                "warning", f"{len(items)} media share the name {name!r} (SC shows names without "
+                f"extension): {others}", str(item.path), item.key, "duplicate_name"))
+    return problems
+
+
+def validate(dataset: Dataset, check_images: bool = True) -> list[Problem]:
+    """The reader's problems plus every problem the checks above find, in a stable order.
+
+    ``check_images=False`` skips opening image headers (only existence is checked), for callers
+    that will read the images anyway; shapes are then only checked against sizes readers gave.
+    """
+    file_problems, sizes = _check_files(dataset, check_images)
+    return [
+        *dataset.problems,
+        *file_problems,
+        *_check_annotations(dataset, sizes),
+        *_check_duplicate_names(dataset),
+    ]
+
+
+def skipped_items(problems: list[Problem]) -> set[str]:
+    """Keys of the items an import skips: those with at least one item-level error."""
+    return {p.item for p in problems if p.severity == "error" and p.item is not None}
+
+
+def conversion_counts(
+    project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, options: BuildOptions,
+    skip: set[str] | None = None,
+) -> tuple[dict[str, dict], list[Problem]]:
+    """What ``project_type.convert`` would produce, per task title: ``{"media": n, "labels":
+    {label: annotations}}`` (``EMPTY_LABEL`` counted under the first task).
+
+    Items in ``skip`` are left out; an exception from ``convert`` becomes an item-level error.
+    """
+    task_of = {lb.name: task.title for task in plan.tasks for lb in task.labels}
+    first = plan.tasks[0].title if plan.tasks else ""
+    counts: dict[str, dict[str, int]] = {t.title: defaultdict(int) for t in plan.tasks}
+    media: dict[str, int] = defaultdict(int)
+    problems: list[Problem] = []
+    for item in dataset.items:
+        if skip and item.key in skip:
+            continue
+        groups = [("", item.annotations)] + [(f"frame {i}: ", a) for i, a in sorted(item.frames.items())]
+        tasks_hit: set[str] = set()
+        for where, anns in groups:
+            if not anns and where:
+                continue
+            try:
+                converted = project_type.convert(item, anns, plan, options)
+            except Exception as exc:
+                problems.append(CheckProblem(
+                    "error", f"{where}{project_type.name} cannot convert the annotations: "
+                    f"{type(exc).__name__}: {exc}", str(item.path), item.key, "conversion"))
+                break
+            for ann in converted:
+                for name in ann.labels:
+                    task = first if name == EMPTY_LABEL else task_of.get(name, first)
+                    if task in counts:
+                        counts[task][name] += 1
+                        tasks_hit.add(task)
+        for task in tasks_hit:
+            media[task] += 1
+    return {task: {"media": media[task], "labels": dict(c)} for task, c in counts.items()}, problems
+
+
+#: How many problems of each kind a report lists in full (the rest are counted).
+EXAMPLES_PER_KIND = 10
+
+
+def _problem_groups(problems: list[Problem]) -> dict[str, dict]:
+    groups: dict[str, dict] = {}
+    order = {k: i for i, k in enumerate(("reader",) + KINDS)}
+    for problem in sorted(problems, key=lambda p: order.get(kind_of(p), len(order))):
+        group = groups.setdefault(kind_of(problem), {"errors": 0, "warnings": 0, "examples": []})
+        group["errors" if problem.severity == "error" else "warnings"] += 1
+        if len(group["examples"]) < EXAMPLES_PER_KIND:
+            group["examples"].append(str(problem))
+    return groups
+
+
+def _annotation_summary(dataset: Dataset) -> dict:
+    per_label: dict[str, dict[str, int]] = defaultdict(dict)
+    per_shape: dict[str, int] = defaultdict(int)
+    for (label, shape), n in sorted(dataset.annotation_counts().items()):
+        per_label[label][shape] = n
+        per_shape[shape] += n
+    total = sum(len(i.annotations) + sum(len(f) for f in i.frames.values()) for i in dataset.items)
+    return {"total": total, "per_label": dict(per_label), "per_shape": dict(per_shape)}
+
+
+def build_report(
+    dataset: Dataset, kept_dataset: Dataset, problems: list[Problem], project_type_plan: ProjectPlan | None,
+    *, project_type: str | None = None, plan_error: str | None = None,
+    conversion: dict[str, dict] | None = None,
+) -> dict:
+    """The dry-run report as a JSON-ready dict; ``importable`` says whether an import can run.
+
+    ``dataset`` is what the reader read, ``kept_dataset`` what is left after ``--labels`` and
+    ``--label-map``, ``problems`` what :func:`validate` found on ``kept_dataset``.
+    ``project_type_plan`` (or ``plan_error``, the builder's BuildError message) is the plan of the
+    asked ``project_type``; ``conversion`` is :func:`conversion_counts`' result.
+    """
+    items = kept_dataset.items
+    kept_keys = {i.key for i in items}
+    skipped = skipped_items(problems) & kept_keys
+    blockers: list[str] = [str(p) for p in problems if p.severity == "error" and p.item is None]
+    if not items:
+        blockers.append("no media to import")
+    elif len(skipped) == len(items):
+        blockers.append("every media item has an error")
+    if not [lb for lb in kept_dataset.labels if not lb.is_empty]:
+        blockers.append("no labels to import")
+    if plan_error:
+        blockers.append(f"project type {project_type!r} cannot be built: {plan_error}")
+    project = None
+    if project_type is not None:
+        project = {"type": project_type, "error": plan_error, "tasks": []}
+        for task in project_type_plan.tasks if project_type_plan else []:
+            project["tasks"].append({
+                "title": task.title, "task_type": task.task_type,
+                "labels": [lb.name for lb in task.labels],
+                "would_convert": (conversion or {}).get(task.title),
+            })
+    return {
+        "dataset": kept_dataset.name,
+        "format": kept_dataset.format,
+        "source": str(kept_dataset.root),
+        "labels": {
+            "found": [lb.name for lb in dataset.labels],
+            "kept": [lb.name for lb in kept_dataset.labels],
+        },
+        "media": {
+            "total": len(items),
+            "images": sum(1 for i in items if i.kind == "image"),
+            "videos": sum(1 for i in items if i.kind == "video"),
+            "frames_annotated": sum(1 for i in items for f in i.frames.values() if f),
+            "unannotated": sum(1 for i in items if not i.is_annotated),
+            "filtered_out": len({i.key for i in dataset.items} - kept_keys),
+            "skipped": len(skipped),
+        },
+        "annotations": _annotation_summary(kept_dataset),
+        "problems": {
+            "errors": sum(1 for p in problems if p.severity == "error"),
+            "warnings": sum(1 for p in problems if p.severity == "warning"),
+            "by_kind": _problem_groups(problems),
+        },
+        "project": project,
+        "importable": not blockers,
+        "blockers": blockers,
+    }
