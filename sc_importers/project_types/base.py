@@ -53,10 +53,15 @@ class TaskPlan:
 
 @dataclass
 class ProjectPlan:
-    """A project ready to be created: its type, its trainable tasks in pipeline order."""
+    """A project ready to be created: its type, its trainable tasks in pipeline order.
+
+    ``restored`` is True when the plan re-creates a backed-up project as it was (its
+    annotations are already the project's own and pass through ``convert`` unchanged).
+    """
 
     project_type: str
     tasks: list[TaskPlan]
+    restored: bool = False
 
     @property
     def label_names(self) -> list[str]:

@@ -1,0 +1,92 @@
+"""Task chains: a detection task, then a segmentation or classification task inside each box.
+
+The first task finds objects with a single label (``BuildOptions.chain_label``, ``--chain-label
+animal``; default ``object``); the second task works inside each box with the dataset's own labels.
+SC puts a ``crop`` task between the two; the REST dialect adds it.
+
+- detection -> segmentation: each region shape gives a box with the chain label (for the first
+  task) and, when it has an outline, that outline with its own label (for the second task).
+  A plain box has no outline, so it only feeds the detection task.
+- detection -> classification: each region shape becomes one box carrying both the chain label
+  and its class label, as SC expects for a classification task inside a detection.
+"""
+
+from __future__ import annotations
+
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Rectangle, bounding_box
+from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
+from sc_importers.project_types.common import (
+    REGION_SHAPES,
+    TASK_TITLES,
+    CoreProjectType,
+    as_polygon,
+    user_labels,
+)
+
+DEFAULT_CHAIN_LABEL = "object"
+
+
+class DetectionChain(CoreProjectType):
+    """Shared plan of the two chains: one detection label, then the dataset's labels."""
+
+    second_task = ""
+
+    def plan_new(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        chain_label = options.chain_label or DEFAULT_CHAIN_LABEL
+        labels = user_labels(dataset)
+        if chain_label in {lb.name for lb in labels}:
+            raise BuildError(
+                f"{dataset.root}: the detection task's label {chain_label!r} is also a dataset label; "
+                "label names must be unique in a project: choose another with --chain-label NAME"
+            )
+        return ProjectPlan(
+            self.name,
+            [
+                TaskPlan(TASK_TITLES["detection"], "detection", [Label(chain_label)]),
+                TaskPlan(TASK_TITLES[self.second_task], self.second_task, labels),
+            ],
+        )
+
+    @staticmethod
+    def _regions(annotations: list[Annotation], plan: ProjectPlan):
+        names = {lb.name for lb in plan.tasks[1].labels}
+        for ann in annotations:
+            labels = tuple(n for n in ann.labels if n in names)
+            if ann.shape is not None and labels and bounding_box(ann.shape).area > 0:
+                yield labels, ann.shape
+
+
+class DetectionToSegmentation(DetectionChain):
+    name = "detection_to_segmentation"
+    description = "Detect objects with one label, then segment each into the dataset's labels"
+    task_types = ("detection", "segmentation")
+    second_task = "segmentation"
+    accepts = {"detection": REGION_SHAPES, "segmentation": ("POLYGON", "ELLIPSE")}
+
+    def convert_new(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        chain_label = plan.tasks[0].labels[0].name
+        out = []
+        for labels, shape in self._regions(annotations, plan):
+            out.append(Annotation((chain_label,), bounding_box(shape)))
+            if not isinstance(shape, Rectangle):
+                out.append(Annotation(labels, as_polygon(shape)))
+        return out
+
+
+class DetectionToClassification(DetectionChain):
+    name = "detection_to_classification"
+    description = "Detect objects with one label, then classify each into the dataset's labels"
+    task_types = ("detection", "classification")
+    second_task = "classification"
+    accepts = {"detection": REGION_SHAPES, "classification": REGION_SHAPES}
+
+    def convert_new(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        chain_label = plan.tasks[0].labels[0].name
+        return [
+            Annotation((chain_label, labels[0]), bounding_box(shape))
+            for labels, shape in self._regions(annotations, plan)
+        ]

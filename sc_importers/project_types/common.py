@@ -1,0 +1,161 @@
+"""What the core builders share: shape conversions, label selection, and restoring backups.
+
+A backup (a dataset whose reader set ``Dataset.project``) already holds a project's own tasks,
+labels and annotations; every builder restores it as it was instead of re-deriving tasks and
+labels from dataset labels. That logic lives here once, in :class:`CoreProjectType`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sc_importers.model import (
+    EMPTY_LABEL,
+    Annotation,
+    Dataset,
+    Ellipse,
+    Label,
+    MediaItem,
+    Polygon,
+    Rectangle,
+    RotatedRectangle,
+    Shape,
+)
+from sc_importers.project_types.base import (
+    BuildError,
+    BuildOptions,
+    ProjectPlan,
+    ProjectType,
+    TaskPlan,
+)
+
+#: Title of each trainable task type's pipeline node, as SC clients name them.
+TASK_TITLES = {
+    "detection": "Detection task",
+    "segmentation": "Segmentation task",
+    "classification": "Classification task",
+    "anomaly_classification": "Anomaly classification task",
+    "anomaly_detection": "Anomaly detection task",
+    "anomaly_segmentation": "Anomaly segmentation task",
+}
+
+REGION_SHAPES = ("RECTANGLE", "ELLIPSE", "POLYGON", "ROTATED_RECTANGLE")
+
+
+def full_image(item: MediaItem) -> Rectangle:
+    """The rectangle that covers the whole media item: SC's shape for image-level labels."""
+    width, height = item.size()
+    return Rectangle(0.0, 0.0, float(width), float(height))
+
+
+def as_polygon(shape: Shape) -> Polygon | Ellipse:
+    """A shape a segmentation task can hold: polygons and ellipses stay, boxes become polygons."""
+    if isinstance(shape, (Polygon, Ellipse)):
+        return shape
+    if isinstance(shape, Rectangle):
+        x0, y0, x1, y1 = shape.x, shape.y, shape.x + shape.width, shape.y + shape.height
+        return Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+    return _rotated_corners(shape)
+
+
+def _rotated_corners(shape: RotatedRectangle) -> Polygon:
+    import math
+
+    a = math.radians(shape.angle)
+    cos, sin = math.cos(a), math.sin(a)
+    hw, hh = shape.width / 2, shape.height / 2
+    corners = ((-hw, -hh), (hw, -hh), (hw, hh), (-hw, hh))
+    return Polygon(
+        tuple((shape.x + dx * cos - dy * sin, shape.y + dx * sin + dy * cos) for dx, dy in corners)
+    )
+
+
+def user_labels(dataset: Dataset) -> list[Label]:
+    """The dataset's labels a user would see in a task: every non-empty one."""
+    return [lb for lb in dataset.labels if not lb.is_empty]
+
+
+def dominant_label(annotations: list[Annotation], names: set[str]) -> str | None:
+    """The label an image as a whole is about: image-level labels first, else the most frequent
+    label among its shapes (ties go to the label met first)."""
+    image_level = [n for a in annotations if a.shape is None for n in a.labels if n in names]
+    if image_level:
+        return image_level[0]
+    counts = Counter(n for a in annotations for n in a.labels if n in names)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def project_type_of(project: dict) -> str:
+    """The core project-type name of a server project description (as kept in backups)."""
+    tasks = project["pipeline"]["tasks"]
+    kinds = [t["task_type"] for t in tasks if t["task_type"] not in ("dataset", "crop")]
+    if len(kinds) == 1:
+        return kinds[0]
+    if kinds in (["detection", "segmentation"], ["detection", "classification"]):
+        return f"detection_to_{kinds[1]}"
+    raise BuildError(f"unsupported pipeline in project description: tasks {kinds}")
+
+
+class CoreProjectType(ProjectType):
+    """Shared behaviour of the core builders: backup restore and the empty-label rule."""
+
+    def plan(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        if dataset.project is not None:
+            return self._plan_from_backup(dataset)
+        if not user_labels(dataset) and not self._labels_are_fixed():
+            raise BuildError(f"{dataset.root}: no labels left to create a {self.name} project with")
+        return self.plan_new(dataset, options)
+
+    def convert(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        if plan.restored:
+            return list(annotations)  # a backup holds the project's own annotations
+        converted = self.convert_new(item, annotations, plan, options)
+        if not converted and not annotations and options.empty_label_for_unannotated:
+            return [Annotation((EMPTY_LABEL,), None if item.kind == "video" else full_image(item))]
+        return converted
+
+    # -- what each builder provides -------------------------------------------------------------
+    def plan_new(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        raise NotImplementedError
+
+    def convert_new(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        raise NotImplementedError
+
+    def _labels_are_fixed(self) -> bool:
+        return False
+
+    # -- backups --------------------------------------------------------------------------------
+    def _plan_from_backup(self, dataset: Dataset) -> ProjectPlan:
+        project = dataset.project or {}
+        found = project_type_of(project)
+        if found != self.name:
+            raise BuildError(
+                f"{dataset.root}: the backup holds a {found} project; it can only be restored as {found}, "
+                f"not as {self.name}"
+            )
+        by_id = {
+            lb["id"]: lb["name"]
+            for task in project["pipeline"]["tasks"]
+            for lb in task.get("labels", [])
+        }
+        tasks = []
+        for task in project["pipeline"]["tasks"]:
+            if task["task_type"] in ("dataset", "crop"):
+                continue
+            labels = [
+                Label(
+                    name=lb["name"],
+                    color=lb.get("color") or None,
+                    group=lb.get("group") or None,
+                    parent=by_id.get(lb.get("parent_id")) if lb.get("parent_id") else None,
+                    hotkey=lb.get("hotkey") or "",
+                )
+                for lb in task.get("labels", [])
+                if not lb.get("is_empty")
+            ]
+            tasks.append(TaskPlan(task["title"], task["task_type"], labels))
+        return ProjectPlan(self.name, tasks, restored=True)

@@ -1,0 +1,96 @@
+"""Single-task project types: classification, detection, segmentation."""
+
+from __future__ import annotations
+
+from sc_importers.model import Annotation, Dataset, MediaItem, bounding_box
+from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
+from sc_importers.project_types.common import (
+    REGION_SHAPES,
+    TASK_TITLES,
+    CoreProjectType,
+    as_polygon,
+    dominant_label,
+    full_image,
+    user_labels,
+)
+
+
+def _single_task_plan(name: str, task_type: str, dataset: Dataset) -> ProjectPlan:
+    return ProjectPlan(name, [TaskPlan(TASK_TITLES[task_type], task_type, user_labels(dataset))])
+
+
+class Classification(CoreProjectType):
+    """Whole-image labels. Labels in one group exclude each other; several groups make a
+    multi-label project, and ``parent`` links make a hierarchy."""
+
+    name = "classification"
+    description = "Classify whole images (multi-class, multi-label by label groups, hierarchical)"
+    task_types = ("classification",)
+    accepts = {"classification": ("IMAGE", *REGION_SHAPES)}
+
+    def plan_new(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        return _single_task_plan(self.name, "classification", dataset)
+
+    def convert_new(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        """One full-image annotation with, per label group, the image's label of that group:
+        an image-level label if the dataset has one, else the group's most frequent shape label."""
+        groups: dict[str | None, set[str]] = {}
+        for label in plan.tasks[0].labels:
+            groups.setdefault(label.group, set()).add(label.name)
+        chosen = [name for names in groups.values() if (name := dominant_label(annotations, names))]
+        if not chosen:
+            return []
+        return [Annotation(tuple(chosen), full_image(item))]
+
+
+class Detection(CoreProjectType):
+    """Boxes. Every region shape becomes its bounding box; image-level labels are dropped."""
+
+    name = "detection"
+    description = "Detect objects with boxes (polygons, ellipses and rotated boxes become bounding boxes)"
+    task_types = ("detection",)
+    accepts = {"detection": REGION_SHAPES}
+
+    def plan_new(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        return _single_task_plan(self.name, "detection", dataset)
+
+    def convert_new(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        names = set(plan.label_names)
+        out = []
+        for ann in annotations:
+            labels = tuple(n for n in ann.labels if n in names)
+            if ann.shape is None or not labels:
+                continue
+            box = bounding_box(ann.shape)
+            if box.area > 0:
+                out.append(Annotation(labels, box))
+        return out
+
+
+class Segmentation(CoreProjectType):
+    """Regions. Polygons and ellipses stay as they are; boxes and rotated boxes become
+    four-point polygons; image-level labels are dropped."""
+
+    name = "segmentation"
+    description = "Segment objects with polygons and ellipses (boxes become 4-point polygons)"
+    task_types = ("segmentation",)
+    accepts = {"segmentation": REGION_SHAPES}
+
+    def plan_new(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
+        return _single_task_plan(self.name, "segmentation", dataset)
+
+    def convert_new(
+        self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
+    ) -> list[Annotation]:
+        names = set(plan.label_names)
+        out = []
+        for ann in annotations:
+            labels = tuple(n for n in ann.labels if n in names)
+            if ann.shape is None or not labels or ann.shape.area <= 0:
+                continue
+            out.append(Annotation(labels, as_polygon(ann.shape)))
+        return out
