@@ -1,0 +1,234 @@
+"""``sc-import``: read a dataset in any supported format, check it, and upload it as an SC project.
+
+The command is built at run time (:func:`build_command`), after plugins are loaded, because every
+reader's options become command-line options.
+
+Exit codes of ``--dry-run``: 0 when the dataset can be imported as asked (items with errors are
+listed and would be skipped), 1 when it cannot (no media or no labels left, a project type that
+cannot be built from it, every item in error, an unreadable dataset), 2 for usage errors (unknown
+format, type or option). Without ``--dry-run`` the upload is done by
+:func:`sc_importers.uploader.run_import`; until that exists the command exits 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from sc_importers import plugins
+from sc_importers.cli.import_params import core_params
+from sc_importers.cli.options import ConnectionOptions, UploadOptions
+from sc_importers.cli.reader_options import (
+    ReaderOption,
+    click_options,
+    options_for,
+    pop_reader_options,
+    reader_option_table,
+)
+from sc_importers.cli.render import render_report
+from sc_importers.formats import FormatError, FormatReader, choose_format
+from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
+from sc_importers.model import Dataset
+from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
+from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
+
+
+def list_formats(readers: dict[str, FormatReader]) -> str:
+    """One line per reader: name, the plugin (entry point) that registered it, description."""
+    if not readers:
+        return "no format readers are registered"
+    lines = []
+    for name, reader in readers.items():
+        opts = ", ".join("--" + o.replace("_", "-") for o in (getattr(reader, "options", None) or {}))
+        lines.append(f"{name}\t[plugin {plugins.plugin_of('format', name)}]\t{reader.description}"
+                     + (f" (options: {opts})" if opts else ""))
+    return "\n".join(lines)
+
+
+def list_types(types: dict[str, ProjectType]) -> str:
+    """One line per project type: name, its trainable task types, description."""
+    if not types:
+        return "no project types are registered"
+    return "\n".join(
+        f"{name}\t{' -> '.join(t.task_types)}\t{t.description}" for name, t in sorted(types.items())
+    )
+
+
+@dataclass
+class Request:
+    """Everything the command line asked for, minus the source path."""
+
+    format_name: str | None
+    type_name: str | None
+    build_options: BuildOptions
+    reader_options: dict[str, str]
+    dry_run: bool
+    json_output: bool
+
+
+def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],
+                 table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None]:
+    if request.format_name is not None:
+        if request.format_name not in readers:
+            raise click.UsageError(
+                f"unknown format {request.format_name!r}; available: {', '.join(readers) or '(none)'}")
+        reader, detection = readers[request.format_name], None
+    else:
+        try:
+            choice = choose_format(source, list(readers.values()))
+        except FormatError as exc:
+            raise click.ClickException(str(exc)) from exc
+        reader = choice.reader
+        verdicts = {r.name: {"confidence": d.confidence, "reasons": d.reasons} for r, d in choice.verdicts}
+        why = "; ".join(verdicts[reader.name]["reasons"]) or "no reason given"
+        click.echo(f"{source}: detected format {reader.name} "
+                   f"(confidence {verdicts[reader.name]['confidence']:.2f}: {why})", err=True)
+        for other, det in choice.verdicts:
+            if other is not reader:
+                click.echo(f"  not {other.name}: confidence {det.confidence:.2f} "
+                           f"({'; '.join(det.reasons) or 'no reason given'})", err=True)
+        detection = {"chosen": reader.name, "verdicts": verdicts}
+    return reader, options_for(reader.name, request.reader_options, table), detection
+
+
+def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectType | None]:
+    name = request.type_name or dataset.project_type
+    if name is None:
+        return None, None
+    types = plugins.project_types()
+    if name not in types:
+        available = ", ".join(sorted(types)) or "(none)"
+        raise click.UsageError(f"unknown project type {name!r}; available: {available}")
+    return name, types[name]
+
+
+def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_type: ProjectType | None,
+             request: Request, detection: dict | None) -> int:
+    problems = validate(kept, check_images=True)
+    plan = plan_error = conversion = None
+    if project_type is not None:
+        try:
+            plan = project_type.plan(kept, request.build_options)
+        except BuildError as exc:
+            plan_error = str(exc)
+        else:
+            conversion, convert_problems = conversion_counts(
+                project_type, kept, plan, request.build_options, skip=skipped_items(problems))
+            problems.extend(convert_problems)
+    report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
+                          conversion=conversion)
+    report["detection"] = detection
+    click.echo(json.dumps(report, indent=2) if request.json_output else render_report(report))
+    return 0 if report["importable"] else 1
+
+
+def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, connection: dict,
+            upload: UploadOptions) -> int:
+    try:
+        uploader = importlib.import_module("sc_importers.uploader")
+        run_import = uploader.run_import
+    except (ImportError, AttributeError):
+        click.echo("upload not available yet; use --dry-run to check the dataset", err=True)
+        return 2
+    if project_type is None:
+        raise click.UsageError("--type is required for an upload (see sc-import --list-types)")
+    for key, flag in (("host", "--host / SC_HOST"), ("username", "--username / SC_USERNAME")):
+        if not connection[key]:
+            raise click.UsageError(f"{flag} is required for an upload")
+    password = connection["password"]
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
+        password = click.prompt("Password", hide_input=True)
+    conn = ConnectionOptions(connection["host"], connection["username"], password, connection["verify"])
+    result = run_import(kept, project_type, request.build_options, conn, upload, request.json_output)
+    return result if isinstance(result, int) else 0
+
+
+def _import_one(source: Path, request: Request, readers: dict[str, FormatReader],
+                table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
+    reader, options, detection = _pick_reader(source, request, readers, table)
+    try:
+        dataset = reader.read(source, **options)
+    except FormatError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        kept = apply_label_options(dataset, request.build_options.labels, request.build_options.label_map)
+    except LabelError as exc:
+        raise click.ClickException(str(exc)) from exc
+    type_name, project_type = _pick_type(dataset, request)
+    if request.dry_run:
+        return _dry_run(dataset, kept, type_name, project_type, request, detection)
+    return _upload(kept, project_type, request, connection, upload)
+
+
+def _sources(source: Path, restore_all: bool) -> list[Path]:
+    if not restore_all:
+        return [source]
+    folders = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise click.UsageError(f"{source}: --all given but there is no folder under it")
+    return folders
+
+
+def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **params: object) -> None:
+    given_reader_options = pop_reader_options(params)
+    if params["list_formats"]:
+        click.echo(list_formats(readers))
+        return
+    if params["list_types"]:
+        click.echo(list_types(plugins.project_types()))
+        return
+    source = params["source"]
+    if source is None:
+        raise click.UsageError("missing SOURCE (or --list-formats / --list-types)")
+    try:
+        label_map = parse_label_map(params["label_map"])
+    except LabelError as exc:
+        raise click.UsageError(str(exc)) from exc
+    request = Request(
+        format_name=params["format_name"], type_name=params["type_name"],
+        build_options=BuildOptions(
+            labels=parse_label_list(params["labels"]), label_map=label_map,
+            empty_label_for_unannotated=params["empty_label_for_unannotated"],
+            chain_label=params["chain_label"], anomalous_labels=parse_label_list(params["anomalous_labels"]),
+        ),
+        reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
+    )
+    connection = {"host": params["host"], "username": params["username"], "password": params["password"],
+                  "verify": not params["no_verify_ssl"]}
+    upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
+                           params["iterations"])
+    codes = [_import_one(s, request, readers, table, connection, upload)
+             for s in _sources(source, params["restore_all"])]
+    sys.exit(max(codes))
+
+
+def build_command() -> click.Command:
+    """The ``sc-import`` click command, with one option per option of every loaded reader."""
+    readers = plugins.format_readers()
+    params = core_params()
+    reserved = {opt for p in params for opt in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
+    table = reader_option_table(readers, reserved)
+    return click.Command(
+        "sc-import", params=params + click_options(table),
+        callback=functools.partial(_run, readers, table),
+        help="Read the dataset at SOURCE, check it, and import it into an SC / Geti server as a project.",
+        epilog="Reader options are listed with the readers that accept them in brackets.",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        command = build_command()
+    except plugins.PluginError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    command.main(args=argv, prog_name="sc-import")

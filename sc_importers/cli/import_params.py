@@ -1,0 +1,49 @@
+"""The core options of ``sc-import`` (reader options are added by :mod:`.reader_options`).
+
+Kept as a list of click parameters, rather than decorators, because the command is assembled at
+run time once the plugins (and so the reader options) are known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def core_params() -> list[click.Parameter]:
+    """Fresh click parameters for every core option of ``sc-import`` (a new list on each call)."""
+    return [
+        click.Argument(["source"], required=False, type=click.Path(exists=True, path_type=Path)),
+        click.Option(["--format", "format_name"], metavar="NAME",
+                     help="Format reader to use (default: auto-detect; see --list-formats)."),
+        click.Option(["--type", "type_name"], metavar="TYPE",
+                     help="Project type to create (see --list-types). Default: the backup's own type; "
+                          "required for an upload otherwise."),
+        click.Option(["--labels"], metavar="A,B", help="Keep only these labels (names after --label-map)."),
+        click.Option(["--label-map"], metavar="OLD=NEW", multiple=True,
+                     help="Rename a label; repeat for several. Two labels renamed to one name merge."),
+        click.Option(["--dry-run"], is_flag=True,
+                     help="Only read and check the dataset and print a report; never contacts a server."),
+        click.Option(["--json", "json_output"], is_flag=True, help="Print machine-readable JSON."),
+        click.Option(["--list-formats"], is_flag=True, help="List format readers and exit."),
+        click.Option(["--list-types"], is_flag=True, help="List project types and exit."),
+        click.Option(["--host"], envvar="SC_HOST", help="Server URL (env SC_HOST)."),
+        click.Option(["--username"], envvar="SC_USERNAME", help="User name (env SC_USERNAME)."),
+        click.Option(["--password"], envvar="SC_PASSWORD", show_envvar=False,
+                     help="Password (env SC_PASSWORD; prompted for on a terminal when missing)."),
+        click.Option(["--project-name"], metavar="NAME", help="Project name (default: the dataset's name)."),
+        click.Option(["--workers"], type=click.IntRange(1, 64), default=4, show_default=True,
+                     help="Parallel uploads."),
+        click.Option(["--auto-train/--no-auto-train"], default=False, show_default=True,
+                     help="Let the server start training after the upload."),
+        click.Option(["--iterations"], type=click.IntRange(min=1), help="Training iterations."),
+        click.Option(["--empty-label-for-unannotated"], is_flag=True,
+                     help="Give media without annotations the empty label instead of none."),
+        click.Option(["--chain-label"], metavar="NAME", help="Label of the first task of a task chain."),
+        click.Option(["--anomalous-labels"], metavar="A,B",
+                     help="For anomaly projects: the labels that mean 'Anomalous'."),
+        click.Option(["--no-verify-ssl"], is_flag=True, help="Do not verify the server's TLS certificate."),
+        click.Option(["--all", "restore_all"], is_flag=True,
+                     help="Import every folder directly under SOURCE (e.g. a folder of backups)."),
+    ]
