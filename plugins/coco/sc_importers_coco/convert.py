@@ -1,0 +1,155 @@
+"""One COCO annotation record to neutral-model shapes, with the checks SC needs.
+
+Rules (the severities users see in the dry-run report):
+
+* ``segmentation`` given as polygons: one :class:`Polygon` per part, same label; the ``bbox`` is
+  then only derived data and not imported a second time.
+* ``segmentation`` given as RLE (crowd regions, or masks of any annotation): decoded and traced
+  into one polygon per outer boundary; ``crowd="skip"`` drops ``iscrowd=1`` annotations instead.
+  A mask that yields no polygon is a warning.
+* no segmentation: the ``bbox`` becomes a :class:`Rectangle`.
+* neither (COCO "labels" files): an image-level label, ``Annotation(labels, shape=None)``.
+* a shape partly outside the image is clipped (warning); fully outside is an error for that
+  annotation; a shape of zero area or with fewer than 3 points is dropped (warning).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sc_importers.model import Polygon, Problem, Rectangle, Shape
+from sc_importers_coco.masks import decode_rle, mask_to_polygons
+
+CrowdMode = Literal["polygon", "skip"]
+CROWD_MODES = ("polygon", "skip")
+
+
+@dataclass
+class ImageContext:
+    """The image an annotation belongs to, and where to report problems about it."""
+
+    json_file: str
+    file_name: str
+    width: int | None
+    height: int | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, severity: Literal["error", "warning"], ann: dict, message: str) -> None:
+        self.problems.append(
+            Problem(severity, f"annotation id {ann.get('id')}: {message}", self.json_file, self.file_name)
+        )
+
+
+@dataclass
+class Converted:
+    """The shapes of one annotation (None: an image-level label) and what was seen on the way."""
+
+    shapes: list[Shape | None]
+    had_keypoints: bool = False
+
+
+def has_keypoints(ann: dict) -> bool:
+    """Whether the annotation carries any labelled keypoint (visibility flag > 0)."""
+    kps = ann.get("keypoints")
+    if not isinstance(kps, list) or not kps:
+        return False
+    return any(isinstance(v, (int, float)) and v > 0 for v in kps[2::3])
+
+
+def convert(ann: dict, ctx: ImageContext, crowd: CrowdMode) -> Converted:
+    """The shapes for ``ann``; problems go to ``ctx.problems``."""
+    keypoints = has_keypoints(ann)
+    seg = ann.get("segmentation")
+    if isinstance(seg, dict):
+        if ann.get("iscrowd") and crowd == "skip":
+            return Converted([], keypoints)
+        return Converted(list(_from_rle(seg, ann, ctx)), keypoints)
+    if isinstance(seg, list) and seg:
+        return Converted(list(_from_polygons(seg, ann, ctx)), keypoints)
+    bbox = ann.get("bbox")
+    if bbox is not None and bbox != []:
+        box = _from_bbox(bbox, ann, ctx)
+        return Converted([box] if box is not None else [], keypoints)
+    if keypoints:
+        return Converted([], True)  # a pose with no region: nothing SC can hold
+    return Converted([None])
+
+
+def _from_bbox(bbox: object, ann: dict, ctx: ImageContext) -> Rectangle | None:
+    if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)):
+        ctx.report("error", ann, f"bbox must be 4 numbers [x, y, width, height], got {bbox!r}")
+        return None
+    x, y, w, h = (float(v) for v in bbox)
+    if w <= 0 or h <= 0:
+        ctx.report("warning", ann, f"bbox {bbox} has zero area; dropped")
+        return None
+    if ctx.width is None or ctx.height is None:
+        return Rectangle(x, y, w, h)
+    x0, y0 = max(x, 0.0), max(y, 0.0)
+    x1, y1 = min(x + w, float(ctx.width)), min(y + h, float(ctx.height))
+    if x1 <= x0 or y1 <= y0:
+        ctx.report(
+            "error", ann, f"bbox {bbox} lies entirely outside the {ctx.width}x{ctx.height} image; dropped"
+        )
+        return None
+    if (x0, y0, x1, y1) != (x, y, x + w, y + h):
+        ctx.report("warning", ann, f"bbox {bbox} extends outside the {ctx.width}x{ctx.height} image; clipped")
+    return Rectangle(x0, y0, x1 - x0, y1 - y0)
+
+
+def _from_polygons(parts: list, ann: dict, ctx: ImageContext) -> list[Polygon]:
+    polygons = []
+    for index, part in enumerate(parts):
+        where = f"polygon part {index}"
+        if not (isinstance(part, list) and all(isinstance(v, (int, float)) for v in part)):
+            ctx.report("error", ann, f"{where} must be a flat list of numbers [x1, y1, x2, y2, ...]")
+            continue
+        if len(part) < 6 or len(part) % 2:
+            ctx.report("warning", ann, f"{where} has {len(part)} coordinates, fewer than 3 points; dropped")
+            continue
+        points = [(float(part[i]), float(part[i + 1])) for i in range(0, len(part), 2)]
+        if len(points) > 1 and points[0] == points[-1]:
+            points.pop()  # a closing point repeating the first one
+        polygon = _clip_polygon(points, ann, ctx, where)
+        if polygon is None:
+            continue
+        if polygon.area <= 0:
+            ctx.report("warning", ann, f"{where} has zero area; dropped")
+            continue
+        polygons.append(polygon)
+    return polygons
+
+
+def _clip_polygon(
+    points: list[tuple[float, float]], ann: dict, ctx: ImageContext, where: str
+) -> Polygon | None:
+    if ctx.width is None or ctx.height is None:
+        return Polygon(tuple(points))
+    w, h = float(ctx.width), float(ctx.height)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    if max(xs) <= 0 or max(ys) <= 0 or min(xs) >= w or min(ys) >= h:
+        ctx.report("error", ann, f"{where} lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
+        return None
+    clamped = [(min(max(x, 0.0), w), min(max(y, 0.0), h)) for x, y in points]
+    if clamped != points:
+        ctx.report("warning", ann, f"{where} extends outside the {ctx.width}x{ctx.height} image; clipped")
+    return Polygon(tuple(clamped))
+
+
+def _from_rle(seg: dict, ann: dict, ctx: ImageContext) -> list[Polygon]:
+    try:
+        mask = decode_rle(seg, ctx.height, ctx.width)
+    except (ValueError, TypeError, KeyError) as exc:
+        ctx.report("error", ann, f"RLE segmentation cannot be decoded: {exc}")
+        return []
+    if ctx.width is not None and ctx.height is not None and mask.shape != (ctx.height, ctx.width):
+        ctx.report(
+            "warning",
+            ann,
+            f"RLE size {mask.shape[1]}x{mask.shape[0]} differs from the {ctx.width}x{ctx.height} image",
+        )
+    polygons = mask_to_polygons(mask)
+    if not polygons:
+        ctx.report("warning", ann, "RLE mask produced no polygon (empty mask); dropped")
+    return polygons

@@ -1,0 +1,154 @@
+"""Where the COCO annotation files and images of a dataset folder are, found cheaply.
+
+Layouts accepted (``root`` is what the user points at):
+
+* ``root/annotations/<kind>_<split>.json`` with images in ``root/images/<split>/``,
+  ``root/<split>/``, ``root/images/`` or next to the json (COCO 2017: ``instances_val2017.json``
+  + ``val2017/``; Datumaro/mmdet exports);
+* ``root/<split>/_annotations.coco.json`` with the images beside it (Roboflow);
+* ``root/<any>.json`` when it is the only COCO-shaped json there (labelme's ``annotations.json``);
+* the json file itself.
+
+With several splits of one kind (train + val) every split is read into one dataset. When the
+folder holds several kinds, the first of :data:`KINDS` wins and the others are reported as
+skipped. Several unrelated COCO-shaped json files are ambiguous: :func:`find_annotation_files`
+raises a :class:`FormatError` listing them, and ``annotation_file`` picks one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sc_importers.formats import FormatError
+
+#: Annotation file kinds we read, most useful first; the file name is ``<kind>_<split>.json``.
+KINDS = ("instances", "person_keypoints", "stuff", "labels", "image_info")
+#: Kinds that are COCO but not something we import (panoptic PNGs, captions).
+UNSUPPORTED_KINDS = ("panoptic", "captions")
+ROBOFLOW_NAME = "_annotations.coco.json"
+HEAD_BYTES = 64 * 1024
+
+_KIND_RE = re.compile(r"^(" + "|".join(KINDS + UNSUPPORTED_KINDS) + r")_(.+)\.json$")
+
+
+@dataclass(frozen=True)
+class AnnotationFile:
+    """One COCO json to read: its path, kind (``instances`` ... or ``""``) and split name."""
+
+    path: Path
+    kind: str
+    split: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the first bytes of a json file say about it."""
+
+    has_images: bool
+    has_annotations: bool
+    has_categories: bool
+    panoptic: bool
+    labelme: bool
+
+    @property
+    def coco_keys(self) -> int:
+        return self.has_images + self.has_annotations + self.has_categories
+
+
+def read_head(path: Path) -> Head:
+    """Look for the COCO top-level keys in the first :data:`HEAD_BYTES` of ``path``.
+
+    Only a prefix is read: COCO 2017 puts ``images`` (tens of MB) before ``annotations`` and
+    ``categories``, so a missing key in the head is weak evidence, a present one strong.
+    """
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES).decode("utf-8", errors="replace")
+    stripped = head.lstrip()
+    is_object = stripped.startswith("{")
+    return Head(
+        has_images=is_object and '"images"' in head,
+        has_annotations=is_object and '"annotations"' in head,
+        has_categories=is_object and '"categories"' in head,
+        panoptic='"segments_info"' in head,
+        labelme='"shapes"' in head and '"imagePath"' in head,
+    )
+
+
+def looks_like_coco(head: Head) -> bool:
+    """A json head with an ``images`` key and one more COCO key, not labelme or panoptic."""
+    return head.has_images and head.coco_keys >= 2 and not head.labelme and not head.panoptic
+
+
+def classify(path: Path) -> AnnotationFile:
+    """Kind and split of a json from its name (``instances_val2017.json`` -> instances, val2017)."""
+    match = _KIND_RE.match(path.name)
+    if match:
+        return AnnotationFile(path, match.group(1), match.group(2))
+    if path.name == ROBOFLOW_NAME:
+        return AnnotationFile(path, "instances", path.parent.name)
+    return AnnotationFile(path, "", path.stem)
+
+
+def candidate_files(root: Path) -> list[AnnotationFile]:
+    """Every json that could be a COCO annotation file of the folder ``root`` (names only)."""
+    found: list[Path] = []
+    annotations_dir = root / "annotations"
+    if annotations_dir.is_dir():
+        found.extend(p for p in sorted(annotations_dir.glob("*.json")) if _KIND_RE.match(p.name))
+    found.extend(sorted(root.glob(f"*/{ROBOFLOW_NAME}")))
+    found.extend(sorted(root.glob(ROBOFLOW_NAME)))
+    if not found:
+        found.extend(sorted(root.glob("*.json")))
+    return [classify(p) for p in found]
+
+
+def find_annotation_files(root: Path) -> tuple[list[AnnotationFile], list[AnnotationFile]]:
+    """The json files to read for the folder ``root``, and the COCO files skipped in favour of them.
+
+    Raises FormatError (listing what was found) when there is nothing to read or when several
+    unrelated json files make the choice ambiguous.
+    """
+    candidates = candidate_files(root)
+    if not candidates:
+        raise FormatError(
+            f"{root}: no COCO annotation file found (looked for annotations/<kind>_<split>.json, "
+            f"*/{ROBOFLOW_NAME} and *.json); pass annotation_file"
+        )
+    for kind in KINDS:
+        chosen = [c for c in candidates if c.kind == kind]
+        if chosen:
+            return chosen, [c for c in candidates if c.kind != kind]
+    unnamed = [c for c in candidates if c.kind == ""]
+    if not unnamed:
+        names = ", ".join(str(c.path) for c in candidates)
+        raise FormatError(
+            f"{root}: only COCO panoptic/captions annotation files found ({names}); these hold no "
+            f"boxes, polygons or labels that this reader imports"
+        )
+    coco_like = [c for c in unnamed if looks_like_coco(read_head(c.path))]
+    if len(coco_like) == 1:
+        return coco_like, []
+    listed = "\n".join(f"  {c.path}" for c in (coco_like or unnamed))
+    raise FormatError(
+        f"{root}: {'several' if coco_like else 'no'} COCO-shaped json files; pass annotation_file "
+        f"naming the one to read. Candidates:\n{listed}"
+    )
+
+
+def image_dirs(annotation: AnnotationFile, images_dir: Path | None) -> list[Path]:
+    """Folders in which a ``file_name`` of ``annotation`` is looked up, in order."""
+    dirs: list[Path] = []
+    if images_dir is not None:
+        dirs += [images_dir, images_dir / annotation.split]
+    here = annotation.path.parent
+    if here.name == "annotations":
+        root = here.parent
+        dirs += [root / "images" / annotation.split, root / annotation.split, root / "images", root]
+    dirs.append(here)
+    unique: list[Path] = []
+    for d in dirs:
+        if d not in unique:
+            unique.append(d)
+    return unique
