@@ -1,0 +1,120 @@
+"""Crash-safe file writing for backups: atomic writes, checksums, the progress journal.
+
+A backup is only trustworthy if a killed download can never leave a file that looks complete but
+is not. Every file is written to a temporary name in the same folder and renamed into place
+(atomic on POSIX and Windows); each finished media file is then recorded in a journal, so a re-run
+knows which files it can keep without asking the server again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+JOURNAL_NAME = ".sc-export-journal.jsonl"
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in chunks (media can be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
+    """Let ``produce`` write a temporary file next to ``target``, then rename it into place.
+
+    If ``produce`` raises, the temporary file is removed and ``target`` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        produce(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomically(target: Path, data: object) -> None:
+    """Write ``data`` as indented, key-sorted JSON (stable bytes for stable checksums)."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class Journal:
+    """Append-only record of media files already downloaded into a backup folder.
+
+    Each line is ``{"media_id", "path", "size", "sha256"}``. A line is written only after its file
+    was renamed into place, so every entry names a complete file; a file without an entry (killed
+    between rename and append) is simply downloaded again.
+    """
+
+    def __init__(self, folder: Path):
+        self.path = folder / JOURNAL_NAME
+        self._lock = threading.Lock()
+        self.entries: dict[str, dict] = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a kill; its file is fetched again
+                self.entries[entry["media_id"]] = entry
+
+    def finished(self, media_id: str, folder: Path) -> dict | None:
+        """The entry for ``media_id`` if its file is still on disk with the recorded checksum."""
+        entry = self.entries.get(media_id)
+        if entry is None:
+            return None
+        path = folder / entry["path"]
+        if not path.is_file() or path.stat().st_size != entry["size"] or sha256_file(path) != entry["sha256"]:
+            return None
+        return entry
+
+    def record(self, media_id: str, relative: str, path: Path) -> dict:
+        entry = {
+            "media_id": media_id,
+            "path": relative,
+            "size": path.stat().st_size,
+            "sha256": sha256_file(path),
+        }
+        with self._lock:
+            self.entries[media_id] = entry
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+        return entry
+
+
+def sniff_extension(path: Path, kind: str) -> str:
+    """File extension from the first bytes: servers name media without one."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    signatures = [
+        (b"\xff\xd8\xff", ".jpg"),
+        (b"\x89PNG", ".png"),
+        (b"BM", ".bmp"),
+        (b"II*\x00", ".tif"),
+        (b"MM\x00*", ".tif"),
+        (b"\x1aE\xdf\xa3", ".webm"),
+    ]
+    for magic, ext in signatures:
+        if head.startswith(magic):
+            return ext
+    if head[:4] == b"RIFF":
+        return ".webp" if head[8:12] == b"WEBP" else ".avi"
+    if head[4:8] == b"ftyp":
+        return ".mp4"
+    return ".mp4" if kind == "video" else ".jpg"

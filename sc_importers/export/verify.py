@@ -1,0 +1,215 @@
+"""Compare a backup folder with a project on a server, and say every difference.
+
+Used after a backup (is the folder complete?) and after a restore (is the new project the same as
+the backed-up one?). Ids differ between projects, so everything is compared by what a user sees:
+labels by name (with color, group, hotkey, parent name, emptiness), media by kind, name and
+SHA-256 of their bytes, annotations shape by shape (labels by name, coordinates within a
+tolerance), configuration parameter by parameter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from sc_importers.export.files import sha256_file
+from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+
+TOLERANCE = 1e-6
+
+
+def verify_project(
+    api: ServerAPI, project: RemoteProject, folder: Path, tolerance: float = TOLERANCE
+) -> list[str]:
+    """Every difference between ``folder`` and ``project``; an empty list means identical."""
+    saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    diffs = _compare_labels(saved, project.raw)
+    diffs += _compare_configuration(api, project, folder)
+    diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance)
+    return diffs
+
+
+# -- labels -----------------------------------------------------------------------------------
+def _label_view(project: dict) -> dict[str, dict]:
+    """Per task (by position and type), each label's user-visible properties by name."""
+    view = {}
+    trainable = [t for t in project["pipeline"]["tasks"] if t["task_type"] not in ("dataset", "crop")]
+    names = {lb["id"]: lb["name"] for t in trainable for lb in t.get("labels", [])}
+    for index, task in enumerate(trainable):
+        view[f"task {index + 1} ({task['task_type']})"] = {
+            lb["name"]: {
+                "color": lb.get("color"),
+                "group": lb.get("group"),
+                "hotkey": lb.get("hotkey", ""),
+                "parent": names.get(lb.get("parent_id")),
+                "is_empty": bool(lb.get("is_empty")),
+            }
+            for lb in task.get("labels", [])
+        }
+    return view
+
+
+def _compare_labels(saved: dict, live: dict) -> list[str]:
+    diffs = []
+    a, b = _label_view(saved), _label_view(live)
+    for task in sorted(set(a) | set(b)):
+        if task not in a or task not in b:
+            diffs.append(f"labels: {task} only {'in the backup' if task in a else 'on the server'}")
+            continue
+        for name in sorted(set(a[task]) | set(b[task])):
+            if name not in b[task]:
+                diffs.append(f"labels: {task}: label {name!r} missing on the server")
+            elif name not in a[task]:
+                diffs.append(f"labels: {task}: label {name!r} on the server is not in the backup")
+            else:
+                for key, value in a[task][name].items():
+                    if b[task][name][key] != value:
+                        diffs.append(
+                            f"labels: {task}: label {name!r}: {key} is {b[task][name][key]!r} "
+                            f"on the server, {value!r} in the backup"
+                        )
+    return diffs
+
+
+# -- configuration ----------------------------------------------------------------------------
+def parameter_values(config: object, prefix: str = "") -> dict[str, object]:
+    """Flatten a configuration tree into ``path -> value`` for every named parameter."""
+    found: dict[str, object] = {}
+    if isinstance(config, dict):
+        here = f"{prefix}/{config['name']}" if isinstance(config.get("name"), str) else prefix
+        if "value" in config and not isinstance(config["value"], (dict, list)):
+            found[here] = config["value"]
+        for key, value in config.items():
+            if isinstance(value, (dict, list)):
+                found.update(parameter_values(value, here if key != "value" else here))
+    elif isinstance(config, list):
+        for entry in config:
+            found.update(parameter_values(entry, prefix))
+    return found
+
+
+def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path) -> list[str]:
+    path = folder / "configuration.json"
+    if not path.exists():
+        return []
+    saved = json.loads(path.read_text(encoding="utf-8")).get("tasks", {})
+    diffs = []
+    for task in project.trainable_tasks:
+        if task.title not in saved:
+            continue
+        a = parameter_values(saved[task.title])
+        b = parameter_values(api.get_task_configuration(project, task))
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                diffs.append(
+                    f"configuration: {task.title}: {key} is {b.get(key)!r} on the server, "
+                    f"{a.get(key)!r} in the backup"
+                )
+    return diffs
+
+
+# -- media and annotations --------------------------------------------------------------------
+def _scene_view(scene: dict | None, label_names: dict[str, str]) -> list[tuple]:
+    """A scene's annotations as sorted (labels, shape type, coordinates) tuples."""
+    out = []
+    for ann in (scene or {}).get("annotations", []):
+        labels = tuple(sorted(label_names.get(lb["id"], f"<unknown label {lb['id']}>") for lb in ann["labels"]))
+        shape = ann["shape"]
+        if shape["type"] == "POLYGON":
+            coords = tuple(v for p in shape["points"] for v in (p["x"], p["y"]))
+        else:
+            keys = ("x", "y", "width", "height") + (("angle",) if "angle" in shape else ())
+            coords = tuple(shape[k] for k in keys)
+        out.append((labels, shape["type"], coords))
+    return sorted(out)
+
+
+def _same_scene(a: list[tuple], b: list[tuple], tolerance: float) -> bool:
+    if len(a) != len(b):
+        return False
+    for (la, ta, ca), (lb, tb, cb) in zip(a, b, strict=True):
+        if la != lb or ta != tb or len(ca) != len(cb):
+            return False
+        if any(abs(x - y) > tolerance for x, y in zip(ca, cb, strict=True)):
+            return False
+    return True
+
+
+def _saved_media(folder: Path) -> list[dict]:
+    """The backup's media: from the manifest when there is one, else from the folders."""
+    manifest_path = folder / "manifest.json"
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return [
+            {"path": rel, "kind": info["kind"], "name": info["name"], "sha256": manifest["files"][rel]["sha256"]}
+            for rel, info in manifest["media"].items()
+        ]
+    media = []
+    for kind, sub in (("image", "images"), ("video", "videos")):
+        for path in sorted((folder / sub).rglob("*")):
+            if path.is_file() and not path.name.endswith(".part"):
+                media.append({
+                    "path": path.relative_to(folder).as_posix(), "kind": kind,
+                    "name": path.stem.split("__")[0], "sha256": sha256_file(path),
+                })
+    return media
+
+
+def _server_sha(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "media"
+        api.download_media(project, media, target)
+        digest = hashlib.sha256(target.read_bytes())
+    return digest.hexdigest()
+
+
+def _saved_scenes(folder: Path, entry: dict) -> dict[int | None, dict]:
+    stem = Path(entry["path"]).stem
+    if entry["kind"] == "image":
+        path = folder / "annotations" / f"{stem}.json"
+        return {None: json.loads(path.read_text(encoding="utf-8"))} if path.exists() else {}
+    scenes = {}
+    for path in (folder / "annotations").glob(f"{stem}_frame_*.json"):
+        frame = path.stem.rsplit("_frame_", 1)[1]
+        if frame.isdigit():
+            scenes[int(frame)] = json.loads(path.read_text(encoding="utf-8"))
+    return scenes
+
+
+def _live_scenes(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> dict[int | None, dict]:
+    if media.kind == "image":
+        scene = api.get_annotation_scene(project, media)
+        return {None: scene} if scene else {}
+    return {s["media_identifier"]["frame_index"]: s for s in api.get_video_annotations(project, media)}
+
+
+def _compare_media_and_annotations(
+    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float
+) -> list[str]:
+    diffs = []
+    saved_names = {lb["id"]: lb["name"] for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])}
+    live_names = {lb.id: lb.name for lb in project.labels}
+    remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for entry in _saved_media(folder):
+        remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
+    live = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
+    for media in live:
+        key = (media.kind, media.name, _server_sha(api, project, media))
+        if not remaining.get(key):
+            diffs.append(f"media: {media.kind} {media.name!r} on the server has no identical file in the backup")
+            continue
+        entry = remaining[key].pop()
+        a = _saved_scenes(folder, entry)
+        b = _live_scenes(api, project, media)
+        for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):
+            where = media.name if frame is None else f"{media.name} frame {frame}"
+            if not _same_scene(_scene_view(a.get(frame), saved_names), _scene_view(b.get(frame), live_names),
+                               tolerance):
+                diffs.append(f"annotations: {media.kind} {where!r} differs from {entry['path']}")
+    for entries in remaining.values():
+        for entry in entries:
+            diffs.append(f"media: {entry['path']} from the backup is not on the server")
+    return diffs
