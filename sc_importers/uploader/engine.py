@@ -1,0 +1,143 @@
+"""The concurrent upload: media files in, annotations right after each media id is known.
+
+Items are taken from an iterator and at most ``2 * workers`` are in flight at once, so neither the
+media bytes (streamed by the REST layer) nor one future per item of a huge dataset are held in
+memory. Each worker uploads one item's media and then posts that item's annotations (per video
+frame for videos), so annotations appear on the server while the upload is still running.
+
+Failures are sorted in two kinds: an item-level failure (the server refused this item with a 4xx
+or 5xx answer, the file cannot be read, a label cannot be resolved) is written into the item's
+:class:`~sc_importers.uploader.progress.ItemProgress` and the run goes on; a run-level failure
+(connection lost, authentication refused) stops taking new items, lets the running ones finish
+and raises :class:`UploadAborted` carrying everything recorded so far.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+import requests
+
+from sc_importers.model import Annotation, MediaItem
+from sc_importers.rest.base import AuthenticationError, RemoteMedia, RemoteProject, ServerAPI, ServerError
+from sc_importers.uploader.progress import ItemProgress, ProgressBars
+
+#: Turns one item (and one video frame's or the image's dataset annotations) into the project's
+#: annotations with resolved label names; ``[]`` leaves the media (or frame) unannotated.
+Converter = Callable[[MediaItem, list[Annotation]], list[Annotation]]
+
+
+class UploadAborted(Exception):
+    """The run stopped early (connection lost, authentication refused); ``progress`` holds every
+    item handled so far, so the caller can say exactly what was created."""
+
+    def __init__(self, message: str, progress: list[ItemProgress]):
+        super().__init__(message)
+        self.progress = progress
+
+
+def is_fatal(exc: BaseException) -> bool:
+    """True for failures that will hit every following item too: stop instead of recording."""
+    if isinstance(exc, AuthenticationError):
+        return True
+    if isinstance(exc, ServerError):
+        return exc.status is None or exc.status in (401, 403)
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ServerError) and exc.status is not None:
+        return f"server answered {exc.status}: {exc}"
+    if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
+        return f"cannot read file: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class UploadEngine:
+    """Uploads items into one existing project with ``workers`` threads."""
+
+    def __init__(self, api: ServerAPI, project: RemoteProject, convert: Converter, workers: int,
+                 bars: ProgressBars | None = None):
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.api = api
+        self.project = project
+        self.convert = convert
+        self.workers = workers
+        self.bars = bars
+        self._stop = threading.Event()
+        self._fatal: BaseException | None = None
+
+    # -- one item -------------------------------------------------------------------------
+    def _post(self, media: RemoteMedia, annotations: list[Annotation], frame: int | None) -> int:
+        if not annotations:
+            return 0
+        self.api.post_annotations(self.project, media, annotations, frame=frame)
+        if self.bars:
+            self.bars.annotations_done(len(annotations))
+        return len(annotations)
+
+    def upload_item(self, item: MediaItem) -> ItemProgress:
+        """Upload one item and its annotations; item-level failures end up in the record."""
+        record = ItemProgress(key=item.key, kind=item.kind)
+        try:
+            # Convert first: a label problem must not leave a media item without its annotations.
+            image_annotations = self.convert(item, item.annotations) if item.kind == "image" else []
+            frames = {n: self.convert(item, anns) for n, anns in sorted(item.frames.items())}
+            media = self.api.upload_media(self.project, item.path, item.kind)
+            record.media_id = media.id
+            if self.bars:
+                self.bars.media_done()
+            if item.kind == "image":
+                record.annotations_posted += self._post(media, image_annotations, None)
+            else:
+                for n, anns in frames.items():
+                    if n >= (media.frame_count or n + 1):
+                        raise ValueError(f"frame {n} is beyond the video's {media.frame_count} frames")
+                    posted = self._post(media, anns, n)
+                    record.annotations_posted += posted
+                    record.frames_posted += bool(posted)
+        except Exception as exc:
+            if is_fatal(exc):
+                raise
+            record.error = _describe(exc)
+        return record
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self, items: Iterable[MediaItem]) -> list[ItemProgress]:
+        """Upload every item; returns one record per item in completion order.
+
+        Raises :class:`UploadAborted` on a run-level failure, after in-flight items finished.
+        """
+        results: list[ItemProgress] = []
+        pending: dict[Future, MediaItem] = {}
+
+        def collect(done: set[Future]) -> None:
+            for fut in done:
+                item = pending.pop(fut)
+                try:
+                    results.append(fut.result())
+                except Exception as exc:  # only fatal errors propagate out of upload_item
+                    results.append(ItemProgress(key=item.key, kind=item.kind, error=_describe(exc)))
+                    if self._fatal is None:
+                        self._fatal = exc
+                    self._stop.set()
+
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sc-upload") as pool:
+            for item in items:
+                if self._stop.is_set():
+                    break
+                while len(pending) >= 2 * self.workers:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    collect(done)
+                if self._stop.is_set():
+                    break
+                pending[pool.submit(self.upload_item, item)] = item
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                collect(done)
+        if self._fatal is not None:
+            raise UploadAborted(f"upload stopped: {_describe(self._fatal)}", results) from self._fatal
+        return results

@@ -1,0 +1,62 @@
+"""Per-item upload state and the progress bars.
+
+Every source item the uploader handles gets one :class:`ItemProgress`: whether its media exists on
+the server (``media_id``), how many annotations were posted for it and, when it failed, why. The
+record is the unit a resumable journal will write later: a run can be continued from it (upload
+the media when ``media_id`` is None, else post the annotations) without redesigning the engine.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+
+@dataclass
+class ItemProgress:
+    """What happened to one source item (``key`` is :attr:`sc_importers.model.MediaItem.key`).
+
+    ``annotations_posted`` counts annotation shapes (or image-level annotations) the server
+    accepted, video frames included. ``error`` is None for an item that was fully created.
+    """
+
+    key: str
+    media_id: str | None = None
+    annotations_posted: int = 0
+    error: str | None = None
+    kind: str = "image"
+    frames_posted: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.media_id is not None
+
+
+class ProgressBars:
+    """Two tqdm bars on stderr (media uploaded, annotations posted), safe to update from threads.
+
+    ``enabled=None`` shows them only when stderr is a terminal, so logs and pipes stay clean.
+    """
+
+    def __init__(self, total_media: int, enabled: bool | None = None):
+        disable = not sys.stderr.isatty() if enabled is None else not enabled
+        self._lock = threading.Lock()
+        self.media = tqdm(total=total_media, desc="media", unit="item", file=sys.stderr,
+                          disable=disable, position=0, dynamic_ncols=True)
+        self.annotations = tqdm(desc="annotations", unit="ann", file=sys.stderr, disable=disable,
+                                position=1, dynamic_ncols=True)
+
+    def media_done(self, n: int = 1) -> None:
+        with self._lock:
+            self.media.update(n)
+
+    def annotations_done(self, n: int) -> None:
+        with self._lock:
+            self.annotations.update(n)
+
+    def close(self) -> None:
+        self.annotations.close()
+        self.media.close()

@@ -1,0 +1,106 @@
+"""The summary of one import run: what was created, what was skipped and why, how fast.
+
+The same :class:`UploadReport` is printed for people (:meth:`UploadReport.render`) and as JSON for
+scripts (:meth:`UploadReport.to_dict`); :meth:`UploadReport.exit_code` is 0 only when everything
+asked for was created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sc_importers.uploader.progress import ItemProgress
+
+#: Exit codes of an import run.
+EXIT_OK = 0
+EXIT_ITEMS_FAILED = 1  # the project exists, some items were skipped or failed
+EXIT_REFUSED = 2  # nothing was uploaded: bad name, dataset cannot become the project, login failed
+EXIT_ABORTED = 3  # the run stopped part-way (connection lost, authentication refused)
+
+#: How many failed items the human summary lists one by one (JSON lists all).
+LISTED_FAILURES = 20
+
+
+@dataclass
+class UploadReport:
+    """Outcome of one run. ``items`` has one record per source item that was asked for;
+    ``filtered`` counts items left out on purpose (label filter, unannotated without
+    ``--empty-label-for-unannotated``), which do not make a run fail."""
+
+    project_name: str
+    project_id: str | None = None
+    items: list[ItemProgress] = field(default_factory=list)
+    filtered: int = 0
+    seconds: float = 0.0
+    workers: int = 0
+    configuration: dict[str, dict] = field(default_factory=dict)
+    aborted: str | None = None
+    refused: str | None = None
+
+    @property
+    def media_created(self) -> int:
+        return sum(1 for r in self.items if r.media_id is not None)
+
+    @property
+    def annotations_created(self) -> int:
+        return sum(r.annotations_posted for r in self.items)
+
+    @property
+    def failed(self) -> list[ItemProgress]:
+        return [r for r in self.items if r.error is not None]
+
+    @property
+    def items_per_second(self) -> float:
+        return self.media_created / self.seconds if self.seconds > 0 else 0.0
+
+    def exit_code(self) -> int:
+        if self.refused:
+            return EXIT_REFUSED
+        if self.aborted:
+            return EXIT_ABORTED
+        return EXIT_ITEMS_FAILED if self.failed else EXIT_OK
+
+    def to_dict(self) -> dict:
+        return {
+            "project": {"name": self.project_name, "id": self.project_id},
+            "media_created": self.media_created,
+            "annotations_created": self.annotations_created,
+            "items": len(self.items),
+            "filtered_out": self.filtered,
+            "failed": [{"key": r.key, "media_id": r.media_id, "annotations_posted": r.annotations_posted,
+                        "reason": r.error} for r in self.failed],
+            "configuration": self.configuration,
+            "seconds": round(self.seconds, 3),
+            "items_per_second": round(self.items_per_second, 2),
+            "workers": self.workers,
+            "aborted": self.aborted,
+            "refused": self.refused,
+            "exit_code": self.exit_code(),
+        }
+
+    def render(self) -> str:
+        if self.refused:
+            return f"Import refused: {self.refused}"
+        lines = [
+            f"Project {self.project_name!r} (id {self.project_id})",
+            f"  media created:       {self.media_created} of {len(self.items)}",
+            f"  annotations created: {self.annotations_created}",
+        ]
+        if self.filtered:
+            lines.append(f"  filtered out:        {self.filtered} (label filter / unannotated)")
+        for title, values in self.configuration.items():
+            lines.append(f"  {title}: auto-training {'on' if values['auto_training'] else 'off'}"
+                         + (f", {values['iterations']} iterations" if values["iterations"] else ""))
+        lines.append(f"  time: {self.seconds:.1f} s ({self.items_per_second:.1f} items/s, "
+                     f"{self.workers} workers)")
+        failed = self.failed
+        if failed:
+            lines.append(f"  {len(failed)} item(s) failed:")
+            lines += [f"    {r.key}: {r.error}" for r in failed[:LISTED_FAILURES]]
+            if len(failed) > LISTED_FAILURES:
+                lines.append(f"    ... and {len(failed) - LISTED_FAILURES} more (see --json)")
+        if self.aborted:
+            lines.append(f"STOPPED: {self.aborted}. Created so far: {self.media_created} media and "
+                         f"{self.annotations_created} annotations in project {self.project_name!r} "
+                         f"(id {self.project_id}).")
+        return "\n".join(lines)

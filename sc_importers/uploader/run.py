@@ -1,0 +1,154 @@
+"""One import run, from a read dataset to a filled project: plan, create, upload, configure.
+
+:func:`import_dataset` works on an open :class:`~sc_importers.rest.base.ServerAPI` (used by
+:class:`sc_importers.client.SCRESTClient`, tests and the benchmark); :func:`run_import` is what
+``sc-import`` calls: it connects, runs, prints the summary (or JSON) and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+
+import requests
+
+from sc_importers.labels import apply_label_options
+from sc_importers.model import Dataset, MediaItem
+from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
+from sc_importers.rest.base import ServerAPI, ServerError
+from sc_importers.uploader.configure import ProjectExistsError, create_project, finish_configuration
+from sc_importers.uploader.engine import UploadAborted, UploadEngine
+from sc_importers.uploader.progress import ItemProgress, ProgressBars
+from sc_importers.uploader.report import UploadReport
+from sc_importers.uploader.resolve import LabelResolver
+
+#: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against
+#: the local sc-server (see benchmarks/README.md): throughput rises up to 8 workers and is flat
+#: beyond, while more threads only add load on the server.
+DEFAULT_WORKERS = 8
+
+
+def resolve_project_type(project_type: ProjectType | str) -> ProjectType:
+    """A builder object, looked up by name among the registered project types when given a name."""
+    if not isinstance(project_type, str):
+        return project_type
+    from sc_importers.plugins import project_types
+
+    types = project_types()
+    if project_type not in types:
+        raise BuildError(f"unknown project type {project_type!r}; known: {', '.join(sorted(types))}")
+    return types[project_type]
+
+
+def prepare_dataset(dataset: Dataset, options: BuildOptions) -> Dataset:
+    """Apply ``--label-map`` and ``--labels`` (see :mod:`sc_importers.labels`)."""
+    if options.labels is None and not options.label_map:
+        return dataset
+    return apply_label_options(dataset, options.labels, options.label_map)
+
+
+def select_items(dataset: Dataset, options: BuildOptions, limit: int | None
+                 ) -> tuple[list[ItemProgress], int, Iterator[MediaItem]]:
+    """Split the dataset's items into: items the reader marked as errors (recorded as failed,
+    not uploaded), the number filtered out on purpose, and an iterator over the ones to upload.
+
+    With a label filter, media that never had annotations are only uploaded when they get the
+    empty label (``empty_label_for_unannotated``); without one they are uploaded unannotated.
+    ``limit`` caps the number uploaded (None or negative: all).
+    """
+    broken: dict[str, str] = {}
+    for problem in dataset.problems:
+        if problem.severity == "error" and problem.item is not None:
+            broken.setdefault(problem.item, problem.message)
+    failed = [ItemProgress(key=k, error=f"not uploaded: {m}") for k, m in broken.items()]
+    drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
+    wanted = [it for it in dataset.items if it.key not in broken]
+    kept = [it for it in wanted if not (drop_unannotated and not it.is_annotated)]
+    filtered = len(wanted) - len(kept)
+    if limit is not None and limit >= 0:
+        kept = kept[:limit]
+    return failed, filtered, iter(kept)
+
+
+def import_dataset(
+    api: ServerAPI, dataset: Dataset, project_type: ProjectType | str, options: BuildOptions,
+    project_name: str, *, workers: int = DEFAULT_WORKERS, auto_train: bool = False,
+    iterations: int | None = None, limit: int | None = None, show_progress: bool | None = None,
+) -> UploadReport:
+    """Create project ``project_name`` from ``dataset`` and upload it; never raises for problems
+    the report can describe (refused, aborted, failed items), so callers always get a summary.
+
+    ``dataset`` has ``options.label_map`` and ``options.labels`` already applied (see
+    :func:`prepare_dataset`), as the builders expect; ``options.labels`` still decides whether
+    never-annotated media are uploaded (see :func:`select_items`).
+    """
+    report = UploadReport(project_name=project_name, workers=workers)
+    started = time.monotonic()
+    try:
+        builder = resolve_project_type(project_type)
+        plan = builder.plan(dataset, options)
+        failed, report.filtered, items = select_items(dataset, options, limit)
+        project = create_project(api, project_name, plan)
+    except (BuildError, ProjectExistsError) as exc:
+        report.refused = str(exc)
+        return report
+    except (ServerError, requests.RequestException) as exc:
+        report.refused = f"the server refused the project {project_name!r}: {exc}"
+        return report
+    report.project_id = project.id
+    report.items.extend(failed)
+    resolver = LabelResolver(project, dataset)
+
+    def convert(item: MediaItem, annotations: list) -> list:
+        return resolver.annotations(builder.convert(item, annotations, plan, options))
+
+    bars = ProgressBars(len(dataset.items), enabled=show_progress)
+    try:
+        report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items))
+        report.configuration = finish_configuration(api, project, auto_train, iterations)
+    except UploadAborted as exc:
+        report.items.extend(exc.progress)
+        report.aborted = str(exc)
+    except (ServerError, requests.RequestException) as exc:
+        report.aborted = f"could not configure the project: {exc}"
+    finally:
+        bars.close()
+        report.seconds = time.monotonic() - started
+    return report
+
+
+def run_import(dataset: Dataset, project_type: ProjectType | str, build_options: BuildOptions,
+               connection: object, upload_options: object, json_output: bool = False) -> int:
+    """What ``sc-import`` runs without ``--dry-run``: connect, import, print, return the exit code.
+
+    ``dataset`` is the one the CLI prepared with ``--labels``/``--label-map`` already applied.
+
+    ``connection`` is a :class:`sc_importers.cli.options.ConnectionOptions`, ``upload_options`` an
+    :class:`sc_importers.cli.options.UploadOptions` (any objects with the same attributes work).
+    The project name defaults to the dataset folder's name. Exit codes: see
+    :mod:`sc_importers.uploader.report`.
+    """
+    from sc_importers.rest import connect
+
+    name = upload_options.project_name or dataset.name or dataset.root.name
+    workers = upload_options.workers or DEFAULT_WORKERS
+    try:
+        api = connect(connection.host, connection.username, connection.password,
+                      verify=connection.verify, workers=workers)
+    except (ServerError, requests.RequestException) as exc:
+        report = UploadReport(project_name=name, workers=workers,
+                              refused=f"cannot log in to {connection.host}: {exc}")
+    else:
+        try:
+            report = import_dataset(api, dataset, project_type, build_options, name, workers=workers,
+                                    auto_train=upload_options.auto_train,
+                                    iterations=upload_options.iterations)
+        finally:
+            api.close()
+    if json_output:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.render(), file=sys.stderr if report.refused else sys.stdout)
+    return report.exit_code()
