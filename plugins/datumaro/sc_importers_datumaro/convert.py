@@ -1,0 +1,156 @@
+"""Datumaro annotations and label categories -> the neutral model (pixel coordinates).
+
+Shapes map one to one where SC 1.0 has the shape (Bbox -> Rectangle, Polygon, Ellipse,
+RotatedBbox -> RotatedRectangle, Label -> image-level annotation); masks become one polygon per
+outer contour (OpenCV). Points, skeletons, polylines, captions and 3D shapes have no SC 1.0
+equivalent: they are counted, and the reader reports one warning per type with the count.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sc_importers.model import Annotation, Ellipse, Label, Polygon, Problem, Rectangle, RotatedRectangle, Shape
+
+#: Masks smaller than this many pixels of contour area are dropped as noise.
+MIN_CONTOUR_AREA = 1.0
+
+
+def labels_from_categories(categories: dict) -> list[Label]:
+    """Labels with parents (LabelCategories ``parent``) and groups (``label_groups``)."""
+    from datumaro.components.annotation import AnnotationType
+
+    cats = categories.get(AnnotationType.label)
+    if cats is None:
+        return []
+    group_of: dict[str, str] = {}
+    for group in getattr(cats, "label_groups", []) or []:
+        for name in group.labels:
+            group_of.setdefault(name, group.name)
+    return [Label(name=c.name, parent=c.parent or None, group=group_of.get(c.name)) for c in cats.items]
+
+
+@dataclass
+class ItemContext:
+    """Where an annotation comes from, for problem messages, and the image size for clipping."""
+
+    file: str
+    item: str
+    label_names: list[str]
+    width: int | None = None
+    height: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+    unsupported: Counter = field(default_factory=Counter)
+
+    def problem(self, severity: str, message: str) -> None:
+        self.problems.append(Problem(severity, message, file=self.file, item=self.item))  # type: ignore[arg-type]
+
+
+def _label_name(ann: object, ctx: ItemContext) -> tuple[str, ...] | None:
+    """The annotation's label as a 1-tuple; None (with an error) when the index is unknown."""
+    index = getattr(ann, "label", None)
+    if index is None:
+        ctx.problem("warning", f"{type(ann).__name__} without a label; skipped")
+        return None
+    if not 0 <= index < len(ctx.label_names):
+        ctx.problem(
+            "error",
+            f"{type(ann).__name__} has label index {index}, but the dataset declares "
+            f"{len(ctx.label_names)} labels (0..{len(ctx.label_names) - 1}); skipped",
+        )
+        return None
+    return (ctx.label_names[index],)
+
+
+def _clip_rect(rect: Rectangle, ctx: ItemContext) -> Rectangle | None:
+    """Clip to the image (warning); None (error) when the box lies entirely outside it."""
+    if ctx.width is None or ctx.height is None:
+        return rect
+    x1, y1 = max(rect.x, 0.0), max(rect.y, 0.0)
+    x2, y2 = min(rect.x + rect.width, float(ctx.width)), min(rect.y + rect.height, float(ctx.height))
+    if x2 <= x1 or y2 <= y1:
+        ctx.problem(
+            "error",
+            f"box ({rect.x:g}, {rect.y:g}, {rect.width:g}x{rect.height:g}) lies outside the "
+            f"{ctx.width}x{ctx.height} image; skipped",
+        )
+        return None
+    clipped = Rectangle(x1, y1, x2 - x1, y2 - y1)
+    if clipped != rect:
+        ctx.problem(
+            "warning",
+            f"box ({rect.x:g}, {rect.y:g}, {rect.width:g}x{rect.height:g}) extends beyond the "
+            f"{ctx.width}x{ctx.height} image; clipped",
+        )
+    return clipped
+
+
+def mask_to_polygons(mask: object) -> list[Polygon]:
+    """One polygon per outer contour of a binary mask (holes are not representable in SC 1.0)."""
+    import cv2
+    import numpy as np
+
+    image = np.asarray(mask, dtype=np.uint8)
+    contours, _ = cv2.findContours(image, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    out = []
+    for contour in contours:
+        if len(contour) < 3 or cv2.contourArea(contour) < MIN_CONTOUR_AREA:
+            continue
+        out.append(Polygon(tuple((float(x), float(y)) for x, y in contour.reshape(-1, 2))))
+    return out
+
+
+def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
+    """The neutral shapes of one Datumaro annotation; None when its type is not supported."""
+    from datumaro.components.annotation import AnnotationType
+
+    kind = ann.type  # type: ignore[attr-defined]
+    if kind == AnnotationType.bbox:
+        x, y, w, h = ann.get_bbox()  # type: ignore[attr-defined]
+        rect = _clip_rect(Rectangle(float(x), float(y), float(w), float(h)), ctx)
+        return [rect] if rect is not None else []
+    if kind == AnnotationType.polygon:
+        pts = ann.points  # type: ignore[attr-defined]
+        return [Polygon(tuple((float(pts[i]), float(pts[i + 1])) for i in range(0, len(pts) - 1, 2)))]
+    if kind == AnnotationType.ellipse:
+        x1, y1, x2, y2 = ann.points  # type: ignore[attr-defined]
+        return [Ellipse(float(min(x1, x2)), float(min(y1, y2)), float(abs(x2 - x1)), float(abs(y2 - y1)))]
+    if kind == AnnotationType.rotated_bbox:
+        a = ann
+        return [RotatedRectangle(float(a.cx), float(a.cy), float(a.w), float(a.h), float(a.r))]  # type: ignore[attr-defined]
+    if kind == AnnotationType.mask:
+        return list(mask_to_polygons(ann.image))  # type: ignore[attr-defined]
+    return None
+
+
+def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]:
+    """Convert one item's annotations, recording problems and unsupported types in ``ctx``."""
+    from datumaro.components.annotation import AnnotationType
+
+    out: list[Annotation] = []
+    for ann in annotations:
+        if ann.type == AnnotationType.label:
+            names = _label_name(ann, ctx)
+            if names is not None:
+                out.append(Annotation(names, None))
+            continue
+        try:
+            shapes = _shapes(ann, ctx)
+        except Exception as exc:
+            ctx.problem("error", f"{ann.type.name} annotation could not be converted: {exc}; skipped")
+            continue
+        if shapes is None:
+            ctx.unsupported[ann.type.name] += 1
+            continue
+        names = _label_name(ann, ctx)
+        if names is None:
+            continue
+        if ann.type == AnnotationType.mask and not shapes:
+            ctx.problem("warning", "mask with no pixels; skipped")
+        for shape in shapes:
+            if shape.area <= 0:
+                ctx.problem("warning", f"{type(shape).__name__} with zero area; skipped")
+                continue
+            out.append(Annotation(names, shape))
+    return out

@@ -1,0 +1,252 @@
+"""The ``datumaro`` format reader: every dataset format Datumaro 1.13 imports, via Datumaro."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from sc_importers.formats import Detection, FormatError, FormatReader
+from sc_importers.model import Dataset, MediaItem, Problem
+from sc_importers_datumaro.convert import ItemContext, convert_annotations, labels_from_categories
+from sc_importers_datumaro.detection import datumaro_format_names, detect_formats
+from sc_importers_datumaro.staging import (
+    VOC_FORMATS,
+    Staged,
+    check_yolo,
+    is_flat_voc,
+    needs_yolo_staging,
+    stage_flat_voc,
+    stage_yolo,
+)
+
+#: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
+COCO_LIKE = "coco"
+_FRAME_NAME = re.compile(r"frame_\d+")
+
+
+class _CollectingPolicy:
+    """A Datumaro import error policy that records item/annotation errors instead of raising."""
+
+    def __new__(cls, *args: object, **kwargs: object):  # noqa: ANN204 - subclass built lazily
+        from datumaro.components.contexts.importer import ImportErrorPolicy
+
+        class Policy(ImportErrorPolicy):
+            def __init__(self) -> None:
+                self.errors: list[tuple[str, tuple[str, str], BaseException | None]] = []
+
+            def _handle_item_error(self, error: Exception) -> None:
+                self.errors.append(("item", error.item_id, error.__cause__))  # type: ignore[attr-defined]
+
+            def _handle_annotation_error(self, error: Exception) -> None:
+                self.errors.append(("annotation", error.item_id, error.__cause__))  # type: ignore[attr-defined]
+
+        return Policy()
+
+
+def _describe_error(fmt: str, kind: str, cause: BaseException | None) -> str:
+    text = f"{type(cause).__name__}: {cause}" if cause is not None else "unknown error"
+    if fmt.startswith("yolo") and isinstance(cause, KeyError):
+        return "label file has no image with the same name (orphan label file); skipped"
+    return f"{kind} could not be read by Datumaro ({text}); skipped"
+
+
+class DatumaroReader(FormatReader):
+    """Reads any Datumaro-supported format and converts it to the neutral model."""
+
+    name = "datumaro"
+    description = "Any format Datumaro 1.13 imports (VOC, YOLO, CVAT, ImageNet, LabelMe, ...)"
+    options = {
+        "datumaro_format": "Datumaro format name (see plugins/datumaro/README.md); detected if omitted",
+        "voc_flat": "auto (default), 1 or 0: read annotations/*.xml + images/ as VOC without VOCdevkit",
+        "yolo_config": "YOLO config file to use as data.yaml (default: data.yaml, else the one *.yaml)",
+    }
+
+    def detect(self, path: Path) -> Detection:
+        """Datumaro's own detection, per importer and time-bounded; never raises."""
+        path = Path(path)
+        if not path.is_dir():
+            return Detection(0.0, [f"{path} is not a folder"])
+        try:
+            found = detect_formats(path)
+        except Exception as exc:
+            return Detection(0.0, [f"Datumaro detection failed: {type(exc).__name__}: {exc}"])
+        reasons = []
+        if found.skipped:
+            reasons.append(
+                f"{len(found.skipped)} Datumaro importers unavailable and skipped "
+                f"({', '.join(sorted(found.skipped))}): e.g. {next(iter(found.skipped.values()))}"
+            )
+        if found.walk_truncated:
+            reasons.append("folder too large to list completely; detection looked at part of it")
+        formats = [f for f in found.formats if f not in ("image_dir", "imagenet")] or found.formats
+        if not formats:
+            if is_flat_voc(path):
+                return Detection(0.55, reasons + ["flat VOC layout (annotations/*.xml); read as voc"])
+            return Detection(0.0, reasons + ["no Datumaro format matches"])
+        reasons.insert(0, f"Datumaro formats found: {', '.join(formats)}")
+        if any(f.startswith(COCO_LIKE) or f.endswith("_coco") for f in formats):
+            return Detection(0.5, reasons + ["COCO-like: the dedicated coco reader should be preferred"])
+        if set(formats) <= {"image_dir", "imagenet"}:
+            return Detection(0.3, reasons + ["only a folder of images"])
+        return Detection(0.6 if len(formats) == 1 else 0.55, reasons)
+
+    def read(self, path: Path, **options: str) -> Dataset:
+        """Import with Datumaro (staging flat VOC / renamed YOLO configs) and convert."""
+        path = Path(path)
+        if not path.exists():
+            raise FormatError(f"{path}: does not exist")
+        fmt = options.get("datumaro_format") or self._detect_one(path)
+        known = datumaro_format_names()
+        if fmt not in known:
+            raise FormatError(f"{path}: unknown Datumaro format {fmt!r}; known formats: {', '.join(known)}")
+        with tempfile.TemporaryDirectory(prefix="sc-datumaro-") as tmp:
+            staged = self._stage(path, fmt, Path(tmp) / "view", options)
+            source = staged.root if staged else path
+            policy = _CollectingPolicy()
+            try:
+                import datumaro as dm
+
+                dm_dataset = dm.Dataset.import_from(str(source), fmt, error_policy=policy)
+                items = list(dm_dataset)
+            except Exception as exc:
+                raise FormatError(
+                    f"{path}: Datumaro could not import it as {fmt!r}: {type(exc).__name__}: {exc}"
+                ) from exc
+            dataset = Dataset(name=path.name, format=f"datumaro:{fmt}", root=path)
+            dataset.labels = labels_from_categories(dm_dataset.categories())
+            for note in staged.notes if staged else []:
+                dataset.problems.append(Problem("warning", note, file=str(path)))
+            for kind, (item_id, subset), cause in policy.errors:
+                dataset.problems.append(
+                    Problem("error", _describe_error(fmt, kind, cause), file=str(path), item=f"{subset}/{item_id}")
+                )
+            self._convert_items(dataset, items, staged)
+        return dataset
+
+    def _detect_one(self, path: Path) -> str:
+        found = detect_formats(path)
+        formats = [f for f in found.formats if f not in ("image_dir", "imagenet")] or found.formats
+        if not formats and is_flat_voc(path):
+            return "voc"
+        if len(formats) != 1:
+            what = ", ".join(formats) if formats else "none"
+            raise FormatError(f"{path}: cannot tell the Datumaro format (matches: {what}); pass --datumaro-format NAME")
+        return formats[0]
+
+    @staticmethod
+    def _stage(path: Path, fmt: str, tmp: Path, options: dict[str, str]) -> Staged | None:
+        voc_flat = options.get("voc_flat", "auto").lower()
+        if fmt in VOC_FORMATS and voc_flat in ("1", "true", "yes") and not is_flat_voc(path):
+            raise FormatError(f"{path}: --voc-flat 1 needs annotations/*.xml and images/ in this folder")
+        if fmt in VOC_FORMATS and voc_flat not in ("0", "false", "no") and is_flat_voc(path):
+            return stage_flat_voc(path, tmp)
+        if fmt in VOC_FORMATS and is_flat_voc(path):
+            raise FormatError(
+                f"{path}: flat VOC layout (annotations/ + images/, no ImageSets/); "
+                "pass --voc-flat 1 (or leave it at auto) to read it"
+            )
+        if fmt.startswith("yolo") and path.is_dir():
+            check_yolo(path, options.get("yolo_config"))
+        if fmt.startswith("yolo") and path.is_dir() and needs_yolo_staging(path, options.get("yolo_config")):
+            return stage_yolo(path, tmp, options.get("yolo_config"))
+        return None
+
+    @staticmethod
+    def _convert_items(dataset: Dataset, items: list, staged: Staged | None) -> None:
+        from datumaro.components.media import Image, VideoFrame
+
+        label_names = [lb.name for lb in dataset.labels]
+        unsupported: Counter = Counter()
+        by_path: dict[Path, str] = {}
+        video_frames = 0
+        for it in items:
+            item_id = f"{it.subset}/{it.id}" if it.subset and it.subset != "default" else it.id
+            if isinstance(it.media, VideoFrame):
+                video_frames += 1
+                continue
+            raw = getattr(it.media, "path", None) if isinstance(it.media, Image) else None
+            if not raw:
+                dataset.problems.append(Problem("error", "item has no image file; skipped", item=item_id))
+                continue
+            media_path = staged.map_back(raw) if staged else Path(raw)
+            if not media_path.is_file():
+                dataset.problems.append(
+                    Problem(
+                        "error",
+                        f"image file missing: expected {media_path}; skipped",
+                        file=str(media_path),
+                        item=item_id,
+                    )
+                )
+                continue
+            if media_path in by_path:
+                dataset.problems.append(
+                    Problem(
+                        "warning",
+                        f"same image as item {by_path[media_path]}; its annotations are ignored",
+                        file=str(media_path),
+                        item=item_id,
+                    )
+                )
+                continue
+            by_path[media_path] = item_id
+            ctx = ItemContext(str(media_path), item_id, label_names)
+            try:
+                h, w = it.media.size or (None, None)
+                ctx.width, ctx.height = (int(w), int(h)) if w and h else (None, None)
+            except Exception:
+                pass
+            anns = convert_annotations(list(it.annotations), ctx)
+            dataset.problems.extend(ctx.problems)
+            unsupported.update(ctx.unsupported)
+            dataset.items.append(
+                MediaItem(
+                    path=media_path,
+                    key=_key(dataset.root, media_path, it, staged, raw),
+                    annotations=anns,
+                    width=ctx.width,
+                    height=ctx.height,
+                )
+            )
+        for kind, count in sorted(unsupported.items()):
+            dataset.problems.append(
+                Problem(
+                    "warning",
+                    f"{count} {kind} annotations have no SC 1.0 equivalent and are skipped",
+                    file=str(dataset.root),
+                )
+            )
+        if video_frames:
+            dataset.problems.append(
+                Problem(
+                    "error",
+                    f"{video_frames} items are frames of a video file without frame images; "
+                    "extract the frames to image files first",
+                    file=str(dataset.root),
+                )
+            )
+
+
+def _key(root: Path, media_path: Path, item: object, staged: Staged | None, raw: str) -> str:
+    """A unique, readable key for a media item.
+
+    Frames of an annotated video (CVAT for video, MOT: an int ``frame`` attribute and an image
+    named ``frame_NNNNNN``) become ``<dataset folder>/frame_000123``; other images are keyed by
+    their path below the dataset root (or below the staged view, for followed folders).
+    """
+    frame = getattr(item, "attributes", {}).get("frame")
+    if isinstance(frame, int) and _FRAME_NAME.fullmatch(media_path.stem):
+        return f"{root.name}/frame_{frame:06d}"
+    try:
+        return media_path.relative_to(root).as_posix()
+    except ValueError:
+        pass
+    if staged is not None:
+        try:
+            return Path(raw).relative_to(staged.root).as_posix()
+        except ValueError:
+            pass
+    return os.path.relpath(media_path, root).replace(os.sep, "/")
