@@ -1,0 +1,142 @@
+"""How a session proves who it is: one :class:`LoginFlow` per kind of server login.
+
+SC 1.0 puts its API behind an oauth2-proxy that sends browsers to a Dex LDAP login form; a
+successful form POST ends with the ``_oauth2_proxy`` session cookie. :class:`DexLoginFlow` walks
+exactly that path with plain HTTP (no browser). A later dialect (modern Geti, personal access
+tokens in an ``x-api-key`` header) adds its own flow behind the same small interface, so
+:class:`~sc_importers.rest.session.SCSession` and everything above it stay unchanged.
+
+A flow never puts its secrets in messages: :meth:`LoginFlow.secrets` lists the values that the
+session redacts from every exception text and log line it produces.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from sc_importers.rest.base import AuthenticationError
+
+#: Name of the cookie the SC 1.0 oauth2-proxy sets once a login succeeded.
+SESSION_COOKIE = "_oauth2_proxy"
+
+#: Path prefixes that belong to the SC 1.0 login machinery, never to the API.
+LOGIN_PATH_PREFIXES = ("/user/login", "/oauth2/", "/dex/")
+
+
+def is_login_url(url: str) -> bool:
+    """True when ``url`` (absolute or a path) points into the login machinery."""
+    path = urlsplit(url).path or url
+    return any(path.startswith(prefix) for prefix in LOGIN_PATH_PREFIXES)
+
+
+class LoginFlow(ABC):
+    """Logs a ``requests.Session`` in; called again (once) when the server says it expired."""
+
+    #: Who is logging in, safe to show (a user name, never a secret).
+    identity: str = ""
+
+    @abstractmethod
+    def login(self, http: requests.Session, host: str, timeout: tuple[float, float]) -> None:
+        """Make ``http`` authenticated against ``host`` or raise :class:`AuthenticationError`."""
+
+    @abstractmethod
+    def secrets(self, http: requests.Session) -> list[str]:
+        """Every secret value (password, cookie or token values) to redact from messages."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(identity={self.identity!r})"
+
+
+class _FormFinder(HTMLParser):
+    """Collects the forms of a page: action, method and the named inputs with their values.
+
+    ``HTMLParser`` unescapes attribute values, so ``&amp;`` in an action URL comes out right.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.forms.append({
+                "action": attributes.get("action", ""),
+                "method": attributes.get("method", "get").lower(),
+                "inputs": {},
+            })
+        elif tag == "input" and self.forms and attributes.get("name"):
+            self.forms[-1]["inputs"][attributes["name"]] = attributes.get("value", "")
+
+
+def find_login_form(html: str) -> dict | None:
+    """The first form with a ``password`` input, or None when the page has none."""
+    finder = _FormFinder()
+    finder.feed(html)
+    return next((form for form in finder.forms if "password" in form["inputs"]), None)
+
+
+class DexLoginFlow(LoginFlow):
+    """User name and password through SC 1.0's oauth2-proxy + Dex LDAP login form.
+
+    The steps, as recorded against a real SC 1.0 server: ``GET /user/login`` and follow the
+    redirects (oauth2-proxy start, Dex auth, the LDAP connector) to the login page; POST the form
+    fields ``login`` and ``password`` to the form's own action URL (it carries Dex's ``state``,
+    so it is parsed from the page, never built); follow the redirects (approval, oauth2 callback)
+    until the ``_oauth2_proxy`` cookie is set.
+    """
+
+    def __init__(self, username: str, password: str):
+        if not username:
+            raise AuthenticationError("no user name given for the SC login")
+        self.identity = username
+        self._password = password
+
+    def secrets(self, http: requests.Session) -> list[str]:
+        values = [self._password] if self._password else []
+        values.extend(c.value for c in http.cookies if c.value and c.name.startswith(SESSION_COOKIE))
+        return values
+
+    def login(self, http: requests.Session, host: str, timeout: tuple[float, float]) -> None:
+        for cookie in [c for c in http.cookies if c.name.startswith(SESSION_COOKIE)]:
+            http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+        try:
+            page = http.get(f"{host}/user/login", timeout=timeout, allow_redirects=True)
+        except requests.RequestException as exc:
+            raise AuthenticationError(
+                f"cannot reach the login page of {host}: {type(exc).__name__}"
+            ) from None
+        if self._has_session(http):
+            return  # the proxy let us straight through
+        form = find_login_form(page.text) if page.ok else None
+        if form is None:
+            raise AuthenticationError(
+                f"the login flow of {host} was not recognised: GET /user/login ended at "
+                f"{urlsplit(page.url).path} with HTTP {page.status_code} and no login form"
+            )
+        fields = dict(form["inputs"])
+        fields.update({"login": self.identity, "password": self._password})
+        action = urljoin(page.url, form["action"] or page.url)
+        try:
+            answer = http.post(action, data=fields, timeout=timeout, allow_redirects=True)
+        except requests.RequestException as exc:
+            raise AuthenticationError(
+                f"login to {host} as {self.identity!r} failed: {type(exc).__name__}"
+            ) from None
+        if not self._has_session(http):
+            again = find_login_form(answer.text) is not None
+            reason = (
+                "wrong user name or password (the server showed the login form again)"
+                if again or answer.status_code in (200, 401, 403)
+                else f"the server answered HTTP {answer.status_code} without a session cookie"
+            )
+            raise AuthenticationError(f"login to {host} as {self.identity!r} failed: {reason}",
+                                      status=answer.status_code)
+
+    @staticmethod
+    def _has_session(http: requests.Session) -> bool:
+        return any(c.name == SESSION_COOKIE and c.value for c in http.cookies)

@@ -1,0 +1,207 @@
+"""The SC 1.0 dialect of :class:`~sc_importers.rest.base.ServerAPI` (``/api/v1.0/...``).
+
+Paths, bodies and pagination follow the real SC 1.0 recordings; the JSON shapes themselves
+are handled by :mod:`sc_importers.rest.sc_v1_records`. All calls go through one
+:class:`~sc_importers.rest.session.SCSession`, which is thread-safe, so one ``SCv1API`` serves
+every upload worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from sc_importers.model import Annotation
+from sc_importers.project_types.base import TaskPlan
+from sc_importers.rest import sc_v1_records as rec
+from sc_importers.rest.base import RemoteMedia, RemoteProject, RemoteTask, ServerAPI, ServerError
+from sc_importers.rest.multipart import MultipartFile
+from sc_importers.rest.session import SCSession
+
+API = "/api/v1.0"
+#: Page size asked for in media listings (``top``); the server may answer with fewer.
+MEDIA_PAGE_SIZE = 500
+#: Safety bound on the pages of one whole-video annotation listing.
+_MAX_PAGES = 100_000
+
+
+class SCv1API(ServerAPI):
+    """SC 1.0 server API over a logged-in :class:`SCSession`."""
+
+    dialect = "sc-v1"
+
+    def __init__(self, session: SCSession, workspace_id: str | None = None):
+        self.session = session
+        self._workspace_id = workspace_id
+
+    def __repr__(self) -> str:
+        return f"SCv1API({self.session!r}, workspace={self._workspace_id!r})"
+
+    # -- paths ------------------------------------------------------------------------------
+    @property
+    def workspace_id(self) -> str:
+        """The first workspace of the server (SC 1.0 has one per user), fetched once."""
+        if self._workspace_id is None:
+            raw = self.session.get_json(f"{API}/workspaces")
+            items = raw if isinstance(raw, list) else (raw.get("items") or raw.get("workspaces") or [])
+            if not items:
+                raise ServerError(f"{self.session.host} has no workspace for this user")
+            self._workspace_id = str(items[0]["id"])
+        return self._workspace_id
+
+    def _project_path(self, project: RemoteProject | str) -> str:
+        pid = project if isinstance(project, str) else project.id
+        return f"{API}/workspaces/{self.workspace_id}/projects/{pid}"
+
+    def _media_path(self, project: RemoteProject, media: RemoteMedia) -> str:
+        return (f"{self._project_path(project)}/datasets/{project.dataset_id}/media/"
+                f"{media.kind}s/{media.id}")
+
+    def _annotation_path(self, project: RemoteProject, media: RemoteMedia, frame: int | None) -> str:
+        base = self._media_path(project, media)
+        if frame is not None:
+            if media.kind != "video":
+                raise ValueError(f"media {media.name!r} is an image; it has no frame {frame}")
+            return f"{base}/frames/{frame}/annotations"
+        if media.kind == "video":
+            raise ValueError(f"video {media.name!r}: annotations are posted per frame")
+        return f"{base}/annotations"
+
+    # -- server -----------------------------------------------------------------------------
+    def product_info(self) -> dict:
+        return self.session.get_json(f"{API}/product_info")
+
+    # -- projects ---------------------------------------------------------------------------
+    def list_projects(self) -> list[RemoteProject]:
+        projects: list[RemoteProject] = []
+        path: str | None = f"{API}/workspaces/{self.workspace_id}/projects/"
+        seen: set[str] = set()
+        while path and path not in seen:
+            seen.add(path)
+            page, path = rec.parse_project_page(self.session.get_json(path))
+            projects.extend(page)
+        return projects
+
+    def get_project(self, project_id: str) -> RemoteProject:
+        return rec.parse_project(self.session.get_json(self._project_path(project_id)))
+
+    def create_project(self, name: str, tasks: list[TaskPlan]) -> RemoteProject:
+        body = rec.project_body(name, tasks)
+        raw = self.session.post_json(f"{API}/workspaces/{self.workspace_id}/projects", body)
+        return rec.parse_project(raw)
+
+    def delete_project(self, project: RemoteProject) -> None:
+        self.session.delete(self._project_path(project))
+
+    # -- media ------------------------------------------------------------------------------
+    def list_media(self, project: RemoteProject, kind: Literal["image", "video"]) -> Iterator[RemoteMedia]:
+        path: str | None = f"{self._project_path(project)}/datasets/{project.dataset_id}/media/{kind}s"
+        params: dict | None = {"top": MEDIA_PAGE_SIZE}
+        seen: set[str] = set()
+        while path and path not in seen:
+            seen.add(path)
+            page, path = rec.parse_media_page(self.session.get_json(path, params))
+            params = None  # next_page already carries top and skiptoken
+            yield from page
+
+    def upload_media(self, project: RemoteProject, path: Path, kind: Literal["image", "video"]) -> RemoteMedia:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file to upload")
+        target = f"{self._project_path(project)}/datasets/{project.dataset_id}/media/{kind}s"
+        response = self.session.request("POST", target, body=lambda: MultipartFile(path, "file"))
+        try:
+            return rec.parse_media(response.json())
+        except ValueError as exc:
+            raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+
+    def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path) -> None:
+        tail = "display/stream" if media.kind == "video" else "display/full"
+        self.session.download(f"{self._media_path(project, media)}/{tail}", Path(target))
+
+    def delete_media(self, project: RemoteProject, media: RemoteMedia) -> None:
+        self.session.delete(self._media_path(project, media))
+
+    # -- annotations ------------------------------------------------------------------------
+    def post_annotations(self, project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
+                         frame: int | None = None) -> dict:
+        body = rec.annotation_body(project, media, annotations, frame)
+        return self.session.post_json(self._annotation_path(project, media, frame), body)
+
+    def get_annotation_scene(self, project: RemoteProject, media: RemoteMedia,
+                             frame: int | None = None) -> dict | None:
+        path = f"{self._annotation_path(project, media, frame)}/latest"
+        response = self.session.request("GET", path, ok_statuses=(404,))
+        if response.status_code in (204, 404) or not response.content:
+            return None
+        return rec.scene_or_none(response.json())
+
+    def get_video_annotations(self, project: RemoteProject, media: RemoteMedia) -> list[dict]:
+        if media.kind != "video":
+            raise ValueError(f"media {media.name!r} is not a video")
+        path = f"{self._media_path(project, media)}/annotations/latest"
+        scenes: list[dict] = []
+        params: dict | None = None
+        for _ in range(_MAX_PAGES):
+            response = self.session.request("GET", path, params=params, ok_statuses=(404,))
+            if response.status_code in (204, 404) or not response.content:
+                break
+            raw = response.json()
+            page = rec.video_scenes(raw)
+            scenes.extend(page)
+            props = raw.get("video_annotation_properties", {}) if isinstance(raw, dict) else {}
+            end, last = props.get("end_frame"), props.get("requested_end_frame")
+            if not page or end is None or last is None or end >= last:
+                break
+            params = {"start_frame": end + 1, "end_frame": last}
+        return scenes
+
+    def annotations_from_scene(self, project: RemoteProject, media: RemoteMedia,
+                               scene: dict) -> list[Annotation]:
+        return rec.annotations_from_scene(project, media, scene)
+
+    # -- configuration ----------------------------------------------------------------------
+    def get_configuration(self, project: RemoteProject) -> dict:
+        return self.session.get_json(f"{self._project_path(project)}/configuration")
+
+    def _task_config_path(self, project: RemoteProject, task: RemoteTask) -> str:
+        return f"{self._project_path(project)}/configuration/task_chain/{task.id}"
+
+    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
+        return self.session.get_json(self._task_config_path(project, task))
+
+    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
+        self.session.post_json(self._task_config_path(project, task), rec.task_configuration_body(config))
+
+    def _set_parameter(self, project: RemoteProject, task: RemoteTask, names: tuple[str, ...],
+                       value) -> None:
+        found = rec.find_parameter(self.get_task_configuration(project, task), names)
+        if found is None:
+            raise ServerError(f"project {project.name!r}, task {task.title!r}: the configuration has "
+                              f"no parameter named {' or '.join(names)}")
+        component, param = found
+        body = rec.parameter_update_body(component, {param["name"]: value})
+        self.session.post_json(self._task_config_path(project, task), body)
+
+    def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None:
+        self._set_parameter(project, task, ("auto_training",), bool(enabled))
+
+    def get_auto_training(self, project: RemoteProject, task: RemoteTask) -> bool:
+        found = rec.find_parameter(self.get_task_configuration(project, task), ("auto_training",))
+        if found is None:
+            raise ServerError(f"project {project.name!r}, task {task.title!r}: no auto_training parameter")
+        return bool(found[1]["value"])
+
+    def set_iterations(self, project: RemoteProject, task: RemoteTask, iterations: int) -> None:
+        if iterations < 1:
+            raise ValueError(f"iterations must be at least 1, got {iterations}")
+        self._set_parameter(project, task, rec.ITERATION_PARAMETER_NAMES, int(iterations))
+
+    def get_iterations(self, project: RemoteProject, task: RemoteTask) -> int | None:
+        """The task's number of training iterations/epochs, or None if it has no such setting."""
+        found = rec.find_parameter(self.get_task_configuration(project, task), rec.ITERATION_PARAMETER_NAMES)
+        return None if found is None else int(found[1]["value"])
+
+    def close(self) -> None:
+        self.session.close()

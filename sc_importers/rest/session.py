@@ -1,0 +1,283 @@
+"""One authenticated HTTP session to one server: pool, retries, timeouts, TLS, re-login.
+
+:class:`SCSession` wraps a single ``requests.Session`` (like requests' own Session/adapter
+split: the session knows the server and the login, the mounted ``HTTPAdapter`` knows
+connections):
+
+* **Pool**: ``pool_maxsize`` equals the number of worker threads, so no worker waits for or
+  throws away a connection.
+* **Retries** (urllib3 ``Retry``): connection errors are retried for every method, because the
+  request never reached the server. 502/503/504 answers and read errors are retried only for
+  idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS). A POST is **not** repeated after it may
+  have reached the server: a repeated media upload would create a duplicate image, a repeated
+  project creation a second project. The uploader decides what to do with such a failure
+  (its journal and a listing tell whether the item arrived).
+* **Timeouts** on every request (connect, read).
+* **TLS** is verified by default. ``verify=False`` warns once and silences urllib3's
+  per-request ``InsecureRequestWarning`` (process-wide: urllib3 has no per-session switch).
+* **Expired sessions**: a 401/403, a redirect into the login pages, or an HTML page where JSON
+  or file bytes were expected means the login expired. The session logs in again **once**
+  (one thread logs in, the others wait and reuse the new login) and repeats the request with a
+  fresh body from the caller's body factory; a second failure is an error.
+* **Secrets**: the password and the session cookie never appear in ``repr``, exceptions or logs.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import re
+import threading
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from sc_importers.rest.base import AuthenticationError, ServerError
+from sc_importers.rest.login import LoginFlow, is_login_url
+
+log = logging.getLogger("sc_importers.rest")
+
+#: Produces a fresh request body for each attempt (a new stream for file uploads).
+BodyFactory = Callable[[], Any]
+Expect = Literal["json", "binary", "any"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_MAX_REDIRECTS = 5
+
+
+class InsecureConnectionWarning(UserWarning):
+    """TLS certificate verification was switched off for a session."""
+
+
+class SessionExpired(Exception):
+    """Internal: the server asked for a new login."""
+
+
+def normalize_host(host: str) -> str:
+    """``https://host[:port]`` without a trailing slash; a bare host name gets ``https://``."""
+    host = host.strip().rstrip("/")
+    if "://" not in host:
+        host = f"https://{host}"
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"server address {host!r} is not an http(s) URL like https://sc.example.com")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
+class SCSession:
+    """An authenticated, thread-safe HTTP session to one server (see the module doc)."""
+
+    def __init__(
+        self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
+        timeout: tuple[float, float] = (10.0, 300.0), retries: int = 3, backoff: float = 0.5,
+    ):
+        self.host = normalize_host(host)
+        self.verify = verify
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self._login_flow = login
+        self._auth_lock = threading.Lock()
+        self._generation = 0  # number of successful logins
+        self.http = requests.Session()
+        self.http.verify = verify
+        self.http.headers["User-Agent"] = "sc-importers"
+        self.retry = Retry(
+            total=retries, connect=retries, read=retries, status=retries,
+            status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
+            backoff_factor=backoff, raise_on_status=False, respect_retry_after_header=True,
+            redirect=False,
+        )
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.workers, max_retries=self.retry)
+        self.http.mount("https://", adapter)
+        self.http.mount("http://", adapter)
+        if not verify:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            warnings.warn(
+                f"TLS certificate verification is disabled for {self.host}: the connection can be "
+                "intercepted. Use this only for a server with a self-signed certificate you trust.",
+                InsecureConnectionWarning, stacklevel=2,
+            )
+
+    def __repr__(self) -> str:
+        return (f"SCSession(host={self.host!r}, user={self._login_flow.identity!r}, "
+                f"verify={self.verify}, workers={self.workers}, logged_in={self.logged_in})")
+
+    @property
+    def logged_in(self) -> bool:
+        return self._generation > 0
+
+    # -- login ------------------------------------------------------------------------------
+    def login(self) -> None:
+        """Log in now (``connect`` does this once; later logins happen on expiry)."""
+        with self._auth_lock:
+            self._do_login()
+
+    def _do_login(self) -> None:
+        log.info("logging in to %s as %s", self.host, self._login_flow.identity)
+        try:
+            self._login_flow.login(self.http, self.host, self.timeout)
+        except ServerError as exc:
+            raise type(exc)(self.redact(str(exc)), status=exc.status, code=exc.code) from None
+        self._generation += 1
+
+    def _relogin(self, seen_generation: int) -> None:
+        """Log in again unless another thread already did since ``seen_generation``."""
+        with self._auth_lock:
+            if self._generation == seen_generation:
+                self._do_login()
+
+    # -- requests ---------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """Absolute URL of an API path (``/api/...``) or of an absolute URL the server gave."""
+        return path if "://" in path else f"{self.host}/{path.lstrip('/')}"
+
+    def request(
+        self, method: str, path: str, *, params: dict | None = None, json: Any = None,
+        body: BodyFactory | None = None, headers: dict | None = None, expect: Expect = "json",
+        stream: bool = False, ok_statuses: tuple[int, ...] = (),
+    ) -> requests.Response:
+        """Send one API request, logging in again once if the session expired.
+
+        ``body`` is a factory called for each attempt (a file stream cannot be sent twice).
+        Statuses >= 400 raise :class:`ServerError` unless listed in ``ok_statuses``.
+        """
+        method = method.upper()
+        for attempt in (1, 2):
+            generation = self._generation
+            try:
+                return self._send(method, path, params=params, json=json, body=body,
+                                  headers=headers, expect=expect, stream=stream,
+                                  ok_statuses=ok_statuses)
+            except SessionExpired as exc:
+                if attempt == 2:
+                    raise AuthenticationError(
+                        f"{method} {_path_only(path)}: the server still refuses the session after "
+                        f"logging in again ({exc})", status=401,
+                    ) from None
+                log.info("session to %s expired (%s); logging in again", self.host, exc)
+                self._relogin(generation)
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, path: str, *, params, json, body, headers, expect, stream,
+              ok_statuses) -> requests.Response:
+        url = self.url(path)
+        all_headers = {"Accept": "application/json"} if expect == "json" else {}
+        if json is not None:
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        for _ in range(_MAX_REDIRECTS + 1):
+            data = jsonlib.dumps(json) if json is not None else (body() if body else None)
+            if hasattr(data, "content_type"):
+                all_headers["Content-Type"] = data.content_type
+            log.debug("%s %s", method, _path_only(url))
+            try:
+                response = self.http.request(
+                    method, url, params=params, data=data, headers=all_headers,
+                    timeout=self.timeout, allow_redirects=False, stream=stream,
+                )
+            except requests.RequestException as exc:
+                raise ServerError(self.redact(
+                    f"{method} {_path_only(url)} on {self.host} failed: {type(exc).__name__}: "
+                    f"{_strip_queries(str(exc))}")) from None
+            finally:
+                if hasattr(data, "close"):
+                    data.close()
+            if response.is_redirect:
+                target = urljoin(url, response.headers.get("Location", ""))
+                response.close()
+                if is_login_url(target):
+                    raise SessionExpired(f"redirected to the login page {_path_only(target)}")
+                url, params = target, None  # the target URL carries its own query
+                if response.status_code in (301, 302, 303) and method not in ("GET", "HEAD"):
+                    raise ServerError(f"{method} {_path_only(path)} was redirected to "
+                                      f"{_path_only(target)}; not repeating it as GET",
+                                      status=response.status_code)
+                continue
+            self._check(method, path, response, expect, ok_statuses)
+            return response
+        raise ServerError(f"{method} {_path_only(path)}: too many redirects")
+
+    def _check(self, method: str, path: str, response: requests.Response, expect: Expect,
+               ok_statuses: tuple[int, ...]) -> None:
+        status = response.status_code
+        ctype = response.headers.get("Content-Type", "")
+        if status in (401, 403):
+            response.close()
+            raise SessionExpired(f"HTTP {status}")
+        if is_login_url(response.url):
+            response.close()
+            raise SessionExpired("answered by the login page")
+        if status < 400 and expect != "any" and "text/html" in ctype and status != 204:
+            response.close()
+            raise SessionExpired("an HTML page came instead of " + ("JSON" if expect == "json" else "data"))
+        if status >= 400 and status not in ok_statuses:
+            raise self.error_from(method, path, response)
+
+    def error_from(self, method: str, path: str, response: requests.Response) -> ServerError:
+        """A :class:`ServerError` carrying the server's ``error_code`` and ``message``."""
+        code, message = None, ""
+        try:
+            payload = response.json()
+            if isinstance(payload, dict):
+                code = payload.get("error_code")
+                message = payload.get("message") or payload.get("detail") or ""
+                if not isinstance(message, str):
+                    message = jsonlib.dumps(message)
+        except ValueError:
+            message = response.text[:300] if "html" not in response.headers.get("Content-Type", "") else ""
+        text = f"{method} {_path_only(path)}: HTTP {response.status_code}"
+        text += f" {code}" if code else ""
+        text += f": {message}" if message else ""
+        return ServerError(self.redact(text), status=response.status_code, code=code)
+
+    # -- conveniences -----------------------------------------------------------------------
+    def get_json(self, path: str, params: dict | None = None) -> Any:
+        return self.request("GET", path, params=params).json()
+
+    def post_json(self, path: str, payload: Any) -> Any:
+        response = self.request("POST", path, json=payload)
+        return response.json() if response.content else None
+
+    def delete(self, path: str) -> None:
+        self.request("DELETE", path, expect="any")
+
+    def download(self, path: str, target: Path, chunk: int = 1 << 20) -> int:
+        """Stream ``path``'s bytes into ``target``; returns the number of bytes written."""
+        response = self.request("GET", path, expect="binary", stream=True, headers={"Accept": "*/*"})
+        written = 0
+        try:
+            with open(target, "wb") as out:
+                for part in response.iter_content(chunk):
+                    out.write(part)
+                    written += len(part)
+        except requests.RequestException as exc:
+            raise ServerError(f"GET {_path_only(path)}: download interrupted: {type(exc).__name__}") from None
+        finally:
+            response.close()
+        return written
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of the login flow replaced by ``***``."""
+        for secret in self._login_flow.secrets(self.http):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _path_only(url: str) -> str:
+    """The path of a URL without its query (queries can carry login codes)."""
+    return urlsplit(url).path or url
+
+
+def _strip_queries(text: str) -> str:
+    return re.sub(r"\?[^\s'\")]*", "", text)
