@@ -10,6 +10,8 @@ that touch only at a corner belong to different polygons (4-connectivity).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -37,7 +39,9 @@ def decode_rle(segmentation: dict, height: int | None, width: int | None) -> np.
         rle = {"counts": counts.encode("ascii") if isinstance(counts, str) else counts, "size": [h, w]}
     else:
         raise ValueError("RLE 'counts' must be a list or a string")
-    return np.asarray(mask_utils.decode(rle), dtype=bool)
+    with warnings.catch_warnings():  # pycocotools 2.0.x under numpy 2: a harmless DeprecationWarning
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.asarray(mask_utils.decode(rle), dtype=bool)
 
 
 def mask_to_polygons(mask: np.ndarray) -> list[Polygon]:
