@@ -1,0 +1,195 @@
+"""sc-import through click's CliRunner: listing, detection, reader options, labels, dry-run, upload wiring."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sc_importers.cli.import_cmd import build_command
+from sc_importers.cli.options import ConnectionOptions, UploadOptions
+from sc_importers.formats import Detection, FormatReader
+from sc_importers.hookspecs import hookimpl
+from sc_importers.model import Dataset
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(build_command(), [str(a) for a in args], env=env)
+
+
+def test_list_types_lists_core_types_with_task_types(example_plugin: Path) -> None:
+    result = run("--list-types")
+    assert result.exit_code == 0
+    assert any(ln.startswith("detection\tdetection\t") for ln in result.output.splitlines())
+    assert any(ln.startswith("detection_to_segmentation\tdetection -> segmentation")
+               for ln in result.output.splitlines())
+
+
+def test_dry_run_text_report(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--type", "detection")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Labels found: cat, dog" in out
+    assert "Media: 3 (3 images, 0 videos, 0 annotated video frames)" in out
+    assert "unannotated: 1, filtered out by --labels: 0, skipped for errors: 0" in out
+    assert "  cat: 2 (rectangle 2)" in out
+    assert "Project type detection:" in out
+    assert "Result: importable" in out
+
+
+def test_dry_run_json_with_plan_and_conversion_counts(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--json", "--type", "detection", "--format", "csv_example")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["detection"] is None  # --format given: no auto-detection
+    [task] = report["project"]["tasks"]
+    assert task["task_type"] == "detection"
+    assert sorted(task["labels"]) == ["cat", "dog"]
+    assert task["would_convert"]["media"] == 2
+    assert task["would_convert"]["labels"]["cat"] == 2 and task["would_convert"]["labels"]["dog"] == 1
+
+
+def test_labels_filter_and_map(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--json", "--label-map", "dog=puppy", "--labels", "puppy")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["labels"] == {"found": ["cat", "dog"], "kept": ["puppy"]}
+    assert report["media"]["total"] == 2  # b.png (only cat) filtered out, c.png never annotated
+    assert report["media"]["filtered_out"] == 1
+    assert report["annotations"]["per_label"] == {"puppy": {"RECTANGLE": 1}}
+
+
+def test_unknown_label_lists_dataset_labels(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--labels", "horse")
+    assert result.exit_code == 1
+    assert f"{csv_dataset}: --labels names unknown label(s) 'horse'" in result.output
+    assert "the dataset's labels are: 'cat', 'dog'" in result.output
+
+
+def test_bad_label_map_syntax_is_a_usage_error(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--label-map", "dog")
+    assert result.exit_code == 2
+    assert "--label-map 'dog': expected OLD=NEW" in result.output
+
+
+def test_unbuildable_project_type_exits_1(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--type", "anomaly_classification")
+    assert result.exit_code == 1, result.output
+    assert "CANNOT BE BUILT" in result.output and "--anomalous-labels" in result.output
+    assert "Result: NOT importable as asked" in result.output
+
+
+def test_unknown_type_and_format_are_usage_errors(example_plugin: Path, csv_dataset: Path) -> None:
+    result = run(csv_dataset, "--dry-run", "--type", "nope")
+    assert result.exit_code == 2 and "unknown project type 'nope'; available: " in result.output
+    assert "detection" in result.output
+    result = run(csv_dataset, "--dry-run", "--format", "nope")
+    assert result.exit_code == 2 and "unknown format 'nope'; available: csv_example" in result.output
+
+
+def test_item_errors_are_listed_but_importable(example_plugin: Path, make_csv_dataset) -> None:
+    root = make_csv_dataset(
+        "mixed", ["a.png,cat,1,1,5,5", "gone.png,cat,1,1,5,5", "a.png,cat,500,1,5,5", "b.png,cat,1,1,5,5"],
+        {"a.png": (40, 30), "b.png": (40, 30)},
+    )
+    result = run(root, "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["media"]["skipped"] == 2
+    by_kind = report["problems"]["by_kind"]
+    assert by_kind["missing_file"]["examples"] == [
+        f"error: {root / 'gone.png'}, item gone.png: media file not found"
+    ]
+    [outside] = by_kind["shape_outside_image"]["examples"]
+    assert f"{root / 'a.png'}, item a.png: rectangle at x=500" in outside
+    assert "entirely outside the 40x30 image" in outside
+
+
+def test_every_item_in_error_exits_1(example_plugin: Path, make_csv_dataset) -> None:
+    root = make_csv_dataset("broken", ["gone.png,cat,1,1,5,5"], {})
+    result = run(root, "--dry-run")
+    assert result.exit_code == 1
+    assert "every media item has an error" in result.output
+
+
+def test_reader_option_routing(example_plugin: Path, csv_dataset: Path, install_dist, monkeypatch) -> None:
+    (csv_dataset / "annotations.csv").rename(csv_dataset / "other.csv")
+    result = run(csv_dataset, "--dry-run", "--json", "--format", "csv_example", "--csv-name", "other.csv")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["annotations"]["total"] == 3
+
+    # an option that belongs to another reader than the chosen one is a clear error
+    module = types.ModuleType("sc_test_other_reader")
+
+    class Other(FormatReader):
+        name = "other"
+        options = {"other_thing": "only for other"}
+
+        def detect(self, path: Path) -> Detection:
+            return Detection(0.0, ["never"])
+
+    module.register_format_readers = hookimpl(lambda: [Other()])
+    monkeypatch.setitem(sys.modules, "sc_test_other_reader", module)
+    monkeypatch.setenv("SC_IMPORTERS_PLUGINS", "csv_example,other")
+    install_dist("sc_test_other", {"other": "sc_test_other_reader"})
+    result = run(csv_dataset, "--dry-run", "--format", "csv_example", "--csv-name", "other.csv",
+                 "--other-thing", "x")
+    assert result.exit_code == 2
+    assert "not accepted by the 'csv_example' reader: --other-thing belongs to other" in result.output
+
+
+def test_detection_failure_lists_candidates(example_plugin: Path, tmp_path: Path) -> None:
+    (tmp_path / "annotations.csv").write_text("file,cls\n")
+    result = run(tmp_path, "--dry-run")
+    assert result.exit_code == 1
+    assert f"{tmp_path}: no format reader recognises this dataset" in result.output
+    assert "csv_example: confidence 0.10" in result.output and "header is ['file', 'cls']" in result.output
+
+
+def test_upload_not_available_without_uploader(example_plugin, csv_dataset, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "sc_importers.uploader", types.ModuleType("sc_importers.uploader"))
+    result = run(csv_dataset, "--type", "detection")
+    assert result.exit_code == 2
+    assert "upload not available yet" in result.output
+
+
+def test_upload_options_reach_run_import_and_password_is_never_echoed(
+    example_plugin, csv_dataset, monkeypatch
+) -> None:
+    calls = []
+    fake = types.ModuleType("sc_importers.uploader")
+    fake.run_import = lambda *args: calls.append(args) or 0
+    monkeypatch.setitem(sys.modules, "sc_importers.uploader", fake)
+    env = {"SC_HOST": "https://sc.example", "SC_USERNAME": "ann", "SC_PASSWORD": "s3cret-pw"}
+    result = run(csv_dataset, "--type", "detection", "--project-name", "Pets", "--workers", "3",
+                 "--auto-train", "--iterations", "7", "--no-verify-ssl", "--labels", "cat", env=env)
+    assert result.exit_code == 0, result.output
+    assert "s3cret-pw" not in result.output
+    [(dataset, project_type, build_options, connection, upload, json_output)] = calls
+    assert isinstance(dataset, Dataset) and [lb.name for lb in dataset.labels] == ["cat"]
+    assert project_type.name == "detection" and build_options.labels == ["cat"]
+    assert connection == ConnectionOptions("https://sc.example", "ann", "s3cret-pw", verify=False)
+    assert "s3cret-pw" not in repr(connection)
+    assert upload == UploadOptions("Pets", 3, True, 7) and json_output is False
+
+
+def test_upload_without_password_and_terminal_is_an_error(example_plugin, csv_dataset, monkeypatch) -> None:
+    fake = types.ModuleType("sc_importers.uploader")
+    fake.run_import = lambda *args: pytest.fail("must not upload without a password")
+    monkeypatch.setitem(sys.modules, "sc_importers.uploader", fake)
+    monkeypatch.delenv("SC_PASSWORD", raising=False)
+    result = run(csv_dataset, "--type", "detection", "--host", "h", "--username", "u")
+    assert result.exit_code == 2
+    assert "--password / SC_PASSWORD is required" in result.output
+
+
+def test_all_runs_every_folder(example_plugin: Path, make_csv_dataset, tmp_path: Path) -> None:
+    make_csv_dataset("many/one", ["a.png,cat,1,1,5,5"], {"a.png": (10, 10)})
+    make_csv_dataset("many/two", ["b.png,dog,1,1,5,5"], {"b.png": (10, 10)})
+    result = run(tmp_path / "many", "--dry-run", "--all")
+    assert result.exit_code == 0, result.output
+    assert "Dataset 'one'" in result.output and "Dataset 'two'" in result.output
