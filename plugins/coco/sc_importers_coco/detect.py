@@ -1,12 +1,12 @@
-"""Cheap format detection for COCO: file names plus the first KB of json, never a full parse.
+"""Cheap format detection for COCO: file names plus the first and last 64 KB of json, never a full parse.
 
 Confidence scale used here:
 
 * 0.9: a COCO-named file (``instances_*.json``, ``person_keypoints_*.json``, ``labels_*.json``,
-  ``_annotations.coco.json`` ...) whose head shows an ``images`` key;
-* 0.8: a single json file whose head shows at least two of ``images``/``annotations``/
-  ``categories`` (labelme's ``annotations.json``);
-* 0.6: such a json among several (reading needs ``annotation_file``), or only an ``images`` key;
+  ``_annotations.coco.json`` ...) whose start shows an ``images`` key;
+* 0.8: a single json file whose two ends show ``images`` and ``annotations`` or ``categories``
+  (labelme's ``annotations.json``);
+* 0.6: such a json among several (reading needs ``annotation_file``);
 * 0.2: COCO panoptic or captions only: COCO, but nothing this reader imports;
 * 0.0: no json, a labelme per-image json, or json of another shape.
 """

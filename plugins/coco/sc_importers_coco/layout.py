@@ -44,7 +44,7 @@ class AnnotationFile:
 
 @dataclass(frozen=True)
 class Head:
-    """What the first bytes of a json file say about it."""
+    """What the first and last bytes of a json file say about it."""
 
     has_images: bool
     has_annotations: bool
@@ -58,13 +58,19 @@ class Head:
 
 
 def read_head(path: Path) -> Head:
-    """Look for the COCO top-level keys in the first :data:`HEAD_BYTES` of ``path``.
+    """Look for the COCO top-level keys in the first and last :data:`HEAD_BYTES` of ``path``.
 
-    Only a prefix is read: COCO 2017 puts ``images`` (tens of MB) before ``annotations`` and
-    ``categories``, so a missing key in the head is weak evidence, a present one strong.
+    Only these ends are read, never the whole file: COCO 2017 puts ``images`` (tens of MB) first
+    and ``categories`` last, so the two ends show the keys even of a multi-GB file.
     """
     with open(path, "rb") as f:
-        head = f.read(HEAD_BYTES).decode("utf-8", errors="replace")
+        raw = f.read(HEAD_BYTES)
+        f.seek(0, 2)
+        size = f.tell()
+        if size > HEAD_BYTES:  # COCO 2017 puts "categories" last: look at the tail too
+            f.seek(max(HEAD_BYTES, size - HEAD_BYTES))
+            raw += b"\n" + f.read(HEAD_BYTES)
+    head = raw.decode("utf-8", errors="replace")
     stripped = head.lstrip()
     is_object = stripped.startswith("{")
     return Head(
