@@ -1,0 +1,212 @@
+"""The ``backup`` reader: a project folder written by ``sc-export`` (or geti-sdk's download).
+
+The folder layout is the contract in ``docs/backup-format.md``. The reader yields the project's own
+type and labels (from ``project.json``), every image and video with its annotations converted from
+SC 1.0's normalized coordinates to pixels, the raw project and configuration, and it refuses a
+folder whose manifest does not match the files on disk before returning anything.
+
+Item-level problems (an unreadable media file, a malformed scene, an unknown label id, a frame
+index past the end of the video) are errors naming the annotation file and the item; such items
+are left out of ``Dataset.items`` so that half of an item's annotations is never uploaded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from sc_importers.formats import Detection, FormatError, FormatReader
+from sc_importers.model import Dataset, MediaItem, Problem
+from sc_importers_backup.integrity import MANIFEST_FILE, inside, load_manifest, verify_manifest
+from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, image_info, video_info
+from sc_importers_backup.project import PROJECT_FILE, label_names_by_id, labels_of, project_type_of
+from sc_importers_backup.scenes import SceneError, scene_annotations
+
+CONFIGURATION_FILE = "configuration.json"
+_FRAME_FILE = re.compile(r"^(?P<stem>.+)_frame_(?P<index>\d+)\.json$")
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def list_backup_folders(root: Path) -> list[Path]:
+    """Backup folders at or under ``root``: folders holding a ``project.json`` (not searched inside).
+
+    ``sc-import DIR --format backup --all`` restores each of them.
+    """
+    root = Path(root)
+    if (root / PROJECT_FILE).is_file():
+        return [root]
+    found: list[Path] = []
+    if root.is_dir():
+        for child in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            found.extend(list_backup_folders(child))
+    return found
+
+
+def _media_files(root: Path, folder: str, extensions: set[str]) -> list[Path]:
+    """Files directly under ``<folder>/`` (geti-sdk) and under ``<folder>/<dataset name>/``."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    files = [p for p in base.iterdir() if p.is_file()]
+    for sub in sorted(p for p in base.iterdir() if p.is_dir()):
+        files.extend(p for p in sub.iterdir() if p.is_file())
+    files = [p for p in files if not p.name.startswith(".")]
+    for path in files:
+        if not inside(root, path):
+            raise FormatError(f"{path}: a link pointing outside the backup folder {root}")
+    return sorted(p for p in files if p.suffix.lower() in extensions)
+
+
+class BackupReader(FormatReader):
+    """Reads one project backup folder (``project.json``, ``images/``, ``videos/``, ``annotations/``)."""
+
+    name = "backup"
+    description = "Project backup folder written by sc-export or geti-sdk (project.json + media + annotations)"
+    options: dict[str, str] = {}
+
+    def detect(self, path: Path) -> Detection:
+        """``project.json`` with a ``pipeline`` plus ``images/`` or ``annotations/``: high confidence."""
+        path = Path(path)
+        project_file = path / PROJECT_FILE
+        if not path.is_dir() or not project_file.is_file():
+            return Detection(0.0, ["no project.json"])
+        try:
+            project = json.loads(project_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return Detection(0.1, ["project.json is not valid JSON"])
+        if not isinstance(project, dict) or "pipeline" not in project:
+            return Detection(0.1, ["project.json has no 'pipeline'"])
+        has_data = [d for d in ("images", "videos", "annotations") if (path / d).is_dir()]
+        if not has_data:
+            return Detection(0.5, ["project.json with a pipeline, but no images/, videos/ or annotations/"])
+        return Detection(0.95, [f"project.json with a pipeline and {', '.join(d + '/' for d in has_data)}"])
+
+    def read(self, path: Path, **options: str) -> Dataset:
+        """Verify the manifest, then read project, configuration, media and annotations."""
+        root = Path(path)
+        if not (root / PROJECT_FILE).is_file():
+            raise FormatError(f"{root}: no {PROJECT_FILE}; not a project backup folder")
+        manifest = load_manifest(root)
+        problems = (verify_manifest(root, manifest) if manifest is not None else [Problem(
+            "warning", "no manifest.json: file sizes and hashes are not verified (a geti-sdk download?)",
+            file=MANIFEST_FILE)])
+        project = _load_json(root / PROJECT_FILE)
+        if not isinstance(project, dict):
+            raise FormatError(f"{root / PROJECT_FILE}: not a JSON object")
+        configuration = None
+        if (root / CONFIGURATION_FILE).is_file():
+            configuration = _load_json(root / CONFIGURATION_FILE)
+        dataset = Dataset(
+            name=str(project.get("name") or root.resolve().name), format=self.name, root=root,
+            labels=labels_of(project), problems=problems, project_type=project_type_of(project),
+            project=project, configuration=configuration,
+        )
+        _Items(root, dataset, label_names_by_id(project), manifest).read()
+        return dataset
+
+
+class _Items:
+    """Reads the media items of one backup into ``dataset`` (one pass over the folders)."""
+
+    def __init__(self, root: Path, dataset: Dataset, names: dict[str, str], manifest: dict | None) -> None:
+        self.root, self.dataset, self.names = root, dataset, names
+        self.media_meta = (manifest or {}).get("media") or {}
+        annotations = self.root / "annotations"
+        self.scene_files = sorted(annotations.glob("*.json")) if annotations.is_dir() else []
+        self.used: set[Path] = set()
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _error(self, message: str, file: Path, key: str) -> None:
+        self.dataset.problems.append(Problem("error", message, file=self._rel(file), item=key))
+
+    def read(self) -> None:
+        images = _media_files(self.root, "images", IMAGE_EXTENSIONS)
+        videos = _media_files(self.root, "videos", VIDEO_EXTENSIONS)
+        stems: dict[str, list[str]] = {}
+        for path in images + videos:
+            stems.setdefault(path.stem, []).append(self._rel(path))
+        for stem, keys in stems.items():
+            if len(keys) > 1:
+                for key in keys:
+                    self.dataset.problems.append(Problem(
+                        "error", f"several media files share the stem {stem!r} ({', '.join(keys)}), so "
+                        f"annotations/{stem}.json cannot be told apart", file=key, item=key))
+        for path in images:
+            if len(stems[path.stem]) == 1:
+                self._image(path)
+        frames_by_stem = self._frame_files()
+        for path in videos:
+            if len(stems[path.stem]) == 1:
+                self._video(path, frames_by_stem.get(path.stem, {}))
+        for scene in self.scene_files:
+            if scene not in self.used:
+                self.dataset.problems.append(Problem(
+                    "warning", "annotation file for no media file in images/ or videos/; ignored",
+                    file=self._rel(scene)))
+
+    def _frame_files(self) -> dict[str, dict[int, Path]]:
+        out: dict[str, dict[int, Path]] = {}
+        for path in self.scene_files:
+            match = _FRAME_FILE.match(path.name)
+            if match:
+                out.setdefault(match["stem"], {})[int(match["index"])] = path
+        return out
+
+    def _scene(self, path: Path, width: int, height: int, key: str) -> list | None:
+        self.used.add(path)
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            return scene_annotations(body, width, height, self.names)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, SceneError) as exc:
+            self._error(str(exc), path, key)
+            return None
+
+    def _image(self, path: Path) -> None:
+        key = self._rel(path)
+        try:
+            info = image_info(path)
+        except Exception as exc:  # Pillow raises several types for broken files
+            self._error(f"cannot read the image header: {exc}", path, key)
+            return
+        item = MediaItem(path=path, key=key, kind="image", width=info.width, height=info.height)
+        scene = self.root / "annotations" / f"{path.stem}.json"
+        if scene.is_file():
+            annotations = self._scene(scene, info.width, info.height, key)
+            if annotations is None:
+                return
+            item.annotations = annotations
+        self.dataset.items.append(item)
+
+    def _video(self, path: Path, frame_files: dict[int, Path]) -> None:
+        key = self._rel(path)
+        try:
+            info = video_info(path)
+        except Exception as exc:  # PyAV raises its own error types for broken containers
+            self._error(f"cannot read the video: {exc}", path, key)
+            return
+        frame_count = info.frame_count or (self.media_meta.get(key) or {}).get("frame_count")
+        item = MediaItem(path=path, key=key, kind="video", width=info.width, height=info.height)
+        ok = True
+        for index, scene in sorted(frame_files.items()):
+            if isinstance(frame_count, int) and index >= frame_count:
+                self.used.add(scene)
+                self._error(f"frame {index} is past the end of the video ({frame_count} frames)", scene, key)
+                ok = False
+                continue
+            annotations = self._scene(scene, info.width, info.height, key)
+            if annotations is None:
+                ok = False
+            elif annotations:
+                item.frames[index] = annotations
+        if ok:
+            self.dataset.items.append(item)
