@@ -1,0 +1,131 @@
+"""validate() and build_report(): every check names the file and the item; report counts and verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from sc_importers import validation
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Polygon, Problem, Rectangle
+from sc_importers.project_types.base import ProjectPlan, TaskPlan
+from sc_importers.validation import build_report, kind_of, validate
+
+
+def image(root: Path, name: str, size: tuple[int, int] = (100, 50)) -> MediaItem:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size).save(path)
+    return MediaItem(path, name)
+
+
+def problems_of(kind: str, problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if kind_of(p) == kind]
+
+
+def test_each_check_names_file_item_and_problem(tmp_path: Path) -> None:
+    good = image(tmp_path, "good.png")
+    good.annotations = [
+        Annotation(("cat",), Rectangle(90, 40, 20, 20)),  # partly outside: clipped
+        Annotation(("cat",), Rectangle(150, 0, 5, 5)),  # entirely outside
+        Annotation(("cat",), Rectangle(5, 5, 0, 10)),  # zero area
+        Annotation(("cat",), Polygon(((1, 1), (2, 2), (3, 3)))),  # collinear: zero area
+        Annotation(("ghost",), None),  # unknown label
+    ]
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image at all")
+    dataset = Dataset("d", "test", tmp_path, labels=[Label("cat")], items=[
+        good, MediaItem(broken, "broken.png"), MediaItem(tmp_path / "gone.jpg", "gone.jpg"),
+        image(tmp_path, "sub/good.jpg"),
+    ], problems=[Problem("warning", "reader said so", "ann.json", "x")])
+    problems = validate(dataset)
+
+    assert problems[0] == dataset.problems[0] and kind_of(problems[0]) == "reader"
+    [missing] = problems_of("missing_file", problems)
+    assert str(missing) == f"error: {tmp_path / 'gone.jpg'}, item gone.jpg: media file not found"
+    [unreadable] = problems_of("unreadable_image", problems)
+    assert str(unreadable).startswith(f"error: {broken}, item broken.png: unreadable image (")
+    [outside] = problems_of("shape_outside_image", problems)
+    assert str(outside) == (f"error: {good.path}, item good.png: rectangle at x=150, y=0, w=5, h=5 "
+                            "lies entirely outside the 100x50 image")
+    [partly] = problems_of("shape_partly_outside_image", problems)
+    assert partly.severity == "warning" and "extends past the 100x50 image" in partly.message
+    zero = problems_of("zero_area_shape", problems)
+    assert [p.severity for p in zero] == ["warning", "warning"]
+    assert "zero-area rectangle" in zero[0].message and "zero-area polygon" in zero[1].message
+    [unknown] = problems_of("unknown_label", problems)
+    assert unknown.item == "good.png" and "'ghost'" in unknown.message
+    dupes = problems_of("duplicate_name", problems)
+    assert [p.item for p in dupes] == ["good.png", "sub/good.jpg"]
+    assert all("2 media share the name 'good'" in p.message for p in dupes)
+    assert validation.skipped_items(problems) == {"gone.jpg", "broken.png", "good.png"}
+
+
+def test_video_frames_are_checked_against_the_reader_size(tmp_path: Path) -> None:
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0")  # only existence is checked for videos
+    item = MediaItem(video, "v.mp4", kind="video", width=64, height=48,
+                     frames={3: [Annotation(("cat",), Rectangle(70, 0, 5, 5))]})
+    problems = validate(Dataset("d", "test", tmp_path, labels=[Label("cat")], items=[item]))
+    [outside] = problems
+    assert outside.message.startswith("frame 3: rectangle at x=70") and "64x48" in outside.message
+
+
+def test_check_images_false_opens_no_header(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"junk")
+    dataset = Dataset("d", "test", tmp_path, items=[MediaItem(broken, "broken.png")])
+    assert validate(dataset, check_images=False) == []
+    assert len(validate(dataset)) == 1
+
+
+def test_progress_bar_only_for_many_items(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [image(tmp_path, f"{i}.png", (4, 4)) for i in range(5)]
+    dataset = Dataset("d", "test", tmp_path, items=items)
+    validate(dataset)
+    assert "checking images" not in capsys.readouterr().err
+    monkeypatch.setattr(validation, "PROGRESS_THRESHOLD", 3)
+    assert validate(dataset) == []
+    assert "checking images" in capsys.readouterr().err
+
+
+def make_report(tmp_path: Path, **kwargs) -> dict:
+    a = image(tmp_path, "a.png")
+    a.annotations = [Annotation(("cat",), Rectangle(1, 1, 5, 5)), Annotation(("cat",), None)]
+    b = image(tmp_path, "b.png")
+    dataset = Dataset("d", "test", tmp_path, labels=[Label("cat"), Label("dog")], items=[a, b])
+    filtered = MediaItem(tmp_path / "c.png", "c.png", annotations=[Annotation(("dog",), None)])
+    original = Dataset("d", "test", tmp_path, labels=dataset.labels, items=[a, b, filtered])
+    return build_report(original, dataset, validate(dataset), None, **kwargs)
+
+
+def test_report_counts(tmp_path: Path) -> None:
+    report = make_report(tmp_path)
+    assert report["media"] == {"total": 2, "images": 2, "videos": 0, "frames_annotated": 0,
+                               "unannotated": 1, "filtered_out": 1, "skipped": 0}
+    assert report["annotations"] == {"total": 2, "per_label": {"cat": {"IMAGE": 1, "RECTANGLE": 1}},
+                                     "per_shape": {"IMAGE": 1, "RECTANGLE": 1}}
+    assert report["importable"] is True and report["blockers"] == [] and report["project"] is None
+
+
+def test_report_blockers(tmp_path: Path) -> None:
+    report = make_report(tmp_path, project_type="segmentation", plan_error="only boxes")
+    assert report["importable"] is False
+    assert report["blockers"] == ["project type 'segmentation' cannot be built: only boxes"]
+    empty = Dataset("e", "test", tmp_path, labels=[Label("Empty", is_empty=True)])
+    report = build_report(empty, empty, [Problem("error", "bad json", "x.json")], None)
+    assert report["blockers"] == ["error: x.json: bad json", "no media to import", "no labels to import"]
+
+
+def test_report_lists_plan_and_caps_examples(tmp_path: Path) -> None:
+    plan = ProjectPlan("detection", [TaskPlan("Detection", "detection", [Label("cat")])])
+    many = [validation.CheckProblem("warning", f"w{i}", "f", str(i), "zero_area_shape") for i in range(15)]
+    ds = Dataset("d", "test", tmp_path, labels=[Label("cat")], items=[image(tmp_path, "a.png")])
+    report = build_report(ds, ds, many, plan, project_type="detection",
+                          conversion={"Detection": {"media": 1, "labels": {"cat": 2}}})
+    assert report["project"]["tasks"] == [{"title": "Detection", "task_type": "detection", "labels": ["cat"],
+                                           "would_convert": {"media": 1, "labels": {"cat": 2}}}]
+    group = report["problems"]["by_kind"]["zero_area_shape"]
+    assert group["warnings"] == 15 and len(group["examples"]) == validation.EXAMPLES_PER_KIND
