@@ -17,6 +17,7 @@ from sc_importers_datumaro.staging import (
     Staged,
     check_yolo,
     is_flat_voc,
+    looks_like_yolo,
     needs_yolo_staging,
     stage_flat_voc,
     stage_yolo,
@@ -24,6 +25,8 @@ from sc_importers_datumaro.staging import (
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
+#: Formats that match any folder of images/videos: only chosen when nothing better matches.
+WEAK_FORMATS = {"image_dir", "imagenet", "video_frames", "video_keyframes"}
 _FRAME_NAME = re.compile(r"frame_\d+")
 
 
@@ -81,16 +84,20 @@ class DatumaroReader(FormatReader):
             )
         if found.walk_truncated:
             reasons.append("folder too large to list completely; detection looked at part of it")
-        formats = [f for f in found.formats if f not in ("image_dir", "imagenet")] or found.formats
+        formats = _main_formats(found.formats)
         if not formats:
             if is_flat_voc(path):
                 return Detection(0.55, reasons + ["flat VOC layout (annotations/*.xml); read as voc"])
+            if looks_like_yolo(path):
+                return Detection(0.55, reasons + ["YOLO labels/ with a YAML config not named data.yaml"])
             return Detection(0.0, reasons + ["no Datumaro format matches"])
         reasons.insert(0, f"Datumaro formats found: {', '.join(formats)}")
         if any(f.startswith(COCO_LIKE) or f.endswith("_coco") for f in formats):
             return Detection(0.5, reasons + ["COCO-like: the dedicated coco reader should be preferred"])
-        if set(formats) <= {"image_dir", "imagenet"}:
-            return Detection(0.3, reasons + ["only a folder of images"])
+        if set(formats) <= WEAK_FORMATS:
+            return Detection(0.3, reasons + ["only a folder of images or videos"])
+        if len(formats) > 3:
+            return Detection(0.4, reasons + ["many unrelated formats: probably a folder of datasets"])
         return Detection(0.6 if len(formats) == 1 else 0.55, reasons)
 
     def read(self, path: Path, **options: str) -> Dataset:
@@ -128,9 +135,11 @@ class DatumaroReader(FormatReader):
 
     def _detect_one(self, path: Path) -> str:
         found = detect_formats(path)
-        formats = [f for f in found.formats if f not in ("image_dir", "imagenet")] or found.formats
+        formats = _main_formats(found.formats)
         if not formats and is_flat_voc(path):
             return "voc"
+        if not formats and looks_like_yolo(path):
+            return "yolo"
         if len(formats) != 1:
             what = ", ".join(formats) if formats else "none"
             raise FormatError(f"{path}: cannot tell the Datumaro format (matches: {what}); pass --datumaro-format NAME")
@@ -228,6 +237,15 @@ class DatumaroReader(FormatReader):
                     file=str(dataset.root),
                 )
             )
+
+
+def _main_formats(formats: list[str]) -> list[str]:
+    """Drop catch-all formats when others match, and collapse a family (``voc``, ``voc_*``)."""
+    strong = [f for f in formats if f not in WEAK_FORMATS] or list(formats)
+    for base in strong:
+        if all(f == base or f.startswith(f"{base}_") for f in strong):
+            return [base]
+    return strong
 
 
 def _key(root: Path, media_path: Path, item: object, staged: Staged | None, raw: str) -> str:

@@ -182,3 +182,14 @@ def check_yolo(path: Path, config_name: str | None) -> None:
                     f"{txt}: {len(line.split())} numbers on a line: YOLO segmentation polygons, which "
                     "Datumaro 1.13's yolo importer does not read (it expects 'class cx cy w h')"
                 )
+
+
+def looks_like_yolo(path: Path) -> bool:
+    """``labels/`` with .txt files and a YAML config with ``names`` (under any file name)."""
+    labels = path / "labels"
+    if not labels.is_dir() or not any(labels.glob("**/*.txt")):
+        return False
+    try:
+        return yolo_config(path, None) is not None or (path / "data.yaml").is_file()
+    except FormatError:
+        return True
