@@ -56,6 +56,20 @@ def _describe_error(fmt: str, kind: str, cause: BaseException | None) -> str:
     return f"{kind} could not be read by Datumaro ({text}); skipped"
 
 
+def _item_file(path: Path, fmt: str, item_id: str, subset: str) -> str:
+    """The annotation file of an item Datumaro failed on, where the format makes it knowable."""
+    if fmt.startswith("yolo"):
+        for folder in ("labels", "Labels", "annotations"):
+            candidate = path / folder / subset / f"{item_id}.txt"
+            if candidate.is_file():
+                return str(candidate)
+    if fmt in VOC_FORMATS:
+        for folder in ("Annotations", "annotations"):
+            if (path / folder / f"{item_id}.xml").is_file():
+                return str(path / folder / f"{item_id}.xml")
+    return str(path)
+
+
 class DatumaroReader(FormatReader):
     """Reads any Datumaro-supported format and converts it to the neutral model."""
 
@@ -128,7 +142,12 @@ class DatumaroReader(FormatReader):
                 dataset.problems.append(Problem("warning", note, file=str(path)))
             for kind, (item_id, subset), cause in policy.errors:
                 dataset.problems.append(
-                    Problem("error", _describe_error(fmt, kind, cause), file=str(path), item=f"{subset}/{item_id}")
+                    Problem(
+                        "error",
+                        _describe_error(fmt, kind, cause),
+                        file=_item_file(path, fmt, item_id, subset),
+                        item=f"{subset}/{item_id}",
+                    )
                 )
             self._convert_items(dataset, items, staged)
         return dataset

@@ -88,7 +88,9 @@ def test_unknown_label_index_names_file_and_item(tmp_path: Path) -> None:
     root = _yolo(tmp_path / "ds", "0 0.5 0.5 0.2 0.2\n7 0.5 0.5 0.2 0.2\n")
     ds = DatumaroReader().read(root, datumaro_format="yolo")
     assert ds.errors, "label 7 of 2 must be reported"
-    assert any(p.item == "train/a" and ("7" in p.message or "label" in p.message.lower()) for p in ds.errors)
+    (err,) = ds.errors
+    assert err.item == "train/a" and "'7'" in err.message
+    assert err.file == str(root / "labels" / "train" / "a.txt")
 
 
 def test_box_outside_image_clipped_or_rejected(tmp_path: Path) -> None:
