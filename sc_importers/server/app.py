@@ -1,0 +1,57 @@
+"""The FastAPI application: login chain, the SC 1.0 API under ``/api/v1.0``, and the guard that
+refuses every ``/api/`` request without a valid session."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+
+from sc_importers.server import auth, routes_annotations, routes_config, routes_media, routes_projects
+from sc_importers.server.errors import install_error_handlers
+from sc_importers.server.settings import API_PREFIX, ServerSettings
+
+_DOUBLE_SLASH = re.compile(r"/{2,}")
+
+
+def create_app(data_dir: Path, username: str, password: str, session_ttl: float = 7 * 24 * 3600.0) -> FastAPI:
+    """An application serving ``data_dir`` for one user."""
+    app = FastAPI(title="sc-server", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.server = ServerSettings(data_dir=data_dir, username=username, password=password,
+                                      session_ttl=session_ttl)
+    install_error_handlers(app)
+    app.include_router(auth.router)
+    for module in (routes_projects, routes_media, routes_annotations, routes_config):
+        app.include_router(module.router, prefix=API_PREFIX)
+    valid_until: dict[str, float] = {}  # token -> expiry, a cache in front of the sessions table
+
+    @app.middleware("http")
+    async def guard_api(request: Request, call_next) -> Response:
+        path = request.url.path
+        if not path.startswith("/api/") and path != "/api":
+            return await call_next(request)
+        token = request.cookies.get(auth.SESSION_COOKIE, "")
+        if valid_until.get(token, 0) < time.time():
+            valid_until.pop(token, None)
+            if not auth.session_is_valid(request):
+                return auth.unauthorized()
+            valid_until[token] = _expiry(request, token)
+        if "//" in path:  # SC answers a doubled slash with a permanent redirect (recorded)
+            clean = _DOUBLE_SLASH.sub("/", path)
+            query = f"?{request.url.query}" if request.url.query else ""
+            host = request.headers.get("host", "")
+            location = f"{request.url.scheme}://{host}{clean}{query}"
+            return HTMLResponse(f'<a href="{location}">{location}</a>', status_code=308,
+                                headers={"Location": location})
+        return await call_next(request)
+
+    return app
+
+
+def _expiry(request: Request, token: str) -> float:
+    with request.app.state.server.db.read() as conn:
+        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token,)).fetchone()
+    return row["expires_at"] if row else 0.0

@@ -1,0 +1,195 @@
+"""SC 1.0's login: oauth2-proxy in front of Dex with an LDAP connector, reproduced hop by hop.
+
+The chain a client follows (each hop a redirect, as recorded from a real cluster):
+``GET /user/login`` -> ``/oauth2/start`` (sets ``_oauth2_proxy_csrf``) -> ``/dex/auth`` ->
+``/dex/auth/ldap`` -> ``/dex/auth/ldap/login`` (200, HTML form) -> ``POST`` of ``login`` and
+``password`` (303) -> ``/dex/approval`` -> ``/oauth2/callback`` (sets ``_oauth2_proxy``) -> ``/``.
+
+Absolute ``Location`` headers are built from the request's Host, so the chain works on any port.
+Pending logins are kept in memory (they last seconds); sessions are random tokens stored in SQLite
+with an expiry (``--session-ttl``), so they survive a restart of the server.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import secrets
+import threading
+import time
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from sc_importers.server.errors import error_response
+from sc_importers.server.settings import settings_of
+
+SESSION_COOKIE = "_oauth2_proxy"
+CSRF_COOKIE = "_oauth2_proxy_csrf"
+_PENDING_TTL = 600.0
+
+router = APIRouter(include_in_schema=False)
+_pending_lock = threading.Lock()
+_pending: dict[str, dict] = {}  # dex request id or oauth code -> {"state", "expires", "user"}
+
+
+def _base(request: Request) -> str:
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f"{request.url.scheme}://{host}"
+
+
+def _remember(key: str, **values) -> None:
+    now = time.time()
+    with _pending_lock:
+        for stale in [k for k, v in _pending.items() if v["expires"] < now]:
+            del _pending[stale]
+        _pending[key] = {"expires": now + _PENDING_TTL, **values}
+
+
+def _take(key: str) -> dict | None:
+    with _pending_lock:
+        entry = _pending.pop(key, None)
+    return entry if entry and entry["expires"] >= time.time() else None
+
+
+def _peek(key: str) -> dict | None:
+    with _pending_lock:
+        entry = _pending.get(key)
+    return entry if entry and entry["expires"] >= time.time() else None
+
+
+def _found(location: str, status: int = 302) -> Response:
+    body = f'<a href="{html.escape(location)}">Found</a>.\n\n'
+    return HTMLResponse(body, status_code=status, headers={"Location": location})
+
+
+@router.get("/user/login")
+def user_login(request: Request) -> Response:
+    base = _base(request)
+    return _found(f"{base}/oauth2/start?rd={base}{quote('/user/login', safe='')}")
+
+
+@router.get("/oauth2/start")
+def oauth2_start(request: Request, rd: str = "/") -> Response:
+    base = _base(request)
+    csrf = secrets.token_urlsafe(32)
+    query = urlencode(
+        {
+            "approval_prompt": "force",
+            "client_id": "impt",
+            "redirect_uri": f"{base}/oauth2/callback",
+            "response_type": "code",
+            "scope": "openid profile groups email offline_access",
+            "state": f"{csrf}:/",
+        }
+    )
+    response = _found(f"{base}/dex/auth?{query}")
+    response.set_cookie(CSRF_COOKIE, csrf, path="/", httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=900)
+    return response
+
+
+@router.get("/dex/auth")
+def dex_auth(request: Request) -> Response:
+    return _found(f"/dex/auth/ldap?{request.url.query}")
+
+
+@router.get("/dex/auth/ldap")
+def dex_auth_ldap(request: Request) -> Response:
+    req_id = secrets.token_hex(13)
+    _remember(req_id, state=request.query_params.get("state", ""),
+              redirect_uri=request.query_params.get("redirect_uri", ""))
+    return _found(f"/dex/auth/ldap/login?back=&state={req_id}")
+
+
+def _login_form(req_id: str, error: str = "") -> str:
+    action = html.escape(f"/dex/auth/ldap/login?back=&state={req_id}")
+    notice = f'<div class="loginBox__error" id="login-error">{html.escape(error)}</div>' if error else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8"><title>Sonoma Creek</title></head>
+<body><div class="loginBox__content"><h1 id="login-sign-in">Sign in</h1>{notice}
+<form method="post" action="{action}">
+<label for="login">Email address</label><input required id="login" name="login" type="text">
+<label for="password">Password</label><input required id="password" name="password" type="password">
+<button id="submit-login" type="submit">Sign In</button>
+</form></div></body></html>
+"""
+
+
+@router.get("/dex/auth/ldap/login")
+def dex_login_form(state: str = "") -> Response:
+    if not _peek(state):
+        return HTMLResponse("<html><body>Invalid or expired login request.</body></html>", status_code=400)
+    return HTMLResponse(_login_form(state))
+
+
+@router.post("/dex/auth/ldap/login")
+async def dex_login_submit(request: Request, state: str = "") -> Response:
+    settings = settings_of(request)
+    pending = _peek(state)
+    if not pending:
+        return HTMLResponse("<html><body>Invalid or expired login request.</body></html>", status_code=400)
+    form = await request.form()
+    login = str(form.get("login", ""))
+    password = str(form.get("password", ""))
+    good_user = hmac.compare_digest(login.encode(), settings.username.encode())
+    good_password = hmac.compare_digest(password.encode(), settings.password.encode())
+    if not (good_user and good_password):
+        # Dex shows the form again with an error and sets no cookie.
+        return HTMLResponse(_login_form(state, "Invalid username and password."), status_code=401)
+    pending["user"] = login
+    return Response(status_code=303, headers={"Location": f"/dex/approval?req={state}"})
+
+
+@router.get("/dex/approval")
+def dex_approval(request: Request, req: str = "") -> Response:
+    pending = _take(req)
+    if not pending or "user" not in pending:
+        return HTMLResponse("<html><body>Unknown or unapproved login request.</body></html>", status_code=400)
+    code = secrets.token_hex(13)
+    _remember(code, user=pending["user"], state=pending["state"])
+    query = urlencode({"code": code, "state": pending["state"]})
+    return _found(f"{_base(request)}/oauth2/callback?{query}", status=303)
+
+
+@router.get("/oauth2/callback")
+def oauth2_callback(request: Request, code: str = "") -> Response:
+    settings = settings_of(request)
+    pending = _take(code)
+    if not pending:
+        return HTMLResponse("<html><body>403 Forbidden: invalid authorization code.</body></html>", 403)
+    token = secrets.token_urlsafe(48)
+    expires = time.time() + settings.session_ttl
+    with settings.db.write() as conn:
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time(),))
+        conn.execute("INSERT INTO sessions (token, username, expires_at) VALUES (?, ?, ?)",
+                     (token, pending["user"], expires))
+    response = _found("/")
+    secure = request.url.scheme == "https"
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    response.set_cookie(SESSION_COOKIE, token, path="/", httponly=True, samesite="lax", secure=secure,
+                        max_age=int(settings.session_ttl) + 1)
+    return response
+
+
+@router.get("/")
+def home() -> Response:
+    return HTMLResponse('<!doctype html><html lang="en"><head><title>Sonoma Creek</title></head>'
+                        "<body><div id=\"root\">sc-server</div></body></html>")
+
+
+def session_is_valid(request: Request) -> bool:
+    """True when the request carries an unexpired ``_oauth2_proxy`` session token."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    with settings_of(request).db.read() as conn:
+        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token,)).fetchone()
+    return bool(row) and row["expires_at"] >= time.time()
+
+
+def unauthorized() -> Response:
+    """What an ``/api/`` request without a valid session gets: 401 with an SC-style body."""
+    return error_response(401, "unauthorized",
+                          "Authentication required: no valid session cookie. Log in via /user/login.")

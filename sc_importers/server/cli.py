@@ -1,0 +1,58 @@
+"""``sc-server``: run the local SC 1.0-compatible server.
+
+    sc-server --data-dir DIR [--host 127.0.0.1] [--port 5000] [--username admin] [--password PASS]
+              [--session-ttl SECONDS]
+
+The password comes from ``--password``, else the environment variable ``SC_SERVER_PASSWORD``, else a
+random one is generated and printed once at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import anyio.to_thread
+import uvicorn
+
+from sc_importers.server.app import create_app
+
+#: Worker threads for synchronous routes (uploads, decoding); uploaders use 8-16 threads at once.
+THREADS = 64
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sc-server", description="Local SC 1.0-compatible server.")
+    parser.add_argument("--data-dir", required=True, type=Path, help="where metadata and media are stored")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default=5000, type=int)
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--password", default=None, help="default: $SC_SERVER_PASSWORD, else generated")
+    parser.add_argument("--session-ttl", default=7 * 24 * 3600.0, type=float,
+                        help="seconds a login session stays valid (default one week)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    password = args.password or os.environ.get("SC_SERVER_PASSWORD")
+    if not password:
+        password = secrets.token_urlsafe(12)
+        print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
+    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl)
+
+    @app.on_event("startup")
+    async def _more_threads() -> None:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+
+    print(f"sc-server: serving {args.data_dir} on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", backlog=2048,
+                timeout_keep_alive=30)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

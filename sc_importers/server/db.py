@@ -1,0 +1,89 @@
+"""SQLite storage of the server's metadata (WAL mode; one short-lived connection per request).
+
+Projects and annotation scenes are stored as JSON documents because the API hands them out whole;
+media rows keep the columns the listing filters and sorts on. Media bytes live on disk under
+``<data-dir>/media/<project id>/`` (see :mod:`sc_importers.server.storage`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, dataset_id TEXT NOT NULL, doc TEXT NOT NULL,
+    config TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS media (
+    id TEXT PRIMARY KEY, project_id TEXT NOT NULL, dataset_id TEXT NOT NULL, kind TEXT NOT NULL,
+    name TEXT NOT NULL, filename TEXT NOT NULL, upload_time TEXT NOT NULL,
+    width INTEGER NOT NULL, height INTEGER NOT NULL,
+    frame_count INTEGER, fps REAL, duration REAL);
+CREATE INDEX IF NOT EXISTS media_by_dataset ON media (dataset_id, kind, id);
+CREATE TABLE IF NOT EXISTS annotations (
+    media_id TEXT NOT NULL, frame_index INTEGER NOT NULL, project_id TEXT NOT NULL,
+    doc TEXT NOT NULL, annotated_tasks TEXT NOT NULL, PRIMARY KEY (media_id, frame_index));
+CREATE INDEX IF NOT EXISTS annotations_by_project ON annotations (project_id);
+"""
+
+#: frame_index stored for an image's annotation (video frames use their index).
+IMAGE_FRAME = -1
+
+
+class Database:
+    """Opens connections to ``<data_dir>/sc-server.sqlite3``; safe to share between threads."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / "sc-server.sqlite3"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._open() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA busy_timeout=60000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        return conn
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads (autocommit; WAL gives each statement a consistent snapshot)."""
+        conn = self._open()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside ``BEGIN IMMEDIATE``: committed on success, rolled back on error.
+        Keep the block short: no file I/O in it."""
+        conn = self._open()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+
+    def meta(self, key: str, default_factory) -> str:
+        """The stored value of ``key``, created with ``default_factory()`` on first use."""
+        with self.write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            if row:
+                return row["value"]
+            value = default_factory()
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+            return value

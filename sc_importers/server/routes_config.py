@@ -1,0 +1,80 @@
+"""Project configuration: ``GET/POST /configuration`` and ``GET/POST /configuration/task_chain/{task_id}``."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from sc_importers.server.configuration import update_full, update_task_chain
+from sc_importers.server.errors import bad_request, check_id, not_found
+from sc_importers.server.lookup import load_project
+from sc_importers.server.settings import settings_of
+
+router = APIRouter()
+PROJECT = "/workspaces/{workspace_id}/projects/{project_id}"
+
+
+def _config(request: Request, project_id: str) -> dict:
+    with settings_of(request).db.read() as conn:
+        return json.loads(conn.execute("SELECT config FROM projects WHERE id=?", (project_id,)).fetchone()["config"])
+
+
+def _update(request: Request, project_id: str, change) -> None:
+    """Read, change and write the configuration in one transaction, so concurrent updates do not
+    overwrite each other."""
+    with settings_of(request).db.write() as conn:
+        row = conn.execute("SELECT config FROM projects WHERE id=?", (project_id,)).fetchone()
+        if row is None:
+            raise not_found("project", project_id)
+        conn.execute("UPDATE projects SET config=? WHERE id=?", (json.dumps(change(json.loads(row["config"]))),
+                                                                  project_id))
+
+
+async def _body(request: Request) -> object:
+    try:
+        return await request.json()
+    except ValueError as exc:
+        raise bad_request(f"Configuration body is not valid JSON: {exc}") from exc
+
+
+def _task_entry(config: dict, task_id: str) -> dict:
+    check_id("task", task_id)
+    entry = next((e for e in config["task_chain"] if e["task_id"] == task_id), None)
+    if entry is None:
+        raise not_found("task", task_id)
+    return entry
+
+
+@router.get(PROJECT + "/configuration")
+def get_configuration(request: Request, workspace_id: str, project_id: str) -> dict:
+    load_project(settings_of(request), workspace_id, project_id)
+    return _config(request, project_id)
+
+
+@router.post(PROJECT + "/configuration")
+async def post_configuration(request: Request, workspace_id: str, project_id: str) -> dict:
+    load_project(settings_of(request), workspace_id, project_id)
+    body = await _body(request)
+    await run_in_threadpool(_update, request, project_id, lambda config: update_full(config, body))
+    return {"result": "success"}
+
+
+@router.get(PROJECT + "/configuration/task_chain/{task_id}")
+def get_task_configuration(request: Request, workspace_id: str, project_id: str, task_id: str) -> dict:
+    load_project(settings_of(request), workspace_id, project_id)
+    return _task_entry(_config(request, project_id), task_id)
+
+
+@router.post(PROJECT + "/configuration/task_chain/{task_id}")
+async def post_task_configuration(request: Request, workspace_id: str, project_id: str, task_id: str) -> dict:
+    load_project(settings_of(request), workspace_id, project_id)
+    body = await _body(request)
+
+    def change(config: dict) -> dict:
+        _task_entry(config, task_id)
+        return update_task_chain(config, task_id, body)
+
+    await run_in_threadpool(_update, request, project_id, change)
+    return {"result": "success"}

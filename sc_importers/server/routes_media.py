@@ -1,0 +1,227 @@
+"""Images and videos of a project's dataset: upload (multipart field ``file``), listing with
+``top``/``skiptoken``/``next_page``/``media_count``, get, delete, and the display endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import Response
+
+from sc_importers.server.errors import ApiError, bad_request, check_id
+from sc_importers.server.ids import new_id
+from sc_importers.server.lookup import load_dataset_project, load_media
+from sc_importers.server.media_records import annotated_tasks_by_media, media_record
+from sc_importers.server.settings import settings_of
+from sc_importers.server.storage import (
+    commit,
+    jpeg_thumbnail,
+    media_path,
+    original_response,
+    probe_image,
+    receive,
+    thumbnail_response,
+)
+from sc_importers.server.timefmt import now_iso
+from sc_importers.server.video import frame_image, probe_video
+
+router = APIRouter()
+DATASET = "/workspaces/{workspace_id}/projects/{project_id}/datasets/{dataset_id}"
+DEFAULT_TOP = 100
+
+
+def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
+            file: UploadFile) -> dict:
+    settings = settings_of(request)
+    project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    filename = file.filename or "upload"
+    temp = receive(settings.data_dir, project_id, file.file)
+    try:
+        if kind == "image":
+            width, height = probe_image(temp, filename)
+            video = None
+        else:
+            video = probe_video(temp, filename)
+            width, height = video.width, video.height
+    except ValueError as exc:
+        temp.unlink(missing_ok=True)
+        raise ApiError(400, f"invalid_{kind}_file", str(exc)) from exc
+    media_id = new_id()
+    suffix = Path(filename).suffix.lower()[:10] or (".jpg" if kind == "image" else ".mp4")
+    stored = f"{media_id}{suffix}"
+    final = temp.with_name(stored)
+    commit(temp, final)
+    values = (media_id, project_id, dataset_id, kind, Path(filename).stem or media_id, stored, now_iso(),
+              width, height, video.frame_count if video else None, video.fps if video else None,
+              video.duration if video else None)
+    try:
+        with settings.db.write() as conn:
+            if not conn.execute("SELECT 1 FROM projects WHERE id=?", (project_id,)).fetchone():
+                raise ApiError(404, "project_not_found", f"Project with id {project_id} was not found.")
+            conn.execute("INSERT INTO media (id, project_id, dataset_id, kind, name, filename, upload_time, "
+                         "width, height, frame_count, fps, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
+    except BaseException:
+        final.unlink(missing_ok=True)
+        raise
+    row = load_media(settings, dataset_id, kind, media_id)
+    return media_record(settings.workspace_id, project, row, set())
+
+
+@router.post(DATASET + "/media/images")
+def upload_image(request: Request, workspace_id: str, project_id: str, dataset_id: str,
+                 file: Annotated[UploadFile, File()]) -> dict:
+    return _upload(request, workspace_id, project_id, dataset_id, "image", file)
+
+
+@router.post(DATASET + "/media/videos")
+def upload_video(request: Request, workspace_id: str, project_id: str, dataset_id: str,
+                 file: Annotated[UploadFile, File()]) -> dict:
+    return _upload(request, workspace_id, project_id, dataset_id, "video", file)
+
+
+def _list(request: Request, workspace_id: str, project_id: str, dataset_id: str, kinds: tuple[str, ...]) -> dict:
+    settings = settings_of(request)
+    project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    raw_top = request.query_params.get("top", str(DEFAULT_TOP))
+    if not raw_top.isdigit() or int(raw_top) < 1:
+        raise bad_request(f"Query parameter 'top' must be a positive integer, got {raw_top!r}.")
+    top = int(raw_top)
+    skiptoken = request.query_params.get("skiptoken")
+    if skiptoken is not None:
+        check_id("skiptoken", skiptoken)
+    marks = ",".join("?" * len(kinds))
+    with settings.db.read() as conn:
+        rows = conn.execute(f"SELECT * FROM media WHERE dataset_id=? AND kind IN ({marks}) AND id > ? "
+                            "ORDER BY id LIMIT ?", (dataset_id, *kinds, skiptoken or "", top)).fetchall()
+        counts = dict(conn.execute(f"SELECT kind, COUNT(*) FROM media WHERE dataset_id=? AND kind IN ({marks}) "
+                                   "GROUP BY kind", (dataset_id, *kinds)).fetchall())
+        annotated = annotated_tasks_by_media(conn, project_id)
+    body: dict = {
+        "media": [media_record(settings.workspace_id, project, r, annotated.get(r["id"], set())) for r in rows],
+        "media_count": {f"{k}s": counts.get(k, 0) for k in kinds},
+    }
+    if rows:  # SC 1.0 links a next page after every non-empty page (recorded)
+        body["next_page"] = f"{request.url.path}?top={top}&skiptoken={rows[-1]['id']}"
+    return body
+
+
+@router.get(DATASET + "/media")
+def list_media(request: Request, workspace_id: str, project_id: str, dataset_id: str) -> dict:
+    return _list(request, workspace_id, project_id, dataset_id, ("image", "video"))
+
+
+@router.get(DATASET + "/media/images")
+def list_images(request: Request, workspace_id: str, project_id: str, dataset_id: str) -> dict:
+    return _list(request, workspace_id, project_id, dataset_id, ("image",))
+
+
+@router.get(DATASET + "/media/videos")
+def list_videos(request: Request, workspace_id: str, project_id: str, dataset_id: str) -> dict:
+    return _list(request, workspace_id, project_id, dataset_id, ("video",))
+
+
+def _get(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str, media_id: str) -> dict:
+    settings = settings_of(request)
+    project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    row = load_media(settings, dataset_id, kind, media_id)
+    with settings.db.read() as conn:
+        annotated = annotated_tasks_by_media(conn, project_id).get(media_id, set())
+    return media_record(settings.workspace_id, project, row, annotated)
+
+
+@router.get(DATASET + "/media/images/{media_id}")
+def get_image(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> dict:
+    return _get(request, workspace_id, project_id, dataset_id, "image", media_id)
+
+
+@router.get(DATASET + "/media/videos/{media_id}")
+def get_video(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> dict:
+    return _get(request, workspace_id, project_id, dataset_id, "video", media_id)
+
+
+def _delete(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
+            media_id: str) -> dict:
+    settings = settings_of(request)
+    load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    row = load_media(settings, dataset_id, kind, media_id)
+    with settings.db.write() as conn:
+        conn.execute("DELETE FROM annotations WHERE media_id=?", (media_id,))
+        conn.execute("DELETE FROM media WHERE id=?", (media_id,))
+    with contextlib.suppress(FileNotFoundError):
+        media_path(settings.data_dir, row).unlink()
+    return {"result": "success"}
+
+
+@router.delete(DATASET + "/media/images/{media_id}")
+def delete_image(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> dict:
+    return _delete(request, workspace_id, project_id, dataset_id, "image", media_id)
+
+
+@router.delete(DATASET + "/media/videos/{media_id}")
+def delete_video(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> dict:
+    return _delete(request, workspace_id, project_id, dataset_id, "video", media_id)
+
+
+def _row(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str, media_id: str):
+    settings = settings_of(request)
+    load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    return settings, load_media(settings, dataset_id, kind, media_id)
+
+
+@router.get(DATASET + "/media/images/{media_id}/display/full")
+def image_full(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> Response:
+    settings, row = _row(request, workspace_id, project_id, dataset_id, "image", media_id)
+    return original_response(settings.data_dir, row)
+
+
+@router.get(DATASET + "/media/images/{media_id}/display/thumb")
+def image_thumb(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> Response:
+    settings, row = _row(request, workspace_id, project_id, dataset_id, "image", media_id)
+    return thumbnail_response(settings.data_dir, row)
+
+
+@router.get(DATASET + "/media/videos/{media_id}/display/stream")
+def video_stream(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> Response:
+    settings, row = _row(request, workspace_id, project_id, dataset_id, "video", media_id)
+    return original_response(settings.data_dir, row)
+
+
+@router.get(DATASET + "/media/videos/{media_id}/display/thumb")
+def video_thumb(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str) -> Response:
+    settings, row = _row(request, workspace_id, project_id, dataset_id, "video", media_id)
+    return thumbnail_response(settings.data_dir, row)
+
+
+def check_frame(row, frame_index: str) -> int:
+    """The frame index as an int, or 400 when it is not a frame of the video."""
+    if not frame_index.isdigit() or int(frame_index) >= row["frame_count"]:
+        raise bad_request(f"Frame index {frame_index!r} is not a frame of video {row['id']} "
+                          f"(it has {row['frame_count']} frames, 0-{row['frame_count'] - 1}).")
+    return int(frame_index)
+
+
+def _frame(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str,
+           frame_index: str, thumb: bool) -> Response:
+    settings, row = _row(request, workspace_id, project_id, dataset_id, "video", media_id)
+    index = check_frame(row, frame_index)
+    image = frame_image(media_path(settings.data_dir, row), index, row["fps"])
+    if thumb:
+        return Response(jpeg_thumbnail(image), media_type="image/jpeg")
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=92)
+    return Response(out.getvalue(), media_type="image/jpeg")
+
+
+@router.get(DATASET + "/media/videos/{media_id}/frames/{frame_index}/display/full")
+def frame_full(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str,
+               frame_index: str) -> Response:
+    return _frame(request, workspace_id, project_id, dataset_id, media_id, frame_index, thumb=False)
+
+
+@router.get(DATASET + "/media/videos/{media_id}/frames/{frame_index}/display/thumb")
+def frame_thumb(request: Request, workspace_id: str, project_id: str, dataset_id: str, media_id: str,
+                frame_index: str) -> Response:
+    return _frame(request, workspace_id, project_id, dataset_id, media_id, frame_index, thumb=True)

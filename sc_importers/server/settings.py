@@ -1,0 +1,38 @@
+"""The running server's settings and shared objects, reachable from every route via
+``request.app.state.server``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Request
+
+from sc_importers.server.db import Database
+from sc_importers.server.ids import new_id
+from sc_importers.server.timefmt import now_iso
+
+API_PREFIX = "/api/v1.0"
+#: What ``product_info`` reports; the "1.1.0" prefix is the SC 1.0 release line the recordings show.
+PRODUCT_VERSION = "1.1.0-sc-server-local"
+
+
+@dataclass
+class ServerSettings:
+    data_dir: Path
+    username: str
+    password: str
+    session_ttl: float = 7 * 24 * 3600.0
+    db: Database = field(init=False)
+    workspace_id: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.data_dir)
+        self.workspace_id = self.db.meta("workspace_id", new_id)
+        self.workspace_created = self.db.meta("workspace_created", now_iso)
+
+
+def settings_of(request: Request) -> ServerSettings:
+    return request.app.state.server

@@ -1,0 +1,87 @@
+"""Media bytes on disk: ``<data-dir>/media/<project id>/<media id><ext>``, written to a temporary
+file first and renamed into place, so a failed or refused upload leaves nothing behind."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from fastapi.responses import FileResponse, Response
+from PIL import Image, UnidentifiedImageError
+
+from sc_importers.server.video import frame_image
+
+THUMB_SIZE = (256, 256)
+_CHUNK = 1 << 20
+
+
+def media_dir(data_dir: Path, project_id: str) -> Path:
+    return Path(data_dir) / "media" / project_id
+
+
+def media_path(data_dir: Path, row: sqlite3.Row) -> Path:
+    return media_dir(data_dir, row["project_id"]) / row["filename"]
+
+
+def receive(data_dir: Path, project_id: str, source: BinaryIO) -> Path:
+    """Copy an upload into a temporary file in the project's media folder; the caller renames it
+    into place (:func:`commit`) or deletes it."""
+    folder = media_dir(data_dir, project_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    with os.fdopen(handle, "wb") as target:
+        shutil.copyfileobj(source, target, _CHUNK)
+    return Path(name)
+
+
+def commit(temp: Path, final: Path) -> None:
+    os.replace(temp, final)
+
+
+def probe_image(path: Path, filename: str) -> tuple[int, int]:
+    """Width and height of an image file; ValueError with a clear message when Pillow cannot read it."""
+    try:
+        with Image.open(path) as image:
+            size = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValueError(f"File {filename!r} is not a decodable image: {exc}") from exc
+    if size[0] <= 0 or size[1] <= 0:
+        raise ValueError(f"File {filename!r} has an empty image size {size}.")
+    return size
+
+
+def jpeg_thumbnail(image: Image.Image) -> bytes:
+    image = image.convert("RGB")
+    image.thumbnail(THUMB_SIZE)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def thumbnail_response(data_dir: Path, row: sqlite3.Row) -> Response:
+    """A small JPEG of an image, or of a video's first frame."""
+    path = media_path(data_dir, row)
+    if row["kind"] == "video":
+        image = frame_image(path, 0, row["fps"])
+    else:
+        image = Image.open(path)
+    return Response(jpeg_thumbnail(image), media_type="image/jpeg")
+
+
+_MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".bmp": "image/bmp",
+                ".tif": "image/tiff", ".tiff": "image/tiff", ".webp": "image/webp", ".mp4": "video/mp4",
+                ".webm": "video/webm", ".avi": "video/x-msvideo", ".mkv": "video/x-matroska",
+                ".mov": "video/quicktime"}
+
+
+def original_response(data_dir: Path, row: sqlite3.Row) -> FileResponse:
+    """The bytes exactly as uploaded."""
+    path = media_path(data_dir, row)
+    media_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media_type)

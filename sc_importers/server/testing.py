@@ -1,0 +1,94 @@
+"""Start and stop a real ``sc-server`` subprocess for tests (the client talks to it over a socket).
+
+    with running_server(tmp_path) as server:
+        requests.get(server.url + "/user/login")
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LocalServer:
+    url: str  # "http://127.0.0.1:PORT"
+    username: str
+    password: str
+    data_dir: Path
+    port: int = 0
+    extra_args: Sequence[str] = ()
+    _process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Start the subprocess and wait until it answers HTTP."""
+        command = [sys.executable, "-m", "sc_importers.server", "--data-dir", str(self.data_dir),
+                   "--host", "127.0.0.1", "--port", str(self.port), "--username", self.username,
+                   "--password", self.password, *self.extra_args]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir / "sc-server.log", "ab")  # noqa: SIM115 - owned by the process
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        log.close()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"sc-server exited with {self._process.returncode}; "
+                                   f"see {self.data_dir / 'sc-server.log'}")
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v1.0/product_info", timeout=1)
+                return
+            except urllib.error.HTTPError:
+                return  # it answered (401 without a session): it is up
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"sc-server did not answer on {self.url} within {_START_TIMEOUT} s")
+
+    def stop(self) -> None:
+        """Terminate the subprocess (kill it if it does not stop within 10 s)."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Stop and start again on the same port and data dir; stored data survives."""
+        self.stop()
+        self.start()
+
+
+@contextmanager
+def running_server(data_dir: Path, username: str = "admin", password: str = "sc-test-password",
+                   port: int | None = None, extra_args: Sequence[str] = ()) -> Iterator[LocalServer]:
+    """A running server on ``port`` (default: a free one), stopped when the block ends."""
+    port = port or free_port()
+    server = LocalServer(url=f"http://127.0.0.1:{port}", username=username, password=password,
+                         data_dir=Path(data_dir), port=port, extra_args=tuple(extra_args))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
