@@ -70,6 +70,8 @@ class Request:
     reader_options: dict[str, str]
     dry_run: bool
     json_output: bool
+    #: --all --json prints one compact report per line (JSON Lines) instead of one indented report.
+    json_lines: bool = False
 
 
 def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],
@@ -124,16 +126,24 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
                           conversion=conversion)
     report["detection"] = detection
-    click.echo(json.dumps(report, indent=2) if request.json_output else render_report(report))
+    if request.json_output:
+        click.echo(json.dumps(report, indent=None if request.json_lines else 2))
+    else:
+        click.echo(render_report(report))
     return 0 if report["importable"] else 1
 
 
 def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, connection: dict,
             upload: UploadOptions) -> int:
     try:
-        uploader = importlib.import_module("sc_importers.uploader")
-        run_import = uploader.run_import
-    except (ImportError, AttributeError):
+        run_import = importlib.import_module("sc_importers.uploader").run_import
+    except ModuleNotFoundError as exc:
+        if exc.name != "sc_importers.uploader":
+            raise  # the uploader exists but is broken: show the real error
+        run_import = None
+    except AttributeError:
+        run_import = None
+    if run_import is None:
         click.echo("upload not available yet; use --dry-run to check the dataset", err=True)
         return 2
     if project_type is None:
@@ -200,6 +210,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
             chain_label=params["chain_label"], anomalous_labels=parse_label_list(params["anomalous_labels"]),
         ),
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
+        json_lines=params["restore_all"],
     )
     connection = {"host": params["host"], "username": params["username"], "password": params["password"],
                   "verify": not params["no_verify_ssl"]}

@@ -45,5 +45,6 @@ def core_params() -> list[click.Parameter]:
                      help="For anomaly projects: the labels that mean 'Anomalous'."),
         click.Option(["--no-verify-ssl"], is_flag=True, help="Do not verify the server's TLS certificate."),
         click.Option(["--all", "restore_all"], is_flag=True,
-                     help="Import every folder directly under SOURCE (e.g. a folder of backups)."),
+                     help="Import every folder directly under SOURCE (e.g. a folder of backups); "
+                          "with --json, one report per line."),
     ]

@@ -193,3 +193,8 @@ def test_all_runs_every_folder(example_plugin: Path, make_csv_dataset, tmp_path:
     result = run(tmp_path / "many", "--dry-run", "--all")
     assert result.exit_code == 0, result.output
     assert "Dataset 'one'" in result.output and "Dataset 'two'" in result.output
+    result = run(tmp_path / "many", "--dry-run", "--all", "--json")
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["dataset"] for r in reports] == ["one", "two"]
+    assert [r["annotations"]["per_label"] for r in reports] == [{"cat": {"RECTANGLE": 1}},
+                                                                {"dog": {"RECTANGLE": 1}}]
