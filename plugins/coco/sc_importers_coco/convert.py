@@ -102,16 +102,20 @@ def _from_polygons(parts: list, ann: dict, ctx: ImageContext) -> list[Polygon]:
     polygons = []
     for index, part in enumerate(parts):
         where = f"polygon part {index}"
-        if not (isinstance(part, list) and all(isinstance(v, (int, float)) for v in part)):
+        try:
+            if not isinstance(part, list) or any(isinstance(v, (str, bool)) for v in part):
+                raise TypeError
+            xs, ys = [float(v) for v in part[0::2]], [float(v) for v in part[1::2]]
+        except (TypeError, ValueError):
             ctx.report("error", ann, f"{where} must be a flat list of numbers [x1, y1, x2, y2, ...]")
             continue
         if len(part) < 6 or len(part) % 2:
             ctx.report("warning", ann, f"{where} has {len(part)} coordinates, fewer than 3 points; dropped")
             continue
-        points = [(float(part[i]), float(part[i + 1])) for i in range(0, len(part), 2)]
-        if len(points) > 1 and points[0] == points[-1]:
-            points.pop()  # a closing point repeating the first one
-        polygon = _clip_polygon(points, ann, ctx, where)
+        if xs[0] == xs[-1] and ys[0] == ys[-1]:
+            xs.pop()  # a closing point repeating the first one
+            ys.pop()
+        polygon = _clip_polygon(xs, ys, ann, ctx, where)
         if polygon is None:
             continue
         if polygon.area <= 0:
@@ -121,20 +125,19 @@ def _from_polygons(parts: list, ann: dict, ctx: ImageContext) -> list[Polygon]:
     return polygons
 
 
-def _clip_polygon(
-    points: list[tuple[float, float]], ann: dict, ctx: ImageContext, where: str
-) -> Polygon | None:
+def _clip_polygon(xs: list[float], ys: list[float], ann: dict, ctx: ImageContext, where: str) -> Polygon | None:
     if ctx.width is None or ctx.height is None:
-        return Polygon(tuple(points))
+        return Polygon(tuple(zip(xs, ys, strict=True)))
     w, h = float(ctx.width), float(ctx.height)
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    if max(xs) <= 0 or max(ys) <= 0 or min(xs) >= w or min(ys) >= h:
+    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
+    if max_x <= 0 or max_y <= 0 or min_x >= w or min_y >= h:
         ctx.report("error", ann, f"{where} lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
         return None
-    clamped = [(min(max(x, 0.0), w), min(max(y, 0.0), h)) for x, y in points]
-    if clamped != points:
+    if min_x < 0 or min_y < 0 or max_x > w or max_y > h:
         ctx.report("warning", ann, f"{where} extends outside the {ctx.width}x{ctx.height} image; clipped")
-    return Polygon(tuple(clamped))
+        xs = [min(max(x, 0.0), w) for x in xs]
+        ys = [min(max(y, 0.0), h) for y in ys]
+    return Polygon(tuple(zip(xs, ys, strict=True)))
 
 
 def _from_rle(seg: dict, ann: dict, ctx: ImageContext) -> list[Polygon]:

@@ -191,9 +191,11 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
             )
         else:
             by_image[ann["image_id"]].append(ann)
+    data["annotations"] = None  # from here on by_image holds the only reference: freed image by image
 
     dirs = image_dirs(annotation_file, images_dir)
     seen_names: set[str] = set()
+    seen_ids: set[object] = set()
     saw_keypoints = False
     for index, img in enumerate(data["images"]):
         file_name = img.get("file_name") if isinstance(img, dict) else None
@@ -208,6 +210,11 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
                                     json_name, file_name))
             continue
         seen_names.add(file_name)
+        if img.get("id") in seen_ids:
+            problems.append(Problem("error", f"image id {img.get('id')} is used by an earlier image entry; "
+                                    "this entry is dropped (annotations go to the first)", json_name, file_name))
+            continue
+        seen_ids.add(img.get("id"))
         image_path = _find_image(file_name, dirs)
         if image_path is None:
             looked = ", ".join(str(d) for d in dirs)
@@ -222,7 +229,7 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
         state.keys.add(key)
         item = MediaItem(image_path, key, width=_size(img.get("width")), height=_size(img.get("height")))
         ctx = ImageContext(json_name, file_name, item.width, item.height)
-        saw_keypoints |= _annotate(item, by_image.get(img.get("id"), []), categories, ctx, state)
+        saw_keypoints |= _annotate(item, by_image.pop(img.get("id"), []), categories, ctx, state)
         problems.extend(ctx.problems)
         state.dataset.items.append(item)
     if saw_keypoints:

@@ -175,3 +175,30 @@ def test_detect_reads_only_the_ends_of_a_large_file(tmp_path: Path) -> None:
     assert verdict.confidence == 0.8, verdict.reasons
     with pytest.raises(FormatError, match="not valid JSON"):
         CocoReader().read(tmp_path)
+
+
+def test_duplicate_image_id_is_an_error_and_annotations_go_to_the_first(tmp_path: Path) -> None:
+    images = [
+        {"id": 1, "file_name": "one.png", "width": 40, "height": 30},
+        {"id": 1, "file_name": "two.png", "width": 40, "height": 30},
+    ]
+    json_file = _dataset(tmp_path, [_box(1, 1, [1, 1, 5, 5])], images=images)
+    dataset = CocoReader().read(tmp_path)
+    problem = _only(dataset.problems, "image id 1 is used by an earlier image entry")
+    assert (problem.severity, problem.file, problem.item) == ("error", str(json_file), "two.png")
+    assert [(i.key, len(i.annotations)) for i in dataset.items] == [("images/default/one.png", 1)]
+
+
+def test_image_level_labels_are_merged_per_image(tmp_path: Path) -> None:
+    anns = [
+        {"id": 1, "image_id": 1, "category_id": 3},
+        {"id": 2, "image_id": 1, "category_id": 7},
+        {"id": 3, "image_id": 1, "category_id": 3},
+        {"id": 4, "image_id": 2, "category_id": 7, "bbox": [], "segmentation": []},
+    ]
+    _dataset(tmp_path, anns)
+    dataset = CocoReader().read(tmp_path)
+    by_key = {i.key: [(a.labels, a.shape) for a in i.annotations] for i in dataset.items}
+    assert by_key == {"images/default/one.png": [(("cat", "dog"), None)],
+                      "images/default/two.png": [(("dog",), None)]}
+    assert dataset.problems == []
