@@ -33,3 +33,25 @@ def shared() -> type:
         recordings = staticmethod(lambda rel="": shared_path(f"sc-v1-recordings/{rel}".rstrip("/")))
 
     return _Shared
+
+
+# -- sc-server fixtures (local SC 1.0-compatible server, sc_importers/server) ------------------------------
+
+
+@pytest.fixture(scope="session")
+def sc_server(tmp_path_factory: pytest.TempPathFactory):
+    """One shared local sc-server subprocess for the whole test session (temp data dir).
+    Tests using it must create projects with unique names."""
+    from sc_importers.server.testing import running_server
+
+    with running_server(tmp_path_factory.mktemp("sc-server")) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_sc_server(tmp_path: Path):
+    """A local sc-server subprocess with its own empty data dir, stopped after the test."""
+    from sc_importers.server.testing import running_server
+
+    with running_server(tmp_path / "sc-server-data") as server:
+        yield server
