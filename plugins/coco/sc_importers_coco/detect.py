@@ -58,6 +58,6 @@ def _judge(candidates: list[AnnotationFile]) -> Detection:
         return Detection(0.8, [f"{coco_like[0].path.name} has COCO keys images/annotations/categories"])
     if coco_like:
         names = ", ".join(c.path.name for c in coco_like)
-        return Detection(0.6, [f"several COCO-shaped json files ({names}); pass annotation_file"])
+        return Detection(0.6, [f"several COCO-shaped json files ({names}); pass annotation_file (--annotation-file)"])
     return Detection(0.0, ["no json file with COCO keys (images, annotations, categories)"])
 

@@ -120,7 +120,7 @@ def find_annotation_files(root: Path) -> tuple[list[AnnotationFile], list[Annota
     if not candidates:
         raise FormatError(
             f"{root}: no COCO annotation file found (looked for annotations/<kind>_<split>.json, "
-            f"*/{ROBOFLOW_NAME} and *.json); pass annotation_file"
+            f"*/{ROBOFLOW_NAME} and *.json); pass annotation_file (--annotation-file)"
         )
     for kind in KINDS:
         chosen = [c for c in candidates if c.kind == kind]
@@ -138,7 +138,7 @@ def find_annotation_files(root: Path) -> tuple[list[AnnotationFile], list[Annota
         return coco_like, []
     listed = "\n".join(f"  {c.path}" for c in (coco_like or unnamed))
     raise FormatError(
-        f"{root}: {'several' if coco_like else 'no'} COCO-shaped json files; pass annotation_file "
+        f"{root}: {'several' if coco_like else 'no'} COCO-shaped json files; pass annotation_file (--annotation-file) "
         f"naming the one to read. Candidates:\n{listed}"
     )
 

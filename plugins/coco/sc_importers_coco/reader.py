@@ -63,7 +63,7 @@ class CocoReader(FormatReader):
                 Problem(
                     "warning",
                     f"also found {names}; not read ({', '.join(sorted({f.kind for f in files}))} files "
-                    f"are read instead; pass annotation_file to read another one)",
+                    f"are read instead; pass annotation_file (--annotation-file) to read another one)",
                     str(root),
                 )
             )
