@@ -40,8 +40,12 @@ class LoginFlow(ABC):
     identity: str = ""
 
     @abstractmethod
-    def login(self, http: requests.Session, host: str, timeout: tuple[float, float]) -> None:
-        """Make ``http`` authenticated against ``host`` or raise :class:`AuthenticationError`."""
+    def login(self, http: requests.Session, host: str, options: dict) -> None:
+        """Make ``http`` authenticated against ``host`` or raise :class:`AuthenticationError`.
+
+        ``options`` (``timeout``, ``verify``) go to every request the flow sends: requests lets
+        ``REQUESTS_CA_BUNDLE`` override a session's ``verify=False`` unless it is passed per call.
+        """
 
     @abstractmethod
     def secrets(self, http: requests.Session) -> list[str]:
@@ -101,11 +105,11 @@ class DexLoginFlow(LoginFlow):
         values.extend(c.value for c in http.cookies if c.value and c.name.startswith(SESSION_COOKIE))
         return values
 
-    def login(self, http: requests.Session, host: str, timeout: tuple[float, float]) -> None:
+    def login(self, http: requests.Session, host: str, options: dict) -> None:
         for cookie in [c for c in http.cookies if c.name.startswith(SESSION_COOKIE)]:
             http.cookies.clear(cookie.domain, cookie.path, cookie.name)
         try:
-            page = http.get(f"{host}/user/login", timeout=timeout, allow_redirects=True)
+            page = http.get(f"{host}/user/login", allow_redirects=True, **options)
         except requests.RequestException as exc:
             raise AuthenticationError(
                 f"cannot reach the login page of {host}: {type(exc).__name__}"
@@ -122,7 +126,7 @@ class DexLoginFlow(LoginFlow):
         fields.update({"login": self.identity, "password": self._password})
         action = urljoin(page.url, form["action"] or page.url)
         try:
-            answer = http.post(action, data=fields, timeout=timeout, allow_redirects=True)
+            answer = http.post(action, data=fields, allow_redirects=True, **options)
         except requests.RequestException as exc:
             raise AuthenticationError(
                 f"login to {host} as {self.identity!r} failed: {type(exc).__name__}"

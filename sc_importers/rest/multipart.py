@@ -19,10 +19,11 @@ from pathlib import Path
 class MultipartFile(io.RawIOBase):
     """The body ``--boundary / headers / <file bytes> / --boundary--`` for form field ``field``."""
 
-    def __init__(self, path: Path, field: str = "file", filename: str | None = None):
+    def __init__(self, path: Path, field: str = "file", filename: str | None = None,
+                 boundary: str | None = None):
         super().__init__()
         self.path = Path(path)
-        self.boundary = uuid.uuid4().hex
+        self.boundary = boundary or uuid.uuid4().hex
         name = (filename or self.path.name).replace('"', "%22")
         ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
         self._head = (

@@ -122,7 +122,7 @@ class SCSession:
     def _do_login(self) -> None:
         log.info("logging in to %s as %s", self.host, self._login_flow.identity)
         try:
-            self._login_flow.login(self.http, self.host, self.timeout)
+            self._login_flow.login(self.http, self.host, {"timeout": self.timeout, "verify": self.verify})
         except ServerError as exc:
             raise type(exc)(self.redact(str(exc)), status=exc.status, code=exc.code) from None
         self._generation += 1
@@ -180,7 +180,7 @@ class SCSession:
             try:
                 response = self.http.request(
                     method, url, params=params, data=data, headers=all_headers,
-                    timeout=self.timeout, allow_redirects=False, stream=stream,
+                    timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream,
                 )
             except requests.RequestException as exc:
                 raise ServerError(self.redact(

@@ -1,0 +1,168 @@
+"""SCSession: Dex login, wrong password, one re-login on expiry (thread-safe), retries,
+streamed uploads, TLS verification and secrets kept out of repr and errors."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import warnings
+
+import pytest
+
+from sc_importers.rest.base import AuthenticationError, ServerError
+from sc_importers.rest.login import DexLoginFlow, find_login_form
+from sc_importers.rest.multipart import MultipartFile
+from sc_importers.rest.session import InsecureConnectionWarning, SCSession, normalize_host
+
+
+def session_for(fake, password: str | None = None, **kwargs) -> SCSession:
+    return SCSession(fake.url, DexLoginFlow(fake.user, password or fake.password), **kwargs)
+
+
+def cookie_value(session: SCSession) -> str:
+    return next(c.value for c in session.http.cookies if c.name == "_oauth2_proxy")
+
+
+def test_login_follows_the_dex_flow_and_keeps_secrets_out_of_repr(fake_sc) -> None:
+    session = session_for(fake_sc)
+    session.login()
+    assert fake_sc.logins == 1 and session.logged_in
+    assert session.get_json("/api/v1.0/product_info") == {"product-version": "1.1.0-test"}
+    text = repr(session) + repr(session._login_flow)
+    assert fake_sc.password not in text and cookie_value(session) not in text
+    assert fake_sc.user in text
+
+
+def test_wrong_password_is_a_clear_authentication_error(fake_sc) -> None:
+    session = session_for(fake_sc, password="not-the-password")
+    with pytest.raises(AuthenticationError) as info:
+        session.login()
+    message = str(info.value)
+    assert "wrong user name or password" in message and fake_sc.user in message
+    assert "not-the-password" not in message and fake_sc.logins == 0
+
+
+def test_login_form_action_is_parsed_not_built() -> None:
+    form = find_login_form('<form method="post" action="/dex/x?back=&amp;state=abc">'
+                           '<input name="login"><input name="password" type="password"></form>')
+    assert form["action"] == "/dex/x?back=&state=abc"
+    assert find_login_form("<html>no form</html>") is None
+
+
+@pytest.mark.parametrize("expiry", ["redirect", "401", "html"])
+def test_expired_session_logs_in_again_once(fake_sc_factory, expiry: str) -> None:
+    fake = fake_sc_factory(expiry=expiry)
+    session = session_for(fake)
+    session.login()
+    fake.expire()
+    assert session.get_json("/api/v1.0/workspaces")[0]["id"] == "ws1"
+    assert fake.logins == 2
+
+
+def test_only_one_thread_logs_in_again(fake_sc) -> None:
+    session = session_for(fake_sc, workers=8)
+    session.login()
+    fake_sc.expire()
+    results, barrier = [], threading.Barrier(8)
+
+    def work() -> None:
+        barrier.wait()
+        results.append(session.get_json("/api/v1.0/product_info"))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 8 and fake_sc.logins == 2
+
+
+def test_refused_after_relogin_is_an_error(fake_sc) -> None:
+    session = session_for(fake_sc)
+    session.login()
+    # the server forgets every login immediately: the one re-login cannot help
+    fake_sc.forget_logins = True
+    fake_sc.expire()
+    with pytest.raises(AuthenticationError, match="still refuses"):
+        session.get_json("/api/v1.0/product_info")
+    assert fake_sc.logins == 2
+
+
+def test_server_error_messages_are_redacted(fake_sc) -> None:
+    session = session_for(fake_sc)
+    session.login()
+    with pytest.raises(ServerError) as info:
+        session.get_json("/api/v1.0/leak")
+    assert info.value.status == 400 and info.value.code == "bad"
+    assert cookie_value(session) not in str(info.value) and fake_sc.password not in str(info.value)
+    assert "***" in str(info.value)
+
+
+def test_idempotent_requests_retry_on_503_but_posts_do_not(fake_sc) -> None:
+    session = session_for(fake_sc, backoff=0)
+    assert session.get_json("/api/v1.0/flaky")["attempts"] == 3
+    with pytest.raises(ServerError) as info:
+        session.post_json("/api/v1.0/busy", {"x": 1})
+    assert info.value.status == 503 and fake_sc.hits["POST /api/v1.0/busy"] == 1
+
+
+def test_pool_is_sized_to_the_workers(fake_sc) -> None:
+    session = session_for(fake_sc, workers=7)
+    adapter = session.http.get_adapter(fake_sc.url)
+    assert adapter._pool_maxsize == 7
+    assert "POST" not in adapter.max_retries.allowed_methods
+    assert session.timeout[0] > 0 and session.timeout[1] > 0
+
+
+def test_streamed_upload_survives_a_relogin(fake_sc, tmp_path) -> None:
+    data = bytes(range(256)) * 4000  # ~1 MB
+    path = tmp_path / "image.jpg"
+    path.write_bytes(data)
+    session = session_for(fake_sc)
+    session.login()
+    fake_sc.expire()
+    made = []
+
+    def body() -> MultipartFile:
+        made.append(MultipartFile(path))
+        return made[-1]
+
+    answer = session.request("POST", "/api/v1.0/upload", body=body).json()
+    assert fake_sc.logins == 2 and len(made) == 2  # the rejected attempt's stream is not reused
+    sent = MultipartFile(path, boundary=made[-1].boundary)  # the same body again
+    raw = sent.read()
+    assert answer["size"] == len(sent) == len(raw)
+    assert answer["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert answer["ctype"] == sent.content_type and data in raw
+    assert b'name="file"; filename="image.jpg"' in raw
+
+
+def test_host_forms() -> None:
+    assert normalize_host("https://sc.example.com/") == "https://sc.example.com"
+    assert normalize_host("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
+    assert normalize_host("sc.example.com") == "https://sc.example.com"
+    with pytest.raises(ValueError, match="not an http"):
+        normalize_host("ftp://x")
+
+
+def test_tls_is_verified_by_default(fake_sc_factory, tls_context) -> None:
+    fake = fake_sc_factory(tls=tls_context)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # verify=True must not warn
+        session = session_for(fake, retries=0)
+    assert session.verify is True and session.http.verify is True
+    with pytest.raises(AuthenticationError, match="SSLError"):
+        session.login()
+    assert fake.logins == 0
+
+
+def test_verify_false_warns_once_and_works(fake_sc_factory, tls_context) -> None:
+    fake = fake_sc_factory(tls=tls_context)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        session = session_for(fake, verify=False)
+        session.login()
+        for _ in range(3):
+            session.get_json("/api/v1.0/product_info")
+    assert [w.category for w in caught] == [InsecureConnectionWarning]
+    assert fake.url in str(caught[0].message) and fake.logins == 1
