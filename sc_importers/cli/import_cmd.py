@@ -7,13 +7,12 @@ Exit codes of ``--dry-run``: 0 when the dataset can be imported as asked (items 
 listed and would be skipped), 1 when it cannot (no media or no labels left, a project type that
 cannot be built from it, every item in error, an unreadable dataset), 2 for usage errors (unknown
 format, type or option). Without ``--dry-run`` the upload is done by
-:func:`sc_importers.uploader.run_import`; until that exists the command exits 2.
+:func:`sc_importers.uploader.run_import` (exit codes: :mod:`sc_importers.uploader.report`).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import sys
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import click
 
 from sc_importers import plugins
 from sc_importers.cli.import_params import core_params
-from sc_importers.cli.options import ConnectionOptions, UploadOptions
+from sc_importers.cli.options import UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
     ReaderOption,
     click_options,
@@ -135,28 +134,11 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
 
 def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, connection: dict,
             upload: UploadOptions) -> int:
-    try:
-        run_import = importlib.import_module("sc_importers.uploader").run_import
-    except ModuleNotFoundError as exc:
-        if exc.name != "sc_importers.uploader":
-            raise  # the uploader exists but is broken: show the real error
-        run_import = None
-    except AttributeError:
-        run_import = None
-    if run_import is None:
-        click.echo("upload not available yet; use --dry-run to check the dataset", err=True)
-        return 2
     if project_type is None:
         raise click.UsageError("--type is required for an upload (see sc-import --list-types)")
-    for key, flag in (("host", "--host / SC_HOST"), ("username", "--username / SC_USERNAME")):
-        if not connection[key]:
-            raise click.UsageError(f"{flag} is required for an upload")
-    password = connection["password"]
-    if not password:
-        if not sys.stdin.isatty():
-            raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
-        password = click.prompt("Password", hide_input=True)
-    conn = ConnectionOptions(connection["host"], connection["username"], password, connection["verify"])
+    conn = resolve_connection(connection)
+    from sc_importers.uploader import run_import  # imports requests & co only when uploading
+
     result = run_import(kept, project_type, request.build_options, conn, upload, request.json_output)
     return result if isinstance(result, int) else 0
 
@@ -212,8 +194,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
         json_lines=params["restore_all"],
     )
-    connection = {"host": params["host"], "username": params["username"], "password": params["password"],
-                  "verify": not params["no_verify_ssl"]}
+    connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"])
     codes = [_import_one(s, request, readers, table, connection, upload)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from sc_importers.cli.options import connection_click_options
+
 
 def core_params() -> list[click.Parameter]:
     """Fresh click parameters for every core option of ``sc-import`` (a new list on each call)."""
@@ -28,10 +30,6 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--json", "json_output"], is_flag=True, help="Print machine-readable JSON."),
         click.Option(["--list-formats"], is_flag=True, help="List format readers and exit."),
         click.Option(["--list-types"], is_flag=True, help="List project types and exit."),
-        click.Option(["--host"], envvar="SC_HOST", help="Server URL (env SC_HOST)."),
-        click.Option(["--username"], envvar="SC_USERNAME", help="User name (env SC_USERNAME)."),
-        click.Option(["--password"], envvar="SC_PASSWORD", show_envvar=False,
-                     help="Password (env SC_PASSWORD; prompted for on a terminal when missing)."),
         click.Option(["--project-name"], metavar="NAME", help="Project name (default: the dataset's name)."),
         click.Option(["--workers"], type=click.IntRange(1, 64), default=4, show_default=True,
                      help="Parallel uploads."),
@@ -43,7 +41,7 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--chain-label"], metavar="NAME", help="Label of the first task of a task chain."),
         click.Option(["--anomalous-labels"], metavar="A,B",
                      help="For anomaly projects: the labels that mean 'Anomalous'."),
-        click.Option(["--no-verify-ssl"], is_flag=True, help="Do not verify the server's TLS certificate."),
+        *connection_click_options(),
         click.Option(["--all", "restore_all"], is_flag=True,
                      help="Import every folder directly under SOURCE (e.g. a folder of backups); "
                           "with --json, one report per line."),

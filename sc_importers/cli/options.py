@@ -6,7 +6,11 @@ these small records, so it can be driven from tests and other programs without c
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import click
 
 
 @dataclass
@@ -32,3 +36,40 @@ class UploadOptions:
     workers: int = 4
     auto_train: bool = False
     iterations: int | None = None
+
+
+# -- the connection options shared by sc-import and sc-export -----------------------------------
+_CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
+    (["--host"], {"envvar": "SC_HOST", "help": "Server URL, e.g. https://sc.example.com (env SC_HOST)."}),
+    (["--username"], {"envvar": "SC_USERNAME", "help": "User name (env SC_USERNAME)."}),
+    (["--password"], {"envvar": "SC_PASSWORD", "show_envvar": False,
+                      "help": "Password (env SC_PASSWORD; prompted for on a terminal when missing)."}),
+    (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
+]
+
+
+def connection_click_options() -> list[click.Option]:
+    """Fresh click options for the connection (host, username, password, TLS verification)."""
+    return [click.Option(decls, **attrs) for decls, attrs in _CONNECTION_OPTIONS]
+
+
+def connection_params(command: Callable) -> Callable:
+    """Decorator adding the connection options to a click command function."""
+    for decls, attrs in reversed(_CONNECTION_OPTIONS):
+        command = click.option(*decls, **attrs)(command)
+    return command
+
+
+def resolve_connection(params: dict) -> ConnectionOptions:
+    """Connection options from parsed click params; prompts for a missing password on a terminal
+    (hidden input) and refuses to go on without host, user name or password otherwise."""
+    for key, flag in (("host", "--host / SC_HOST"), ("username", "--username / SC_USERNAME")):
+        if not params.get(key):
+            raise click.UsageError(f"{flag} is required to reach a server")
+    password = params.get("password")
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
+        password = click.prompt("Password", hide_input=True)
+    return ConnectionOptions(str(params["host"]), str(params["username"]), str(password),
+                             verify=not params.get("no_verify_ssl"))

@@ -227,3 +227,41 @@ def _write_manifest(
 def is_export_bookkeeping(relative: str) -> bool:
     """Files in a backup folder that are not part of the backup itself."""
     return relative in (MANIFEST, JOURNAL_NAME) or relative.endswith(".part")
+
+
+class ProjectNotFound(Exception):
+    """No project of that name on the server; the message lists the ones there are."""
+
+
+def download_projects(
+    api: ServerAPI,
+    names: list[str] | None,
+    target_folder: Path,
+    workers: int = 4,
+    show_progress: bool = True,
+) -> list[DownloadReport]:
+    """Download the named projects (``None``: every project) into ``target_folder/<name>``.
+
+    Unknown names are refused before anything is downloaded.
+    """
+    from tqdm import tqdm
+
+    projects = api.list_projects()
+    if names is not None:
+        by_name = {p.name: p for p in projects}
+        missing = [n for n in names if n not in by_name]
+        if missing:
+            raise ProjectNotFound(
+                f"no project named {', '.join(map(repr, missing))} on the server; "
+                f"projects there: {', '.join(sorted(by_name)) or '(none)'}"
+            )
+        projects = [by_name[n] for n in names]
+    reports = []
+    for project in projects:
+        with tqdm(desc=project.name, unit="media", disable=not show_progress, leave=True) as bar:
+            report = download_project(
+                api, project, target_folder / safe_folder_name(project.name), workers,
+                on_progress=lambda _kind: bar.update(1),
+            )
+        reports.append(report)
+    return reports

@@ -7,14 +7,11 @@ import sys
 import types
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from sc_importers.cli.import_cmd import build_command
-from sc_importers.cli.options import ConnectionOptions, UploadOptions
 from sc_importers.formats import Detection, FormatReader
 from sc_importers.hookspecs import hookimpl
-from sc_importers.model import Dataset
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -150,37 +147,7 @@ def test_detection_failure_lists_candidates(example_plugin: Path, tmp_path: Path
     assert "csv_example: confidence 0.10" in result.output and "header is ['file', 'cls']" in result.output
 
 
-def test_upload_not_available_without_uploader(example_plugin, csv_dataset, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "sc_importers.uploader", types.ModuleType("sc_importers.uploader"))
-    result = run(csv_dataset, "--type", "detection")
-    assert result.exit_code == 2
-    assert "upload not available yet" in result.output
-
-
-def test_upload_options_reach_run_import_and_password_is_never_echoed(
-    example_plugin, csv_dataset, monkeypatch
-) -> None:
-    calls = []
-    fake = types.ModuleType("sc_importers.uploader")
-    fake.run_import = lambda *args: calls.append(args) or 0
-    monkeypatch.setitem(sys.modules, "sc_importers.uploader", fake)
-    env = {"SC_HOST": "https://sc.example", "SC_USERNAME": "ann", "SC_PASSWORD": "s3cret-pw"}
-    result = run(csv_dataset, "--type", "detection", "--project-name", "Pets", "--workers", "3",
-                 "--auto-train", "--iterations", "7", "--no-verify-ssl", "--labels", "cat", env=env)
-    assert result.exit_code == 0, result.output
-    assert "s3cret-pw" not in result.output
-    [(dataset, project_type, build_options, connection, upload, json_output)] = calls
-    assert isinstance(dataset, Dataset) and [lb.name for lb in dataset.labels] == ["cat"]
-    assert project_type.name == "detection" and build_options.labels == ["cat"]
-    assert connection == ConnectionOptions("https://sc.example", "ann", "s3cret-pw", verify=False)
-    assert "s3cret-pw" not in repr(connection)
-    assert upload == UploadOptions("Pets", 3, True, 7) and json_output is False
-
-
 def test_upload_without_password_and_terminal_is_an_error(example_plugin, csv_dataset, monkeypatch) -> None:
-    fake = types.ModuleType("sc_importers.uploader")
-    fake.run_import = lambda *args: pytest.fail("must not upload without a password")
-    monkeypatch.setitem(sys.modules, "sc_importers.uploader", fake)
     monkeypatch.delenv("SC_PASSWORD", raising=False)
     result = run(csv_dataset, "--type", "detection", "--host", "h", "--username", "u")
     assert result.exit_code == 2

@@ -1,0 +1,102 @@
+"""``sc-export``: back up projects from a server into folders, or verify a backup against a server.
+
+    sc-export "My project" "Other project" --target-folder backups/
+    sc-export --all --target-folder backups/
+    sc-export --verify backups/My_project "My project"
+
+A backup is restored with ``sc-import FOLDER --format backup [--project-name NEW]`` (or
+``sc-import DIR --format backup --all``). Exit codes: 0 when everything asked for was written
+(or, with ``--verify``, the folder and the project are identical); 1 otherwise; 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
+from sc_importers.export.download import ProjectNotFound, download_projects
+from sc_importers.export.verify import verify_project
+from sc_importers.rest.base import ServerError
+
+
+def _connect(connection: ConnectionOptions, workers: int):
+    from sc_importers.rest import connect
+
+    return connect(connection.host, connection.username, connection.password,
+                   verify=connection.verify, workers=workers)
+
+
+def _verify(api, folder: Path, project_name: str | None, json_output: bool) -> int:
+    if not (folder / "project.json").is_file():
+        raise click.UsageError(f"{folder}: not a backup folder (no project.json)")
+    if project_name is None:
+        project_name = json.loads((folder / "project.json").read_text(encoding="utf-8"))["name"]
+    project = api.find_project(project_name)
+    if project is None:
+        raise click.ClickException(f"no project named {project_name!r} on the server")
+    diffs = verify_project(api, project, folder)
+    if json_output:
+        click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
+                               "differences": diffs}, indent=2))
+    elif diffs:
+        click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
+        for diff in diffs:
+            click.echo(f"  {diff}")
+    else:
+        click.echo(f"{folder} and project {project_name!r} are identical")
+    return 0 if not diffs else 1
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("project_names", nargs=-1)
+@click.option("--all", "export_all", is_flag=True, help="Back up every project of the server.")
+@click.option("--target-folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Folder to write one sub-folder per project into.")
+@click.option("--verify", "verify_folder", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Compare this backup folder with the project (named, or the one it was taken from).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True, help="Parallel downloads.")
+@click.option("--json", "json_output", is_flag=True, help="Print machine-readable JSON.")
+@connection_params
+def command(project_names: tuple[str, ...], export_all: bool, target_folder: Path, verify_folder: Path | None,
+            workers: int, json_output: bool, **connection: object) -> None:
+    """Back up SC projects (images, videos, annotations, labels, configuration) into folders."""
+    if verify_folder is not None:
+        if export_all or len(project_names) > 1:
+            raise click.UsageError("--verify takes one folder and at most one project name")
+        api = _connect(resolve_connection(connection), workers)
+        sys.exit(_verify(api, verify_folder, project_names[0] if project_names else None, json_output))
+    if export_all == bool(project_names):
+        raise click.UsageError("name the projects to back up, or pass --all (not both)")
+    api = _connect(resolve_connection(connection), workers)
+    try:
+        reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
+                                    show_progress=not json_output)
+    except ProjectNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ServerError as exc:
+        raise click.ClickException(f"server error: {exc}") from exc
+    summary = [
+        {"project": r.project, "folder": str(r.folder), "media_downloaded": r.media_downloaded,
+         "media_kept": r.media_kept, "annotation_files": r.annotation_files, "bytes": r.bytes_downloaded,
+         "seconds": round(r.seconds, 3), "failures": r.failures, "complete": r.ok}
+        for r in reports
+    ]
+    if json_output:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        for r in reports:
+            state = "complete" if r.ok else f"INCOMPLETE ({len(r.failures)} media failed; re-run to resume)"
+            click.echo(f"{r.project}: {state} -> {r.folder} ({r.media_downloaded} media downloaded, "
+                       f"{r.media_kept} kept, {r.annotation_files} annotation files, "
+                       f"{r.bytes_downloaded / 1e6:.1f} MB in {r.seconds:.1f} s)")
+            for name, error in sorted(r.failures.items()):
+                click.echo(f"  failed: {name}: {error}")
+    sys.exit(0 if all(r.ok for r in reports) else 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    command.main(args=argv, prog_name="sc-export")
