@@ -202,3 +202,22 @@ def test_image_level_labels_are_merged_per_image(tmp_path: Path) -> None:
     assert by_key == {"images/default/one.png": [(("cat", "dog"), None)],
                       "images/default/two.png": [(("dog",), None)]}
     assert dataset.problems == []
+
+
+def test_non_crowd_rle_is_read_even_when_crowds_are_skipped(tmp_path: Path) -> None:
+    mask_ann = {"id": 1, "image_id": 1, "category_id": 3, "iscrowd": 0,
+                "segmentation": {"counts": [30 * 2, 30 * 3, 30 * 35], "size": [30, 40]}}
+    crowd_ann = dict(mask_ann, id=2, iscrowd=1)
+    _dataset(tmp_path, [mask_ann, crowd_ann])
+    dataset = CocoReader().read(tmp_path, crowd="skip")
+    one = next(i for i in dataset.items if i.key.endswith("one.png"))
+    assert [(a.labels, a.shape.area) for a in one.annotations] == [(("cat",), 90.0)]
+    assert dataset.problems == [p for p in dataset.problems if "no annotation" in p.message]
+
+
+def test_json_path_under_annotations_keys_items_from_the_dataset_root(tmp_path: Path) -> None:
+    json_file = _dataset(tmp_path, [_box(1, 1, [1, 1, 5, 5])])
+    assert CocoReader().detect(json_file).confidence == 0.9
+    dataset = CocoReader().read(json_file)
+    assert dataset.root == tmp_path
+    assert sorted(i.key for i in dataset.items) == ["images/default/one.png", "images/default/two.png"]
