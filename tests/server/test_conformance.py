@@ -29,6 +29,7 @@ import dataclasses
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conformance.cassettes import Cassette, load_all, load_cassette, replay_order  # noqa: E402
 from conformance.exclusions import known_exclusions  # noqa: E402
 from conformance.replay import Replayer  # noqa: E402
-from conformance.structure import IdMap, compare  # noqa: E402
+from conformance.structure import IdMap, compare, created_before  # noqa: E402
 from conformance.transport import CassetteTransport, HttpTransport  # noqa: E402
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,11 @@ def test_structure_compare_reports_each_kind_of_difference() -> None:
         "$.id: expected str, got int",
         "$.items[0].v: expected float, got null",
         "$.n: expected int, got float",
+    ]
+    older, newer = {"creation_time": "2022-04-08T07:01:38+00:00"}, {"creation_time": "2022-04-12T20:12:04+00:00"}
+    listing = {"items": [older, newer]}
+    assert compare(listing, {"items": []}, preexisting=created_before("2022-04-12T20:11:38+00:00")) == [
+        "$.items: expected 1 element(s) (plus 1 recorded that predate the recorded flows), got 0"
     ]
 
 
@@ -128,13 +134,21 @@ def test_altered_recording_shows_its_differences(shared, recordings) -> None:
 # -- the local server --------------------------------------------------------------------------------
 
 
+def _session_start(recordings: list[Cassette]) -> str:
+    """ISO time of the first recorded interaction, comparable with the bodies' `creation_time`."""
+    start = min(c.started for c in recordings)
+    return datetime.fromtimestamp(start, tz=timezone.utc).isoformat()
+
+
 @pytest.fixture(scope="module")
 def replayer(recordings, tmp_path_factory):
     """One local server for the whole replay, logged in like a client; the id map is shared."""
     testing = pytest.importorskip("sc_importers.server.testing", reason="local server not available yet")
     with testing.running_server(tmp_path_factory.mktemp("conformance-server")) as server:
         transport = HttpTransport(server.url, credentials=(server.username, server.password))
-        engine = Replayer(transport, exclusions=known_exclusions())
+        # the recorded workspace already held 4 projects from 2022-04-08 when the flows were recorded
+        preexisting = created_before(_session_start(recordings))
+        engine = Replayer(transport, exclusions=known_exclusions(), preexisting=preexisting)
         # log the shared session in and learn the workspace id (differences are reported by the
         # client/session tests, which replay the same flow in their own fresh sessions)
         engine.replay_cassette(next(c for c in recordings if c.name == "client"), fresh_session=False)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from .cassettes import NOT_JSON, Cassette, Interaction, parse_json
@@ -77,6 +78,8 @@ class Replayer:
     exclusions: dict[tuple[str, int], Exclusion] = field(default_factory=dict)
     ids: IdMap = field(default_factory=IdMap)
     notes: list[str] = field(default_factory=list)
+    #: recorded list elements for which this is true need not exist on the server under test
+    preexisting: Callable[[Any], bool] | None = None
     #: (recorded final URL, local final URL) of the last replayed chain
     _previous: tuple[str, str] | None = field(default=None, repr=False)
 
@@ -135,7 +138,7 @@ class Replayer:
             kind = reply.headers.get("content-type", "no content type")
             return [f"{label}: body: expected JSON, got {kind} ({len(reply.body)} bytes)"]
         self.ids.learn(expected, actual)
-        return [f"{label}: {problem}" for problem in compare(expected, actual)]
+        return [f"{label}: {problem}" for problem in compare(expected, actual, preexisting=self.preexisting)]
 
     def _compare_chain(self, chain: list[Interaction], hops: list[tuple[str, Reply]]) -> list[str]:
         recorded = [i for i in chain if not is_scheme_hop(i.url, i.response_headers, i.status)]

@@ -10,7 +10,7 @@ never mix them at one place once elements are paired by name). null is a type of
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .cassettes import ID_RE
@@ -62,8 +62,20 @@ def pair_elements(expected: list, actual: list) -> Iterator[tuple[int, Any, Any,
             yield index, best, element, False
 
 
-def compare(expected: Any, actual: Any, path: str = "$") -> list[str]:
-    """Differences between a recorded and a local JSON value, one `path: problem` string each."""
+def created_before(instant: str) -> Callable[[Any], bool]:
+    """Predicate for recorded list elements that existed before the recording session started
+    (objects with an ISO `creation_time` earlier than `instant`): a fresh server cannot have them."""
+    return lambda element: isinstance(element, dict) and str(element.get("creation_time", "~")) < instant
+
+
+def compare(
+    expected: Any, actual: Any, path: str = "$", preexisting: Callable[[Any], bool] | None = None
+) -> list[str]:
+    """Differences between a recorded and a local JSON value, one `path: problem` string each.
+
+    Lists must also have as many elements as recorded, not counting recorded elements for which
+    `preexisting` is true (they were on the recorded server before the recorded flows began).
+    """
     want, got = type_name(expected), type_name(actual)
     if want != got:
         return [f"{path}: expected {want}, got {got}"]
@@ -74,10 +86,15 @@ def compare(expected: Any, actual: Any, path: str = "$") -> list[str]:
         for key in sorted(actual.keys() - expected.keys()):
             problems.append(f"{path}.{key}: unexpected key ({type_name(actual[key])})")
         for key in sorted(expected.keys() & actual.keys()):
-            problems.extend(compare(expected[key], actual[key], f"{path}.{key}"))
+            problems.extend(compare(expected[key], actual[key], f"{path}.{key}", preexisting))
     elif want == "list":
+        wanted = [e for e in expected if not (preexisting and preexisting(e))]
+        if len(wanted) != len(actual):
+            older = len(expected) - len(wanted)
+            note = f" (plus {older} recorded that predate the recorded flows)" if older else ""
+            problems.append(f"{path}: expected {len(wanted)} element(s){note}, got {len(actual)}")
         for index, recorded, local, _ in pair_elements(expected, actual):
-            problems.extend(compare(recorded, local, f"{path}[{index}]"))
+            problems.extend(compare(recorded, local, f"{path}[{index}]", preexisting))
     return problems
 
 
