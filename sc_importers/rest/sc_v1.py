@@ -31,9 +31,11 @@ class SCv1API(ServerAPI):
 
     dialect = "sc-v1"
 
-    def __init__(self, session: SCSession, workspace_id: str | None = None):
+    def __init__(self, session: SCSession, workspace_id: str | None = None,
+                 media_page_size: int = MEDIA_PAGE_SIZE):
         self.session = session
         self._workspace_id = workspace_id
+        self.media_page_size = media_page_size
 
     def __repr__(self) -> str:
         return f"SCv1API({self.session!r}, workspace={self._workspace_id!r})"
@@ -97,7 +99,7 @@ class SCv1API(ServerAPI):
     # -- media ------------------------------------------------------------------------------
     def list_media(self, project: RemoteProject, kind: Literal["image", "video"]) -> Iterator[RemoteMedia]:
         path: str | None = f"{self._project_path(project)}/datasets/{project.dataset_id}/media/{kind}s"
-        params: dict | None = {"top": MEDIA_PAGE_SIZE}
+        params: dict | None = {"top": self.media_page_size}
         seen: set[str] = set()
         while path and path not in seen:
             seen.add(path)
