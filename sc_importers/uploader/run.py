@@ -51,16 +51,17 @@ def prepare_dataset(dataset: Dataset, options: BuildOptions) -> Dataset:
 
 def select_items(dataset: Dataset, options: BuildOptions, limit: int | None
                  ) -> tuple[list[ItemProgress], int, Iterator[MediaItem]]:
-    """Split the dataset's items into: items the reader marked as errors (recorded as failed,
-    not uploaded), the number filtered out on purpose, and an iterator over the ones to upload.
+    """Split the dataset's items into: media items the reader marked as errors (recorded as
+    failed, not uploaded), the number filtered out on purpose, and an iterator over the ones to upload.
 
     With a label filter, media that never had annotations are only uploaded when they get the
     empty label (``empty_label_for_unannotated``); without one they are uploaded unannotated.
     ``limit`` caps the number uploaded (None or negative: all).
     """
+    keys = {it.key for it in dataset.items}
     broken: dict[str, str] = {}
-    for problem in dataset.problems:
-        if problem.severity == "error" and problem.item is not None:
+    for problem in dataset.problems:  # errors naming no media item (orphan label files) stay the reader's
+        if problem.severity == "error" and problem.item in keys:
             broken.setdefault(problem.item, problem.message)
     failed = [ItemProgress(key=k, error=f"not uploaded: {m}") for k, m in broken.items()]
     drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated

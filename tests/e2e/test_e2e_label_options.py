@@ -1,0 +1,56 @@
+"""``--labels`` and ``--label-map`` through the whole import, as the CLI applies them."""
+
+from __future__ import annotations
+
+from sc_importers.labels import apply_label_options
+from sc_importers.model import Annotation, bounding_box
+from sc_importers.plugins import format_readers
+from sc_importers.project_types.base import BuildOptions
+from sc_importers.uploader import import_dataset
+
+
+def _boxes(item, keep, flat, rename=None):
+    rename = rename or {}
+    return [flat.normalized(Annotation(tuple(rename.get(n, n) for n in a.labels), bounding_box(a.shape)),
+                            *item.size())
+            for a in item.annotations if a.labels[0] in keep]
+
+
+def test_labels_filter_keeps_only_images_with_those_labels(api, view, animals, project_name, flat):
+    folder, truth = animals
+    options = BuildOptions(labels=["dog"])
+    dataset = apply_label_options(format_readers()["coco"].read(folder), options.labels, options.label_map)
+    report = import_dataset(api, dataset, "detection", options, project_name)
+    assert report.exit_code() == 0, report.render()
+
+    with_dog = [i for i in truth.items if any(a.labels == ("dog",) for a in i.annotations)]
+    assert 0 < len(with_dog) < len(truth.items)
+    assert report.filtered == 3  # the three never-annotated images, not asked for
+    v = view(api.get_project(report.project_id))
+    v.check_images(with_dog, lambda item: _boxes(item, {"dog"}, flat))
+    assert {n for n, lb in v.labels().items() if not lb["is_empty"]} == {"dog"}
+
+
+def test_labels_filter_with_empty_label_adds_unannotated_images(api, view, animals, project_name, flat):
+    folder, truth = animals
+    options = BuildOptions(labels=["dog"], empty_label_for_unannotated=True)
+    dataset = apply_label_options(format_readers()["coco"].read(folder), options.labels, options.label_map)
+    report = import_dataset(api, dataset, "detection", options, project_name)
+    assert report.exit_code() == 0, report.render()
+
+    project = api.get_project(report.project_id)
+    empty = project.trainable_tasks[0].empty_label().name
+    wanted = [i for i in truth.items if not i.annotations or any(a.labels == ("dog",) for a in i.annotations)]
+    view(project).check_images(wanted, lambda item: _boxes(item, {"dog"}, flat)
+                               or [flat.normalized(Annotation((empty,)), 1, 1)])
+
+
+def test_label_map_merges_labels(api, view, animals, project_name, flat):
+    folder, truth = animals
+    options = BuildOptions(label_map={"dog": "pet", "cat": "pet"})
+    dataset = apply_label_options(format_readers()["coco"].read(folder), options.labels, options.label_map)
+    report = import_dataset(api, dataset, "detection", options, project_name)
+    assert report.exit_code() == 0, report.render()
+    v = view(api.get_project(report.project_id))
+    v.check_images(truth.items, lambda item: _boxes(item, {"dog", "cat"}, flat, {"dog": "pet", "cat": "pet"}))
+    assert {n for n, lb in v.labels().items() if not lb["is_empty"]} == {"pet"}
