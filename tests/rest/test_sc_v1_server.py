@@ -142,3 +142,33 @@ def test_session_expiry_logs_in_again(tmp_path) -> None:
         assert client.list_projects() == []
         assert client.session._generation == 2
         client.close()
+
+
+def write_video(path: Path, frames: int = 6, size=(64, 48)) -> Path:
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mpeg4", rate=5)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(frames):
+            image = np.full((size[1], size[0], 3), i * 40, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_video_frame_annotations(api, project, tmp_path) -> None:
+    source = write_video(tmp_path / "clip.mp4")
+    video = api.upload_media(project, source, "video")
+    assert (video.kind, video.width, video.height) == ("video", 64, 48) and video.frame_count == 6
+    assert api.get_annotation_scene(project, video, frame=2) is None
+    api.post_annotations(project, video, [Annotation(("cat",), Rectangle(4, 6, 20, 10))], frame=2)
+    scene = api.get_annotation_scene(project, video, frame=2)
+    assert scene["media_identifier"] == {"type": "video_frame", "video_id": video.id, "frame_index": 2}
+    assert [s["media_identifier"]["frame_index"] for s in api.get_video_annotations(project, video)] == [2]
+    target = tmp_path / "back.mp4"
+    api.download_media(project, video, target)
+    assert target.read_bytes() == source.read_bytes()
