@@ -15,6 +15,14 @@ from sc_importers.server.errors import install_error_handlers
 from sc_importers.server.settings import API_PREFIX, ServerSettings
 
 _DOUBLE_SLASH = re.compile(r"/{2,}")
+#: Every router served under ``/api/v1.0``; :func:`create_app` includes exactly these.
+API_ROUTERS = (routes_projects.router, routes_media.router, routes_annotations.router, routes_config.router)
+
+
+def api_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every API route, e.g. for tests that must cover each route."""
+    return [(method, API_PREFIX + route.path) for router in API_ROUTERS for route in router.routes
+            for method in sorted(route.methods - {"HEAD"})]
 
 
 def create_app(data_dir: Path, username: str, password: str, session_ttl: float = 7 * 24 * 3600.0) -> FastAPI:
@@ -24,8 +32,8 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
                                       session_ttl=session_ttl)
     install_error_handlers(app)
     app.include_router(auth.router)
-    for module in (routes_projects, routes_media, routes_annotations, routes_config):
-        app.include_router(module.router, prefix=API_PREFIX)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     valid_until: dict[str, float] = {}  # token -> expiry, a cache in front of the sessions table
 
     @app.middleware("http")

@@ -27,7 +27,10 @@ def probe_video(path: Path, filename: str) -> VideoInfo:
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
-                raise ValueError(f"File {filename!r} has no video stream.")
+                raise ValueError(f"File {filename!r} is not a decodable video: it has no video stream.")
+            demuxer = container.format.name
+            if demuxer == "image2" or demuxer.endswith("_pipe"):  # a still image, not a video
+                raise ValueError(f"File {filename!r} is not a decodable video: it is a still image ({demuxer}).")
             stream = container.streams.video[0]
             rate = stream.average_rate or stream.guessed_rate or stream.base_rate
             fps = float(rate) if rate else 0.0
