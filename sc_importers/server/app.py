@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -15,6 +18,15 @@ from sc_importers.server.errors import install_error_handlers
 from sc_importers.server.settings import API_PREFIX, ServerSettings
 
 _DOUBLE_SLASH = re.compile(r"/{2,}")
+#: Worker threads for synchronous routes (uploads, decoding); uploaders use 8-16 threads at once.
+THREADS = 64
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
 #: Every router served under ``/api/v1.0``; :func:`create_app` includes exactly these.
 API_ROUTERS = (routes_projects.router, routes_media.router, routes_annotations.router, routes_config.router)
 
@@ -27,7 +39,7 @@ def api_routes() -> list[tuple[str, str]]:
 
 def create_app(data_dir: Path, username: str, password: str, session_ttl: float = 7 * 24 * 3600.0) -> FastAPI:
     """An application serving ``data_dir`` for one user."""
-    app = FastAPI(title="sc-server", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="sc-server", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.state.server = ServerSettings(data_dir=data_dir, username=username, password=password,
                                       session_ttl=session_ttl)
     install_error_handlers(app)

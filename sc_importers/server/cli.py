@@ -15,13 +15,9 @@ import secrets
 import sys
 from pathlib import Path
 
-import anyio.to_thread
 import uvicorn
 
 from sc_importers.server.app import create_app
-
-#: Worker threads for synchronous routes (uploads, decoding); uploaders use 8-16 threads at once.
-THREADS = 64
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,10 +39,6 @@ def main(argv: list[str] | None = None) -> None:
         password = secrets.token_urlsafe(12)
         print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
     app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl)
-
-    @app.on_event("startup")
-    async def _more_threads() -> None:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
 
     print(f"sc-server: serving {args.data_dir} on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", backlog=2048,
