@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sc_importers.model import Annotation, Ellipse, Polygon, Rectangle, RotatedRectangle
+from sc_importers.model import Annotation, Ellipse, Polygon, RotatedRectangle
 from sc_importers.rest.base import RemoteProject, ServerAPI
 
 TOLERANCE = 1e-6
@@ -150,6 +150,5 @@ def flat():
     class _Flat:
         normalized = staticmethod(normalized)
         assert_same = staticmethod(assert_same)
-        rectangle = staticmethod(lambda x, y, w, h: Rectangle(x, y, w, h))
 
     return _Flat
