@@ -54,3 +54,35 @@ def test_label_map_merges_labels(api, view, animals, project_name, flat):
     v = view(api.get_project(report.project_id))
     v.check_images(truth.items, lambda item: _boxes(item, {"dog", "cat"}, flat, {"dog": "pet", "cat": "pet"}))
     assert {n for n, lb in v.labels().items() if not lb["is_empty"]} == {"pet"}
+
+
+def test_backup_empty_label_of_another_name_maps_to_the_tasks_empty_label(api, view, animals, project_name,
+                                                                          flat):
+    """A backup from another server names its empty label differently; it lands on this server's."""
+    from sc_importers.model import Dataset, Label, MediaItem, Rectangle
+
+    _, truth = animals
+    project = {"pipeline": {"tasks": [
+        {"title": "Dataset", "task_type": "dataset", "labels": []},
+        {"title": "Detection task", "task_type": "detection", "labels": [
+            {"id": "a1", "name": "dog", "group": "Detection labels"},
+            {"id": "a2", "name": "Nothing at all", "is_empty": True, "group": "No object"}]},
+    ]}}
+    empty_item, dog_item = truth.items[-1], truth.items[0]
+    items = [
+        MediaItem(path=empty_item.path, key=empty_item.key,
+                  annotations=[Annotation(("Nothing at all",), Rectangle(0, 0, 320, 240))]),
+        MediaItem(path=dog_item.path, key=dog_item.key,
+                  annotations=[Annotation(("dog",), Rectangle(10, 10, 50, 40))]),
+    ]
+    dataset = Dataset(name="backup", format="backup", root=truth.root, items=items, project=project,
+                      project_type="detection",
+                      labels=[Label("dog"), Label("Nothing at all", is_empty=True)])
+    report = import_dataset(api, dataset, "detection", BuildOptions(), project_name)
+    assert report.exit_code() == 0, report.render()
+    created = api.get_project(report.project_id)
+    empty = created.trainable_tasks[0].empty_label().name
+    assert empty != "Nothing at all"
+    view(created).check_images(items, lambda item: [
+        flat.normalized(Annotation((empty,) if a.labels == ("Nothing at all",) else a.labels, a.shape), 320, 240)
+        for a in item.annotations])
