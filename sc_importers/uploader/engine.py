@@ -100,9 +100,10 @@ class UploadEngine:
                     record.annotations_posted += posted
                     record.frames_posted += bool(posted)
         except Exception as exc:
-            if is_fatal(exc):
-                raise
             record.error = _describe(exc)
+            if is_fatal(exc):
+                exc.item_progress = record  # keeps a media id created before the failure
+                raise
         return record
 
     # -- the run --------------------------------------------------------------------------
@@ -120,7 +121,8 @@ class UploadEngine:
                 try:
                     results.append(fut.result())
                 except Exception as exc:  # only fatal errors propagate out of upload_item
-                    results.append(ItemProgress(key=item.key, kind=item.kind, error=_describe(exc)))
+                    results.append(getattr(exc, "item_progress", None)
+                                   or ItemProgress(key=item.key, kind=item.kind, error=_describe(exc)))
                     if self._fatal is None:
                         self._fatal = exc
                     self._stop.set()
