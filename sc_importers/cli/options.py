@@ -28,12 +28,13 @@ class ConnectionOptions:
 
 @dataclass
 class UploadOptions:
-    """How to upload: ``project_name`` (None: the dataset's name), parallel ``workers``,
+    """How to upload: ``project_name`` (None: the dataset's name), parallel ``workers`` (None: the
+    uploader's measured default, ``sc_importers.uploader.DEFAULT_WORKERS``),
     whether to let the server ``auto_train`` after upload, and training ``iterations`` (None: the
     server's default)."""
 
     project_name: str | None = None
-    workers: int = 4
+    workers: int | None = None
     auto_train: bool = False
     iterations: int | None = None
 
