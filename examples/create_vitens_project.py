@@ -1,0 +1,101 @@
+"""Create a colony detection (or segmentation) project from a Vitens-format folder.
+
+    python examples/create_vitens_project.py --vitens-path data/vitens [--project-type segmentation]
+
+The Vitens folder holds ``images/0123_plate.jpg`` and ``annotation/0123_*.json`` (see
+``plugins/vitens``); every colony becomes a box (detection) or an outline (segmentation). No real
+Vitens data at hand? ``--generate N`` first writes N synthetic plate images into the folder
+(``sc_importers_vitens.synthetic.make_vitens_dataset``) when it does not exist yet.
+
+Server: ``--host``/``--username``/``--password`` or ``SC_HOST``, ``SC_USERNAME``, ``SC_PASSWORD``.
+Data: ``--vitens-path`` or ``VITENS_PATH`` (default ``data/vitens``). Self-contained on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import requests
+
+from sc_importers.client import ImportFailed, SCRESTClient
+from sc_importers.formats import FormatError
+from sc_importers.project_types.base import BuildError
+from sc_importers.rest.base import RemoteProject, ServerError
+
+PROJECT_TYPES = ("detection", "segmentation")
+EXPECTED_ERRORS = (ImportFailed, ServerError, FormatError, BuildError, ValueError, requests.RequestException)
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--host``, ``--username``, ``--password`` (defaults from SC_HOST, SC_USERNAME, SC_PASSWORD)."""
+    parser.add_argument("--host", default=os.environ.get("SC_HOST"), help="server URL (env SC_HOST)")
+    parser.add_argument("--username", default=os.environ.get("SC_USERNAME"), help="user name (env SC_USERNAME)")
+    parser.add_argument("--password", default=os.environ.get("SC_PASSWORD"), help="password (env SC_PASSWORD)")
+    parser.add_argument("--no-verify-ssl", action="store_true", help="do not check the server's TLS certificate")
+
+
+def missing_settings(args: argparse.Namespace) -> list[str]:
+    """Names of the server settings that were given neither as argument nor in the environment."""
+    return [f"--{name} / SC_{name.upper()}" for name in ("host", "username", "password")
+            if not getattr(args, name)]
+
+
+def describe(client: SCRESTClient, project: RemoteProject) -> str:
+    """What the server now holds: the project, its task with labels, its images."""
+    media = sum(1 for _ in client.api.list_media(project, "image"))
+    lines = [f"Created project {project.name!r} (id {project.id}) on {client.host}"]
+    for task in project.trainable_tasks:
+        labels = ", ".join(lb.name for lb in task.labels if not lb.is_empty)
+        lines.append(f"  task {task.title!r} ({task.task_type}): labels {labels}")
+    lines.append(f"  images: {media}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_server_arguments(parser)
+    parser.add_argument("--vitens-path", type=Path, default=Path(os.environ.get("VITENS_PATH", "data/vitens")),
+                        help="Vitens folder with images/ and annotation/ (env VITENS_PATH; default data/vitens)")
+    parser.add_argument("--project-type", choices=PROJECT_TYPES, default="detection")
+    parser.add_argument("--project-name", help="default: 'Vitens colonies <project type>'")
+    parser.add_argument("--generate", type=int, metavar="N",
+                        help="write N synthetic plate images into --vitens-path first, if it does not exist")
+    args = parser.parse_args(argv)
+
+    missing = missing_settings(args)
+    if missing:
+        print(f"error: missing server settings: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.generate and not args.vitens_path.exists():
+        from sc_importers_vitens.synthetic import make_vitens_dataset
+
+        made = make_vitens_dataset(args.vitens_path, args.generate)
+        print(f"Generated {len(made.images)} synthetic plate images with {made.points} colonies "
+              f"in {args.vitens_path}")
+    if not (args.vitens_path / "images").is_dir():
+        print(f"error: {args.vitens_path / 'images'} not found; point --vitens-path / VITENS_PATH at a "
+              "Vitens folder, or pass --generate N for synthetic data", file=sys.stderr)
+        return 2
+    name = args.project_name or f"Vitens colonies {args.project_type}"
+    client = None
+    try:
+        client = SCRESTClient(args.host, args.username, args.password, verify=not args.no_verify_ssl)
+        project = client.create_single_task_project_from_dataset(
+            project_name=name, project_type=args.project_type, path_to_dataset=args.vitens_path,
+            dataset_format="vitens",
+        )
+        print(describe(client, project))
+    except EXPECTED_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if client is not None:
+            client.api.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
