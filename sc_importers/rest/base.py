@@ -12,7 +12,7 @@ normalized coordinates converts with the media size it is given or has.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,6 +29,11 @@ class ServerError(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class ConnectionLost(ServerError):
+    """The server could not be reached, or a transfer broke off: not an answer of the server, so
+    every following request will probably fail the same way."""
 
 
 class AuthenticationError(ServerError):
@@ -147,8 +152,10 @@ class ServerAPI(ABC):
         """Upload one file (streamed from disk, not loaded whole) and return what was created."""
 
     @abstractmethod
-    def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path) -> None:
-        """Write the media's original bytes to ``target`` (streamed)."""
+    def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path,
+                       on_chunk: Callable[[bytes], None] | None = None) -> None:
+        """Write the media's original bytes to ``target`` (streamed). ``on_chunk``, if given, is
+        called with every chunk as it is written (to checksum while downloading)."""
 
     @abstractmethod
     def delete_media(self, project: RemoteProject, media: RemoteMedia) -> None: ...

@@ -39,7 +39,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from sc_importers.rest.base import AuthenticationError, ServerError
+from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerError
 from sc_importers.rest.login import LoginFlow, is_login_url
 
 log = logging.getLogger("sc_importers.rest")
@@ -183,7 +183,7 @@ class SCSession:
                     timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream,
                 )
             except requests.RequestException as exc:
-                raise ServerError(self.redact(
+                raise ConnectionLost(self.redact(
                     f"{method} {_path_only(url)} on {self.host} failed: {type(exc).__name__}: "
                     f"{_strip_queries(str(exc))}")) from None
             finally:
@@ -248,8 +248,10 @@ class SCSession:
     def delete(self, path: str) -> None:
         self.request("DELETE", path, expect="any")
 
-    def download(self, path: str, target: Path, chunk: int = 1 << 20) -> int:
-        """Stream ``path``'s bytes into ``target``; returns the number of bytes written."""
+    def download(self, path: str, target: Path, chunk: int = 1 << 20,
+                 on_chunk: Callable[[bytes], None] | None = None) -> int:
+        """Stream ``path``'s bytes into ``target``; returns the number of bytes written.
+        ``on_chunk`` (optional) sees every chunk written, e.g. to hash it on the way."""
         response = self.request("GET", path, expect="binary", stream=True, headers={"Accept": "*/*"})
         written = 0
         try:
@@ -257,8 +259,10 @@ class SCSession:
                 for part in response.iter_content(chunk):
                     out.write(part)
                     written += len(part)
+                    if on_chunk is not None:
+                        on_chunk(part)
         except requests.RequestException as exc:
-            raise ServerError(f"GET {_path_only(path)}: download interrupted: {type(exc).__name__}") from None
+            raise ConnectionLost(f"GET {_path_only(path)}: download interrupted: {type(exc).__name__}") from None
         finally:
             response.close()
         return written

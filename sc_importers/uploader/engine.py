@@ -21,7 +21,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 import requests
 
 from sc_importers.model import Annotation, MediaItem
-from sc_importers.rest.base import AuthenticationError, RemoteMedia, RemoteProject, ServerAPI, ServerError
+from sc_importers.rest.base import (
+    AuthenticationError,
+    ConnectionLost,
+    RemoteMedia,
+    RemoteProject,
+    ServerAPI,
+    ServerError,
+)
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
 
 #: Turns one item (and one video frame's or the image's dataset annotations) into the project's
@@ -42,8 +49,10 @@ def is_fatal(exc: BaseException) -> bool:
     """True for failures that will hit every following item too: stop instead of recording."""
     if isinstance(exc, AuthenticationError):
         return True
+    if isinstance(exc, ConnectionLost):
+        return True
     if isinstance(exc, ServerError):
-        return exc.status is None or exc.status in (401, 403)
+        return exc.status in (401, 403)
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
 
 
