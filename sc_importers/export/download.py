@@ -3,8 +3,8 @@
 The folder holds what is needed to re-create the project elsewhere: its description, its
 configuration, every image and video with original bytes, every annotation (images and video
 frames) as the server sent it, and a manifest written last. Downloads are concurrent, every file
-is written atomically, and a re-run into the same folder keeps media whose checksum still matches
-the journal of the previous run.
+is written atomically, media are hashed while they stream, and a re-run into the same folder keeps
+media whose checksum still matches what the previous (finished or interrupted) run recorded.
 """
 
 from __future__ import annotations
@@ -17,26 +17,22 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from sc_importers import __version__
-from sc_importers.export.files import (
-    JOURNAL_NAME,
-    Journal,
-    sha256_file,
-    sniff_extension,
-    write_json_atomically,
-)
+from sc_importers.export.files import HashingSink, Journal, sniff_extension, write_json_atomically
+from sc_importers.export.manifest import MANIFEST, is_export_bookkeeping, previous_media_entries, write_manifest
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI, ServerError
 
-MANIFEST = "manifest.json"
+__all__ = ["DownloadReport", "ProjectNotFound", "download_project", "download_projects", "is_export_bookkeeping",
+           "media_stems", "safe_folder_name", "MANIFEST"]
+
 MEDIA_DIRS = {"image": "images", "video": "videos"}
 
 
 @dataclass
 class DownloadReport:
-    """What one project download did; ``failures`` maps a media name to its error."""
+    """What one project download did; ``failures`` maps a media name (or ``"project"`` when the
+    project itself could not be read) to its error."""
 
     project: str
     folder: Path
@@ -53,22 +49,23 @@ class DownloadReport:
 
 
 def safe_folder_name(name: str) -> str:
-    """A folder name for a project name: path separators and control characters replaced."""
+    """A file or folder name for a server name: path separators and control characters replaced."""
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .")
     return cleaned or "project"
 
 
 def media_stems(media: list[RemoteMedia]) -> dict[str, str]:
-    """File stem per media id: the media name, or ``name__id`` for every media sharing a name.
+    """File stem per media id: the media name, or ``name__id`` for every media sharing a name
+    (compared case-insensitively, as on Windows and macOS file systems).
 
     Stable across runs (it depends only on names and ids), so re-runs find their own files.
     """
-    counts = Counter(safe_folder_name(m.name) for m in media)
-    return {
-        m.id: (stem if counts[stem] == 1 else f"{stem}__{m.id}")
-        for m in media
-        for stem in [safe_folder_name(m.name)]
-    }
+    counts = Counter(safe_folder_name(m.name).casefold() for m in media)
+    stems = {}
+    for m in media:
+        stem = safe_folder_name(m.name)
+        stems[m.id] = stem if counts[stem.casefold()] == 1 else f"{stem}__{m.id}"
+    return stems
 
 
 def _remove_partials(folder: Path) -> None:
@@ -82,16 +79,20 @@ def download_project(
     folder: Path,
     workers: int = 4,
     on_progress: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> DownloadReport:
     """Write ``project`` into ``folder`` (created if needed) and return what was done.
 
-    ``on_progress`` is called with ``"media"`` after each media item is handled (downloaded or
-    kept), so a caller can drive a progress bar. Media that fail are listed in the report and no
-    manifest is written, so the folder cannot be mistaken for a complete backup.
+    ``on_total`` is called once with the number of media; ``on_progress`` with ``"media"`` after
+    each media item is handled (downloaded or kept), so a caller can drive a progress bar. Media
+    that fail are listed in the report and no manifest is written, so the folder cannot be
+    mistaken for a complete backup; a re-run resumes.
     """
     started = time.monotonic()
     folder.mkdir(parents=True, exist_ok=True)
     _remove_partials(folder)
+    journal = Journal(folder)
+    journal.seed(previous_media_entries(folder))  # a finished earlier run: keep its media
     (folder / MANIFEST).unlink(missing_ok=True)  # the manifest only ever describes a finished run
     report = DownloadReport(project.name, folder)
     dataset_name = (project.raw.get("datasets") or [{}])[0].get("name") or project.name
@@ -105,43 +106,51 @@ def download_project(
     write_json_atomically(folder / "configuration.json", configuration)
 
     media = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
+    if on_total:
+        on_total(len(media))
     stems = media_stems(media)
-    journal = Journal(folder)
     media_info: dict[str, dict] = {}
+    media_files: dict[str, dict] = {}
     annotation_files: set[str] = set()
 
-    def handle(m: RemoteMedia) -> tuple[RemoteMedia, str, list[str], bool]:
-        relative, kept = _fetch_media(api, project, m, folder, f"{MEDIA_DIRS[m.kind]}/{dataset_dir}",
-                                      stems[m.id], journal)
-        written = _fetch_annotations(api, project, m, folder, stems[m.id])
-        return m, relative, written, kept
+    def handle(m: RemoteMedia) -> tuple[dict, list[str], bool]:
+        entry, kept = _fetch_media(api, project, m, folder, f"{MEDIA_DIRS[m.kind]}/{dataset_dir}", stems[m.id],
+                                   journal)
+        written = _fetch_annotations(api, project, m, folder, Path(entry["path"]).stem)
+        return entry, written, kept
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(handle, m): m for m in media}
         for future in as_completed(futures):
             m = futures[future]
             try:
-                m, relative, written, kept = future.result()
-            except (ServerError, OSError) as exc:
-                report.failures[m.name] = str(exc)
+                entry, written, kept = future.result()
+            except (ServerError, OSError, ValueError) as exc:
+                report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
             else:
-                media_info[relative] = {
+                media_info[entry["path"]] = {
                     "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
                     "frame_count": m.frame_count, "fps": m.fps,
                 }
+                media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
                 annotation_files.update(written)
                 if kept:
                     report.media_kept += 1
                 else:
                     report.media_downloaded += 1
-                    report.bytes_downloaded += journal.entries[m.id]["size"]
+                    report.bytes_downloaded += entry["size"]
             if on_progress:
                 on_progress("media")
 
     report.annotation_files = len(annotation_files)
     if report.ok:
         _remove_stale(folder, set(media_info) | annotation_files)
-        _write_manifest(api, project, folder, journal, media_info, annotation_files)
+        session = getattr(api, "session", None)
+        write_manifest(folder, dialect=api.dialect, source_host=getattr(session, "host", ""),
+                       project_name=project.name, files=media_files,
+                       hashed_files=["project.json", "configuration.json", *sorted(annotation_files)],
+                       media=media_info)
+        journal.remove()
     report.seconds = time.monotonic() - started
     return report
 
@@ -149,26 +158,32 @@ def download_project(
 def _fetch_media(
     api: ServerAPI, project: RemoteProject, m: RemoteMedia, folder: Path, subdir: str, stem: str,
     journal: Journal,
-) -> tuple[str, bool]:
-    """Download one media file unless the journal proves it is already here; (path, kept)."""
+) -> tuple[dict, bool]:
+    """Download one media file unless the journal proves it is already here; (journal entry, kept)."""
+    target_dir = folder / subdir
     entry = journal.finished(m.id, folder)
     if entry is not None:
-        return entry["path"], True
-    target_dir = folder / subdir
+        current = Path(entry["path"])
+        wanted = f"{subdir}/{stem}{current.suffix}"
+        if entry["path"] == wanted:
+            return entry, True
+        # its name changed (e.g. another media of the same name appeared): move, don't download
+        target_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(folder / current, folder / wanted)
+        return journal.record(m.id, wanted, entry["size"], entry["sha256"]), True
     target_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=target_dir)
     os.close(fd)
     tmp = Path(tmp_name)
+    sink = HashingSink()
     try:
-        api.download_media(project, m, tmp)
+        api.download_media(project, m, tmp, on_chunk=sink)
         final = target_dir / f"{stem}{sniff_extension(tmp, m.kind)}"
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    relative = final.relative_to(folder).as_posix()
-    journal.record(m.id, relative, final)
-    return relative, False
+    return journal.record(m.id, final.relative_to(folder).as_posix(), sink.size, sink.hexdigest()), False
 
 
 def _fetch_annotations(
@@ -199,38 +214,16 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
                 path.unlink()
 
 
-def _write_manifest(
-    api: ServerAPI, project: RemoteProject, folder: Path, journal: Journal,
-    media_info: dict[str, dict], annotation_files: set[str],
-) -> None:
-    files: dict[str, dict] = {}
-    for relative in ["project.json", "configuration.json", *sorted(annotation_files)]:
-        path = folder / relative
-        files[relative] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
-    for entry in journal.entries.values():
-        if entry["path"] in media_info:
-            files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
-    manifest = {
-        "format": "sc-importers-backup",
-        "format_version": 1,
-        "tool_version": __version__,
-        "dialect": api.dialect,
-        "source_host": getattr(api, "host", ""),
-        "project_name": project.name,
-        "created": datetime.now(timezone.utc).isoformat(),
-        "files": dict(sorted(files.items())),
-        "media": dict(sorted(media_info.items())),
-    }
-    write_json_atomically(folder / MANIFEST, manifest)
-
-
-def is_export_bookkeeping(relative: str) -> bool:
-    """Files in a backup folder that are not part of the backup itself."""
-    return relative in (MANIFEST, JOURNAL_NAME) or relative.endswith(".part")
-
-
 class ProjectNotFound(Exception):
     """No project of that name on the server; the message lists the ones there are."""
+
+
+def project_folders(projects: list[RemoteProject]) -> dict[str, str]:
+    """Folder name per project id: the safe project name, or ``name__id`` when two projects would
+    share a folder (names differing only in characters a file name cannot hold, or in case)."""
+    counts = Counter(safe_folder_name(p.name).casefold() for p in projects)
+    return {p.id: safe_folder_name(p.name) if counts[safe_folder_name(p.name).casefold()] == 1
+            else f"{safe_folder_name(p.name)}__{p.id}" for p in projects}
 
 
 def download_projects(
@@ -242,26 +235,34 @@ def download_projects(
 ) -> list[DownloadReport]:
     """Download the named projects (``None``: every project) into ``target_folder/<name>``.
 
-    Unknown names are refused before anything is downloaded.
+    Unknown names are refused before anything is downloaded. A project that cannot be read is
+    reported as failed and the others are still downloaded.
     """
     from tqdm import tqdm
 
     projects = api.list_projects()
+    folders = project_folders(projects)
     if names is not None:
         by_name = {p.name: p for p in projects}
         missing = [n for n in names if n not in by_name]
         if missing:
             raise ProjectNotFound(
                 f"no project named {', '.join(map(repr, missing))} on the server; "
-                f"projects there: {', '.join(sorted(by_name)) or '(none)'}"
+                f"projects there: {', '.join(map(repr, sorted(by_name))) or '(none)'}"
             )
-        projects = [by_name[n] for n in names]
+        projects = [by_name[n] for n in dict.fromkeys(names)]
     reports = []
-    for project in projects:
-        with tqdm(desc=project.name, unit="media", disable=not show_progress, leave=True) as bar:
-            report = download_project(
-                api, project, target_folder / safe_folder_name(project.name), workers,
-                on_progress=lambda _kind: bar.update(1),
-            )
+    for listed in projects:
+        folder = target_folder / folders[listed.id]
+        with tqdm(desc=listed.name, unit="media", disable=not show_progress, leave=True) as bar:
+            try:
+                project = api.get_project(listed.id)  # the full GET answer goes into project.json
+                report = download_project(
+                    api, project, folder, workers,
+                    on_progress=lambda _kind: bar.update(1),
+                    on_total=lambda total: setattr(bar, "total", total) or bar.refresh(),
+                )
+            except (ServerError, OSError, ValueError) as exc:
+                report = DownloadReport(listed.name, folder, failures={"project": str(exc)})
         reports.append(report)
     return reports

@@ -57,7 +57,9 @@ class Journal:
 
     Each line is ``{"media_id", "path", "size", "sha256"}``. A line is written only after its file
     was renamed into place, so every entry names a complete file; a file without an entry (killed
-    between rename and append) is simply downloaded again.
+    between rename and append) is simply downloaded again. Lines are flushed but not fsynced: an
+    entry is only trusted after :meth:`finished` has re-hashed its file, so a line that survives a
+    crash while its file did not costs one download, never a wrong file.
     """
 
     def __init__(self, folder: Path):
@@ -68,9 +70,9 @@ class Journal:
             for line in self.path.read_text(encoding="utf-8").splitlines():
                 try:
                     entry = json.loads(line)
-                except json.JSONDecodeError:
+                    self.entries[str(entry["media_id"])] = entry
+                except (json.JSONDecodeError, KeyError, TypeError):
                     continue  # a line cut by a kill; its file is fetched again
-                self.entries[entry["media_id"]] = entry
 
     def finished(self, media_id: str, folder: Path) -> dict | None:
         """The entry for ``media_id`` if its file is still on disk with the recorded checksum."""
@@ -82,20 +84,42 @@ class Journal:
             return None
         return entry
 
-    def record(self, media_id: str, relative: str, path: Path) -> dict:
-        entry = {
-            "media_id": media_id,
-            "path": relative,
-            "size": path.stat().st_size,
-            "sha256": sha256_file(path),
-        }
+    def record(self, media_id: str, relative: str, size: int, sha256: str) -> dict:
+        """Remember that ``relative`` (already renamed into place) holds media ``media_id``."""
+        entry = {"media_id": media_id, "path": relative, "size": size, "sha256": sha256}
         with self._lock:
             self.entries[media_id] = entry
             with open(self.path, "a", encoding="utf-8") as f:
                 f.write(json.dumps(entry) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
         return entry
+
+    def seed(self, entries: list[dict]) -> None:
+        """Add entries known from elsewhere (a previous run's manifest) to the journal file."""
+        with self._lock, open(self.path, "a", encoding="utf-8") as f:
+            for entry in entries:
+                if entry["media_id"] not in self.entries:
+                    self.entries[entry["media_id"]] = entry
+                    f.write(json.dumps(entry) + "\n")
+
+    def remove(self) -> None:
+        """Delete the journal file (a finished backup's manifest carries the same facts)."""
+        self.path.unlink(missing_ok=True)
+
+
+class HashingSink:
+    """Counts and hashes the chunks of a download as they stream by (``on_chunk`` callback), so a
+    file is never read back just to checksum it."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def __call__(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self.size += len(chunk)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
 
 
 def sniff_extension(path: Path, kind: str) -> str:

@@ -8,7 +8,7 @@ every upload worker.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -118,9 +118,10 @@ class SCv1API(ServerAPI):
         except ValueError as exc:
             raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
 
-    def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path) -> None:
+    def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path,
+                       on_chunk: Callable[[bytes], None] | None = None) -> None:
         tail = "display/stream" if media.kind == "video" else "display/full"
-        self.session.download(f"{self._media_path(project, media)}/{tail}", Path(target))
+        self.session.download(f"{self._media_path(project, media)}/{tail}", Path(target), on_chunk=on_chunk)
 
     def delete_media(self, project: RemoteProject, media: RemoteMedia) -> None:
         self.session.delete(self._media_path(project, media))

@@ -1,0 +1,163 @@
+"""``sc-export`` end to end over real HTTP against a local sc-server: projects created with the
+uploader (and a real video with frame annotations), downloaded, and checked file by file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from sc_importers.model import Annotation, Polygon, Rectangle
+from sc_importers.project_types.base import BuildOptions
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def check_manifest(folder: Path, manifest: dict) -> None:
+    """The manifest lists exactly the folder's files (but itself) with their true size and SHA-256."""
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["files"]) == on_disk
+    for relative, entry in manifest["files"].items():
+        path = folder / relative
+        assert entry == {"size": path.stat().st_size, "sha256": sha256(path)}, relative
+
+
+def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, unique):
+    """Polygons, ellipses, an image without annotations, two images of one name, a video with
+    annotated frames: every file, every checksum, stable names, and --verify says identical."""
+    uploaded = kit.upload(export_api, f"mixed-{unique}", "segmentation", ["cat", "dog"],
+                          kit.mixed_items(tmp_path / "src"))
+    video = kit.add_video(export_api, uploaded, shared.datasets("videos-moviepy-media") / "chaplin.mp4", {
+        0: [Annotation(("cat",), Polygon(((10, 10), (200, 20), (100, 300))))],
+        120: [Annotation(("dog",), Polygon(((300, 50), (600, 60), (500, 340))))],
+    })
+    target = tmp_path / "backups"
+    result = exporter.run(uploaded.name, "--target-folder", str(target), "--workers", "4")
+    assert result.exit_code == 0, result.output
+    folder = target / uploaded.name
+    manifest = kit.read_manifest(folder)
+    assert manifest["dialect"] == "sc-v1" and manifest["format"] == "sc-importers-backup"
+    assert manifest["tool_version"] and manifest["project_name"] == uploaded.name
+    check_manifest(folder, manifest)
+
+    # media: one file per media, bytes identical to what was uploaded
+    by_id = {info["id"]: relative for relative, info in manifest["media"].items()}
+    assert set(by_id) == set(uploaded.sources)
+    for media_id, source in uploaded.sources.items():
+        assert (folder / by_id[media_id]).read_bytes() == source.read_bytes(), by_id[media_id]
+    assert by_id[video.id].startswith("videos/") and by_id[video.id].endswith("/chaplin.mp4")
+    assert manifest["media"][by_id[video.id]]["frame_count"] == 241
+
+    # duplicate names: distinct stems name__id, everything else keeps its name
+    stems = sorted(Path(p).stem for p in by_id.values())
+    twins = [s for s in stems if s.startswith("twin")]
+    assert len(twins) == 2 and len(set(twins)) == 2 and all(s.startswith("twin__") for s in twins)
+    assert {s for s in stems if not s.startswith("twin")} == {"poly", "oval", "bare", "chaplin"}
+
+    # annotation files exactly for the annotated images and frames
+    expected = set()
+    for media_id, frame in uploaded.annotated:
+        stem = Path(by_id[media_id]).stem
+        expected.add(f"annotations/{stem}.json" if frame is None else f"annotations/{stem}_frame_{frame}.json")
+    assert {p.relative_to(folder).as_posix() for p in (folder / "annotations").iterdir()} == expected
+    frame_scene = json.loads((folder / "annotations/chaplin_frame_120.json").read_text())
+    assert [lb["name"] for a in frame_scene["annotations"] for lb in a["labels"]] == ["dog"]
+    oval = json.loads((folder / "annotations/oval.json").read_text())
+    assert [a["shape"]["type"] for a in oval["annotations"]] == ["ELLIPSE"]
+
+    # configuration.json: the per-task configuration, as the server has it
+    configuration = json.loads((folder / "configuration.json").read_text())
+    (task,) = uploaded.project.trainable_tasks
+    assert configuration["tasks"] == {task.title: export_api.get_task_configuration(uploaded.project, task)}
+    assert configuration["project"] == export_api.get_configuration(uploaded.project)
+
+    # a second download into a fresh folder names everything the same
+    again = exporter.run(uploaded.name, "--target-folder", str(tmp_path / "again"))
+    assert again.exit_code == 0, again.output
+    assert set(kit.read_manifest(tmp_path / "again" / uploaded.name)["files"]) == set(manifest["files"])
+
+    # a re-run into the same folder keeps every media file (nothing downloaded again)
+    inodes = {rel: (folder / rel).stat().st_ino for rel in manifest["media"]}
+    rerun = exporter.run(uploaded.name, "--target-folder", str(target), "--json")
+    assert rerun.exit_code == 0, rerun.output
+    (summary,) = json.loads(rerun.output)
+    assert (summary["media_downloaded"], summary["media_kept"]) == (0, len(uploaded.sources))
+    assert {rel: (folder / rel).stat().st_ino for rel in manifest["media"]} == inodes
+    check_manifest(folder, kit.read_manifest(folder))
+
+    verified = exporter.run("--verify", str(folder), uploaded.name)
+    assert verified.exit_code == 0, verified.output
+    assert "identical" in verified.output
+
+
+def test_all_writes_one_folder_per_project(export_api, exporter, kit, tmp_path, unique):
+    """``--all``: a detection project and a detection->segmentation chain (and whatever other tests
+    left on the server) each get a complete folder that verifies as identical."""
+    boxes = kit.upload(export_api, f"boxes-{unique}", "detection", ["car", "person"],
+                       kit.box_items(tmp_path / "boxes", 6), iterations=4)
+    chain_items = kit.box_items(tmp_path / "chain", 4)
+    for item in chain_items:
+        item.annotations.append(Annotation(("wheel",), Polygon(((10, 10), (30, 12), (20, 30)))))
+    chain = kit.upload(export_api, f"chain-{unique}", "detection_to_segmentation", ["car", "person", "wheel"],
+                       chain_items, BuildOptions(chain_label="vehicle"))
+    target = tmp_path / "all"
+    result = exporter.run("--all", "--target-folder", str(target), "--json")
+    assert result.exit_code == 0, result.output
+    summary = {r["project"]: r for r in json.loads(result.output)}
+    names = {p.name for p in export_api.list_projects()}
+    assert set(summary) == names
+    assert {p.name for p in target.iterdir()} >= {boxes.name, chain.name}
+    for uploaded in (boxes, chain):
+        folder = target / uploaded.name
+        manifest = kit.read_manifest(folder)
+        check_manifest(folder, manifest)
+        assert len(manifest["media"]) == len(uploaded.sources)
+        annotation_files = [f for f in manifest["files"] if f.startswith("annotations/")]
+        assert len(annotation_files) == len(uploaded.sources)
+        project = json.loads((folder / "project.json").read_text())
+        assert [t["task_type"] for t in project["pipeline"]["tasks"]] == (
+            ["dataset", "detection"] if uploaded is boxes else ["dataset", "detection", "crop", "segmentation"])
+        configuration = json.loads((folder / "configuration.json").read_text())
+        assert set(configuration["tasks"]) == {t.title for t in uploaded.project.trainable_tasks}
+        verified = exporter.run("--verify", str(folder), uploaded.name)
+        assert verified.exit_code == 0 and "identical" in verified.output, verified.output
+
+
+def test_bad_input_is_refused_clearly(export_api, exporter, kit, tmp_path, unique):
+    missing = exporter.run(f"no-such-project-{unique}", "--target-folder", str(tmp_path / "out"))
+    assert missing.exit_code != 0
+    assert f"no-such-project-{unique}" in missing.output and "no project named" in missing.output
+    assert not (tmp_path / "out" / f"no-such-project-{unique}").exists()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    not_backup = exporter.run("--verify", str(empty))
+    assert not_backup.exit_code != 0
+    assert "project.json" in not_backup.output and str(empty) in not_backup.output
+
+    boxes = kit.upload(export_api, f"bad-{unique}", "detection", ["car", "person"],
+                       kit.box_items(tmp_path / "src", 2))
+    assert exporter.run(boxes.name, "--target-folder", str(tmp_path / "b")).exit_code == 0
+    unknown = exporter.run("--verify", str(tmp_path / "b" / boxes.name), f"gone-{unique}")
+    assert unknown.exit_code != 0 and f"gone-{unique}" in unknown.output
+
+    neither = exporter.run("--target-folder", str(tmp_path))
+    assert neither.exit_code == 2 and "--all" in neither.output
+
+
+def test_rectangles_survive_byte_for_byte(export_api, exporter, kit, tmp_path, unique):
+    """The saved scene is the server's own answer: same shapes and coordinates as a fresh GET."""
+    boxes = kit.upload(export_api, f"rect-{unique}", "detection", ["car", "person"],
+                       kit.box_items(tmp_path / "src", 3))
+    assert exporter.run(boxes.name, "--target-folder", str(tmp_path / "b")).exit_code == 0
+    folder = tmp_path / "b" / boxes.name
+    manifest = kit.read_manifest(folder)
+    for relative, info in manifest["media"].items():
+        media = next(m for m in export_api.list_media(boxes.project, "image") if m.id == info["id"])
+        live = export_api.get_annotation_scene(boxes.project, media)
+        saved = json.loads((folder / "annotations" / f"{Path(relative).stem}.json").read_text())
+        assert saved == live
+        assert all(a["shape"]["type"] == "RECTANGLE" for a in saved["annotations"])
+    assert Rectangle  # rectangles came from box_items
