@@ -20,6 +20,7 @@ from sc_importers.project_types.common import (
     TASK_TITLES,
     CoreProjectType,
     as_polygon,
+    labelled_regions,
     user_labels,
 )
 
@@ -47,14 +48,6 @@ class DetectionChain(CoreProjectType):
             ],
         )
 
-    @staticmethod
-    def _regions(annotations: list[Annotation], plan: ProjectPlan):
-        names = {lb.name for lb in plan.tasks[1].labels}
-        for ann in annotations:
-            labels = tuple(n for n in ann.labels if n in names)
-            if ann.shape is not None and labels and bounding_box(ann.shape).area > 0:
-                yield labels, ann.shape
-
 
 class DetectionToSegmentation(DetectionChain):
     name = "detection_to_segmentation"
@@ -68,7 +61,7 @@ class DetectionToSegmentation(DetectionChain):
     ) -> list[Annotation]:
         chain_label = plan.tasks[0].labels[0].name
         out = []
-        for labels, shape in self._regions(annotations, plan):
+        for labels, shape in labelled_regions(annotations, {lb.name for lb in plan.tasks[1].labels}):
             out.append(Annotation((chain_label,), bounding_box(shape)))
             if not isinstance(shape, Rectangle):
                 out.append(Annotation(labels, as_polygon(shape)))
@@ -88,5 +81,5 @@ class DetectionToClassification(DetectionChain):
         chain_label = plan.tasks[0].labels[0].name
         return [
             Annotation((chain_label, labels[0]), bounding_box(shape))
-            for labels, shape in self._regions(annotations, plan)
+            for labels, shape in labelled_regions(annotations, {lb.name for lb in plan.tasks[1].labels})
         ]

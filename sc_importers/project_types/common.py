@@ -8,6 +8,7 @@ labels from dataset labels. That logic lives here once, in :class:`CoreProjectTy
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from sc_importers.model import (
     EMPTY_LABEL,
@@ -68,6 +69,15 @@ def _rotated_corners(shape: RotatedRectangle) -> Polygon:
     return Polygon(
         tuple((shape.x + dx * cos - dy * sin, shape.y + dx * sin + dy * cos) for dx, dy in corners)
     )
+
+
+def labelled_regions(annotations: list[Annotation], names: set[str]) -> Iterator[tuple[tuple[str, ...], Shape]]:
+    """(labels, shape) of every annotation with a region of non-zero size, keeping only the
+    labels in ``names``; image-level annotations and annotations left without labels are skipped."""
+    for ann in annotations:
+        labels = tuple(n for n in ann.labels if n in names)
+        if ann.shape is not None and labels and ann.shape.area > 0:
+            yield labels, ann.shape
 
 
 def user_labels(dataset: Dataset) -> list[Label]:

@@ -11,6 +11,7 @@ from sc_importers.project_types.common import (
     as_polygon,
     dominant_label,
     full_image,
+    labelled_regions,
     user_labels,
 )
 
@@ -59,16 +60,8 @@ class Detection(CoreProjectType):
     def convert_new(
         self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
     ) -> list[Annotation]:
-        names = set(plan.label_names)
-        out = []
-        for ann in annotations:
-            labels = tuple(n for n in ann.labels if n in names)
-            if ann.shape is None or not labels:
-                continue
-            box = bounding_box(ann.shape)
-            if box.area > 0:
-                out.append(Annotation(labels, box))
-        return out
+        regions = labelled_regions(annotations, set(plan.label_names))
+        return [Annotation(labels, bounding_box(shape)) for labels, shape in regions]
 
 
 class Segmentation(CoreProjectType):
@@ -86,11 +79,5 @@ class Segmentation(CoreProjectType):
     def convert_new(
         self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
     ) -> list[Annotation]:
-        names = set(plan.label_names)
-        out = []
-        for ann in annotations:
-            labels = tuple(n for n in ann.labels if n in names)
-            if ann.shape is None or not labels or ann.shape.area <= 0:
-                continue
-            out.append(Annotation(labels, as_polygon(ann.shape)))
-        return out
+        regions = labelled_regions(annotations, set(plan.label_names))
+        return [Annotation(labels, as_polygon(shape)) for labels, shape in regions]
