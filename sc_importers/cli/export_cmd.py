@@ -30,15 +30,25 @@ def _connect(connection: ConnectionOptions, workers: int):
                    verify=connection.verify, workers=workers)
 
 
-def _verify(api, folder: Path, project_name: str | None, json_output: bool) -> int:
+def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int) -> int:
     if not (folder / "project.json").is_file():
         raise click.UsageError(f"{folder}: not a backup folder (no project.json)")
-    if project_name is None:
-        project_name = json.loads((folder / "project.json").read_text(encoding="utf-8"))["name"]
-    project = api.find_project(project_name)
-    if project is None:
-        raise click.ClickException(f"no project named {project_name!r} on the server")
-    diffs = verify_project(api, project, folder)
+    try:
+        saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+        project_name = project_name or saved["name"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"{folder / 'project.json'}: not a project description ({exc})") from exc
+    try:
+        project = api.find_project(project_name)
+        if project is None:
+            names = sorted(p.name for p in api.list_projects())
+            raise click.ClickException(f"no project named {project_name!r} on the server; projects there: "
+                                       f"{', '.join(map(repr, names)) or '(none)'}")
+        diffs = verify_project(api, project, folder, workers=workers)
+    except ServerError as exc:
+        raise click.ClickException(f"server error: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
     if json_output:
         click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
                                "differences": diffs}, indent=2))
@@ -68,7 +78,7 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
         if export_all or len(project_names) > 1:
             raise click.UsageError("--verify takes one folder and at most one project name")
         api = _connect(resolve_connection(connection), workers)
-        sys.exit(_verify(api, verify_folder, project_names[0] if project_names else None, json_output))
+        sys.exit(_verify(api, verify_folder, project_names[0] if project_names else None, json_output, workers))
     if export_all == bool(project_names):
         raise click.UsageError("name the projects to back up, or pass --all (not both)")
     api = _connect(resolve_connection(connection), workers)

@@ -9,26 +9,30 @@ tolerance), configuration parameter by parameter.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import tempfile
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sc_importers.export.files import sha256_file
+from sc_importers.export.files import HashingSink, sha256_file
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
 
 TOLERANCE = 1e-6
 
 
 def verify_project(
-    api: ServerAPI, project: RemoteProject, folder: Path, tolerance: float = TOLERANCE
+    api: ServerAPI, project: RemoteProject, folder: Path, tolerance: float = TOLERANCE, workers: int = 4
 ) -> list[str]:
-    """Every difference between ``folder`` and ``project``; an empty list means identical."""
+    """Every difference between ``folder`` and ``project``; an empty list means identical.
+
+    ``workers`` media are hashed on the server side at once (their bytes stream through a hash,
+    nothing is written).
+    """
     saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
     diffs = _compare_labels(saved, project.raw)
     diffs += _compare_configuration(api, project, folder)
-    diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance)
+    diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers)
     return diffs
 
 
@@ -97,8 +101,12 @@ def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path)
         return []
     saved = json.loads(path.read_text(encoding="utf-8")).get("tasks", {})
     diffs = []
+    live_titles = {task.title for task in project.trainable_tasks}
+    for title in sorted(set(saved) - live_titles):
+        diffs.append(f"configuration: task {title!r} of the backup is not a task of the server's project")
     for task in project.trainable_tasks:
         if task.title not in saved:
+            diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
             continue
         a = parameter_values(saved[task.title])
         b = parameter_values(api.get_task_configuration(project, task))
@@ -139,31 +147,38 @@ def _same_scene(a: list[tuple], b: list[tuple], tolerance: float) -> bool:
 
 
 def _saved_media(folder: Path) -> list[dict]:
-    """The backup's media: from the manifest when there is one, else from the folders."""
+    """The backup's media: from the manifest when there is one (each file checked against it),
+    else from the folders. An entry whose file is missing or changed carries a ``problem``."""
     manifest_path = folder / "manifest.json"
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        return [
-            {"path": rel, "kind": info["kind"], "name": info["name"], "sha256": manifest["files"][rel]["sha256"]}
-            for rel, info in manifest["media"].items()
-        ]
+    if not manifest_path.exists():
+        media = []
+        for kind, sub in (("image", "images"), ("video", "videos")):
+            for path in sorted((folder / sub).rglob("*")):
+                if path.is_file() and not path.name.endswith(".part"):
+                    media.append({
+                        "path": path.relative_to(folder).as_posix(), "kind": kind,
+                        "name": path.stem.split("__")[0], "sha256": sha256_file(path),
+                    })
+        return media
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     media = []
-    for kind, sub in (("image", "images"), ("video", "videos")):
-        for path in sorted((folder / sub).rglob("*")):
-            if path.is_file() and not path.name.endswith(".part"):
-                media.append({
-                    "path": path.relative_to(folder).as_posix(), "kind": kind,
-                    "name": path.stem.split("__")[0], "sha256": sha256_file(path),
-                })
+    for relative, info in manifest["media"].items():
+        entry = {"path": relative, "kind": info["kind"], "name": info["name"],
+                 "sha256": manifest["files"][relative]["sha256"]}
+        path = folder / relative
+        if not path.is_file():
+            entry["problem"] = f"media: {relative} is listed in manifest.json but missing from the folder"
+        elif sha256_file(path) != entry["sha256"]:
+            entry["problem"] = f"media: {relative} was changed after the backup (SHA-256 differs from manifest.json)"
+        media.append(entry)
     return media
 
 
 def _server_sha(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> str:
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "media"
-        api.download_media(project, media, target)
-        digest = hashlib.sha256(target.read_bytes())
-    return digest.hexdigest()
+    """SHA-256 of the media's bytes on the server, hashed as they stream (nothing is kept)."""
+    sink = HashingSink()
+    api.download_media(project, media, Path(os.devnull), on_chunk=sink)
+    return sink.hexdigest()
 
 
 def _saved_scenes(folder: Path, entry: dict) -> dict[int | None, dict]:
@@ -186,8 +201,33 @@ def _live_scenes(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> 
     return {s["media_identifier"]["frame_index"]: s for s in api.get_video_annotations(project, media)}
 
 
+def _annotation_file(entry: dict, frame: int | None) -> str:
+    stem = Path(entry["path"]).stem
+    return f"annotations/{stem}.json" if frame is None else f"annotations/{stem}_frame_{frame}.json"
+
+
+def _scene_difference(a: list[tuple], b: list[tuple], tolerance: float) -> str:
+    """What differs between two scene views, briefly: the shapes only one side has."""
+    only_backup, only_server = list(a), []
+    for shape in b:
+        match = next((s for s in only_backup if _same_scene([s], [shape], tolerance)), None)
+        if match is None:
+            only_server.append(shape)
+        else:
+            only_backup.remove(match)
+    parts = [f"{len(a)} shape(s) in the backup, {len(b)} on the server"]
+    parts += [f"only in the backup: {_describe(s)}" for s in only_backup[:3]]
+    parts += [f"only on the server: {_describe(s)}" for s in only_server[:3]]
+    return "; ".join(parts)
+
+
+def _describe(shape: tuple) -> str:
+    labels, kind, coords = shape
+    return f"{kind} {'/'.join(labels)} ({', '.join(f'{c:.6g}' for c in coords)})"
+
+
 def _compare_media_and_annotations(
-    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float
+    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int
 ) -> list[str]:
     diffs = []
     saved_names = {lb["id"]: lb["name"] for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])}
@@ -196,20 +236,24 @@ def _compare_media_and_annotations(
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
     live = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
-    for media in live:
-        key = (media.kind, media.name, _server_sha(api, project, media))
-        if not remaining.get(key):
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        hashes = list(pool.map(lambda m: _server_sha(api, project, m), live))
+    for media, sha in zip(live, hashes, strict=True):
+        if not remaining.get((media.kind, media.name, sha)):
             diffs.append(f"media: {media.kind} {media.name!r} on the server has no identical file in the backup")
             continue
-        entry = remaining[key].pop()
+        entry = remaining[(media.kind, media.name, sha)].pop()
+        if "problem" in entry:
+            diffs.append(entry["problem"])
         a = _saved_scenes(folder, entry)
         b = _live_scenes(api, project, media)
         for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):
             where = media.name if frame is None else f"{media.name} frame {frame}"
-            if not _same_scene(_scene_view(a.get(frame), saved_names), _scene_view(b.get(frame), live_names),
-                               tolerance):
-                diffs.append(f"annotations: {media.kind} {where!r} differs from {entry['path']}")
+            va, vb = _scene_view(a.get(frame), saved_names), _scene_view(b.get(frame), live_names)
+            if not _same_scene(va, vb, tolerance):
+                diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) differs "
+                             f"from the server: {_scene_difference(va, vb, tolerance)}")
     for entries in remaining.values():
         for entry in entries:
-            diffs.append(f"media: {entry['path']} from the backup is not on the server")
+            diffs.append(entry.get("problem") or f"media: {entry['path']} from the backup is not on the server")
     return diffs
