@@ -9,8 +9,12 @@ builder and uploaded by :mod:`sc_importers.uploader`, exactly as ``sc-import`` d
         project_name="Dogs", project_type="detection", path_to_dataset="coco/val2017",
         labels=["dog"])
 
-Project download and upload (backups) come in a later release; their methods exist and raise
-``NotImplementedError``.
+Backups: ``download_project`` / ``download_all_projects`` write the folders ``sc-export`` writes,
+``upload_project`` / ``upload_all_projects`` restore them as ``sc-import DIR --format backup``
+does; together they migrate projects from one server to another::
+
+    SCRESTClient(old_host, user, password).download_all_projects("backups")
+    SCRESTClient(new_host, user, password).upload_all_projects("backups")
 """
 
 from __future__ import annotations
@@ -136,20 +140,99 @@ class SCRESTClient:
                             number_of_images_to_upload, enable_auto_train, dataset_format, workers,
                             iterations, reader_options)
 
-    # -- backups: a later release ---------------------------------------------------------------
-    def download_project(self, project_name: str, target_folder: str | None = None) -> None:
-        """Download a project's media, annotations and configuration (not available yet)."""
-        raise NotImplementedError("download_project is not implemented yet (planned with sc-export)")
+    # -- backups ------------------------------------------------------------------------------------
+    def download_project(self, project_name: str, target_folder: Path | str | None = None,
+                         workers: int = 4) -> Path:
+        """Back up project ``project_name`` (media, annotations, labels, configuration) into
+        ``target_folder`` (default: ``./<project name>``), in the format of ``sc-export``
+        (docs/backup-format.md). Returns the folder; raises :class:`DownloadFailed` when some media
+        could not be downloaded (the folder then has no manifest; calling again resumes)."""
+        from sc_importers.export.download import ProjectNotFound, download_project, safe_folder_name
 
-    def download_all_projects(self, target_folder: str) -> None:
-        """Download every project of the server (not available yet)."""
-        raise NotImplementedError("download_all_projects is not implemented yet (planned with sc-export)")
+        project = self.api.find_project(project_name)
+        if project is None:
+            names = sorted(p.name for p in self.api.list_projects())
+            raise ProjectNotFound(f"no project named {project_name!r} on {self.host}; "
+                                  f"projects there: {', '.join(names) or '(none)'}")
+        folder = Path(target_folder) if target_folder is not None else Path(safe_folder_name(project_name))
+        report = download_project(self.api, project, folder, workers)
+        if not report.ok:
+            raise DownloadFailed(_download_failures([report]), [report])
+        return folder
 
-    def upload_project(self, target_folder: str, project_name: str | None = None) -> None:
-        """Re-create a project from a download (not available yet)."""
-        raise NotImplementedError("upload_project is not implemented yet (planned with the backup reader)")
+    def download_all_projects(self, target_folder: Path | str, workers: int = 4) -> list[Path]:
+        """Back up every project of the server into ``target_folder/<project name>/`` (the
+        migration's first half). Returns the folders; raises :class:`DownloadFailed` naming every
+        project that is incomplete."""
+        from sc_importers.export.download import download_projects
 
-    def upload_all_projects(self, target_folder: str) -> None:
-        """Re-create every downloaded project under ``target_folder`` (not available yet)."""
-        raise NotImplementedError(
-            "upload_all_projects is not implemented yet (planned with the backup reader)")
+        reports = download_projects(self.api, None, Path(target_folder), workers, show_progress=False)
+        if not all(r.ok for r in reports):
+            raise DownloadFailed(_download_failures(reports), reports)
+        return [r.folder for r in reports]
+
+    def upload_project(self, target_folder: Path | str, project_name: str | None = None,
+                       enable_auto_train: bool | None = None, iterations: int | None = None,
+                       workers: int | None = None) -> RemoteProject:
+        """Re-create the project backed up in ``target_folder``, exactly as ``sc-import FOLDER
+        --format backup [--project-name NAME]`` does: same labels, media, annotations and
+        configuration; auto-training is off during the upload and then set to the backup's value
+        (``enable_auto_train`` and ``iterations``, when given, override it). ``project_name``
+        defaults to the name in ``project.json``; an existing project of that name is refused
+        before anything is created. Raises :class:`ImportFailed` with the report otherwise."""
+        dataset = read_dataset(target_folder, "backup")
+        return self._restore(dataset, project_name, enable_auto_train, iterations, workers)
+
+    def upload_all_projects(self, target_folder: Path | str, enable_auto_train: bool | None = None,
+                            workers: int | None = None) -> list[RemoteProject]:
+        """Re-create every project backed up under ``target_folder`` (each folder holding a
+        ``project.json``) under its own name: the migration's second half. Every backup is read
+        and verified before the first project is created, so a damaged one stops the migration
+        before it starts. Projects that fail are reported together in one :class:`ImportFailed`
+        after the others were restored."""
+        from sc_importers_backup import list_backup_folders
+
+        folders = list_backup_folders(Path(target_folder))
+        if not folders:
+            raise FormatError(f"{target_folder}: no backup folder (with project.json) at or under it")
+        datasets = [read_dataset(folder, "backup") for folder in folders]
+        restored, failures = [], []
+        for dataset in datasets:
+            try:
+                restored.append(self._restore(dataset, None, enable_auto_train, None, workers))
+            except ImportFailed as exc:
+                failures.append((dataset, exc))
+        if failures:
+            message = "\n".join(f"{d.root}: {exc}" for d, exc in failures)
+            raise ImportFailed(f"{len(failures)} of {len(datasets)} project(s) were not restored:\n{message}",
+                               [exc.report for _, exc in failures])
+        return restored
+
+    def _restore(self, dataset: Dataset, project_name: str | None, auto_train: bool | None,
+                 iterations: int | None, workers: int | None) -> RemoteProject:
+        if dataset.project_type is None:
+            raise FormatError(f"{dataset.root}: not a project backup (no project type)")
+        workers = workers or DEFAULT_WORKERS
+        api = self._api_for(workers)
+        report = import_dataset(api, dataset, dataset.project_type, BuildOptions(),
+                                project_name or dataset.name, workers=workers, auto_train=auto_train,
+                                iterations=iterations, show_progress=False)
+        if report.refused or report.aborted or report.failed:
+            raise ImportFailed(report.render(), report)
+        return api.get_project(report.project_id)
+
+
+class DownloadFailed(Exception):
+    """Some media of a backup could not be downloaded; ``reports`` say which (per project)."""
+
+    def __init__(self, message: str, reports: list):
+        super().__init__(message)
+        self.reports = reports
+
+
+def _download_failures(reports: list) -> str:
+    lines = []
+    for report in reports:
+        for name, error in sorted(report.failures.items()):
+            lines.append(f"{report.project}: {name}: {error}")
+    return "incomplete backup (call again to resume):\n  " + "\n  ".join(lines)

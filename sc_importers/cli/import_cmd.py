@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,13 +161,42 @@ def _import_one(source: Path, request: Request, readers: dict[str, FormatReader]
     return _upload(kept, project_type, request, connection, upload)
 
 
-def _sources(source: Path, restore_all: bool) -> list[Path]:
+def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[Path]:
+    """The folders to import: SOURCE, or with ``--all`` the folders under it. For backups, only
+    folders holding a ``project.json`` count (the backup plugin's ``list_backup_folders``), so a
+    stray folder next to the backups is not mistaken for one."""
     if not restore_all:
         return [source]
+    if format_name == "backup":
+        try:
+            from sc_importers_backup import list_backup_folders
+        except ImportError as exc:
+            raise click.UsageError(f"the backup plugin cannot be loaded: {exc}") from exc
+        folders = list_backup_folders(source)
+        if not folders:
+            raise click.UsageError(f"{source}: --all given but no backup folder (with project.json) is under it")
+        return folders
     folders = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise click.UsageError(f"{source}: --all given but there is no folder under it")
     return folders
+
+
+def _import_each(sources: list[Path], run_one: Callable[[Path], int]) -> int:
+    """Import every source in turn; with several, one that cannot be read (a damaged backup) is
+    reported and the others still go ahead. Returns the worst exit code."""
+    if len(sources) == 1:
+        return run_one(sources[0])
+    codes = []
+    for source in sources:
+        try:
+            codes.append(run_one(source))
+        except click.UsageError:
+            raise
+        except click.ClickException as exc:
+            click.echo(f"Error: {source}: {exc.format_message()}", err=True)
+            codes.append(exc.exit_code)
+    return max(codes)
 
 
 def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **params: object) -> None:
@@ -197,9 +227,10 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"])
-    codes = [_import_one(s, request, readers, table, connection, upload)
-             for s in _sources(source, params["restore_all"])]
-    sys.exit(max(codes))
+    if params["restore_all"] and params["project_name"]:
+        raise click.UsageError("--project-name names one project; it cannot be used with --all")
+    sources = _sources(source, params["restore_all"], params["format_name"])
+    sys.exit(_import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload)))
 
 
 def build_command() -> click.Command:

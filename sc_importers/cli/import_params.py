@@ -33,9 +33,11 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--project-name"], metavar="NAME", help="Project name (default: the dataset's name)."),
         click.Option(["--workers"], type=click.IntRange(1, 64),
                      help="Parallel uploads (default: the uploader's measured default, 16)."),
-        click.Option(["--auto-train/--no-auto-train"], default=False, show_default=True,
-                     help="Let the server start training after the upload."),
-        click.Option(["--iterations"], type=click.IntRange(min=1), help="Training iterations."),
+        click.Option(["--auto-train/--no-auto-train"], default=None,
+                     help="Let the server start training after the upload (default: off; a restored "
+                          "backup keeps its own setting)."),
+        click.Option(["--iterations"], type=click.IntRange(min=1),
+                     help="Training iterations (default: the server's; a restored backup keeps its own)."),
         click.Option(["--empty-label-for-unannotated"], is_flag=True,
                      help="Give media without annotations the empty label instead of none."),
         click.Option(["--chain-label"], metavar="NAME", help="Label of the first task of a task chain."),
@@ -43,6 +45,7 @@ def core_params() -> list[click.Parameter]:
                      help="For anomaly projects: the labels that mean 'Anomalous'."),
         *connection_click_options(),
         click.Option(["--all", "restore_all"], is_flag=True,
-                     help="Import every folder directly under SOURCE (e.g. a folder of backups); "
-                          "with --json, one report per line."),
+                     help="Import every folder directly under SOURCE; with --format backup, every backup "
+                          "folder (one holding project.json) at or under SOURCE. With --json, one report "
+                          "per line."),
     ]

@@ -30,12 +30,13 @@ class ConnectionOptions:
 class UploadOptions:
     """How to upload: ``project_name`` (None: the dataset's name), parallel ``workers`` (None: the
     uploader's measured default, ``sc_importers.uploader.DEFAULT_WORKERS``),
-    whether to let the server ``auto_train`` after upload, and training ``iterations`` (None: the
-    server's default)."""
+    whether to let the server ``auto_train`` after upload (None: not asked; a restored backup keeps
+    its own value, anything else trains only when asked), and training ``iterations`` (None: the
+    backup's value for a restore, else the server's default)."""
 
     project_name: str | None = None
     workers: int | None = None
-    auto_train: bool = False
+    auto_train: bool | None = None
     iterations: int | None = None
 
 

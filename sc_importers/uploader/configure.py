@@ -3,13 +3,20 @@
 Auto-training is switched off on every trainable task before the first media goes up, so the
 server does not start training on a partial dataset; once the upload is done the asked values
 (auto-training on or off, number of iterations) are written through the configuration
-endpoints, for every trainable task.
+endpoints, for every trainable task. A restored backup gets its own configuration back (see
+:mod:`.restore`), with explicitly asked values winning over the backed-up ones.
 """
 
 from __future__ import annotations
 
 from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteProject, ServerAPI
+from sc_importers.uploader.restore import (
+    backed_up_auto_training,
+    backed_up_task_configs,
+    configuration_update,
+    match_tasks,
+)
 
 
 class ProjectExistsError(Exception):
@@ -33,17 +40,31 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
     return project
 
 
-def finish_configuration(api: ServerAPI, project: RemoteProject, auto_train: bool,
-                         iterations: int | None) -> dict[str, dict]:
-    """Set iterations (when given) and then auto-training on every trainable task.
+def finish_configuration(api: ServerAPI, project: RemoteProject, auto_train: bool | None,
+                         iterations: int | None, backup: dict | None = None) -> dict[str, dict]:
+    """Write the training configuration of every trainable task once the upload is done.
 
-    Iterations go first so a server that starts training as soon as auto-training is enabled
-    already trains with the asked number. Returns what was set, per task title.
+    ``backup`` is a restored project's ``Dataset.configuration``: its parameter values are carried
+    over first (see :mod:`.restore`). Then ``iterations`` (when given) overrides the number of
+    iterations, and auto-training is set last: to ``auto_train`` when given, else to the backed-up
+    value, else off. Iterations go before auto-training so a server that starts training as soon
+    as auto-training is enabled already trains with the asked settings. Returns what was set, per
+    task title.
     """
+    matched = match_tasks(project, backed_up_task_configs(backup)) if backup else {}
     applied: dict[str, dict] = {}
     for task in project.trainable_tasks:
+        old = matched.get(task.id)
+        restored = 0
+        if old is not None:
+            body, restored = configuration_update(api.get_task_configuration(project, task), old)
+            if restored:
+                api.set_task_configuration(project, task, body)
         if iterations is not None:
             api.set_iterations(project, task, iterations)
-        api.set_auto_training(project, task, auto_train)
-        applied[task.title] = {"auto_training": auto_train, "iterations": iterations}
+        enabled = auto_train if auto_train is not None else bool(backed_up_auto_training(old))
+        api.set_auto_training(project, task, enabled)
+        applied[task.title] = {"auto_training": enabled, "iterations": iterations}
+        if old is not None:
+            applied[task.title]["restored_parameters"] = restored
     return applied

@@ -74,9 +74,25 @@ def select_items(dataset: Dataset, options: BuildOptions, limit: int | None
     return failed, filtered, kept
 
 
+#: How many reader errors the refusal of a damaged backup lists one by one.
+_LISTED_ERRORS = 20
+
+
+def refuse_damaged_backup(dataset: Dataset) -> None:
+    """Raise :class:`BuildError` listing the reader's errors when a backup has any: restoring it
+    would silently leave out media or annotations of the project it claims to be."""
+    errors = dataset.errors
+    if not errors:
+        return
+    listed = "\n  ".join(str(p) for p in errors[:_LISTED_ERRORS])
+    more = f"\n  ... and {len(errors) - _LISTED_ERRORS} more" if len(errors) > _LISTED_ERRORS else ""
+    raise BuildError(f"{dataset.root}: the backup has {len(errors)} error(s); nothing was created. "
+                     f"Fix or re-download it:\n  {listed}{more}")
+
+
 def import_dataset(
     api: ServerAPI, dataset: Dataset, project_type: ProjectType | str, options: BuildOptions,
-    project_name: str, *, workers: int = DEFAULT_WORKERS, auto_train: bool = False,
+    project_name: str, *, workers: int = DEFAULT_WORKERS, auto_train: bool | None = None,
     iterations: int | None = None, limit: int | None = None, show_progress: bool | None = None,
 ) -> UploadReport:
     """Create project ``project_name`` from ``dataset`` and upload it; never raises for problems
@@ -85,12 +101,18 @@ def import_dataset(
     ``dataset`` has ``options.label_map`` and ``options.labels`` already applied (see
     :func:`prepare_dataset`), as the builders expect; ``options.labels`` still decides whether
     never-annotated media are uploaded (see :func:`select_items`).
+
+    ``auto_train`` and ``iterations`` None mean "not asked": a restored backup gets its backed-up
+    values, anything else gets auto-training off and the server's iterations. A backup whose
+    reader reported errors is refused before anything is created: a restore is all or nothing.
     """
     report = UploadReport(project_name=project_name, workers=workers)
     started = time.monotonic()
     try:
         builder = resolve_project_type(project_type)
         plan = builder.plan(dataset, options)
+        if plan.restored:
+            refuse_damaged_backup(dataset)
         failed, report.filtered, items = select_items(dataset, options, limit)
         project = create_project(api, project_name, plan)
     except (BuildError, ProjectExistsError) as exc:
@@ -109,7 +131,8 @@ def import_dataset(
     bars = ProgressBars(len(items), enabled=show_progress)
     try:
         report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items))
-        report.configuration = finish_configuration(api, project, auto_train, iterations)
+        report.configuration = finish_configuration(
+            api, project, auto_train, iterations, dataset.configuration if plan.restored else None)
     except UploadAborted as exc:
         report.items.extend(exc.progress)
         report.aborted = str(exc)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from sc_importers.cli.import_cmd import build_command
 from sc_importers.client import ImportFailed, SCRESTClient
+from sc_importers.formats import FormatError
 
 
 def _cli_args(server, *extra: str) -> list[str]:
@@ -86,7 +87,6 @@ def test_screstclient_creates_single_task_and_chain_projects(sc_server, api, ani
         client.create_single_task_project_from_dataset(project_name, "detection", folder)
     with pytest.raises(ValueError, match="task chain"):
         client.create_single_task_project_from_dataset("x", "detection_to_segmentation", folder)
-    with pytest.raises(NotImplementedError):
-        client.download_project(project_name)
-    with pytest.raises(NotImplementedError):
+    # the backup methods exist now (tested in tests/backup_roundtrip): a COCO folder is no backup
+    with pytest.raises(FormatError, match="project.json"):
         client.upload_project(str(folder))

@@ -1,0 +1,181 @@
+"""Fixtures of the backup round-trip tests: a local sc-server of their own (so ``--all`` and
+``download_all_projects`` see only these tests' projects), ``sc-import`` / ``sc-export`` run
+in-process against any server, and :func:`backup_view`, an independent reading of a backup folder
+into what a user sees (labels by name, media bytes, annotations by label name, parameter values)
+so two backups can be compared without trusting the code under test."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sc_importers.rest.base import ServerAPI
+
+
+@pytest.fixture(scope="session")
+def source_server(tmp_path_factory) -> Iterator[object]:
+    """A local sc-server used only by the round-trip tests (the "old" server of a migration)."""
+    from sc_importers.server.testing import running_server
+
+    with running_server(tmp_path_factory.mktemp("roundtrip-server")) as server:
+        yield server
+
+
+def open_api(server) -> ServerAPI:
+    from sc_importers.rest import connect
+
+    return connect(server.url, server.username, server.password, workers=8)
+
+
+@pytest.fixture(scope="session")
+def source_api(source_server) -> Iterator[ServerAPI]:
+    api = open_api(source_server)
+    yield api
+    api.close()
+
+
+@dataclass
+class Cli:
+    """``sc-import`` and ``sc-export`` run in-process (click's CliRunner) against one server."""
+
+    url: str
+    username: str
+    password: str
+
+    @property
+    def connection(self) -> list[str]:
+        return ["--host", self.url, "--username", self.username, "--password", self.password]
+
+    def sc_import(self, *args: str) -> Result:
+        from sc_importers.cli.import_cmd import build_command
+
+        return CliRunner().invoke(build_command(), [*args, *self.connection], catch_exceptions=False)
+
+    def sc_export(self, *args: str) -> Result:
+        from sc_importers.cli.export_cmd import command
+
+        return CliRunner().invoke(command, [*args, *self.connection], catch_exceptions=False)
+
+
+def cli_for(server) -> Cli:
+    return Cli(server.url, server.username, server.password)
+
+
+@pytest.fixture(scope="session")
+def source_cli(source_server) -> Cli:
+    return cli_for(source_server)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A project-name suffix no other test uses."""
+    return uuid.uuid4().hex[:8]
+
+
+# -- reading a backup folder independently ------------------------------------------------------
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _labels(project: dict) -> dict[str, dict]:
+    """Label name -> what a user sees of it, over the trainable tasks (position and type kept).
+
+    The colour of an empty label is left out: the server creates empty labels itself with a colour
+    of its choosing, and SC 1.0's project creation has no way to give one."""
+    tasks = [t for t in project["pipeline"]["tasks"] if t["task_type"] not in ("dataset", "crop")]
+    names = {lb["id"]: lb["name"] for t in tasks for lb in t.get("labels", [])}
+    return {lb["name"]: {"task": f"{i}:{t['task_type']}", "group": lb.get("group"),
+                         "color": None if lb.get("is_empty") else lb.get("color"),
+                         "hotkey": lb.get("hotkey", ""), "parent": names.get(lb.get("parent_id")),
+                         "is_empty": bool(lb.get("is_empty"))}
+            for i, t in enumerate(tasks) for lb in t.get("labels", [])}
+
+
+def _flat(annotation: dict, names: dict[str, str]) -> tuple:
+    shape = annotation["shape"]
+    labels = tuple(sorted(names[lb["id"]] for lb in annotation["labels"]))
+    if shape["type"] == "POLYGON":
+        coords = tuple(v for p in shape["points"] for v in (p["x"], p["y"]))
+    else:
+        keys = ("x", "y", "width", "height") + (("angle",) if shape["type"] == "ROTATED_RECTANGLE" else ())
+        coords = tuple(float(shape[k]) for k in keys)
+    return labels, shape["type"], coords
+
+
+def _parameters(node: object, prefix: str = "") -> dict[str, object]:
+    """Every parameter value of a configuration by component kind / group / name (no ids)."""
+    out: dict[str, object] = {}
+    if isinstance(node, list):
+        for entry in node:
+            out.update(_parameters(entry, prefix))
+    elif isinstance(node, dict):
+        ident = node.get("entity_identifier")
+        if isinstance(ident, dict):
+            prefix = f"{ident.get('type')}:{ident.get('component') or ident.get('group_name')}"
+        elif isinstance(node.get("name"), str) and "parameters" in node:
+            prefix = f"{prefix}/{node['name']}"
+        for param in node.get("parameters") or []:
+            if isinstance(param, dict) and "name" in param and "value" in param:
+                out[f"{prefix}/{param['name']}"] = param["value"]
+        for key, value in node.items():
+            if key != "parameters" and isinstance(value, (dict, list)):
+                out.update(_parameters(value, prefix))
+    return out
+
+
+def backup_view(folder: Path) -> dict:
+    """What a backup folder says, with every server-assigned id taken out."""
+    project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    names = {lb["id"]: lb["name"] for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])}
+    media: dict[tuple[str, str], str] = {}
+    annotations: dict[tuple[str, int | None], list[tuple]] = {}
+    for relative, info in manifest["media"].items():
+        media[(info["kind"], info["name"])] = _sha256(folder / relative)
+        stem = Path(relative).stem
+        files = ([(None, folder / "annotations" / f"{stem}.json")] if info["kind"] == "image" else
+                 [(int(p.stem.rsplit("_frame_", 1)[1]), p)
+                  for p in (folder / "annotations").glob(f"{stem}_frame_*.json")])
+        for frame, path in files:
+            if path.exists():
+                scene = json.loads(path.read_text(encoding="utf-8"))
+                annotations[(info["name"], frame)] = sorted(_flat(a, names) for a in scene["annotations"])
+    configuration = json.loads((folder / "configuration.json").read_text(encoding="utf-8"))
+    return {
+        "type": [t["task_type"] for t in project["pipeline"]["tasks"]],
+        "labels": _labels(project),
+        "media": media,
+        "annotations": annotations,
+        "configuration": {title: _parameters(cfg) for title, cfg in configuration["tasks"].items()},
+    }
+
+
+def assert_same_backup(a: dict, b: dict, tolerance: float = 1e-6) -> None:
+    """Two :func:`backup_view` results describe the same project (coordinates within ``tolerance``)."""
+    assert a["type"] == b["type"]
+    assert a["labels"] == b["labels"]
+    assert a["media"] == b["media"]
+    assert a["annotations"].keys() == b["annotations"].keys()
+    for key, left in a["annotations"].items():
+        right = b["annotations"][key]
+        assert len(left) == len(right), key
+        for (la, ta, ca), (lb, tb, cb) in zip(left, right, strict=True):
+            assert (la, ta, len(ca)) == (lb, tb, len(cb)), key
+            assert all(abs(x - y) <= tolerance for x, y in zip(ca, cb, strict=True)), (key, ca, cb)
+    assert a["configuration"] == b["configuration"]
+
+
+@pytest.fixture(scope="session")
+def kit():
+    """The helpers above, for test modules (importing from a conftest is unreliable under
+    ``--import-mode=importlib``)."""
+    return types.SimpleNamespace(backup_view=backup_view, assert_same_backup=assert_same_backup,
+                                 cli_for=cli_for, open_api=open_api)
