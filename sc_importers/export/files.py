@@ -79,7 +79,10 @@ class Journal:
         entry = self.entries.get(media_id)
         if entry is None:
             return None
-        path = folder / entry["path"]
+        relative = Path(entry["path"])
+        if relative.is_absolute() or ".." in relative.parts:
+            return None  # never trust a path leading out of the folder
+        path = folder / relative
         if not path.is_file() or path.stat().st_size != entry["size"] or sha256_file(path) != entry["sha256"]:
             return None
         return entry

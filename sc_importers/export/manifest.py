@@ -29,9 +29,17 @@ def previous_media_entries(folder: Path) -> list[dict]:
             {"media_id": str(info["id"]), "path": relative, "size": manifest["files"][relative]["size"],
              "sha256": manifest["files"][relative]["sha256"]}
             for relative, info in manifest["media"].items()
+            if _inside(relative)
         ]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
+
+
+def _inside(relative: str) -> bool:
+    """A manifest path that stays inside the folder (an edited manifest must not make a re-run
+    move files from elsewhere into the backup)."""
+    path = Path(relative)
+    return not path.is_absolute() and ".." not in path.parts and "\\" not in relative
 
 
 def write_manifest(

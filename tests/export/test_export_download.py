@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from sc_importers.model import Annotation, Polygon, Rectangle
+from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
 
 
@@ -90,6 +91,13 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
     verified = exporter.run("--verify", str(folder), uploaded.name)
     assert verified.exit_code == 0, verified.output
     assert "identical" in verified.output
+
+    # the backup reader (sc-import --format backup) accepts the folder without a single problem
+    dataset = format_readers()["backup"].read(folder)
+    assert dataset.problems == []
+    assert len(dataset.items) == len(uploaded.sources)
+    (clip,) = [item for item in dataset.items if item.kind == "video"]
+    assert sorted(clip.frames) == [0, 120]
 
 
 def test_all_writes_one_folder_per_project(export_api, exporter, kit, tmp_path, unique):
