@@ -4,7 +4,8 @@
 same on an already open :class:`~sc_importers.rest.base.ServerAPI`. Modules: :mod:`.run`
 (orchestration), :mod:`.engine` (concurrent upload), :mod:`.progress` (per-item records and
 bars), :mod:`.resolve` (label names), :mod:`.configure` (project creation, training settings),
-:mod:`.report` (summary, JSON, exit codes).
+:mod:`.report` (summary, JSON, exit codes), and for restores of backups :mod:`.restore` (the
+backed-up configuration) and :mod:`.media_names` (same-named media keep their name).
 """
 
 from sc_importers.uploader.progress import ItemProgress

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import requests
 
@@ -19,6 +21,7 @@ from sc_importers.project_types.base import BuildError, BuildOptions, ProjectTyp
 from sc_importers.rest.base import ServerAPI, ServerError
 from sc_importers.uploader.configure import ProjectExistsError, create_project, finish_configuration
 from sc_importers.uploader.engine import UploadAborted, UploadEngine
+from sc_importers.uploader.media_names import original_names, renamed_items
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
 from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
@@ -129,7 +132,11 @@ def import_dataset(
         return resolver.annotations(builder.convert(item, annotations, plan, options))
 
     bars = ProgressBars(len(items), enabled=show_progress)
+    names = original_names(dataset) if plan.restored else {}
+    workdir = tempfile.TemporaryDirectory(prefix="sc-restore-") if names else None
     try:
+        if workdir is not None:  # same-named media of a backup get their own name back
+            items = renamed_items(items, names, Path(workdir.name))
         report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items))
         report.configuration = finish_configuration(
             api, project, auto_train, iterations, dataset.configuration if plan.restored else None)
@@ -140,6 +147,8 @@ def import_dataset(
         report.aborted = f"could not configure the project: {exc}"
     finally:
         bars.close()
+        if workdir is not None:
+            workdir.cleanup()
         report.seconds = time.monotonic() - started
     return report
 

@@ -132,14 +132,16 @@ def _parameters(node: object, prefix: str = "") -> dict[str, object]:
 
 
 def backup_view(folder: Path) -> dict:
-    """What a backup folder says, with every server-assigned id taken out."""
+    """What a backup folder says, with every server-assigned id taken out: media as sorted (kind,
+    name, SHA-256), annotations per (kind, name, SHA-256, frame) so same-named media stay apart."""
     project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     names = {lb["id"]: lb["name"] for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])}
-    media: dict[tuple[str, str], str] = {}
-    annotations: dict[tuple[str, int | None], list[tuple]] = {}
+    media: list[tuple[str, str, str]] = []
+    annotations: dict[tuple[str, str, str, int | None], list[tuple]] = {}
     for relative, info in manifest["media"].items():
-        media[(info["kind"], info["name"])] = _sha256(folder / relative)
+        sha = _sha256(folder / relative)
+        media.append((info["kind"], info["name"], sha))
         stem = Path(relative).stem
         files = ([(None, folder / "annotations" / f"{stem}.json")] if info["kind"] == "image" else
                  [(int(p.stem.rsplit("_frame_", 1)[1]), p)
@@ -147,12 +149,13 @@ def backup_view(folder: Path) -> dict:
         for frame, path in files:
             if path.exists():
                 scene = json.loads(path.read_text(encoding="utf-8"))
-                annotations[(info["name"], frame)] = sorted(_flat(a, names) for a in scene["annotations"])
+                key = (info["kind"], info["name"], sha, frame)
+                annotations[key] = sorted(_flat(a, names) for a in scene["annotations"])
     configuration = json.loads((folder / "configuration.json").read_text(encoding="utf-8"))
     return {
         "type": [t["task_type"] for t in project["pipeline"]["tasks"]],
         "labels": _labels(project),
-        "media": media,
+        "media": sorted(media),
         "annotations": annotations,
         "configuration": {title: _parameters(cfg) for title, cfg in configuration["tasks"].items()},
     }

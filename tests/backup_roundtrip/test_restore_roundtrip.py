@@ -75,7 +75,7 @@ def test_restore_under_a_new_name_is_identical(source_api, source_cli, shared, t
     assert result.exit_code == 0, result.output
     first, second = kit.backup_view(backup), kit.backup_view(tmp_path / "second" / new_name)
     assert len(first["media"]) == len(dataset.items) + 1
-    assert {f for (name, f) in first["annotations"] if name == "chaplin"} == {0, 120}
+    assert {f for (_, name, _, f) in first["annotations"] if name == "chaplin"} == {0, 120}
     labels = {n: lb for n, lb in first["labels"].items() if not lb["is_empty"]}
     assert {(lb["color"], lb["hotkey"]) for lb in labels.values()} >= set(LOOKS[:min(4, len(labels))])
     params = first["configuration"][task.title]
