@@ -140,7 +140,8 @@ def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, c
     conn = resolve_connection(connection)
     from sc_importers.uploader import run_import  # imports requests & co only when uploading
 
-    result = run_import(kept, project_type, request.build_options, conn, upload, request.json_output)
+    result = run_import(kept, project_type, request.build_options, conn, upload, request.json_output,
+                        json_lines=request.json_lines)
     return result if isinstance(result, int) else 0
 
 

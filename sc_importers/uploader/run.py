@@ -154,7 +154,8 @@ def import_dataset(
 
 
 def run_import(dataset: Dataset, project_type: ProjectType | str, build_options: BuildOptions,
-               connection: object, upload_options: object, json_output: bool = False) -> int:
+               connection: object, upload_options: object, json_output: bool = False,
+               json_lines: bool = False) -> int:
     """What ``sc-import`` runs without ``--dry-run``: connect, import, print, return the exit code.
 
     ``dataset`` is the one the CLI prepared with ``--labels``/``--label-map`` already applied.
@@ -162,7 +163,8 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
     ``connection`` is a :class:`sc_importers.cli.options.ConnectionOptions`, ``upload_options`` an
     :class:`sc_importers.cli.options.UploadOptions` (any objects with the same attributes work).
     The project name defaults to the dataset folder's name. Exit codes: see
-    :mod:`sc_importers.uploader.report`.
+    :mod:`sc_importers.uploader.report`. ``json_lines`` prints the JSON report on one line (for
+    ``--all``, one report per imported folder).
     """
     from sc_importers.rest import connect
 
@@ -182,7 +184,7 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
         finally:
             api.close()
     if json_output:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json.dumps(report.to_dict(), indent=None if json_lines else 2))
     else:
         print(report.render(), file=sys.stderr if report.refused else sys.stdout)
     return report.exit_code()
