@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sc_importers.export.files import HashingSink, Journal, sniff_extension, write_json_atomically
+from sc_importers.export.files import HashingSink, Journal, new_part_file, sniff_extension, write_json_atomically
 from sc_importers.export.manifest import MANIFEST, is_export_bookkeeping, previous_media_entries, write_manifest
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI, ServerError
 
@@ -172,9 +171,7 @@ def _fetch_media(
         os.replace(folder / current, folder / wanted)
         return journal.record(m.id, wanted, entry["size"], entry["sha256"]), True
     target_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".part", dir=target_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = new_part_file(target_dir, stem)
     sink = HashingSink()
     try:
         api.download_media(project, m, tmp, on_chunk=sink)

@@ -29,15 +29,32 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of finished files: what ``open()`` would give (mkstemp alone gives 0600).
+FILE_MODE = 0o666 & ~_umask()
+
+
+def new_part_file(folder: Path, name: str) -> Path:
+    """A new, empty ``.part`` file in ``folder`` (for a file that will become ``name``), with the
+    permissions an ordinary new file gets, so backups stay readable by who may read the folder."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+    os.fchmod(fd, FILE_MODE)
+    os.close(fd)
+    return Path(tmp_name)
+
+
 def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
     """Let ``produce`` write a temporary file next to ``target``, then rename it into place.
 
     If ``produce`` raises, the temporary file is removed and ``target`` is left as it was.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = new_part_file(target.parent, target.name)
     try:
         produce(tmp)
         os.replace(tmp, target)

@@ -1,0 +1,33 @@
+"""Atomic backup file writing: nothing half-written ever takes a final name."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from sc_importers.export.files import FILE_MODE, write_atomically, write_json_atomically
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    target = tmp_path / "sub" / "project.json"
+    write_json_atomically(target, {"name": "x"})
+    umask = os.umask(0)
+    os.umask(umask)
+    # what open() would give: not mkstemp's owner-only 0600
+    assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE == 0o666 & ~umask
+
+
+def test_failed_write_leaves_the_old_file_and_no_part(tmp_path):
+    target = tmp_path / "a.json"
+    target.write_text("old")
+
+    def produce(tmp):
+        tmp.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(target, produce)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
