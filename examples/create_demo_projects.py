@@ -24,16 +24,19 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
+from example_common import (
+    COCO_ANNOTATION_FILE,
+    EXPECTED_ERRORS,
+    add_server_arguments,
+    connect,
+    describe,
+    missing_settings,
+)
 
-from sc_importers.client import ImportFailed, SCRESTClient
-from sc_importers.formats import FormatError
-from sc_importers.project_types.base import BuildError
-from sc_importers.rest.base import RemoteProject, ServerError
+from sc_importers.client import SCRESTClient
+from sc_importers.rest.base import RemoteProject
 
-ANNOTATION_FILE = "annotations/instances_val2017.json"
 ANIMALS = ["horse", "dog", "cat"]
-EXPECTED_ERRORS = (ImportFailed, ServerError, FormatError, BuildError, ValueError, requests.RequestException)
 
 
 @dataclass(frozen=True)
@@ -63,36 +66,11 @@ DEMO_PROJECTS = [
 ]
 
 
-def add_server_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--host``, ``--username``, ``--password`` (defaults from SC_HOST, SC_USERNAME, SC_PASSWORD)."""
-    parser.add_argument("--host", default=os.environ.get("SC_HOST"), help="server URL (env SC_HOST)")
-    parser.add_argument("--username", default=os.environ.get("SC_USERNAME"), help="user name (env SC_USERNAME)")
-    parser.add_argument("--password", default=os.environ.get("SC_PASSWORD"), help="password (env SC_PASSWORD)")
-    parser.add_argument("--no-verify-ssl", action="store_true", help="do not check the server's TLS certificate")
-
-
-def missing_settings(args: argparse.Namespace) -> list[str]:
-    """Names of the server settings that were given neither as argument nor in the environment."""
-    return [f"--{name} / SC_{name.upper()}" for name in ("host", "username", "password")
-            if not getattr(args, name)]
-
-
-def describe(client: SCRESTClient, project: RemoteProject) -> str:
-    """What the server now holds: the project, its pipeline with labels, its images."""
-    media = sum(1 for _ in client.api.list_media(project, "image"))
-    lines = [f"Created project {project.name!r} (id {project.id})"]
-    for task in project.trainable_tasks:
-        labels = ", ".join(lb.name for lb in task.labels if not lb.is_empty)
-        lines.append(f"  task {task.title!r} ({task.task_type}): labels {labels}")
-    lines.append(f"  images: {media}")
-    return "\n".join(lines)
-
-
 def create(client: SCRESTClient, demo: DemoProject, name: str, coco_path: Path, max_images: int) -> RemoteProject:
     """Create and fill one demo project called ``name``."""
     common = dict(project_name=name, project_type=demo.project_type, path_to_dataset=coco_path,
                   labels=demo.labels, number_of_images_to_upload=max_images, dataset_format="coco",
-                  reader_options={"annotation_file": ANNOTATION_FILE}, **demo.options)
+                  reader_options={"annotation_file": COCO_ANNOTATION_FILE}, **demo.options)
     if demo.is_chain:
         return client.create_task_chain_project_from_dataset(**common)
     return client.create_single_task_project_from_dataset(**common)
@@ -112,12 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: missing server settings: {', '.join(missing)}", file=sys.stderr)
         return 2
-    if not (args.coco_path / ANNOTATION_FILE).is_file():
-        print(f"error: {args.coco_path / ANNOTATION_FILE} not found; run python examples/download_coco.py "
+    if not (args.coco_path / COCO_ANNOTATION_FILE).is_file():
+        print(f"error: {args.coco_path / COCO_ANNOTATION_FILE} not found; run python examples/download_coco.py "
               "or point --coco-path / COCO_PATH at a COCO folder", file=sys.stderr)
         return 2
     try:
-        client = SCRESTClient(args.host, args.username, args.password, verify=not args.no_verify_ssl)
+        client = connect(args)
     except EXPECTED_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

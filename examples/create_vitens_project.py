@@ -18,40 +18,15 @@ import os
 import sys
 from pathlib import Path
 
-import requests
-
-from sc_importers.client import ImportFailed, SCRESTClient
-from sc_importers.formats import FormatError
-from sc_importers.project_types.base import BuildError
-from sc_importers.rest.base import RemoteProject, ServerError
+from example_common import (
+    EXPECTED_ERRORS,
+    add_server_arguments,
+    connect,
+    describe,
+    missing_settings,
+)
 
 PROJECT_TYPES = ("detection", "segmentation")
-EXPECTED_ERRORS = (ImportFailed, ServerError, FormatError, BuildError, ValueError, requests.RequestException)
-
-
-def add_server_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--host``, ``--username``, ``--password`` (defaults from SC_HOST, SC_USERNAME, SC_PASSWORD)."""
-    parser.add_argument("--host", default=os.environ.get("SC_HOST"), help="server URL (env SC_HOST)")
-    parser.add_argument("--username", default=os.environ.get("SC_USERNAME"), help="user name (env SC_USERNAME)")
-    parser.add_argument("--password", default=os.environ.get("SC_PASSWORD"), help="password (env SC_PASSWORD)")
-    parser.add_argument("--no-verify-ssl", action="store_true", help="do not check the server's TLS certificate")
-
-
-def missing_settings(args: argparse.Namespace) -> list[str]:
-    """Names of the server settings that were given neither as argument nor in the environment."""
-    return [f"--{name} / SC_{name.upper()}" for name in ("host", "username", "password")
-            if not getattr(args, name)]
-
-
-def describe(client: SCRESTClient, project: RemoteProject) -> str:
-    """What the server now holds: the project, its task with labels, its images."""
-    media = sum(1 for _ in client.api.list_media(project, "image"))
-    lines = [f"Created project {project.name!r} (id {project.id}) on {client.host}"]
-    for task in project.trainable_tasks:
-        labels = ", ".join(lb.name for lb in task.labels if not lb.is_empty)
-        lines.append(f"  task {task.title!r} ({task.task_type}): labels {labels}")
-    lines.append(f"  images: {media}")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     name = args.project_name or f"Vitens colonies {args.project_type}"
     client = None
     try:
-        client = SCRESTClient(args.host, args.username, args.password, verify=not args.no_verify_ssl)
+        client = connect(args)
         project = client.create_single_task_project_from_dataset(
             project_name=name, project_type=args.project_type, path_to_dataset=args.vitens_path,
             dataset_format="vitens",

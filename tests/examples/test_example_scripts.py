@@ -32,6 +32,8 @@ FULL_IMAGE = (0.0, 0.0, 1.0, 1.0)
 
 def load_example(name: str):
     """Import ``examples/<name>.py`` as a module (the examples folder is not a package)."""
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))  # as when run as python examples/<name>.py: finds example_common
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
