@@ -38,14 +38,18 @@ def verify_project(
 
 # -- labels -----------------------------------------------------------------------------------
 def _label_view(project: dict) -> dict[str, dict]:
-    """Per task (by position and type), each label's user-visible properties by name."""
+    """Per task (by position and type), each label's user-visible properties by name.
+
+    An empty label's color is left out: the server chooses it when it creates the label and
+    SC 1.0 offers no way to set it, so a restored project cannot match it.
+    """
     view = {}
     trainable = [t for t in project["pipeline"]["tasks"] if t["task_type"] not in ("dataset", "crop")]
     names = {lb["id"]: lb["name"] for t in trainable for lb in t.get("labels", [])}
     for index, task in enumerate(trainable):
         view[f"task {index + 1} ({task['task_type']})"] = {
             lb["name"]: {
-                "color": lb.get("color"),
+                "color": None if lb.get("is_empty") else lb.get("color"),
                 "group": lb.get("group"),
                 "hotkey": lb.get("hotkey", ""),
                 "parent": names.get(lb.get("parent_id")),
