@@ -22,6 +22,7 @@ from pathlib import Path
 import click
 
 from sc_importers import plugins
+from sc_importers.cli import setup_logging
 from sc_importers.cli.import_params import core_params
 from sc_importers.cli.options import UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
@@ -250,6 +251,7 @@ def build_command() -> click.Command:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    setup_logging()
     try:
         command = build_command()
     except plugins.PluginError as exc:
