@@ -90,29 +90,29 @@ class DatumaroReader(FormatReader):
             found = detect_formats(path)
         except Exception as exc:
             return Detection(0.0, [f"Datumaro detection failed: {type(exc).__name__}: {exc}"])
-        reasons = []
+        notes = []  # said after the verdict: they qualify it, they are not why
         if found.skipped:
-            reasons.append(
+            notes.append(
                 f"{len(found.skipped)} Datumaro importers unavailable and skipped "
                 f"({', '.join(sorted(found.skipped))}): e.g. {next(iter(found.skipped.values()))}"
             )
         if found.walk_truncated:
-            reasons.append("folder too large to list completely; detection looked at part of it")
+            notes.append("folder too large to list completely; detection looked at part of it")
         formats = _main_formats(found.formats)
         if not formats:
             if is_flat_voc(path):
-                return Detection(0.55, reasons + ["flat VOC layout (annotations/*.xml); read as voc"])
+                return Detection(0.55, ["flat VOC layout (annotations/*.xml); read as voc", *notes])
             if looks_like_yolo(path):
-                return Detection(0.55, reasons + ["YOLO labels/ with a YAML config not named data.yaml"])
-            return Detection(0.0, reasons + ["no Datumaro format matches"])
-        reasons.insert(0, f"Datumaro formats found: {', '.join(formats)}")
+                return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
+            return Detection(0.0, ["no Datumaro format matches", *notes])
+        found_line = f"Datumaro formats found: {', '.join(formats)}"
         if any(f.startswith(COCO_LIKE) or f.endswith("_coco") for f in formats):
-            return Detection(0.5, reasons + ["COCO-like: the dedicated coco reader should be preferred"])
+            return Detection(0.5, [found_line, "COCO-like: the dedicated coco reader should be preferred", *notes])
         if set(formats) <= WEAK_FORMATS:
-            return Detection(0.3, reasons + ["only a folder of images or videos"])
+            return Detection(0.3, [found_line, "only a folder of images or videos", *notes])
         if len(formats) > 3:
-            return Detection(0.4, reasons + ["many unrelated formats: probably a folder of datasets"])
-        return Detection(0.6 if len(formats) == 1 else 0.55, reasons)
+            return Detection(0.4, [found_line, "many unrelated formats: probably a folder of datasets", *notes])
+        return Detection(0.6 if len(formats) == 1 else 0.55, [found_line, *notes])
 
     def read(self, path: Path, **options: str) -> Dataset:
         """Import with Datumaro (staging flat VOC / renamed YOLO configs) and convert."""
