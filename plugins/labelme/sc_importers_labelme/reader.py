@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from sc_importers.formats import Detection, FormatError, FormatReader
@@ -30,13 +32,14 @@ DETECT_FILES = 3
 LISTED = 5
 
 
-def json_files(root: Path) -> list[Path]:
-    """Every ``*.json`` under ``root``, sorted, skipping hidden files and folders."""
-    found = []
+def json_files(root: Path) -> Iterator[Path]:
+    """Every ``*.json`` under ``root``, sorted, skipping hidden files and folders; lazily, so that
+    detection stops walking a large tree after the first few."""
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(folder) / f for f in sorted(files) if f.lower().endswith(".json") and not f.startswith(".")]
-    return found
+        for name in sorted(files):
+            if name.lower().endswith(".json") and not name.startswith("."):
+                yield Path(folder) / name
 
 
 def _listed(names: list[str]) -> str:
@@ -53,10 +56,11 @@ class LabelmeReader(FormatReader):
 
     def detect(self, path: Path) -> Detection:
         """0.9 when one of the first few JSON files (sorted, recursive) is a labelme file, else 0."""
-        candidates = [path] if path.is_file() else json_files(path) if path.is_dir() else []
+        found = iter([path]) if path.is_file() else json_files(path) if path.is_dir() else iter([])
+        candidates = list(islice(found, DETECT_FILES))
         if not candidates:
             return Detection(0.0, [f"no .json file at {path}"])
-        for candidate in candidates[:DETECT_FILES]:
+        for candidate in candidates:
             try:
                 data = json.loads(candidate.read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError):
