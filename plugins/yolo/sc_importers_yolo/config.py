@@ -56,7 +56,7 @@ def load_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark is not None else ""
         raise FormatError(f"{path}:{where} not valid YAML: {getattr(exc, 'problem', None) or exc}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: cannot be read: {exc}") from exc
@@ -74,18 +74,22 @@ def has_names(path: Path) -> bool:
 
 
 def find_config(folder: Path, yolo_config: str | None) -> Path | None:
-    """The YAML to read for ``folder``: ``yolo_config`` when given, else ``data.yaml``, else the one
-    YAML with ``names``; None when there is none. Several candidates are an error listing them."""
+    """The YAML to read for ``folder``: ``yolo_config`` when given, else ``data.yaml`` (even a broken
+    one), else the one YAML with ``names``; None when there is none. Several candidates are an error
+    listing them."""
     if yolo_config:
         path = Path(yolo_config)
         path = path if path.is_absolute() else folder / path
         if not path.is_file():
             raise FormatError(f"{path}: yolo_config (--yolo-config) names no file")
         return path
-    candidates = [p for p in yaml_candidates(folder) if has_names(p)]
+    files = yaml_candidates(folder)
+    if files and files[0].name.lower() in ("data.yaml", "data.yml"):
+        return files[0]  # Ultralytics' own name: read it even when broken, so the error names it
+    candidates = [p for p in files if has_names(p)]
     if not candidates:
         return None
-    if candidates[0].name.lower() in ("data.yaml", "data.yml") or len(candidates) == 1:
+    if len(candidates) == 1:
         return candidates[0]
     names = ", ".join(p.name for p in candidates)
     raise FormatError(f"{folder}: several YOLO dataset YAMLs with 'names' ({names}); pass --yolo-config FILE")
