@@ -79,7 +79,7 @@ class SCRESTClient:
     def _create(self, project_name: str, project_type: str, path_to_dataset: Path | str,
                 options: BuildOptions, number_of_images_to_upload: int, enable_auto_train: bool,
                 dataset_format: str | None, workers: int | None, iterations: int | None,
-                reader_options: dict[str, str] | None) -> RemoteProject:
+                reader_options: dict[str, str] | None, resume: bool = False) -> RemoteProject:
         dataset = prepare_dataset(read_dataset(path_to_dataset, dataset_format, **(reader_options or {})),
                                   options)
         workers = workers or DEFAULT_WORKERS
@@ -87,7 +87,7 @@ class SCRESTClient:
         report = import_dataset(
             api, dataset, project_type, options, project_name, workers=workers,
             auto_train=enable_auto_train, iterations=iterations,
-            limit=number_of_images_to_upload if number_of_images_to_upload >= 0 else None,
+            limit=number_of_images_to_upload if number_of_images_to_upload >= 0 else None, resume=resume,
         )
         if report.refused or report.aborted or report.failed:
             raise ImportFailed(report.render(), report)
@@ -100,6 +100,7 @@ class SCRESTClient:
         label_map: dict[str, str] | None = None, empty_label_for_unannotated: bool = False,
         workers: int | None = None, iterations: int | None = None,
         anomalous_labels: list[str] | None = None, reader_options: dict[str, str] | None = None,
+        resume: bool = False,
     ) -> RemoteProject:
         """Create a one-task project (``detection``, ``classification``, ``segmentation``,
         ``anomaly_*``) from the dataset at ``path_to_dataset`` and upload its media and annotations.
@@ -108,6 +109,8 @@ class SCRESTClient:
         ``number_of_images_to_upload`` -1 uploads all. Auto-training is off during the upload and
         set to ``enable_auto_train`` afterwards. Returns the created project; raises
         :class:`ImportFailed` (with the report) when anything asked for was not created.
+        ``resume=True`` finishes an interrupted import into the existing project of that name (as
+        ``sc-import --resume``): media already there are not uploaded again.
         """
         if len(resolve_project_type(project_type).task_types) != 1:
             raise ValueError(f"{project_type!r} is a task chain: use create_task_chain_project_from_dataset")
@@ -116,7 +119,7 @@ class SCRESTClient:
                                anomalous_labels=anomalous_labels)
         return self._create(project_name, project_type, path_to_dataset, options,
                             number_of_images_to_upload, enable_auto_train, dataset_format, workers,
-                            iterations, reader_options)
+                            iterations, reader_options, resume)
 
     def create_task_chain_project_from_dataset(
         self, project_name: str, project_type: str, path_to_dataset: Path | str,
@@ -125,6 +128,7 @@ class SCRESTClient:
         dataset_format: str | None = None, label_map: dict[str, str] | None = None,
         empty_label_for_unannotated: bool = False, workers: int | None = None,
         iterations: int | None = None, reader_options: dict[str, str] | None = None,
+        resume: bool = False,
     ) -> RemoteProject:
         """Create a task-chain project (``detection_to_segmentation``,
         ``detection_to_classification``) from a dataset; ``chain_label`` names the first task's
@@ -138,7 +142,7 @@ class SCRESTClient:
                                chain_label=chain_label)
         return self._create(project_name, project_type, path_to_dataset, options,
                             number_of_images_to_upload, enable_auto_train, dataset_format, workers,
-                            iterations, reader_options)
+                            iterations, reader_options, resume)
 
     # -- backups ------------------------------------------------------------------------------------
     def download_project(self, project_name: str, target_folder: Path | str | None = None,
@@ -173,15 +177,16 @@ class SCRESTClient:
 
     def upload_project(self, target_folder: Path | str, project_name: str | None = None,
                        enable_auto_train: bool | None = None, iterations: int | None = None,
-                       workers: int | None = None) -> RemoteProject:
+                       workers: int | None = None, resume: bool = False) -> RemoteProject:
         """Re-create the project backed up in ``target_folder``, exactly as ``sc-import FOLDER
         --format backup [--project-name NAME]`` does: same labels, media, annotations and
         configuration; auto-training is off during the upload and then set to the backup's value
         (``enable_auto_train`` and ``iterations``, when given, override it). ``project_name``
         defaults to the name in ``project.json``; an existing project of that name is refused
-        before anything is created. Raises :class:`ImportFailed` with the report otherwise."""
+        before anything is created, unless ``resume`` is True: then an interrupted restore into it
+        is finished. Raises :class:`ImportFailed` with the report otherwise."""
         dataset = read_dataset(target_folder, "backup")
-        return self._restore(dataset, project_name, enable_auto_train, iterations, workers)
+        return self._restore(dataset, project_name, enable_auto_train, iterations, workers, resume)
 
     def upload_all_projects(self, target_folder: Path | str, enable_auto_train: bool | None = None,
                             workers: int | None = None) -> list[RemoteProject]:
@@ -209,14 +214,14 @@ class SCRESTClient:
         return restored
 
     def _restore(self, dataset: Dataset, project_name: str | None, auto_train: bool | None,
-                 iterations: int | None, workers: int | None) -> RemoteProject:
+                 iterations: int | None, workers: int | None, resume: bool = False) -> RemoteProject:
         if dataset.project_type is None:
             raise FormatError(f"{dataset.root}: not a project backup (no project type)")
         workers = workers or DEFAULT_WORKERS
         api = self._api_for(workers)
         report = import_dataset(api, dataset, dataset.project_type, BuildOptions(),
                                 project_name or dataset.name, workers=workers, auto_train=auto_train,
-                                iterations=iterations, show_progress=False)
+                                iterations=iterations, show_progress=False, resume=resume)
         if report.refused or report.aborted or report.failed:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)

@@ -228,7 +228,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     )
     connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
-                           params["iterations"])
+                           params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:
         raise click.UsageError("--project-name names one project; it cannot be used with --all")
     sources = _sources(source, params["restore_all"], params["format_name"])

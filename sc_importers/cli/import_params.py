@@ -31,6 +31,9 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--list-formats"], is_flag=True, help="List format readers and exit."),
         click.Option(["--list-types"], is_flag=True, help="List project types and exit."),
         click.Option(["--project-name"], metavar="NAME", help="Project name (default: the dataset's name)."),
+        click.Option(["--resume"], is_flag=True,
+                     help="Finish an interrupted import: the project must exist and match; media already "
+                          "there are not uploaded again, missing annotations are posted."),
         click.Option(["--workers"], type=click.IntRange(1, 64),
                      help="Parallel uploads (default: the uploader's measured default, 16)."),
         click.Option(["--auto-train/--no-auto-train"], default=None,

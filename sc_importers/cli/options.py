@@ -32,12 +32,14 @@ class UploadOptions:
     uploader's measured default, ``sc_importers.uploader.DEFAULT_WORKERS``),
     whether to let the server ``auto_train`` after upload (None: not asked; a restored backup keeps
     its own value, anything else trains only when asked), and training ``iterations`` (None: the
-    backup's value for a restore, else the server's default)."""
+    backup's value for a restore, else the server's default). ``resume`` continues an interrupted
+    import into the existing project of that name instead of creating it."""
 
     project_name: str | None = None
     workers: int | None = None
     auto_train: bool | None = None
     iterations: int | None = None
+    resume: bool = False
 
 
 # -- the connection options shared by sc-import and sc-export -----------------------------------

@@ -15,7 +15,7 @@ and raises :class:`UploadAborted` carrying everything recorded so far.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import requests
@@ -88,14 +88,22 @@ class UploadEngine:
             self.bars.annotations_done(len(annotations))
         return len(annotations)
 
-    def upload_item(self, item: MediaItem) -> ItemProgress:
-        """Upload one item and its annotations; item-level failures end up in the record."""
-        record = ItemProgress(key=item.key, kind=item.kind)
+    def upload_item(self, item: MediaItem, existing: RemoteMedia | None = None) -> ItemProgress:
+        """Upload one item and its annotations; item-level failures end up in the record.
+
+        ``existing`` is the item's media already on the server (a resumed import): it is not
+        uploaded again, and only annotations the server does not hold yet are posted.
+        """
+        record = ItemProgress(key=item.key, kind=item.kind, resumed=existing is not None)
         try:
             # Convert first: a label problem must not leave a media item without its annotations.
             image_annotations = self.convert(item, item.annotations) if item.kind == "image" else []
             frames = {n: self.convert(item, anns) for n, anns in sorted(item.frames.items())}
-            media = self.api.upload_media(self.project, item.path, item.kind)
+            if existing is None:
+                media = self.api.upload_media(self.project, item.path, item.kind)
+            else:
+                media = existing
+                image_annotations, frames = self._missing(media, image_annotations, frames)
             record.media_id = media.id
             if self.bars:
                 self.bars.media_done()
@@ -115,12 +123,37 @@ class UploadEngine:
                 raise
         return record
 
+    def _missing(self, media: RemoteMedia, image_annotations: list[Annotation],
+                 frames: dict[int, list[Annotation]]) -> tuple[list[Annotation], dict[int, list[Annotation]]]:
+        """What of an already uploaded media's annotations the server lacks: the image's, when it
+        has no annotation scene; a video's frames without a scene. Asks the server only when
+        there is something to post."""
+        if media.kind == "image":
+            if image_annotations and self.api.get_annotation_scene(self.project, media) is not None:
+                return [], frames
+            return image_annotations, frames
+        wanted = {n: anns for n, anns in frames.items() if anns}
+        if not wanted:
+            return image_annotations, {}
+        on_server = set()
+        for scene in self.api.get_video_annotations(self.project, media):
+            index = (scene.get("media_identifier") or {}).get("frame_index")
+            if not isinstance(index, int):  # a dialect that does not say: ask per frame
+                on_server = {n for n in wanted
+                             if self.api.get_annotation_scene(self.project, media, n) is not None}
+                break
+            on_server.add(index)
+        return image_annotations, {n: anns for n, anns in wanted.items() if n not in on_server}
+
     # -- the run --------------------------------------------------------------------------
-    def run(self, items: Iterable[MediaItem]) -> list[ItemProgress]:
-        """Upload every item; returns one record per item in completion order.
+    def run(self, items: Iterable[MediaItem], existing: Mapping[str, RemoteMedia] | None = None
+            ) -> list[ItemProgress]:
+        """Upload every item; returns one record per item in completion order. ``existing`` maps
+        item keys to their media already on the server (a resumed import, see :mod:`.resume`).
 
         Raises :class:`UploadAborted` on a run-level failure, after in-flight items finished.
         """
+        existing = existing or {}
         results: list[ItemProgress] = []
         pending: dict[Future, MediaItem] = {}
 
@@ -145,7 +178,7 @@ class UploadEngine:
                     collect(done)
                 if self._stop.is_set():
                     break
-                pending[pool.submit(self.upload_item, item)] = item
+                pending[pool.submit(self.upload_item, item, existing.get(item.key))] = item
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 collect(done)

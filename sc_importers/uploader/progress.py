@@ -1,9 +1,9 @@
 """Per-item upload state and the progress bars.
 
 Every source item the uploader handles gets one :class:`ItemProgress`: whether its media exists on
-the server (``media_id``), how many annotations were posted for it and, when it failed, why. The
-record is the unit a resumable journal will write later: a run can be continued from it (upload
-the media when ``media_id`` is None, else post the annotations) without redesigning the engine.
+the server (``media_id``), whether it was already there (``resumed``), how many annotations were
+posted for it and, when it failed, why. ``--resume`` rebuilds what it needs from the server itself
+(:mod:`.resume`), so no journal on the client has to survive a crash.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ class ItemProgress:
 
     ``annotations_posted`` counts annotation shapes (or image-level annotations) the server
     accepted, video frames included. ``error`` is None for an item that was fully created.
+    ``resumed`` is True when the media was already on the server before this run (``--resume``):
+    ``media_id`` is then that media's id and ``annotations_posted`` counts only what this run added.
     """
 
     key: str
@@ -29,6 +31,7 @@ class ItemProgress:
     error: str | None = None
     kind: str = "image"
     frames_posted: int = 0
+    resumed: bool = False
 
     @property
     def ok(self) -> bool:

@@ -36,10 +36,25 @@ class UploadReport:
     configuration: dict[str, dict] = field(default_factory=dict)
     aborted: str | None = None
     refused: str | None = None
+    #: ``--resume``: the run continued an existing project; ``unmatched_on_server`` counts media the
+    #: project holds that no item of this dataset was paired with (left alone).
+    resumed: bool = False
+    unmatched_on_server: int = 0
 
     @property
     def media_created(self) -> int:
-        return sum(1 for r in self.items if r.media_id is not None)
+        """Media this run uploaded (not those a resumed run found already there)."""
+        return sum(1 for r in self.items if r.media_id is not None and not r.resumed)
+
+    @property
+    def media_already_there(self) -> int:
+        """Items whose media a resumed run found on the server and did not upload again."""
+        return sum(1 for r in self.items if r.media_id is not None and r.resumed)
+
+    @property
+    def completed_existing(self) -> int:
+        """Already uploaded media that got (some of) their annotations only in this run."""
+        return sum(1 for r in self.items if r.resumed and r.annotations_posted)
 
     @property
     def annotations_created(self) -> int:
@@ -64,6 +79,10 @@ class UploadReport:
         return {
             "project": {"name": self.project_name, "id": self.project_id},
             "media_created": self.media_created,
+            "resumed": self.resumed,
+            "media_already_there": self.media_already_there,
+            "existing_media_completed": self.completed_existing,
+            "media_on_server_not_in_dataset": self.unmatched_on_server,
             "annotations_created": self.annotations_created,
             "items": len(self.items),
             "filtered_out": self.filtered,
@@ -86,6 +105,12 @@ class UploadReport:
             f"  media created:       {self.media_created} of {len(self.items)}",
             f"  annotations created: {self.annotations_created}",
         ]
+        if self.resumed:
+            lines.append(f"  already there:       {self.media_already_there} media (resumed; annotations "
+                         f"added to {self.completed_existing} of them)")
+            if self.unmatched_on_server:
+                lines.append(f"  not in the dataset:  {self.unmatched_on_server} media on the server "
+                             "(left alone)")
         if self.filtered:
             lines.append(f"  filtered out:        {self.filtered} (label filter / unannotated)")
         for title, values in self.configuration.items():

@@ -25,6 +25,7 @@ from sc_importers.uploader.media_names import original_names, renamed_items
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
 from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
+from sc_importers.uploader.resume import ResumeRefused, existing_media, open_for_resume
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the
 #: local sc-server on a 2-core machine (client and server sharing it; see benchmarks/README.md):
@@ -97,6 +98,7 @@ def import_dataset(
     api: ServerAPI, dataset: Dataset, project_type: ProjectType | str, options: BuildOptions,
     project_name: str, *, workers: int = DEFAULT_WORKERS, auto_train: bool | None = None,
     iterations: int | None = None, limit: int | None = None, show_progress: bool | None = None,
+    resume: bool = False,
 ) -> UploadReport:
     """Create project ``project_name`` from ``dataset`` and upload it; never raises for problems
     the report can describe (refused, aborted, failed items), so callers always get a summary.
@@ -108,8 +110,12 @@ def import_dataset(
     ``auto_train`` and ``iterations`` None mean "not asked": a restored backup gets its backed-up
     values, anything else gets auto-training off and the server's iterations. A backup whose
     reader reported errors is refused before anything is created: a restore is all or nothing.
+
+    ``resume`` continues an interrupted import of the same dataset into the existing project
+    ``project_name`` instead of creating it: media already on the server are not uploaded again,
+    missing annotations are posted (see :mod:`.resume`).
     """
-    report = UploadReport(project_name=project_name, workers=workers)
+    report = UploadReport(project_name=project_name, workers=workers, resumed=resume)
     started = time.monotonic()
     try:
         builder = resolve_project_type(project_type)
@@ -117,8 +123,8 @@ def import_dataset(
         if plan.restored:
             refuse_damaged_backup(dataset)
         failed, report.filtered, items = select_items(dataset, options, limit)
-        project = create_project(api, project_name, plan)
-    except (BuildError, ProjectExistsError) as exc:
+        project = (open_for_resume if resume else create_project)(api, project_name, plan)
+    except (BuildError, ProjectExistsError, ResumeRefused) as exc:
         report.refused = str(exc)
         return report
     except (ServerError, requests.RequestException) as exc:
@@ -137,14 +143,18 @@ def import_dataset(
     try:
         if workdir is not None:  # same-named media of a backup get their own name back
             items = renamed_items(items, names, Path(workdir.name))
-        report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items))
+        existing: dict = {}
+        if resume:  # after renaming: restored media are matched by their original names
+            existing, report.unmatched_on_server = existing_media(api, project, items)
+        report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items, existing))
         report.configuration = finish_configuration(
             api, project, auto_train, iterations, dataset.configuration if plan.restored else None)
     except UploadAborted as exc:
         report.items.extend(exc.progress)
         report.aborted = str(exc)
     except (ServerError, requests.RequestException) as exc:
-        report.aborted = f"could not configure the project: {exc}"
+        step = "list the project's media or configure the project" if resume else "configure the project"
+        report.aborted = f"could not {step}: {exc}"
     finally:
         bars.close()
         if workdir is not None:
@@ -180,7 +190,8 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
         try:
             report = import_dataset(api, dataset, project_type, build_options, name, workers=workers,
                                     auto_train=upload_options.auto_train,
-                                    iterations=upload_options.iterations)
+                                    iterations=upload_options.iterations,
+                                    resume=bool(getattr(upload_options, "resume", False)))
         finally:
             api.close()
     if json_output:

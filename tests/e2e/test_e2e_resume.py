@@ -1,0 +1,188 @@
+"""``sc-import --resume`` against the real local sc-server: an import killed part-way is finished
+without duplicating media or annotations, media uploaded without their annotations get them,
+a complete project is left as it is, and projects that do not match are refused untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sc_importers.cli.import_cmd import build_command
+from sc_importers.client import SCRESTClient
+from sc_importers.model import MediaItem
+from sc_importers.plugins import format_readers
+from sc_importers.project_types.base import BuildOptions
+from sc_importers.rest.base import RemoteMedia
+from sc_importers.synthetic import make_coco_dataset
+from sc_importers.uploader import import_dataset
+from sc_importers.uploader.resume import pair_by_name
+
+IMAGES = 120
+
+
+def _args(server, folder: Path, name: str, *extra: str) -> list[str]:
+    return [str(folder), "--format", "coco", "--type", "segmentation", "--project-name", name,
+            "--host", server.url, "--username", server.username, "--password", server.password, *extra]
+
+
+def _resume(server, folder: Path, name: str, *extra: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(build_command(), _args(server, folder, name, "--resume", "--json", *extra))
+    assert result.stdout.strip(), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _expected(flat, item: MediaItem) -> list:
+    return [flat.normalized(a, *item.size()) for a in item.annotations]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_killed_import_is_finished_by_resume(sc_server, api, view, flat, tmp_path, project_name):
+    folder = tmp_path / "many"
+    truth = make_coco_dataset(folder, IMAGES, ["dog", "cat"], seed=21, image_size=(640, 480), unannotated=6)
+    env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
+           "SC_PASSWORD": sc_server.password}
+    command = ["sc-import", str(folder), "--format", "coco", "--type", "segmentation",
+               "--project-name", project_name, "--workers", "2"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 90
+        project = None
+        while time.monotonic() < deadline and process.poll() is None:
+            project = project or api.find_project(project_name)
+            if project is not None and sum(1 for _ in api.list_media(project, "image")) >= 10:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "sc-import finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    time.sleep(0.5)  # requests the server had fully received when the client died are committed
+
+    before = {m.name: m for m in api.list_media(project, "image")}
+    assert 10 <= len(before) < IMAGES
+    by_name = {item.name: item for item in truth.items}
+    had_scene = {name for name, m in before.items() if api.get_annotation_scene(project, m) is not None}
+    lacking = {name for name in before if by_name[name].annotations and name not in had_scene}
+
+    code, summary = _resume(sc_server, folder, project_name, "--workers", "4")
+    assert code == 0, summary
+    assert summary["resumed"] is True and summary["failed"] == [] and summary["items"] == IMAGES
+    assert summary["media_already_there"] == len(before)
+    assert summary["media_created"] == IMAGES - len(before)
+    assert summary["existing_media_completed"] == len(lacking)
+    total = sum(len(item.annotations) for item in truth.items)
+    assert summary["annotations_created"] == total - sum(len(by_name[n].annotations) for n in had_scene)
+    assert summary["media_on_server_not_in_dataset"] == 0
+
+    # exactly one media per item (names compared as lists, so a duplicate shows), the earlier
+    # uploads kept (same ids), and every image holds exactly its ground-truth annotations
+    after = list(api.list_media(project, "image"))
+    assert sorted(m.name for m in after) == sorted(by_name)
+    assert {m.name: m.id for m in after if m.name in before} == {n: m.id for n, m in before.items()}
+    view(project).check_images(truth.items, lambda item: _expected(flat, item))
+    assert api.get_auto_training(project, project.trainable_tasks[0]) is False
+
+
+def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server, api, view, flat,
+                                                                          tmp_path, project_name):
+    folder = tmp_path / "partial"
+    truth = make_coco_dataset(folder, 8, ["dog", "cat"], seed=4, image_size=(240, 180), unannotated=2)
+    dataset = format_readers()["coco"].read(folder)
+    first = import_dataset(api, dataset, "segmentation", BuildOptions(), project_name, workers=2, limit=3)
+    assert first.exit_code() == 0 and first.media_created == 3, first.render()
+    project = api.get_project(first.project_id)
+    # a run that died between a media and its annotations: media 4 (annotated) and the last one
+    # (never annotated) are on the server without any annotation
+    annotated, unannotated = dataset.items[3], dataset.items[-1]
+    assert annotated.annotations and not unannotated.annotations
+    bare = {item.name: api.upload_media(project, item.path, "image").id for item in (annotated, unannotated)}
+    on_server = {m.name: m for m in api.list_media(project, "image")}
+    assert len(on_server) == 5 and api.get_annotation_scene(project, on_server[annotated.name]) is None
+
+    client = SCRESTClient(sc_server.url, sc_server.username, sc_server.password)
+    resumed = client.create_single_task_project_from_dataset(
+        project_name, "segmentation", folder, dataset_format="coco", workers=3, resume=True,
+        enable_auto_train=True, iterations=5)
+    assert resumed.id == project.id
+
+    images = {m.name: m for m in api.list_media(project, "image")}
+    assert sorted(images) == sorted(item.name for item in truth.items)
+    assert all(images[name].id == media_id for name, media_id in bare.items())
+    view(project).check_images(truth.items, lambda item: _expected(flat, item))
+    task = project.trainable_tasks[0]
+    assert api.get_auto_training(project, task) is True and api.get_iterations(project, task) == 5
+
+
+def test_resume_of_a_complete_project_uploads_nothing(sc_server, api, view, flat, animals, project_name):
+    folder, truth = animals
+    done = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--workers", "4"))
+    assert done.exit_code == 0, done.output
+    project = api.find_project(project_name)
+    ids = {m.name: m.id for m in api.list_media(project, "image")}
+    scenes = {m.name: api.get_annotation_scene(project, m) for m in api.list_media(project, "image")}
+
+    code, summary = _resume(sc_server, folder, project_name)
+    assert code == 0, summary
+    assert summary["media_created"] == 0 and summary["annotations_created"] == 0
+    assert summary["media_already_there"] == len(truth.items) == summary["items"]
+    assert summary["existing_media_completed"] == 0 and summary["failed"] == []
+    assert {m.name: m.id for m in api.list_media(project, "image")} == ids
+    assert {m.name: api.get_annotation_scene(project, m) for m in api.list_media(project, "image")} == scenes
+    view(project).check_images(truth.items, lambda item: _expected(flat, item))
+
+    human = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--resume"))
+    assert human.exit_code == 0, human.output
+    assert "media created:       0 of 15" in human.stdout
+    assert "already there:       15 media" in human.stdout
+
+
+def test_resume_refuses_a_missing_or_different_project(sc_server, api, animals, project_name):
+    folder, _ = animals
+    missing = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--resume"))
+    assert missing.exit_code == 2
+    assert "nothing to resume" in missing.stderr and project_name in missing.stderr
+    assert api.find_project(project_name) is None, "a refused resume must not create the project"
+
+    first = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--labels", "dog",
+                                                      "--auto-train"))
+    assert first.exit_code == 0, first.output
+    project = api.find_project(project_name)
+    task = project.trainable_tasks[0]
+    ids = sorted(m.id for m in api.list_media(project, "image"))
+
+    other_type = [str(folder), "--format", "coco", "--type", "detection", "--project-name", project_name,
+                  "--resume", "--host", sc_server.url, "--username", sc_server.username,
+                  "--password", sc_server.password]
+    wrong_type = CliRunner().invoke(build_command(), other_type)
+    assert wrong_type.exit_code == 2
+    assert "not the project" in wrong_type.stderr and "segmentation" in wrong_type.stderr
+    assert "detection" in wrong_type.stderr
+
+    wrong_labels = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--resume"))
+    assert wrong_labels.exit_code == 2
+    assert "lacks label(s) 'cat'" in wrong_labels.stderr
+
+    # nothing changed: the same media, auto-training still as the first import left it
+    assert sorted(m.id for m in api.list_media(project, "image")) == ids
+    assert api.get_auto_training(project, task) is True
+
+
+def _media(name: str, media_id: str) -> RemoteMedia:
+    return RemoteMedia(id=media_id, name=name, kind="image", width=1, height=1)
+
+
+def test_same_named_items_are_paired_as_a_multiset():
+    items = [MediaItem(Path(f"{folder}/x.jpg"), f"{folder}/x.jpg") for folder in ("a", "b", "c")]
+    items.append(MediaItem(Path("y.jpg"), "y.jpg"))
+    paired, left = pair_by_name(items, [_media("x", "1"), _media("x", "2"), _media("z", "3")])
+    assert {key: m.id for key, m in paired.items()} == {"a/x.jpg": "1", "b/x.jpg": "2"}
+    assert left == 1  # "z" belongs to no item
