@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from sc_importers.cli.import_cmd import build_command
 from sc_importers.client import SCRESTClient
-from sc_importers.model import MediaItem
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Polygon
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.rest.base import RemoteMedia
@@ -186,3 +187,47 @@ def test_same_named_items_are_paired_as_a_multiset():
     paired, left = pair_by_name(items, [_media("x", "1"), _media("x", "2"), _media("z", "3")])
     assert {key: m.id for key, m in paired.items()} == {"a/x.jpg": "1", "b/x.jpg": "2"}
     assert left == 1  # "z" belongs to no item
+
+
+def _frames_on_server(api, project, video) -> dict[int, str]:
+    """Frame index -> annotation scene id of every annotated frame of ``video``."""
+    return {s["media_identifier"]["frame_index"]: s["id"] for s in api.get_video_annotations(project, video)}
+
+
+def test_resumed_video_gets_only_its_missing_frames(api, shared, tmp_path, project_name):
+    """A video uploaded with frame 0 annotated but frame 120 not (the run died in between) gets
+    frame 120 on --resume; frame 0's scene stays the same one, the video is not uploaded again."""
+    video_path = shared.datasets("videos-moviepy-media/chaplin.mp4")
+    image = tmp_path / "still.png"
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(image)
+    frame0 = [Annotation(("thing",), Polygon(((10, 10), (200, 20), (100, 300))))]
+    frame120 = [Annotation(("thing",), Polygon(((300, 50), (600, 60), (500, 340)))),
+                Annotation(("thing",), Polygon(((1, 1), (50, 2), (30, 40))))]
+    video_item = MediaItem(video_path, "chaplin.mp4", kind="video", frames={0: frame0, 120: frame120})
+    image_item = MediaItem(image, "still.png", annotations=[Annotation(("thing",), Polygon(((1, 1), (30, 2),
+                                                                                          (20, 40))))])
+    dataset = Dataset(name="v", format="test", root=tmp_path, labels=[Label("thing")],
+                      items=[video_item, image_item])
+    created = import_dataset(api, dataset, "segmentation", BuildOptions(), project_name, workers=2, limit=0,
+                             show_progress=False)
+    assert created.exit_code() == 0 and created.media_created == 0, created.render()
+    project = api.get_project(created.project_id)
+    video = api.upload_media(project, video_path, "video")
+    api.post_annotations(project, video, frame0, frame=0)
+    before = _frames_on_server(api, project, video)
+    assert set(before) == {0}
+
+    report = import_dataset(api, dataset, "segmentation", BuildOptions(), project_name, workers=2,
+                            show_progress=False, resume=True)
+    assert report.exit_code() == 0, report.render()
+    assert (report.media_created, report.media_already_there, report.completed_existing) == (1, 1, 1)
+    assert report.annotations_created == len(frame120) + 1
+    (video_record,) = [r for r in report.items if r.key == "chaplin.mp4"]
+    assert video_record.resumed and video_record.media_id == video.id and video_record.frames_posted == 1
+
+    (video_after,) = api.list_media(project, "video")
+    assert video_after.id == video.id
+    after = _frames_on_server(api, project, video)
+    assert set(after) == {0, 120} and after[0] == before[0]
+    assert len(api.get_annotation_scene(project, video, 120)["annotations"]) == len(frame120)
+    assert [m.name for m in api.list_media(project, "image")] == ["still"]
