@@ -9,7 +9,7 @@ shapes become ``Anomalous`` boxes or polygons on top of the image-level label.
 
 from __future__ import annotations
 
-from sc_importers.model import Annotation, Dataset, Label, MediaItem, bounding_box
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Shape, bounding_box
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
     REGION_SHAPES,
@@ -82,7 +82,7 @@ class AnomalyType(CoreProjectType):
         out.extend(Annotation((ANOMALOUS,), shape) for a in local if (shape := self.local_shape(a)))
         return out
 
-    def local_shape(self, annotation: Annotation):
+    def local_shape(self, annotation: Annotation) -> Shape | None:
         """The shape that marks where an anomaly is, or None when the type marks no regions."""
         return None
 
@@ -102,7 +102,7 @@ class AnomalyDetection(AnomalyType):
     task_types = ("anomaly_detection",)
     accepts = {"anomaly_detection": ("IMAGE", *REGION_SHAPES)}
 
-    def local_shape(self, annotation: Annotation):
+    def local_shape(self, annotation: Annotation) -> Shape | None:
         box = bounding_box(annotation.shape)
         return box if box.area > 0 else None
 
@@ -114,5 +114,5 @@ class AnomalySegmentation(AnomalyType):
     task_types = ("anomaly_segmentation",)
     accepts = {"anomaly_segmentation": ("IMAGE", *REGION_SHAPES)}
 
-    def local_shape(self, annotation: Annotation):
+    def local_shape(self, annotation: Annotation) -> Shape | None:
         return as_polygon(annotation.shape) if annotation.shape.area > 0 else None

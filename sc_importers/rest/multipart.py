@@ -83,7 +83,7 @@ class MultipartFile(io.RawIOBase):
             size -= len(piece)
         return bytes(out)
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: bytearray | memoryview) -> int:
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)

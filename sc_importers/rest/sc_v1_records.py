@@ -15,6 +15,7 @@ from sc_importers.model import (
     EMPTY_LABEL,
     Annotation,
     Ellipse,
+    Label,
     Polygon,
     Rectangle,
     RotatedRectangle,
@@ -98,7 +99,7 @@ def project_body(name: str, tasks: list[TaskPlan]) -> dict:
     return {"name": name, "pipeline": {"connections": connections, "tasks": pipeline_tasks}}
 
 
-def label_body(label) -> dict:
+def label_body(label: Label) -> dict:
     """One label of a project-creation body; the parent is given by its NAME, as SC 1.0 wants."""
     body: dict = {"name": label.name}
     if label.color:

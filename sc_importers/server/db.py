@@ -8,7 +8,7 @@ media rows keep the columns the listing filters and sorts on. Media bytes live o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,7 +78,7 @@ class Database:
         finally:
             conn.close()
 
-    def meta(self, key: str, default_factory) -> str:
+    def meta(self, key: str, default_factory: Callable[[], str]) -> str:
         """The stored value of ``key``, created with ``default_factory()`` on first use."""
         with self.write() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -195,7 +196,7 @@ def video_thumb(request: Request, workspace_id: str, project_id: str, dataset_id
     return thumbnail_response(settings.data_dir, row)
 
 
-def check_frame(row, frame_index: str) -> int:
+def check_frame(row: sqlite3.Row, frame_index: str) -> int:
     """The frame index as an int, or 400 when it is not a frame of the video."""
     if not frame_index.isdigit() or int(frame_index) >= row["frame_count"]:
         raise bad_request(f"Frame index {frame_index!r} is not a frame of video {row['id']} "
