@@ -9,5 +9,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python3}"
 
 echo "Installing sc-importers (pip install -e .) ..."
-"$PYTHON" -m pip install --quiet --disable-pip-version-check -e .
+log="$(mktemp)"
+if ! "$PYTHON" -m pip install --quiet --disable-pip-version-check -e . > "$log" 2>&1; then
+    cat "$log" >&2  # the build tools' full output, only when the install failed
+    exit 1
+fi
+rm -f "$log"
 exec "$PYTHON" examples/demo.py "$@"
