@@ -25,8 +25,10 @@ from sc_importers_datumaro.staging import (
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
-#: Formats that match any folder of images/videos: only chosen when nothing better matches.
-WEAK_FORMATS = {"image_dir", "imagenet", "video_frames", "video_keyframes"}
+#: Datumaro's catch-all for CSV files: rows of values, no images; SC has nothing to import from it.
+TABLE_FORMATS = {"tabular"}
+#: Formats that match any folder of images/videos or any CSV: only chosen when nothing better matches.
+WEAK_FORMATS = {"image_dir", "imagenet", "video_frames", "video_keyframes"} | TABLE_FORMATS
 _FRAME_NAME = re.compile(r"frame_\d+")
 
 
@@ -101,13 +103,16 @@ class DatumaroReader(FormatReader):
         formats = _main_formats(found.formats)
         if not formats:
             if is_flat_voc(path):
-                return Detection(0.55, ["flat VOC layout (annotations/*.xml); read as voc", *notes])
+                return Detection(0.55, ["flat VOC layout (annotations/*.xml, no ImageSets/); read as voc", *notes])
             if looks_like_yolo(path):
                 return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
             return Detection(0.0, ["no Datumaro format matches", *notes])
         found_line = f"Datumaro formats found: {', '.join(formats)}"
         if any(f.startswith(COCO_LIKE) or f.endswith("_coco") for f in formats):
             return Detection(0.5, [found_line, "COCO-like: the dedicated coco reader should be preferred", *notes])
+        if set(formats) <= TABLE_FORMATS:
+            return Detection(0.2, [found_line, "only CSV tables without images (Datumaro's catch-all 'tabular')",
+                                   *notes])
         if set(formats) <= WEAK_FORMATS:
             return Detection(0.3, [found_line, "only a folder of images or videos", *notes])
         if len(formats) > 3:
@@ -168,7 +173,10 @@ class DatumaroReader(FormatReader):
     def _stage(path: Path, fmt: str, tmp: Path, options: dict[str, str]) -> Staged | None:
         voc_flat = options.get("voc_flat", "auto").lower()
         if fmt in VOC_FORMATS and voc_flat in ("1", "true", "yes") and not is_flat_voc(path):
-            raise FormatError(f"{path}: --voc-flat 1 needs annotations/*.xml and images/ in this folder")
+            raise FormatError(
+                f"{path}: --voc-flat 1 needs annotations/*.xml (or Annotations/*.xml) and images/ "
+                "in this folder, without ImageSets/"
+            )
         if fmt in VOC_FORMATS and voc_flat not in ("0", "false", "no") and is_flat_voc(path):
             return stage_flat_voc(path, tmp)
         if fmt in VOC_FORMATS and is_flat_voc(path):

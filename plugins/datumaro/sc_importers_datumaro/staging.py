@@ -3,7 +3,8 @@
 Two layouts users really have are handled by building, in a temporary folder, the tree Datumaro
 expects and mapping the media paths Datumaro reports back to the user's files:
 
-* **flat VOC** (``annotations/*.xml`` + ``images/``, no VOCdevkit ``ImageSets``): the XML files
+* **flat VOC** (``annotations/*.xml`` + ``images/``, or ``Annotations/`` + ``JPEGImages/`` as labelme
+  exports it, without VOCdevkit's ``ImageSets``): the XML files
   are copied to ``Annotations/`` (Datumaro refuses symlinks that leave its folder), an image list
   ``ImageSets/Main/default.txt`` and a ``labelmap.txt`` naming every object class are written.
   Images are not copied: their staged paths are mapped to ``images/``.
@@ -44,12 +45,22 @@ class Staged:
         return Path(path)
 
 
+def flat_voc_annotations(path: Path) -> Path | None:
+    """The XML folder of a flat VOC layout: ``annotations/`` or ``Annotations/`` holding ``*.xml``
+    without VOCdevkit's ``ImageSets/`` (labelme's VOC export writes ``Annotations/`` + ``JPEGImages/``
+    and no image lists, which Datumaro's ``voc`` importer does not accept)."""
+    if (path / "ImageSets").is_dir():
+        return None
+    for name in ("annotations", "Annotations"):
+        ann = path / name
+        if ann.is_dir() and any(ann.glob("*.xml")):
+            return ann
+    return None
+
+
 def is_flat_voc(path: Path) -> bool:
-    """``annotations/*.xml`` next to an images folder, without VOCdevkit's ``ImageSets``."""
-    if (path / "ImageSets").is_dir() or (path / "Annotations").is_dir():
-        return False
-    ann = path / "annotations"
-    return ann.is_dir() and any(ann.glob("*.xml"))
+    """``annotations/*.xml`` (or ``Annotations/*.xml``) next to an images folder, without ``ImageSets``."""
+    return flat_voc_annotations(path) is not None
 
 
 def stage_flat_voc(path: Path, tmp: Path) -> Staged:
@@ -61,13 +72,21 @@ def stage_flat_voc(path: Path, tmp: Path) -> Staged:
     (tmp / "ImageSets" / "Main").mkdir(parents=True)
     ids: list[str] = []
     names: list[str] = []
-    for xml in sorted((path / "annotations").glob("*.xml")):
-        shutil.copyfile(xml, tmp / "Annotations" / xml.name)
+    ann_dir = flat_voc_annotations(path) or path / "annotations"
+    emptied = 0
+    for xml in sorted(ann_dir.glob("*.xml")):
         ids.append(xml.stem)
         try:
-            root = ET.parse(xml).getroot()
+            tree = ET.parse(xml)
         except ET.ParseError as exc:
             raise FormatError(f"{xml}: not valid XML: {exc}") from exc
+        root = tree.getroot()
+        dropped = _drop_empty_flags(root)
+        if dropped:
+            emptied += dropped
+            tree.write(tmp / "Annotations" / xml.name, encoding="utf-8")
+        else:
+            shutil.copyfile(xml, tmp / "Annotations" / xml.name)
         for obj in root.iter("object"):
             name = (obj.findtext("name") or "").strip()
             if name and name not in names:
@@ -80,10 +99,26 @@ def stage_flat_voc(path: Path, tmp: Path) -> Staged:
     (tmp / "ImageSets" / "Main" / "default.txt").write_text("".join(f"{i}\n" for i in ids))
     (tmp / "labelmap.txt").write_text("# label:color_rgb:parts:actions\n" + "".join(f"{n}:::\n" for n in names))
     staged.notes.append(
-        f"flat VOC layout (annotations/ + {images_dir.name if images_dir else '?'}/) read through a "
+        f"flat VOC layout ({ann_dir.name}/ + {images_dir.name if images_dir else '?'}/, no ImageSets/) read through a "
         f"VOCdevkit-shaped view; {len(ids)} XML files, labels {', '.join(names) or 'none'}"
+        + (f"; {emptied} empty <difficult>/<truncated>/<occluded> fields read as 0" if emptied else "")
     )
     return staged
+
+
+#: Per-object 0/1 flags Datumaro's VOC importer requires to hold a number when present.
+_VOC_FLAGS = ("difficult", "truncated", "occluded")
+
+
+def _drop_empty_flags(root: ET.Element) -> int:
+    """Remove empty ``<difficult/>``-style flags (labelme writes them), which Datumaro rejects with
+    ``InvalidFieldError`` for the whole object; absent means 0 in VOC. Returns how many were removed."""
+    dropped = 0
+    for obj in root.iter("object"):
+        for flag in [child for child in obj if child.tag in _VOC_FLAGS and not (child.text or "").strip()]:
+            obj.remove(flag)
+            dropped += 1
+    return dropped
 
 
 def _placeholder_target(file: Path) -> Path | None:

@@ -11,6 +11,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import pytest
 from sc_importers_datumaro import DatumaroReader
 
 from sc_importers.model import Dataset
@@ -52,6 +53,24 @@ def test_flat_voc_box_coordinates_are_pixels(shared) -> None:
     item = next(i for i in _read(root).items if i.key == "images/raccoon-1.jpg")
     rect = item.annotations[0].shape
     assert (rect.x, rect.y, rect.x + rect.width, rect.y + rect.height) == (x1, y1, x2, y2)
+
+
+def test_labelme_voc_export_without_image_sets(shared) -> None:
+    """labelme's VOC export: Annotations/ + JPEGImages/, no ImageSets/, empty <difficult/> flags
+    (which Datumaro alone rejects per object): every box is read, at the XML's pixel coordinates."""
+    root = shared.datasets("labelme-examples/examples/bbox_detection/data_dataset_voc")
+    xmls = sorted((root / "Annotations").glob("*.xml"))
+    expected = Counter(o.findtext("name") for x in xmls for o in ET.parse(x).getroot().iter("object"))
+    assert sum(expected.values()) == 9 and not (root / "ImageSets").exists()
+    ds = _read(root)
+    assert ds.format == "datumaro:voc"
+    assert not ds.errors, [str(p) for p in ds.errors]
+    assert Counter({label: n for (label, _), n in ds.annotation_counts().items()}) == expected
+    assert {item.path for item in ds.items} == {root / "JPEGImages" / f"{x.stem}.jpg" for x in xmls}
+    first = ET.parse(xmls[0]).getroot().find("object/bndbox")
+    x1, y1, x2, y2 = (float(first.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax"))
+    rect = next(i for i in ds.items if i.path.stem == xmls[0].stem).annotations[0].shape
+    assert (rect.x, rect.y, rect.width, rect.height) == pytest.approx((x1, y1, x2 - x1, y2 - y1), abs=1e-3)
 
 
 def test_voc_devkit_fixture(shared) -> None:
