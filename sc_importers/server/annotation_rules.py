@@ -50,7 +50,7 @@ def check_shape(shape: object, where: str) -> dict:
             _inside(y, f"point {i} y", where)
             clean.append({"x": x, "y": y})
         return {"points": clean, "type": "POLYGON"}
-    if kind not in _BOX_KEYS:
+    if not isinstance(kind, str) or kind not in _BOX_KEYS:
         raise bad_request(f"{where}: unsupported shape type {kind!r}; expected RECTANGLE, ELLIPSE, "
                           "POLYGON or ROTATED_RECTANGLE.")
     values = {key: _number(shape, key, where) for key in _BOX_KEYS[kind]}

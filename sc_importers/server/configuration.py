@@ -94,7 +94,7 @@ def _apply_parameters(target: dict, given: object, where: str) -> None:
         raise bad_request(f"{where}: 'parameters' must be a list.")
     by_name = {p["name"]: p for p in target.get("parameters", [])}
     for item in given:
-        if not isinstance(item, dict) or item.get("name") not in by_name:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or item["name"] not in by_name:
             name = item.get("name") if isinstance(item, dict) else item
             raise bad_request(f"{where}: unknown parameter {name!r}.")
         if "value" not in item:
@@ -114,9 +114,12 @@ def _apply_component(components: list[dict], update: object) -> None:
         raise bad_request(f"No configurable component matches entity_identifier {update.get('entity_identifier')!r}.")
     where = f"component {target.get('header', target['id'])!r}"
     _apply_parameters(target, update.get("parameters"), where)
-    for group in update.get("groups") or []:
+    groups = update.get("groups") or []
+    if not isinstance(groups, list):
+        raise bad_request(f"{where}: 'groups' must be a list.")
+    for group in groups:
         name = group.get("name") if isinstance(group, dict) else None
-        sub = next((g for g in target.get("groups", []) if g["name"] == name), None)
+        sub = next((g for g in target.get("groups", []) if isinstance(name, str) and g["name"] == name), None)
         if sub is None:
             raise bad_request(f"{where}: unknown parameter group {name!r}.")
         _apply_parameters(sub, group.get("parameters"), f"{where}, group {name!r}")

@@ -6,6 +6,8 @@ FastAPI itself), so clients always get the same three keys and a message naming 
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -44,6 +46,8 @@ def check_id(kind: str, ident: str) -> str:
     return ident
 
 
+_log = logging.getLogger("sc_importers.server")
+
 _HTTP_CODES = {404: "resource_not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
@@ -69,3 +73,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             message = "The requested resource was not found."
         return error_response(exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A bug, not a client error: log the traceback and still answer in SC's error shape
+        # (without a handler the connection was simply reset).
+        _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(500, "internal_server_error", f"Internal server error: {type(exc).__name__}.")

@@ -38,6 +38,13 @@ def _label(name: str, group: str, color: str | None, hotkey: str, parent: str | 
             "is_empty": empty, "name": name, "parent_id": parent}
 
 
+def _check_strings(spec: dict, title: str, keys: tuple[str, ...]) -> None:
+    """Refuse label fields that are given but not strings (they are stored and compared as such)."""
+    for key in keys:
+        if spec.get(key) is not None and not isinstance(spec[key], str):
+            raise bad_request(f"Task {title!r}: label field {key!r} must be a string, got {spec[key]!r}.")
+
+
 def _build_labels(task: dict, title: str, task_type: str) -> list[dict]:
     given = task.get("labels") or []
     if not isinstance(given, list):
@@ -45,7 +52,12 @@ def _build_labels(task: dict, title: str, task_type: str) -> list[dict]:
     default_group = f"default - {title}"
     if task_type in ANOMALY_TYPES:
         # Not recorded: SC creates Normal/Anomalous itself; colors/hotkeys given for them are kept.
-        by_name = {lb.get("name"): lb for lb in given if isinstance(lb, dict)}
+        for spec in given:
+            # Other names are ignored, as before (not recorded whether SC refuses them).
+            if not isinstance(spec, dict) or not isinstance(spec.get("name", ""), str):
+                raise bad_request(f"Task {title!r}: every label must be an object with a string 'name', got {spec!r}.")
+            _check_strings(spec, title, ("color", "hotkey"))
+        by_name = {lb.get("name"): lb for lb in given}
         return [_label(n, default_group, by_name.get(n, {}).get("color") or c,
                        by_name.get(n, {}).get("hotkey", ""), None, False) for n, c in ANOMALY_LABELS]
     if not given:
@@ -58,8 +70,9 @@ def _build_labels(task: dict, title: str, task_type: str) -> list[dict]:
         name = spec["name"]
         if name in ids_by_name:
             raise bad_request(f"Task {title!r}: label name {name!r} is used twice.")
+        _check_strings(spec, title, ("color", "group", "hotkey", "parent_id"))
         color = spec.get("color")
-        if color is not None and (not isinstance(color, str) or not color.startswith("#")):
+        if color is not None and not color.startswith("#"):
             raise bad_request(f"Task {title!r}: label {name!r} has an invalid color {color!r}.")
         label = _label(name, spec.get("group") or default_group, color, spec.get("hotkey") or "",
                        spec.get("parent_id"), False)
@@ -99,7 +112,7 @@ def build_project(body: object, workspace_id: str) -> dict:
             raise bad_request(f"Task {raw!r} has no 'title'.")
         if title in by_title:
             raise bad_request(f"Task title {title!r} is used twice.")
-        if task_type not in TRAINABLE_TYPES | {"dataset", "crop"}:
+        if not isinstance(task_type, str) or task_type not in TRAINABLE_TYPES | {"dataset", "crop"}:
             raise bad_request(f"Task {title!r} has unsupported task_type {task_type!r}.")
         task = {"id": new_id(), "task_type": task_type, "title": title}
         if task_type in TRAINABLE_TYPES:
@@ -137,7 +150,8 @@ def _chain_order(tasks: list[dict], by_title: dict[str, dict], connections: obje
         raise bad_request("The pipeline needs 'connections' between its tasks (by title).")
     following: dict[str, str] = {}
     for conn in connections:
-        if not isinstance(conn, dict) or conn.get("from") not in by_title or conn.get("to") not in by_title:
+        ends = (conn.get("from"), conn.get("to")) if isinstance(conn, dict) else (None, None)
+        if not all(isinstance(end, str) and end in by_title for end in ends):
             raise bad_request(f"Connection {conn!r} does not name two tasks of the pipeline by title.")
         if conn["from"] in following:
             raise bad_request(f"Task {conn['from']!r} has more than one outgoing connection.")

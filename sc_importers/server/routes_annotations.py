@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sc_importers.server.annotation_rules import build_scene
+from sc_importers.server.body import read_json
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.errors import bad_request
 from sc_importers.server.lookup import load_dataset_project, load_media
@@ -21,13 +22,6 @@ from sc_importers.server.routes_media import DATASET, check_frame
 from sc_importers.server.settings import settings_of
 
 router = APIRouter()
-
-
-async def _json_body(request: Request, media_desc: str) -> object:
-    try:
-        return await request.json()
-    except ValueError as exc:
-        raise bad_request(f"Annotation body for {media_desc} is not valid JSON: {exc}") from exc
 
 
 def _store(request: Request, project: dict, media_id: str, frame: int, body: object, identifier: dict,
@@ -60,7 +54,7 @@ async def post_image_annotation(request: Request, workspace_id: str, project_id:
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
     load_media(settings, dataset_id, "image", media_id)
     desc = f"image {media_id}"
-    body = await _json_body(request, desc)
+    body = await read_json(request, f"Annotation body for {desc}")
     identifier = {"image_id": media_id, "type": "image"}
     return await run_in_threadpool(_store, request, project, media_id, IMAGE_FRAME, body, identifier, desc)
 
@@ -83,7 +77,7 @@ async def post_frame_annotation(request: Request, workspace_id: str, project_id:
     row = load_media(settings, dataset_id, "video", media_id)
     frame = check_frame(row, frame_index)
     desc = f"video {media_id} frame {frame}"
-    body = await _json_body(request, desc)
+    body = await read_json(request, f"Annotation body for {desc}")
     identifier = {"frame_index": frame, "type": "video_frame", "video_id": media_id}
     return await run_in_threadpool(_store, request, project, media_id, frame, body, identifier, desc)
 

@@ -7,8 +7,9 @@ import json
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from sc_importers.server.body import read_json
 from sc_importers.server.configuration import update_full, update_task_chain
-from sc_importers.server.errors import bad_request, check_id, not_found
+from sc_importers.server.errors import check_id, not_found
 from sc_importers.server.lookup import load_project
 from sc_importers.server.settings import settings_of
 
@@ -32,13 +33,6 @@ def _update(request: Request, project_id: str, change) -> None:
                                                                   project_id))
 
 
-async def _body(request: Request) -> object:
-    try:
-        return await request.json()
-    except ValueError as exc:
-        raise bad_request(f"Configuration body is not valid JSON: {exc}") from exc
-
-
 def _task_entry(config: dict, task_id: str) -> dict:
     check_id("task", task_id)
     entry = next((e for e in config["task_chain"] if e["task_id"] == task_id), None)
@@ -56,7 +50,7 @@ def get_configuration(request: Request, workspace_id: str, project_id: str) -> d
 @router.post(PROJECT + "/configuration")
 async def post_configuration(request: Request, workspace_id: str, project_id: str) -> dict:
     load_project(settings_of(request), workspace_id, project_id)
-    body = await _body(request)
+    body = await read_json(request, "Configuration body")
     await run_in_threadpool(_update, request, project_id, lambda config: update_full(config, body))
     return {"result": "success"}
 
@@ -70,7 +64,7 @@ def get_task_configuration(request: Request, workspace_id: str, project_id: str,
 @router.post(PROJECT + "/configuration/task_chain/{task_id}")
 async def post_task_configuration(request: Request, workspace_id: str, project_id: str, task_id: str) -> dict:
     load_project(settings_of(request), workspace_id, project_id)
-    body = await _body(request)
+    body = await read_json(request, "Configuration body")
 
     def change(config: dict) -> dict:
         _task_entry(config, task_id)

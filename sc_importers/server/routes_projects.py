@@ -10,8 +10,9 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from sc_importers.server.body import read_json
 from sc_importers.server.configuration import build_configuration
-from sc_importers.server.errors import ApiError, bad_request
+from sc_importers.server.errors import ApiError
 from sc_importers.server.lookup import check_workspace, load_project
 from sc_importers.server.project_builder import build_project, trainable_tasks
 from sc_importers.server.settings import PRODUCT_VERSION, settings_of
@@ -59,10 +60,7 @@ def list_projects(request: Request, workspace_id: str) -> dict:
 async def create_project(request: Request, workspace_id: str) -> JSONResponse:
     settings = settings_of(request)
     check_workspace(settings, workspace_id)
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise bad_request(f"Project body is not valid JSON: {exc}") from exc
+    body = await read_json(request, "Project body")
     project = build_project(body, settings.workspace_id)
     config = build_configuration(project, settings.workspace_id, trainable_tasks(project))
     with settings.db.write() as conn:
