@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sqlite3
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -25,6 +25,7 @@ from sc_importers.server.storage import (
     probe_image,
     receive,
     thumbnail_response,
+    upload_names,
 )
 from sc_importers.server.timefmt import now_iso
 from sc_importers.server.video import frame_image, probe_video
@@ -32,6 +33,8 @@ from sc_importers.server.video import frame_image, probe_video
 router = APIRouter()
 DATASET = "/workspaces/{workspace_id}/projects/{project_id}/datasets/{dataset_id}"
 DEFAULT_TOP = 100
+#: ASCII digits only: ``str.isdigit`` also accepts e.g. "²", which ``int()`` then refuses (a 500).
+_DIGITS = re.compile(r"[0-9]{1,18}\Z")
 
 
 def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
@@ -51,11 +54,10 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
         temp.unlink(missing_ok=True)
         raise ApiError(400, f"invalid_{kind}_file", str(exc)) from exc
     media_id = new_id()
-    suffix = Path(filename).suffix.lower()[:10] or (".jpg" if kind == "image" else ".mp4")
-    stored = f"{media_id}{suffix}"
+    name, stored = upload_names(filename, media_id, ".jpg" if kind == "image" else ".mp4")
     final = temp.with_name(stored)
     commit(temp, final)
-    values = (media_id, project_id, dataset_id, kind, Path(filename).stem or media_id, stored, now_iso(),
+    values = (media_id, project_id, dataset_id, kind, name, stored, now_iso(),
               width, height, video.frame_count if video else None, video.fps if video else None,
               video.duration if video else None)
     try:
@@ -87,7 +89,9 @@ def _list(request: Request, workspace_id: str, project_id: str, dataset_id: str,
     settings = settings_of(request)
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
     raw_top = request.query_params.get("top", str(DEFAULT_TOP))
-    if not raw_top.isdigit() or int(raw_top) < 1:
+    # top=0 is refused like any non-positive value (Geti refuses an out-of-range limit with 400;
+    # not recorded for SC 1.0); a top above the count simply returns everything.
+    if not _DIGITS.match(raw_top) or int(raw_top) < 1:
         raise bad_request(f"Query parameter 'top' must be a positive integer, got {raw_top!r}.")
     top = int(raw_top)
     skiptoken = request.query_params.get("skiptoken")
@@ -198,7 +202,7 @@ def video_thumb(request: Request, workspace_id: str, project_id: str, dataset_id
 
 def check_frame(row: sqlite3.Row, frame_index: str) -> int:
     """The frame index as an int, or 400 when it is not a frame of the video."""
-    if not frame_index.isdigit() or int(frame_index) >= row["frame_count"]:
+    if not _DIGITS.match(frame_index) or int(frame_index) >= row["frame_count"]:
         raise bad_request(f"Frame index {frame_index!r} is not a frame of video {row['id']} "
                           f"(it has {row['frame_count']} frames, 0-{row['frame_count'] - 1}).")
     return int(frame_index)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from fastapi.responses import FileResponse, Response
@@ -37,6 +38,24 @@ def receive(data_dir: Path, project_id: str, source: BinaryIO) -> Path:
     with os.fdopen(handle, "wb") as target:
         shutil.copyfileobj(source, target, _CHUNK)
     return Path(name)
+
+
+_SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,9}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def upload_names(filename: str, media_id: str, default_suffix: str) -> tuple[str, str]:
+    """The media name shown by the API and the file name stored on disk for an uploaded file.
+
+    The client's file name is never used as a path: only its last component (after ``/`` or ``\\``,
+    control characters removed) becomes the name, and the stored file is ``<media id><suffix>``
+    with a suffix of at most 9 lowercase letters or digits (else ``default_suffix``), so names
+    like ``../../x.jpg``, absolute paths or NUL bytes cannot leave the project's folder or fail."""
+    base = _CONTROL.sub("", filename.replace("\\", "/").rsplit("/", 1)[-1])
+    path = PurePosixPath(base)
+    suffix = path.suffix.lower()
+    name = path.stem if base not in ("", ".", "..") else media_id
+    return name, media_id + (suffix if _SAFE_SUFFIX.fullmatch(suffix) else default_suffix)
 
 
 def commit(temp: Path, final: Path) -> None:
