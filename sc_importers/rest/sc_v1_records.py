@@ -136,19 +136,37 @@ def parse_media_page(raw: dict) -> tuple[list[RemoteMedia], str | None]:
 
 
 # -- annotations ----------------------------------------------------------------------------
+def _unit(value: float) -> float:
+    """``value`` clipped to [0, 1]."""
+    return min(1.0, max(0.0, value))
+
+
+def _span(start: float, size: float, extent: int) -> tuple[float, float]:
+    """Normalized (start, size) of a pixel interval, clipped to the media: ``start + size`` never
+    exceeds 1.0, not even by the rounding of two separate divisions (SC refuses such boxes)."""
+    low, high = _unit(start / extent), _unit((start + size) / extent)
+    return low, max(0.0, min(high - low, 1.0 - low))
+
+
 def shape_to_sc(shape: Shape | None, width: int, height: int) -> dict:
-    """Pixel shape -> SC 1.0 normalized shape; None (whole media) -> the full-image rectangle."""
+    """Pixel shape -> SC 1.0 normalized shape; None (whole media) -> the full-image rectangle.
+
+    Coordinates are clipped to the media, as the dry run announces for shapes that extend past
+    the border: SC refuses any coordinate outside [0, 1]. A rotated rectangle keeps its centre
+    and size clipped to [0, 1] (its corners may still lie outside, as SC allows)."""
     if shape is None:
         return {"x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0, "type": "RECTANGLE"}
     if isinstance(shape, (Rectangle, Ellipse)):
         kind = "RECTANGLE" if isinstance(shape, Rectangle) else "ELLIPSE"
-        return {"x": shape.x / width, "y": shape.y / height, "width": shape.width / width,
-                "height": shape.height / height, "type": kind}
+        x, w = _span(shape.x, shape.width, width)
+        y, h = _span(shape.y, shape.height, height)
+        return {"x": x, "y": y, "width": w, "height": h, "type": kind}
     if isinstance(shape, Polygon):
-        return {"points": [{"x": x / width, "y": y / height} for x, y in shape.points], "type": "POLYGON"}
+        return {"points": [{"x": _unit(x / width), "y": _unit(y / height)} for x, y in shape.points],
+                "type": "POLYGON"}
     if isinstance(shape, RotatedRectangle):
-        return {"x": shape.x / width, "y": shape.y / height, "width": shape.width / width,
-                "height": shape.height / height, "angle": shape.angle, "type": "ROTATED_RECTANGLE"}
+        return {"x": _unit(shape.x / width), "y": _unit(shape.y / height), "width": _unit(shape.width / width),
+                "height": _unit(shape.height / height), "angle": shape.angle, "type": "ROTATED_RECTANGLE"}
     raise TypeError(f"unsupported shape {type(shape).__name__}")
 
 
