@@ -73,12 +73,22 @@ def _image_header(item: MediaItem) -> tuple[MediaItem, tuple[int, int] | None, C
         )
 
 
-def _check_files(dataset: Dataset, check_images: bool) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
-    """Existence of every media file and, for images, a readable header; returns known sizes."""
+def _check_files(
+    dataset: Dataset, check_images: bool, already_failed: set[str]
+) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
+    """Existence of every media file and, for images, a readable header; returns known sizes.
+
+    Items in ``already_failed`` (a reader error names them: skipped at import anyway) are not
+    checked again, so an image the reader could not open is not reported a second time.
+    """
     problems: list[Problem] = []
     sizes: dict[str, tuple[int, int]] = {}
     to_open: list[MediaItem] = []
     for item in dataset.items:
+        if item.key in already_failed:
+            if item.width is not None and item.height is not None:
+                sizes[item.key] = (item.width, item.height)
+            continue
         if not item.path.is_file():
             problems.append(CheckProblem("error", "media file not found", str(item.path), item.key,
                                          "missing_file"))
@@ -118,7 +128,7 @@ def _check_annotation(
     kind = shape_type_name(ann.shape).lower()
     if ann.shape.area <= 0:
         problems.append(CheckProblem(
-            "warning", f"{where}zero-area {kind} {ann.shape} is dropped", file, item.key, "zero_area_shape"))
+            "warning", f"{where}{kind} {ann.shape} has zero area; dropped", file, item.key, "zero_area_shape"))
         return problems
     if size is None:
         return problems
@@ -128,11 +138,12 @@ def _check_annotation(
     if x2 <= 0 or y2 <= 0 or box.x >= width or box.y >= height:
         problems.append(CheckProblem(
             "error", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
-            f"lies entirely outside the {width}x{height} image", file, item.key, "shape_outside_image"))
+            f"lies entirely outside the {width}x{height} image; the item is skipped", file, item.key,
+            "shape_outside_image"))
     elif box.x < 0 or box.y < 0 or x2 > width or y2 > height:
         problems.append(CheckProblem(
             "warning", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
-            f"extends past the {width}x{height} image and is clipped", file, item.key,
+            f"extends outside the {width}x{height} image; clipped", file, item.key,
             "shape_partly_outside_image"))
     return problems
 
@@ -169,10 +180,13 @@ def _check_duplicate_names(dataset: Dataset) -> list[Problem]:
 def validate(dataset: Dataset, check_images: bool = True) -> list[Problem]:
     """The reader's problems plus every problem the checks above find, in a stable order.
 
+    Nothing is reported twice: the media files of items a reader already gave an error are not
+    checked again (readers report unreadable images they opened themselves).
+
     ``check_images=False`` skips opening image headers (only existence is checked), for callers
     that will read the images anyway; shapes are then only checked against sizes readers gave.
     """
-    file_problems, sizes = _check_files(dataset, check_images)
+    file_problems, sizes = _check_files(dataset, check_images, skipped_items(dataset.problems))
     return [
         *dataset.problems,
         *file_problems,

@@ -48,12 +48,13 @@ def test_each_check_names_file_item_and_problem(tmp_path: Path) -> None:
     assert str(unreadable).startswith(f"error: {broken}, item broken.png: unreadable image (")
     [outside] = problems_of("shape_outside_image", problems)
     assert str(outside) == (f"error: {good.path}, item good.png: rectangle at x=150, y=0, w=5, h=5 "
-                            "lies entirely outside the 100x50 image")
+                            "lies entirely outside the 100x50 image; the item is skipped")
     [partly] = problems_of("shape_partly_outside_image", problems)
-    assert partly.severity == "warning" and "extends past the 100x50 image" in partly.message
+    assert partly.severity == "warning" and "extends outside the 100x50 image; clipped" in partly.message
     zero = problems_of("zero_area_shape", problems)
     assert [p.severity for p in zero] == ["warning", "warning"]
-    assert "zero-area rectangle" in zero[0].message and "zero-area polygon" in zero[1].message
+    assert "rectangle Rectangle(" in zero[0].message and "polygon Polygon(" in zero[1].message
+    assert all(p.message.endswith("has zero area; dropped") for p in zero)
     [unknown] = problems_of("unknown_label", problems)
     assert unknown.item == "good.png" and "'ghost'" in unknown.message
     dupes = problems_of("duplicate_name", problems)

@@ -30,6 +30,7 @@ class ImageContext:
     """The image an annotation belongs to, and where to report problems about it."""
 
     json_file: str
+    #: The media item's key (what reports and the uploader name it by; an error on it skips the image).
     file_name: str
     width: int | None
     height: int | None

@@ -228,7 +228,7 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
             continue
         state.keys.add(key)
         item = MediaItem(image_path, key, width=_size(img.get("width")), height=_size(img.get("height")))
-        ctx = ImageContext(json_name, file_name, item.width, item.height)
+        ctx = ImageContext(json_name, key, item.width, item.height)  # problems name the item by its key
         saw_keypoints |= _annotate(item, by_image.pop(img.get("id"), []), categories, ctx, state)
         problems.extend(ctx.problems)
         state.dataset.items.append(item)

@@ -42,11 +42,16 @@ def _only(problems, text: str):
     return found[0]
 
 
+#: The key of one.png's media item: problems about an item name it by its key, so that an error
+#: skips exactly that item (in the dry-run report and in the uploader).
+ONE_KEY = "images/default/one.png"
+
+
 def test_unknown_category_is_an_error_for_that_annotation(tmp_path: Path) -> None:
     json_file = _dataset(tmp_path, [_box(1, 1, [1, 1, 5, 5]), _box(2, 1, [2, 2, 5, 5], category_id=99)])
     dataset = CocoReader().read(tmp_path)
     problem = _only(dataset.problems, "unknown category id 99")
-    assert (problem.severity, problem.file, problem.item) == ("error", str(json_file), "one.png")
+    assert (problem.severity, problem.file, problem.item) == ("error", str(json_file), ONE_KEY)
     assert "annotation id 2" in problem.message
     one = next(i for i in dataset.items if i.key == "images/default/one.png")
     assert [a.shape for a in one.annotations] == [Rectangle(1, 1, 5, 5)]
@@ -103,9 +108,9 @@ def test_boxes_outside_the_image(tmp_path: Path) -> None:
     json_file = _dataset(tmp_path, [_box(1, 1, [30, 20, 20, 20]), _box(2, 1, [50, 5, 5, 5])])
     dataset = CocoReader().read(tmp_path)
     clipped = _only(dataset.problems, "extends outside the 40x30 image; clipped")
-    assert (clipped.severity, clipped.file, clipped.item) == ("warning", str(json_file), "one.png")
+    assert (clipped.severity, clipped.file, clipped.item) == ("warning", str(json_file), ONE_KEY)
     outside = _only(dataset.problems, "entirely outside")
-    assert (outside.severity, outside.item) == ("error", "one.png")
+    assert (outside.severity, outside.item) == ("error", ONE_KEY)
     assert "annotation id 2" in outside.message
     one = next(i for i in dataset.items if i.key.endswith("one.png"))
     assert [a.shape for a in one.annotations] == [Rectangle(30, 20, 10, 10)]
@@ -118,11 +123,11 @@ def test_zero_area_shapes_are_dropped_with_a_warning(tmp_path: Path) -> None:
     json_file = _dataset(tmp_path, [_box(1, 1, [3, 3, 0, 4]), flat_polygon, two_points])
     dataset = CocoReader().read(tmp_path)
     box = _only(dataset.problems, "bbox [3, 3, 0, 4] has zero area")
-    assert (box.severity, box.file, box.item) == ("warning", str(json_file), "one.png")
+    assert (box.severity, box.file, box.item) == ("warning", str(json_file), ONE_KEY)
     part = _only(dataset.problems, "polygon part 0 has zero area")
-    assert "annotation id 2" in part.message and part.item == "one.png"
+    assert "annotation id 2" in part.message and part.item == ONE_KEY
     short = _only(dataset.problems, "fewer than 3 points")
-    assert short.item == "two.png"
+    assert short.item == "images/default/two.png"
     one = next(i for i in dataset.items if i.key.endswith("one.png"))
     assert [a.shape for a in one.annotations] == [Polygon(((1.0, 1.0), (10.0, 1.0), (10.0, 10.0)))]
     assert dataset.errors == []

@@ -64,25 +64,22 @@ def _label_name(ann: object, ctx: ItemContext) -> tuple[str, ...] | None:
 
 
 def _clip_rect(rect: Rectangle, ctx: ItemContext) -> Rectangle | None:
-    """Clip to the image (warning); None (error) when the box lies entirely outside it."""
+    """Clip to the image (warning); None for a zero-size box (warning, as every reader does) or,
+    with an error that skips the image, a box entirely outside it."""
+    where = f"box ({rect.x:g}, {rect.y:g}, {rect.width:g}x{rect.height:g})"
+    if rect.width <= 0 or rect.height <= 0:
+        ctx.problem("warning", f"{where} has zero area; dropped")
+        return None
     if ctx.width is None or ctx.height is None:
         return rect
     x1, y1 = max(rect.x, 0.0), max(rect.y, 0.0)
     x2, y2 = min(rect.x + rect.width, float(ctx.width)), min(rect.y + rect.height, float(ctx.height))
     if x2 <= x1 or y2 <= y1:
-        ctx.problem(
-            "error",
-            f"box ({rect.x:g}, {rect.y:g}, {rect.width:g}x{rect.height:g}) lies outside the "
-            f"{ctx.width}x{ctx.height} image; skipped",
-        )
+        ctx.problem("error", f"{where} lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
         return None
     clipped = Rectangle(x1, y1, x2 - x1, y2 - y1)
     if clipped != rect:
-        ctx.problem(
-            "warning",
-            f"box ({rect.x:g}, {rect.y:g}, {rect.width:g}x{rect.height:g}) extends beyond the "
-            f"{ctx.width}x{ctx.height} image; clipped",
-        )
+        ctx.problem("warning", f"{where} extends outside the {ctx.width}x{ctx.height} image; clipped")
     return clipped
 
 
@@ -150,7 +147,7 @@ def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]
             ctx.problem("warning", "mask with no pixels; skipped")
         for shape in shapes:
             if shape.area <= 0:
-                ctx.problem("warning", f"{type(shape).__name__} with zero area; skipped")
+                ctx.problem("warning", f"{type(shape).__name__.lower()} has zero area; dropped")
                 continue
             out.append(Annotation(names, shape))
     return out

@@ -229,7 +229,8 @@ class DatumaroReader(FormatReader):
                 )
                 continue
             by_path[media_path] = item_id
-            ctx = ItemContext(str(media_path), item_id, label_names)
+            key = _key(dataset.root, media_path, it, staged, raw)
+            ctx = ItemContext(str(media_path), key, label_names)  # problems name the item by its key
             try:
                 h, w = it.media.size or (None, None)
                 ctx.width, ctx.height = (int(w), int(h)) if w and h else (None, None)
@@ -241,7 +242,7 @@ class DatumaroReader(FormatReader):
             dataset.items.append(
                 MediaItem(
                     path=media_path,
-                    key=_key(dataset.root, media_path, it, staged, raw),
+                    key=key,
                     annotations=anns,
                     width=ctx.width,
                     height=ctx.height,

@@ -111,7 +111,7 @@ def _rectangle(points: list[tuple[float, float]], ctx: ImageContext, where: str)
         raise ShapeError(f"a rectangle needs 2 corner points, got {len(points)}")
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     if max(xs) == min(xs) or max(ys) == min(ys):
-        ctx.report("warning", where, f"rectangle {points} has zero width or height; dropped")
+        ctx.report("warning", where, f"rectangle {points} has zero width or height (zero area); dropped")
         return []
     box = _clip_box(min(xs), min(ys), max(xs), max(ys), ctx, where)
     if box is None:
@@ -150,7 +150,7 @@ def _circle(points: list[tuple[float, float]], ctx: ImageContext, where: str) ->
     (cx, cy), (px, py) = points
     r = math.hypot(px - cx, py - cy)
     if r == 0:
-        ctx.report("warning", where, "circle has radius 0; dropped")
+        ctx.report("warning", where, "circle has radius 0 (zero area); dropped")
         return []
     box = _clip_box(cx - r, cy - r, cx + r, cy + r, ctx, where)
     if box is None:

@@ -104,15 +104,15 @@ def _box(values: list[float], width: int, height: int, notes: list[str]) -> Rect
     if w < 0 or h < 0:
         raise LineError(f"negative box size (width {w}, height {h})")
     if w == 0 or h == 0:
-        notes.append("zero-size box; dropped")
+        notes.append("zero-size box (zero area); dropped")
         return None
     x1, y1, x2, y2 = cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
     if _outside([x1, y1, x2, y2]):
         if x2 <= 0 or y2 <= 0 or x1 >= 1 or y1 >= 1:
             raise LineError(f"box (x_center {cx}, y_center {cy}, width {w}, height {h}) lies entirely outside "
-                            "the image")
-        notes.append(f"box (x_center {cx}, y_center {cy}, width {w}, height {h}) reaches outside the image; "
-                     "clipped to it")
+                            "the image; dropped")
+        notes.append(f"box (x_center {cx}, y_center {cy}, width {w}, height {h}) extends outside the image; "
+                     "clipped")
     x1, y1, x2, y2 = (min(max(v, 0.0), 1.0) for v in (x1, y1, x2, y2))
     return Rectangle(x1 * width, y1 * height, (x2 - x1) * width, (y2 - y1) * height)
 
@@ -126,8 +126,8 @@ def _polygon(values: list[float], width: int, height: int, notes: list[str]) -> 
     if _outside(values):
         clipped = _distinct(_clip_polygon(points))
         if len(clipped) < 3 or Polygon(tuple(clipped)).area == 0:
-            raise LineError("polygon lies entirely outside the image")
-        notes.append("polygon reaches outside the image; clipped to it")
+            raise LineError("polygon lies entirely outside the image; dropped")
+        notes.append("polygon extends outside the image; clipped")
         points = clipped
     points = [(min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)) for x, y in points]
     shape = Polygon(tuple((x * width, y * height) for x, y in points))

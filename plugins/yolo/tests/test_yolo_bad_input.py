@@ -78,14 +78,14 @@ def test_outside_coordinates_clip_warn_or_fail_and_zero_size_is_dropped(tmp_path
     file = str(root / "labels" / "train" / "a.txt")
     assert _problems(dataset, "error") == [
         f"error: {file}, item images/train/a.jpg: line 2: box (x_center 1.5, y_center 1.5, width 0.2, height 0.2) "
-        "lies entirely outside the image",
-        f"error: {file}, item images/train/a.jpg: line 5: polygon lies entirely outside the image",
+        "lies entirely outside the image; dropped",
+        f"error: {file}, item images/train/a.jpg: line 5: polygon lies entirely outside the image; dropped",
     ]
     warnings = [p.message for p in dataset.problems if p.severity == "warning"]
     assert warnings == [
-        "line 1: box (x_center 0.95, y_center 0.5, width 0.2, height 0.2) reaches outside the image; clipped to it",
-        "line 3: zero-size box; dropped",
-        "line 4: polygon reaches outside the image; clipped to it",
+        "line 1: box (x_center 0.95, y_center 0.5, width 0.2, height 0.2) extends outside the image; clipped",
+        "line 3: zero-size box (zero area); dropped",
+        "line 4: polygon extends outside the image; clipped",
     ]
     shapes = [a.shape for a in dataset.items[0].annotations]
     assert len(shapes) == 3
