@@ -20,6 +20,7 @@ from sc_importers.server.settings import settings_of
 from sc_importers.server.storage import (
     commit,
     jpeg_thumbnail,
+    media_dir,
     media_path,
     original_response,
     probe_image,
@@ -42,7 +43,7 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
     settings = settings_of(request)
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
     filename = file.filename or "upload"
-    temp = receive(settings.data_dir, project_id, file.file)
+    temp = receive(settings.data_dir, file.file)
     try:
         if kind == "image":
             width, height = probe_image(temp, filename)
@@ -55,18 +56,22 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
         raise ApiError(400, f"invalid_{kind}_file", str(exc)) from exc
     media_id = new_id()
     name, stored = upload_names(filename, media_id, ".jpg" if kind == "image" else ".mp4")
-    final = temp.with_name(stored)
-    commit(temp, final)
+    final = media_dir(settings.data_dir, project_id) / stored
     values = (media_id, project_id, dataset_id, kind, name, stored, now_iso(),
               width, height, video.frame_count if video else None, video.fps if video else None,
               video.duration if video else None)
     try:
+        # The rename happens inside the transaction: a project deleted meanwhile (its rows are gone
+        # before its folder is removed) gets no file, and a crash before COMMIT leaves a file
+        # without a row, which storage.recover removes at the next start.
         with settings.db.write() as conn:
             if not conn.execute("SELECT 1 FROM projects WHERE id=?", (project_id,)).fetchone():
                 raise ApiError(404, "project_not_found", f"Project with id {project_id} was not found.")
+            commit(temp, final)
             conn.execute("INSERT INTO media (id, project_id, dataset_id, kind, name, filename, upload_time, "
                          "width, height, frame_count, fps, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
     except BaseException:
+        temp.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
         raise
     row = load_media(settings, dataset_id, kind, media_id)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from fastapi import Request
 
 from sc_importers.server.db import Database
 from sc_importers.server.ids import new_id
+from sc_importers.server.storage import recover
 from sc_importers.server.timefmt import now_iso
 
 API_PREFIX = "/api/v1.0"
@@ -30,6 +32,11 @@ class ServerSettings:
         self.data_dir = Path(self.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.data_dir)
+        with self.db.write() as conn:  # no request runs yet: clean up after a crash or kill
+            removed = recover(self.data_dir, conn)
+        if removed:
+            logging.getLogger("sc_importers.server").warning("removed %d leftover file(s) of an interrupted run: %s",
+                                                             len(removed), ", ".join(removed[:5]))
         self.workspace_id = self.db.meta("workspace_id", new_id)
         self.workspace_created = self.db.meta("workspace_created", now_iso)
 

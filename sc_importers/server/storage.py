@@ -1,5 +1,12 @@
-"""Media bytes on disk: ``<data-dir>/media/<project id>/<media id><ext>``, written to a temporary
-file first and renamed into place, so a failed or refused upload leaves nothing behind."""
+"""Media bytes on disk: ``<data-dir>/media/<project id>/<media id><ext>``.
+
+An upload is first written to ``<data-dir>/media/.incoming/`` (outside every project folder, so
+deleting a project cannot pull the folder away under a running upload), then renamed into its
+project folder inside the same database transaction that inserts its row (see
+``routes_media._upload``). What a crash can leave behind (a temporary file, or a renamed file
+whose row was never committed) is removed by :func:`recover` at start-up, so a listed media item
+always has its complete file and no file exists without its row.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +36,14 @@ def media_path(data_dir: Path, row: sqlite3.Row) -> Path:
     return media_dir(data_dir, row["project_id"]) / row["filename"]
 
 
-def receive(data_dir: Path, project_id: str, source: BinaryIO) -> Path:
-    """Copy an upload into a temporary file in the project's media folder; the caller renames it
-    into place (:func:`commit`) or deletes it."""
-    folder = media_dir(data_dir, project_id)
+def incoming_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "media" / ".incoming"
+
+
+def receive(data_dir: Path, source: BinaryIO) -> Path:
+    """Copy an upload into a temporary file under ``media/.incoming``; the caller renames it into
+    place (:func:`commit`) or deletes it."""
+    folder = incoming_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=folder, prefix=".upload-")
     with os.fdopen(handle, "wb") as target:
@@ -59,7 +70,35 @@ def upload_names(filename: str, media_id: str, default_suffix: str) -> tuple[str
 
 
 def commit(temp: Path, final: Path) -> None:
+    """Move a received file into its project folder (a rename: call it inside the transaction
+    that inserts the media row, after checking the project still exists)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(temp, final)
+
+
+def recover(data_dir: Path, conn: sqlite3.Connection) -> list[str]:
+    """Remove what a crash or kill left: temporary uploads, media files without a row, and folders
+    of projects that no longer exist. Returns what was removed (for the log)."""
+    removed = []
+    incoming = incoming_dir(data_dir)
+    for temp in incoming.glob("*") if incoming.exists() else []:
+        temp.unlink(missing_ok=True)
+        removed.append(str(temp))
+    projects = {r[0] for r in conn.execute("SELECT id FROM projects")}
+    known = {(r[0], r[1]) for r in conn.execute("SELECT project_id, filename FROM media")}
+    root = Path(data_dir) / "media"
+    for folder in root.iterdir() if root.exists() else []:
+        if folder == incoming or not folder.is_dir():
+            continue
+        if folder.name not in projects:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
+            continue
+        for path in folder.iterdir():
+            if (folder.name, path.name) not in known:
+                path.unlink(missing_ok=True)
+                removed.append(str(path))
+    return removed
 
 
 def probe_image(path: Path, filename: str) -> tuple[int, int]:

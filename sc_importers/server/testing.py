@@ -74,6 +74,13 @@ class LocalServer:
             process.kill()
             process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """SIGKILL the subprocess (no shutdown at all), e.g. to test recovery after a crash."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
     def restart(self) -> None:
         """Stop and start again on the same port and data dir; stored data survives."""
         self.stop()
