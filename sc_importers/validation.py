@@ -38,6 +38,9 @@ from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectTy
 PROGRESS_THRESHOLD = 200
 #: Image header checks run in this many threads (they wait on the disk, not the CPU).
 IMAGE_CHECK_WORKERS = 8
+#: A shape may pass the image edge by this many pixels without a warning: converting normalized
+#: coordinates (YOLO, SC) to pixels leaves float rounding such as 13.99008 + 626.00992 = 640.0000000000001.
+EDGE_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def _check_annotation(
             "error", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
             f"lies entirely outside the {width}x{height} image; the item is skipped", file, item.key,
             "shape_outside_image"))
-    elif box.x < 0 or box.y < 0 or x2 > width or y2 > height:
+    elif min(box.x, box.y) < -EDGE_TOLERANCE or x2 - width > EDGE_TOLERANCE or y2 - height > EDGE_TOLERANCE:
         problems.append(CheckProblem(
             "warning", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
             f"extends outside the {width}x{height} image; clipped", file, item.key,

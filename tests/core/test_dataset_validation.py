@@ -130,3 +130,17 @@ def test_report_lists_plan_and_caps_examples(tmp_path: Path) -> None:
                                            "would_convert": {"media": 1, "labels": {"cat": 2}}}]
     group = report["problems"]["by_kind"]["zero_area_shape"]
     assert group["warnings"] == 15 and len(group["examples"]) == validation.EXAMPLES_PER_KIND
+
+
+def test_float_rounding_at_the_image_edge_is_not_a_problem(tmp_path: Path) -> None:
+    """Normalized coordinates converted to pixels end a hair past the edge (coco128's YOLO labels:
+    13.99008 + 626.00992 = 640.0000000000001); that is not "partly outside", a real overshoot is."""
+    item = image(tmp_path, "a.png", size=(640, 480))
+    assert 13.990079999999985 + 626.0099200000001 > 640
+    item.annotations = [
+        Annotation(("cat",), Rectangle(13.990079999999985, 2.86992, 626.0099200000001, 418.65024)),
+        Annotation(("cat",), Rectangle(600, 0, 40.01, 10)),
+    ]
+    dataset = Dataset("d", "test", tmp_path, labels=[Label("cat")], items=[item])
+    partly = problems_of("shape_partly_outside_image", validate(dataset))
+    assert [p.message.split(" extends")[0] for p in partly] == ["rectangle at x=600, y=0, w=40.01, h=10"]
