@@ -5,17 +5,33 @@ Kept apart from the report itself so ``--json`` and the text view always show th
 
 from __future__ import annotations
 
+#: Labels listed one per line under "Annotations"; the rest (the least used) are summed in one line.
+LABEL_LINES = 20
+
 
 def _names(names: list[str]) -> str:
     return ", ".join(names) if names else "(none)"
 
 
+def _kept_line(labels: dict) -> str:
+    """The kept labels, or just "all N" when nothing was filtered (a long list is not shown twice)."""
+    if labels["kept"] == labels["found"] and labels["kept"]:
+        return f"Labels kept:  all {len(labels['kept'])}"
+    return f"Labels kept:  {_names(labels['kept'])}"
+
+
 def _annotation_lines(report: dict) -> list[str]:
     ann = report["annotations"]
     lines = [f"Annotations: {ann['total']}"]
-    for label, shapes in ann["per_label"].items():
+    per_label = sorted(ann["per_label"].items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    shown = per_label if len(per_label) <= LABEL_LINES + 1 else per_label[:LABEL_LINES]
+    for label, shapes in shown:
         detail = ", ".join(f"{shape.lower()} {n}" for shape, n in shapes.items())
         lines.append(f"  {label}: {sum(shapes.values())} ({detail})")
+    rest = per_label[len(shown):]
+    if rest:
+        count = sum(sum(shapes.values()) for _, shapes in rest)
+        lines.append(f"  ... {len(rest)} more labels with {count} annotations (--json lists every label)")
     if ann["per_shape"]:
         lines.append("  by shape: " + ", ".join(f"{s.lower()} {n}" for s, n in ann["per_shape"].items()))
     return lines
@@ -55,7 +71,7 @@ def render_report(report: dict) -> str:
     lines = [
         f"Dataset {report['dataset']!r} ({report['format']}) at {report['source']}",
         f"Labels found: {_names(report['labels']['found'])}",
-        f"Labels kept:  {_names(report['labels']['kept'])}",
+        _kept_line(report["labels"]),
         f"Media: {media['total']} ({media['images']} images, {media['videos']} videos, "
         f"{media['frames_annotated']} annotated video frames)",
         f"  unannotated: {media['unannotated']}, filtered out by --labels: {media['filtered_out']}, "
