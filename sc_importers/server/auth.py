@@ -28,6 +28,8 @@ from sc_importers.server.settings import settings_of
 SESSION_COOKIE = "_oauth2_proxy"
 CSRF_COOKIE = "_oauth2_proxy_csrf"
 _PENDING_TTL = 600.0
+#: Most logins in progress kept at once; the oldest is dropped first.
+_PENDING_MAX = 10_000
 
 router = APIRouter(include_in_schema=False)
 _pending_lock = threading.Lock()
@@ -44,6 +46,8 @@ def _remember(key: str, **values) -> None:
     with _pending_lock:
         for stale in [k for k, v in _pending.items() if v["expires"] < now]:
             del _pending[stale]
+        while len(_pending) >= _PENDING_MAX:  # unauthenticated GETs add entries: bound the memory
+            del _pending[next(iter(_pending))]
         _pending[key] = {"expires": now + _PENDING_TTL, **values}
 
 
@@ -153,12 +157,22 @@ def dex_approval(request: Request, req: str = "") -> Response:
     return _found(f"{_base(request)}/oauth2/callback?{query}", status=303)
 
 
+def _state_matches(request: Request, pending: dict, state: str) -> bool:
+    """Login-CSRF check, as oauth2-proxy does: the callback's ``state`` must be the one this login
+    started with, and its CSRF part must equal the ``_oauth2_proxy_csrf`` cookie of the browser that
+    started it. Otherwise a victim opening an attacker's callback URL would be logged in as the
+    attacker."""
+    csrf = request.cookies.get(CSRF_COOKIE, "")
+    return (bool(csrf) and hmac.compare_digest(state.encode(), str(pending.get("state", "")).encode())
+            and hmac.compare_digest(state.split(":", 1)[0].encode(), csrf.encode()))
+
+
 @router.get("/oauth2/callback")
-def oauth2_callback(request: Request, code: str = "") -> Response:
+def oauth2_callback(request: Request, code: str = "", state: str = "") -> Response:
     settings = settings_of(request)
-    pending = _take(code)
-    if not pending:
-        return HTMLResponse("<html><body>403 Forbidden: invalid authorization code.</body></html>", 403)
+    pending = _peek(code)
+    if not pending or not _state_matches(request, pending, state) or not _take(code):
+        return HTMLResponse("<html><body>403 Forbidden: invalid authorization code or state.</body></html>", 403)
     token = secrets.token_urlsafe(48)
     expires = time.time() + settings.session_ttl
     with settings.db.write() as conn:

@@ -80,3 +80,36 @@ def test_expired_session_is_refused_and_login_again_works(tmp_path, h) -> None:
         assert session.get(f"{server.url}/api/v1.0/workspaces", timeout=30).status_code == 401
         again = h.login(server.url, server.username, server.password)
         assert again.get(f"{server.url}/api/v1.0/workspaces", timeout=30).status_code == 200
+
+
+def _approved_callback(sc_server) -> tuple[requests.Session, str]:
+    """Run the chain as one client up to (not into) /oauth2/callback; its session and the callback URL."""
+    session = requests.Session()
+    form = session.get(f"{sc_server.url}/user/login", timeout=30)
+    approval = session.post(form.url, data={"login": sc_server.username, "password": sc_server.password},
+                            allow_redirects=False, timeout=30)
+    assert approval.status_code == 303
+    callback = session.get(f"{sc_server.url}{approval.headers['Location']}", allow_redirects=False, timeout=30)
+    assert "/oauth2/callback?" in callback.headers["Location"]
+    return session, callback.headers["Location"]
+
+
+def test_login_csrf_callback_in_another_browser_is_refused(sc_server) -> None:
+    """Login CSRF: an attacker's approved callback URL opened by a victim (who lacks the attacker's
+    _oauth2_proxy_csrf cookie) must not log the victim in to the attacker's session."""
+    _, callback = _approved_callback(sc_server)
+    victim = requests.Session()
+    answer = victim.get(callback, allow_redirects=False, timeout=30)
+    assert answer.status_code == 403
+    assert "_oauth2_proxy" not in victim.cookies
+
+
+def test_callback_with_altered_state_is_refused(sc_server) -> None:
+    session, callback = _approved_callback(sc_server)
+    altered = re.sub(r"state=[^&]+", "state=forged%3A%2F", callback)
+    answer = session.get(altered, allow_redirects=False, timeout=30)
+    assert answer.status_code == 403 and "_oauth2_proxy" not in session.cookies
+    good = session.get(callback, allow_redirects=False, timeout=30)  # the code was not used up
+    assert good.status_code == 302 and session.cookies.get("_oauth2_proxy")
+    cookie = re.search(r"_oauth2_proxy=[^;]+;(.*)", good.headers["set-cookie"], re.I)
+    assert cookie and "httponly" in cookie.group(1).lower() and "samesite=lax" in cookie.group(1).lower()
