@@ -22,13 +22,19 @@ from sc_importers.cli.options import ConnectionOptions, connection_params, resol
 from sc_importers.export.download import ProjectNotFound, download_projects
 from sc_importers.export.verify import verify_project
 from sc_importers.rest.base import ServerError
+from sc_importers.rest.session import shown_host
 
 
 def _connect(connection: ConnectionOptions, workers: int):
+    """The logged-in API, or a one-line error (exit 1) naming the host when that is not possible:
+    a malformed address, an unreachable host, wrong credentials, a server of unknown dialect."""
     from sc_importers.rest import connect
 
-    return connect(connection.host, connection.username, connection.password,
-                   verify=connection.verify, workers=workers)
+    try:
+        return connect(connection.host, connection.username, connection.password,
+                       verify=connection.verify, workers=workers)
+    except (ServerError, ValueError) as exc:
+        raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 
 
 def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int) -> int:

@@ -60,6 +60,11 @@ class SessionExpired(Exception):
     """Internal: the server asked for a new login."""
 
 
+def shown_host(host: str) -> str:
+    """``host`` as it may be shown in messages: without a ``user:password@`` part."""
+    return re.sub(r"(^|//)[^/@]*@", r"\1", host.strip())
+
+
 def normalize_host(host: str) -> str:
     """``https://host[:port]`` without a trailing slash; a bare host name gets ``https://``."""
     host = host.strip().rstrip("/")
@@ -67,7 +72,10 @@ def normalize_host(host: str) -> str:
         host = f"https://{host}"
     parts = urlsplit(host)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"server address {host!r} is not an http(s) URL like https://sc.example.com")
+        raise ValueError(f"server address {shown_host(host)!r} is not an http(s) URL like https://sc.example.com")
+    if "@" in parts.netloc:  # user:password@host would put the password into every message
+        raise ValueError("the server address must not contain a user name or password; "
+                         "give them with --username / --password")
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
@@ -121,10 +129,10 @@ class SCSession:
 
     def _do_login(self) -> None:
         log.info("logging in to %s as %s", self.host, self._login_flow.identity)
-        try:
-            self._login_flow.login(self.http, self.host, {"timeout": self.timeout, "verify": self.verify})
-        except ServerError as exc:
-            raise type(exc)(self.redact(str(exc)), status=exc.status, code=exc.code) from None
+        # A flow's messages are built from the host, the user name and HTTP statuses, never from a
+        # secret, so they are not redacted: replacing a password that happens to be a word of the
+        # message ("wrong", "login") would show the password by its place in the sentence.
+        self._login_flow.login(self.http, self.host, {"timeout": self.timeout, "verify": self.verify})
         self._generation += 1
 
     def _relogin(self, seen_generation: int) -> None:
@@ -183,9 +191,9 @@ class SCSession:
                     timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream,
                 )
             except requests.RequestException as exc:
-                raise ConnectionLost(self.redact(
+                raise ConnectionLost(
                     f"{method} {_path_only(url)} on {self.host} failed: {type(exc).__name__}: "
-                    f"{_strip_queries(str(exc))}")) from None
+                    f"{self.redact(_strip_queries(str(exc)))}") from None
             finally:
                 if hasattr(data, "close"):
                     data.close()
@@ -234,8 +242,8 @@ class SCSession:
             message = response.text[:300] if "html" not in response.headers.get("Content-Type", "") else ""
         text = f"{method} {_path_only(path)}: HTTP {response.status_code}"
         text += f" {code}" if code else ""
-        text += f": {message}" if message else ""
-        return ServerError(self.redact(text), status=response.status_code, code=code)
+        text += f": {self.redact(message)}" if message else ""
+        return ServerError(text, status=response.status_code, code=code)
 
     # -- conveniences -----------------------------------------------------------------------
     def get_json(self, path: str, params: dict | None = None) -> Any:
@@ -268,7 +276,10 @@ class SCSession:
         return written
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret of the login flow replaced by ``***``."""
+        """``text`` with every secret of the login flow replaced by ``***``.
+
+        Only for text that comes from elsewhere (a server's answer, a library's exception): our
+        own sentences around it never hold a secret and are left whole (see :meth:`_do_login`)."""
         for secret in self._login_flow.secrets(self.http):
             if secret:
                 text = text.replace(secret, "***")

@@ -19,6 +19,7 @@ from sc_importers.labels import apply_label_options
 from sc_importers.model import Dataset, MediaItem
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.rest.base import ServerAPI, ServerError
+from sc_importers.rest.session import shown_host
 from sc_importers.uploader.configure import ProjectExistsError, create_project, finish_configuration
 from sc_importers.uploader.engine import UploadAborted, UploadEngine
 from sc_importers.uploader.media_names import original_names, renamed_items
@@ -183,9 +184,9 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
     try:
         api = connect(connection.host, connection.username, connection.password,
                       verify=connection.verify, workers=workers)
-    except (ServerError, requests.RequestException) as exc:
+    except (ServerError, requests.RequestException, ValueError) as exc:  # ValueError: a malformed address
         report = UploadReport(project_name=name, workers=workers,
-                              refused=f"cannot log in to {connection.host}: {exc}")
+                              refused=f"cannot log in to {shown_host(connection.host)}: {exc}")
     else:
         try:
             report = import_dataset(api, dataset, project_type, build_options, name, workers=workers,
