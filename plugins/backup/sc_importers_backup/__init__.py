@@ -16,4 +16,5 @@ __all__ = ["BackupReader", "list_backup_folders", "register_format_readers"]
 
 @hookimpl
 def register_format_readers() -> list[FormatReader]:
+    """The ``backup`` reader: SC 1.0 / Geti project backup folders (project.json, media, annotations)."""
     return [BackupReader()]

@@ -16,4 +16,5 @@ __all__ = ["VitensReader", "register_format_readers"]
 
 @hookimpl
 def register_format_readers() -> list[FormatReader]:
+    """The ``vitens`` reader: ``images/`` + ``annotation/`` folders of Vitens JSON files."""
     return [VitensReader()]
