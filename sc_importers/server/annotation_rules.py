@@ -2,8 +2,12 @@
 answers: ids, label names and colors, ``modified``, ``source``, normalized shapes.
 
 Checks (each a 400 naming the annotation and the problem; nothing is stored when one fails):
-labels exist in the project, shapes have known types and lie inside [0, 1], and an empty label
-(``is_empty``) is never combined with other labels in one annotation.
+only known root keys, labels exist in the project, probabilities in [0, 1], shapes have known
+types and lie inside [0, 1], and an empty label (``is_empty``) is never combined with other labels
+in one annotation. Accepted without a check because SC 1.0's answer is not recorded: extra keys
+inside annotations and labels (Geti tolerates them), a label given twice (answered once, recorded),
+labels of two tasks of a chain on one shape, a shape type a task would not draw (e.g. an ELLIPSE
+with a detection label), and two labels of one exclusive group.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.timefmt import now_iso
 
 _EPS = 1e-6
+_ROOT_KEYS = {"annotations", "media_identifier", "modified", "labels_to_revisit_full_scene"}
 _BOX_KEYS = {"RECTANGLE": ("x", "y", "width", "height"), "ELLIPSE": ("x", "y", "width", "height"),
              "ROTATED_RECTANGLE": ("x", "y", "width", "height", "angle")}
 
@@ -74,6 +79,10 @@ def build_scene(project: dict, body: object, media_identifier: dict, media_desc:
     """The stored scene for a POSTed body, and the ids of the tasks it annotates."""
     if not isinstance(body, dict) or not isinstance(body.get("annotations"), list):
         raise bad_request(f"Annotation body for {media_desc} needs a list of 'annotations'.")
+    extra = sorted(set(body) - _ROOT_KEYS)
+    if extra:  # Geti's schema: additionalProperties false at the root (SC 1.0 sends only two keys)
+        raise bad_request(f"Annotation body for {media_desc}: unknown key(s) {', '.join(map(repr, extra))}; "
+                          f"allowed: {', '.join(sorted(_ROOT_KEYS))}.")
     labels = {lb["id"]: (task, lb) for task in trainable_tasks(project) for lb in task["labels"]}
     modified = now_iso()
     stored = []

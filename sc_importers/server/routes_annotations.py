@@ -1,8 +1,9 @@
 """Annotation scenes: ``POST .../annotations`` and ``GET .../annotations/latest`` for images and video
 frames, and ``GET .../videos/{id}/annotations/latest`` for every annotated frame of a video.
 
-A media item without annotations answers ``latest`` with 204 No Content (not recorded; SC-era
-clients treat 204 as "not annotated")."""
+A media item without annotations, or whose latest scene is empty, answers ``latest`` with 204 No
+Content, and so does a video none of whose frames has annotations (not recorded for SC 1.0; this is
+what Geti, its successor, does, and SC-era clients treat 204 as "not annotated")."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _latest(request: Request, project: dict, media_id: str, frame: int) -> dict 
     with settings_of(request).db.read() as conn:
         row = conn.execute("SELECT doc, annotated_tasks FROM annotations WHERE media_id=? AND frame_index=?",
                            (media_id, frame)).fetchone()
-    if row is None:
+    if row is None or not json.loads(row["doc"])["annotations"]:
         return None
     return {**json.loads(row["doc"]),
             "annotation_state_per_task": annotation_states(project, set(json.loads(row["annotated_tasks"])))}
@@ -92,9 +93,9 @@ def get_frame_annotation(request: Request, workspace_id: str, project_id: str, d
     return scene if scene is not None else Response(status_code=204)
 
 
-@router.get(DATASET + "/media/videos/{media_id}/annotations/latest")
+@router.get(DATASET + "/media/videos/{media_id}/annotations/latest", response_model=None)
 def get_video_annotations(request: Request, workspace_id: str, project_id: str, dataset_id: str,
-                          media_id: str) -> dict:
+                          media_id: str) -> Response | dict:
     """Every annotated frame of the video, in frame order (SC's ``video_annotations`` shape)."""
     settings = settings_of(request)
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
@@ -105,6 +106,9 @@ def get_video_annotations(request: Request, workspace_id: str, project_id: str, 
     scenes = [{**json.loads(r["doc"]),
                "annotation_state_per_task": annotation_states(project, set(json.loads(r["annotated_tasks"])))}
               for r in rows]
+    scenes = [scene for scene in scenes if scene["annotations"]]
+    if not scenes:
+        return Response(status_code=204)
     last = row["frame_count"] - 1
     return {"video_annotations": scenes,
             "video_annotation_properties": {"total_count": len(scenes), "start_frame": 0, "end_frame": last,

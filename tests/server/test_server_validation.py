@@ -194,3 +194,23 @@ def test_invalid_configuration_value_changes_nothing(api, h) -> None:
                             "parameters": [{"name": "batch_size", "value": 100000}]}]}
     assert_error(api.session.post(url, json=body, timeout=30), 400, "batch_size")
     assert api.session.get(url, timeout=30).json() == before
+
+
+def test_unknown_root_key_in_annotation_body_is_refused(api, h, annotated_setup) -> None:
+    """Root keys are annotations, media_identifier, modified, labels_to_revisit_full_scene (Geti's
+    schema has additionalProperties false at the root; SC 1.0 recordings only send the first two)."""
+    project, _, url = annotated_setup
+    label = h.task_of(project)["labels"][0]["id"]
+    body = {"annotations": [h.rectangle(label)], "kind": "annotation", "id": "x"}
+    assert_error(api.session.post(url, json=body, timeout=30), 400, "'id'", "'kind'")
+    assert_not_annotated(api, url)
+    ok = {"annotations": [h.rectangle(label)], "media_identifier": {}, "labels_to_revisit_full_scene": [],
+          "modified": "2022-01-01T00:00:00Z"}
+    assert api.session.post(url, json=ok, timeout=30).status_code == 200
+
+
+def test_empty_scene_reads_back_as_204(api, annotated_setup) -> None:
+    """Geti: an empty scene is stored but GET latest answers 204, like no annotation at all."""
+    _, _, url = annotated_setup
+    assert api.session.post(url, json={"annotations": []}, timeout=30).status_code == 200
+    assert_not_annotated(api, url)

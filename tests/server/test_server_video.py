@@ -81,3 +81,14 @@ def test_video_frame_and_whole_video_annotations(api, h, shared) -> None:
     assert whole["video_annotation_properties"]["total_count"] == 2
     state = api.list_media(project, "videos")["media"][0]["annotation_state_per_task"][0]["state"]
     assert state == "annotated"
+
+
+def test_unannotated_video_reads_back_as_204(api, shared) -> None:
+    path = shared.datasets("videos-moviepy-media") / "big_buck_bunny_432_433.webm"
+    project = api.create_project("detection")
+    video = api.upload(project, path.read_bytes(), filename=path.name, kind="videos").json()
+    url = f"{api.dataset_url(project)}/media/videos/{video['id']}"
+    answer = api.session.get(f"{url}/annotations/latest", timeout=30)
+    assert answer.status_code == 204 and not answer.content
+    assert api.session.post(f"{url}/frames/3/annotations", json={"annotations": []}, timeout=30).status_code == 200
+    assert api.session.get(f"{url}/annotations/latest", timeout=30).status_code == 204
