@@ -34,6 +34,8 @@ from pathlib import Path
 
 import pytest
 
+from sc_importers.server.testing import running_server
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conformance.cassettes import Cassette, load_all, load_cassette, replay_order  # noqa: E402
@@ -143,8 +145,7 @@ def _session_start(recordings: list[Cassette]) -> str:
 @pytest.fixture(scope="module")
 def replayer(recordings, tmp_path_factory):
     """One local server for the whole replay, logged in like a client; the id map is shared."""
-    testing = pytest.importorskip("sc_importers.server.testing", reason="local server not available yet")
-    with testing.running_server(tmp_path_factory.mktemp("conformance-server")) as server:
+    with running_server(tmp_path_factory.mktemp("conformance-server")) as server:
         transport = HttpTransport(server.url, credentials=(server.username, server.password))
         # the recorded workspace already held 4 projects from 2022-04-08 when the flows were recorded
         preexisting = created_before(_session_start(recordings))
