@@ -184,9 +184,14 @@ def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[P
     return folders
 
 
+#: Exit code after Ctrl-C (128 + SIGINT), as :mod:`sc_importers.uploader.report` uses it.
+EXIT_INTERRUPTED = 130
+
+
 def _import_each(sources: list[Path], run_one: Callable[[Path], int]) -> int:
     """Import every source in turn; with several, one that cannot be read (a damaged backup) is
-    reported and the others still go ahead. Returns the worst exit code."""
+    reported and the others still go ahead, but after Ctrl-C none is started. Returns the worst
+    exit code (130 after Ctrl-C)."""
     if len(sources) == 1:
         return run_one(sources[0])
     codes = []
@@ -198,6 +203,8 @@ def _import_each(sources: list[Path], run_one: Callable[[Path], int]) -> int:
         except click.ClickException as exc:
             click.echo(f"Error: {source}: {exc.format_message()}", err=True)
             codes.append(exc.exit_code)
+        if codes[-1] == EXIT_INTERRUPTED:
+            return EXIT_INTERRUPTED
     return max(codes)
 
 
@@ -232,7 +239,12 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     if params["restore_all"] and params["project_name"]:
         raise click.UsageError("--project-name names one project; it cannot be used with --all")
     sources = _sources(source, params["restore_all"], params["format_name"])
-    sys.exit(_import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload)))
+    try:
+        code = _import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload))
+    except KeyboardInterrupt:  # outside an upload (reading, checking, logging in): no summary to print
+        click.echo("Interrupted (Ctrl-C); nothing more was done.", err=True)
+        code = EXIT_INTERRUPTED
+    sys.exit(code)
 
 
 def build_command() -> click.Command:

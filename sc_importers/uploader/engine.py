@@ -45,6 +45,11 @@ class UploadAborted(Exception):
         self.progress = progress
 
 
+class UploadInterrupted(UploadAborted):
+    """The user pressed Ctrl-C: items not started were dropped, the running ones were finished, and
+    ``progress`` holds them all, so the summary can still say what exists on the server."""
+
+
 def is_fatal(exc: BaseException) -> bool:
     """True for failures that will hit every following item too: stop instead of recording."""
     if isinstance(exc, AuthenticationError):
@@ -170,18 +175,25 @@ class UploadEngine:
                     self._stop.set()
 
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sc-upload") as pool:
-            for item in items:
-                if self._stop.is_set():
-                    break
-                while len(pending) >= 2 * self.workers:
+            try:
+                for item in items:
+                    if self._stop.is_set():
+                        break
+                    while len(pending) >= 2 * self.workers:
+                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                        collect(done)
+                    if self._stop.is_set():
+                        break
+                    pending[pool.submit(self.upload_item, item, existing.get(item.key))] = item
+                while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     collect(done)
-                if self._stop.is_set():
-                    break
-                pending[pool.submit(self.upload_item, item, existing.get(item.key))] = item
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                collect(done)
+            except KeyboardInterrupt:
+                self._stop.set()
+                for fut in [f for f in pending if f.cancel()]:  # queued, never started: nothing sent
+                    del pending[fut]
+                collect(set(wait(pending).done))  # running items finish, so their media ids are known
+                raise UploadInterrupted("interrupted by the user (Ctrl-C)", results) from None
         if self._fatal is not None:
             raise UploadAborted(f"upload stopped: {_describe(self._fatal)}", results) from self._fatal
         return results

@@ -16,6 +16,7 @@ EXIT_OK = 0
 EXIT_ITEMS_FAILED = 1  # the project exists, some items were skipped or failed
 EXIT_REFUSED = 2  # nothing was uploaded: bad name, dataset cannot become the project, login failed
 EXIT_ABORTED = 3  # the run stopped part-way (connection lost, authentication refused)
+EXIT_INTERRUPTED = 130  # the user pressed Ctrl-C (128 + SIGINT, as shells report it)
 
 #: How many failed items the human summary lists one by one (JSON lists all).
 LISTED_FAILURES = 20
@@ -40,6 +41,8 @@ class UploadReport:
     #: project holds that no item of this dataset was paired with (left alone).
     resumed: bool = False
     unmatched_on_server: int = 0
+    #: The user pressed Ctrl-C; ``aborted`` says at which step.
+    interrupted: bool = False
 
     @property
     def media_created(self) -> int:
@@ -61,6 +64,11 @@ class UploadReport:
         return sum(r.annotations_posted for r in self.items)
 
     @property
+    def resumable(self) -> bool:
+        """The run stopped after creating its project: ``--resume`` can finish it."""
+        return self.project_id is not None and bool(self.aborted)
+
+    @property
     def failed(self) -> list[ItemProgress]:
         return [r for r in self.items if r.error is not None]
 
@@ -69,6 +77,8 @@ class UploadReport:
         return self.media_created / self.seconds if self.seconds > 0 else 0.0
 
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.refused:
             return EXIT_REFUSED
         if self.aborted:
@@ -93,6 +103,7 @@ class UploadReport:
             "items_per_second": round(self.items_per_second, 2),
             "workers": self.workers,
             "aborted": self.aborted,
+            "interrupted": self.interrupted,
             "refused": self.refused,
             "exit_code": self.exit_code(),
         }
@@ -125,6 +136,8 @@ class UploadReport:
             if len(failed) > LISTED_FAILURES:
                 lines.append(f"    ... and {len(failed) - LISTED_FAILURES} more (see --json)")
         if self.aborted:
+            if self.interrupted and self.resumable:
+                lines.append("  (sc-import ... --resume finishes this project without uploading anything twice)")
             lines.append(f"STOPPED: {self.aborted}. Created so far: {self.media_created} media and "
                          f"{self.annotations_created} annotations in project {self.project_name!r} "
                          f"(id {self.project_id}).")

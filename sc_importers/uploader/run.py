@@ -21,7 +21,7 @@ from sc_importers.project_types.base import BuildError, BuildOptions, ProjectTyp
 from sc_importers.rest.base import ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.uploader.configure import ProjectExistsError, create_project, finish_configuration
-from sc_importers.uploader.engine import UploadAborted, UploadEngine
+from sc_importers.uploader.engine import UploadAborted, UploadEngine, UploadInterrupted
 from sc_importers.uploader.media_names import original_names, renamed_items
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
 from sc_importers.uploader.report import UploadReport
@@ -128,6 +128,12 @@ def import_dataset(
     except (BuildError, ProjectExistsError, ResumeRefused) as exc:
         report.refused = str(exc)
         return report
+    except KeyboardInterrupt:
+        report.interrupted = True
+        report.aborted = (f"interrupted by the user (Ctrl-C) while preparing project {project_name!r}; "
+                          "no media were uploaded (the project may exist, without media)")
+        report.seconds = time.monotonic() - started
+        return report
     except (ServerError, requests.RequestException) as exc:
         report.refused = f"the server refused the project {project_name!r}: {exc}"
         return report
@@ -153,6 +159,10 @@ def import_dataset(
     except UploadAborted as exc:
         report.items.extend(exc.progress)
         report.aborted = str(exc)
+        report.interrupted = isinstance(exc, UploadInterrupted)
+    except KeyboardInterrupt:  # after the upload, while configuring
+        report.interrupted = True
+        report.aborted = "interrupted by the user (Ctrl-C); auto-training may still be off"
     except (ServerError, requests.RequestException) as exc:
         step = "list the project's media or configure the project" if resume else "configure the project"
         report.aborted = f"could not {step}: {exc}"
