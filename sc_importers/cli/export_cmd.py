@@ -106,6 +106,9 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
         click.echo(json.dumps(summary, indent=2))
     else:
         for r in reports:
+            if "project" in r.failures:  # nothing of this project could be read or written
+                click.echo(f"{r.project}: FAILED: {r.failures['project']}", err=True)
+                continue
             state = "complete" if r.ok else f"INCOMPLETE ({len(r.failures)} media failed; re-run to resume)"
             click.echo(f"{r.project}: {state} -> {r.folder} ({r.media_downloaded} media downloaded, "
                        f"{r.media_kept} kept, {r.annotation_files} annotation files, "

@@ -259,7 +259,11 @@ def download_projects(
                     on_progress=lambda _kind: bar.update(1),
                     on_total=lambda total: setattr(bar, "total", total) or bar.refresh(),
                 )
-            except (ServerError, OSError, ValueError) as exc:
+            except OSError as exc:  # the folder, project.json, configuration.json or the journal
+                where = exc.filename or folder
+                report = DownloadReport(listed.name, folder, failures={
+                    "project": f"cannot write the backup into {folder}: {where}: {exc.strerror or exc}"})
+            except (ServerError, ValueError) as exc:
                 report = DownloadReport(listed.name, folder, failures={"project": str(exc)})
         reports.append(report)
     return reports
