@@ -19,10 +19,8 @@ from pathlib import Path
 
 from example_common import (
     COCO_ANNOTATION_FILE,
-    EXPECTED_ERRORS,
     add_server_arguments,
-    connect,
-    describe,
+    create_and_describe,
     missing_settings,
 )
 
@@ -51,22 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     labels = args.labels.split(",") if args.labels else DEFAULT_LABELS[args.project_type]
     name = args.project_name or f"COCO {' '.join(labels)} {args.project_type}"
-    client = None
-    try:
-        client = connect(args)
-        project = client.create_single_task_project_from_dataset(
-            project_name=name, project_type=args.project_type, path_to_dataset=args.coco_path,
-            labels=labels, number_of_images_to_upload=args.max_images, dataset_format="coco",
-            reader_options={"annotation_file": COCO_ANNOTATION_FILE},
-        )
-        print(describe(client, project))
-    except EXPECTED_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if client is not None:
-            client.api.close()
-    return 0
+    return create_and_describe(args, lambda client: client.create_single_task_project_from_dataset(
+        project_name=name, project_type=args.project_type, path_to_dataset=args.coco_path,
+        labels=labels, number_of_images_to_upload=args.max_images, dataset_format="coco",
+        reader_options={"annotation_file": COCO_ANNOTATION_FILE},
+    ))
 
 
 if __name__ == "__main__":

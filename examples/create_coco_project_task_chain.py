@@ -21,10 +21,8 @@ from pathlib import Path
 
 from example_common import (
     COCO_ANNOTATION_FILE,
-    EXPECTED_ERRORS,
     add_server_arguments,
-    connect,
-    describe,
+    create_and_describe,
     missing_settings,
 )
 
@@ -49,24 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.coco_path / COCO_ANNOTATION_FILE} not found; run python examples/download_coco.py "
               "or point --coco-path / COCO_PATH at a COCO folder", file=sys.stderr)
         return 2
-    client = None
-    try:
-        client = connect(args)
-        project = client.create_task_chain_project_from_dataset(
-            project_name=args.project_name, project_type="detection_to_segmentation",
-            path_to_dataset=args.coco_path, labels=[SEGMENTATION_LABEL],
-            label_map={"dog": SEGMENTATION_LABEL}, chain_label=DETECTION_LABEL,
-            number_of_images_to_upload=args.max_images, dataset_format="coco",
-            reader_options={"annotation_file": COCO_ANNOTATION_FILE},
-        )
-        print(describe(client, project))
-    except EXPECTED_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if client is not None:
-            client.api.close()
-    return 0
+    return create_and_describe(args, lambda client: client.create_task_chain_project_from_dataset(
+        project_name=args.project_name, project_type="detection_to_segmentation",
+        path_to_dataset=args.coco_path, labels=[SEGMENTATION_LABEL],
+        label_map={"dog": SEGMENTATION_LABEL}, chain_label=DETECTION_LABEL,
+        number_of_images_to_upload=args.max_images, dataset_format="coco",
+        reader_options={"annotation_file": COCO_ANNOTATION_FILE},
+    ))
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     failures = 0
-    try:
+    with client:
         for demo in DEMO_PROJECTS:
             name = args.prefix + demo.name
             try:
@@ -108,8 +108,6 @@ def main(argv: list[str] | None = None) -> int:
             except EXPECTED_ERRORS as exc:
                 failures += 1
                 print(f"error: project {name!r}: {exc}", file=sys.stderr)
-    finally:
-        client.api.close()
     print(f"{len(DEMO_PROJECTS) - failures} of {len(DEMO_PROJECTS)} demo projects created")
     return 1 if failures else 0
 

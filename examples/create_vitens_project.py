@@ -19,10 +19,8 @@ import sys
 from pathlib import Path
 
 from example_common import (
-    EXPECTED_ERRORS,
     add_server_arguments,
-    connect,
-    describe,
+    create_and_describe,
     missing_settings,
 )
 
@@ -55,21 +53,10 @@ def main(argv: list[str] | None = None) -> int:
               "Vitens folder, or pass --generate N for synthetic data", file=sys.stderr)
         return 2
     name = args.project_name or f"Vitens colonies {args.project_type}"
-    client = None
-    try:
-        client = connect(args)
-        project = client.create_single_task_project_from_dataset(
-            project_name=name, project_type=args.project_type, path_to_dataset=args.vitens_path,
-            dataset_format="vitens",
-        )
-        print(describe(client, project))
-    except EXPECTED_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if client is not None:
-            client.api.close()
-    return 0
+    return create_and_describe(args, lambda client: client.create_single_task_project_from_dataset(
+        project_name=name, project_type=args.project_type, path_to_dataset=args.vitens_path,
+        dataset_format="vitens",
+    ))
 
 
 if __name__ == "__main__":

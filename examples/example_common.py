@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Callable
 
 import requests
 
@@ -52,3 +54,17 @@ def describe(client: SCRESTClient, project: RemoteProject) -> str:
         lines.append(f"  task {task.title!r} ({task.task_type}): labels {labels}")
     lines.append(f"  images: {media}")
     return "\n".join(lines)
+
+
+def create_and_describe(args: argparse.Namespace, create: Callable[[SCRESTClient], RemoteProject]) -> int:
+    """Connect, let ``create`` make the project, print what the server then holds.
+
+    Returns the script's exit code: 0, or 1 after printing one ``error:`` line for an expected failure.
+    """
+    try:
+        with connect(args) as client:
+            print(describe(client, create(client)))
+    except EXPECTED_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

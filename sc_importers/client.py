@@ -66,6 +66,16 @@ class SCRESTClient:
     def __repr__(self) -> str:
         return f"SCRESTClient(host={self.host!r}, username={self._credentials[0]!r})"
 
+    def close(self) -> None:
+        """Release the connection pool; ``with SCRESTClient(...) as client:`` does it for you."""
+        self.api.close()
+
+    def __enter__(self) -> SCRESTClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _api_for(self, workers: int) -> ServerAPI:
         """The connection, re-opened with a larger pool when more workers are asked for."""
         if workers > self._workers:
