@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from sc_importers.cli.import_cmd import build_command
@@ -71,3 +72,38 @@ def test_two_503_on_the_media_listing_are_retried(proxy, direct_api, small_coco,
     assert code == 0, output
     assert (summary["media_created"], summary["media_already_there"]) == (3, len(truth.items) - 3)
     assert server_view.held(direct_api, "listing-503") == server_view.expected(truth)
+
+
+@pytest.mark.parametrize(("path", "after_forwarding"), [
+    (MEDIA_POST, False),  # the upload never reached the server
+    (MEDIA_POST, True),  # the server stored the media, the client never heard back: duplicate hazard
+    (r"/annotations$", True),  # the server stored the annotations, the client never heard back
+], ids=["media-before", "media-after", "annotations-after"])
+def test_reset_connection_stops_the_run_and_resume_completes_without_duplicates(
+        proxy, direct_api, small_coco, server_view, path, after_forwarding):
+    folder, truth = small_coco
+    name = f"reset-{'after' if after_forwarding else 'before'}-{path.strip('/$')}"
+    rule = proxy.on("POST", path, hits=[5]).reset(after_forwarding=after_forwarding)
+
+    code, summary, output = _import(proxy, folder, name)
+
+    assert len(rule.fired) == 1
+    assert code == 3, output  # a lost connection is run-level: is_fatal(ConnectionLost)
+    assert "ConnectionError" in summary["aborted"], summary["aborted"]
+    stored = server_view.held(direct_api, name)  # raises on duplicates
+    # the reset media is on the server but not counted as created exactly when the server got it
+    unheard = path == MEDIA_POST and after_forwarding
+    assert len(stored) == summary["media_created"] + unheard, (stored, summary)
+    (failed,) = [f for f in summary["failed"] if "ConnectionResetError" in f["reason"]]
+    failed_name = next(item.name for item in truth.items if item.key == failed["key"])
+    if path == MEDIA_POST:
+        assert (failed_name in stored) is after_forwarding, (failed_name, stored)
+    else:  # the client counted no annotation for it, yet the server holds them
+        assert failed["annotations_posted"] == 0 and stored[failed_name] is not None
+
+    proxy.clear()
+    code, summary, output = _import(proxy, folder, name, "--resume")
+
+    assert code == 0, output
+    assert summary["media_created"] + summary["media_already_there"] == len(truth.items)
+    assert server_view.held(direct_api, name) == server_view.expected(truth)
