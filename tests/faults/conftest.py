@@ -30,7 +30,7 @@ def direct_api(fresh_sc_server) -> Iterator:
     """A logged-in API straight to the server (not through the proxy), for checking results."""
     from sc_importers.rest import connect
 
-    api = connect(fresh_sc_server.url, fresh_sc_server.username, fresh_sc_server.password, workers=2)
+    api = connect(fresh_sc_server.url, fresh_sc_server.username, fresh_sc_server.password, workers=4)
     yield api
     api.close()
 
