@@ -17,6 +17,7 @@ from sc_importers.project_types.common import (
     CoreProjectType,
     as_polygon,
     full_image,
+    has_area,
     user_labels,
 )
 
@@ -103,8 +104,7 @@ class AnomalyDetection(AnomalyType):
     accepts = {"anomaly_detection": ("IMAGE", *REGION_SHAPES)}
 
     def local_shape(self, annotation: Annotation) -> Shape | None:
-        box = bounding_box(annotation.shape)
-        return box if box.area > 0 else None
+        return bounding_box(annotation.shape) if has_area(annotation.shape) else None
 
 
 class AnomalySegmentation(AnomalyType):
@@ -115,4 +115,4 @@ class AnomalySegmentation(AnomalyType):
     accepts = {"anomaly_segmentation": ("IMAGE", *REGION_SHAPES)}
 
     def local_shape(self, annotation: Annotation) -> Shape | None:
-        return as_polygon(annotation.shape) if annotation.shape.area > 0 else None
+        return as_polygon(annotation.shape) if has_area(annotation.shape) else None

@@ -21,6 +21,7 @@ from sc_importers.model import (
     Rectangle,
     RotatedRectangle,
     Shape,
+    bounding_box,
 )
 from sc_importers.project_types.base import (
     BuildError,
@@ -71,12 +72,20 @@ def _rotated_corners(shape: RotatedRectangle) -> Polygon:
     )
 
 
+def has_area(shape: Shape) -> bool:
+    """True when ``shape`` and what builders turn it into (its bounding box, its outline) all have
+    a non-zero area. A shape can have a tiny positive area whose box or corners collapse in float
+    arithmetic (a rotated box 1e-38 px wide: its corners coincide); SC refuses such a shape."""
+    return shape.area > 0 and bounding_box(shape).area > 0 and as_polygon(shape).area > 0
+
+
 def labelled_regions(annotations: list[Annotation], names: set[str]) -> Iterator[tuple[tuple[str, ...], Shape]]:
-    """(labels, shape) of every annotation with a region of non-zero size, keeping only the
-    labels in ``names``; image-level annotations and annotations left without labels are skipped."""
+    """(labels, shape) of every annotation with a region of non-zero size (:func:`has_area`),
+    keeping only the labels in ``names``; image-level annotations and annotations left without
+    labels are skipped."""
     for ann in annotations:
         labels = tuple(n for n in ann.labels if n in names)
-        if ann.shape is not None and labels and ann.shape.area > 0:
+        if ann.shape is not None and labels and has_area(ann.shape):
             yield labels, ann.shape
 
 
