@@ -12,7 +12,8 @@ connections):
   have reached the server: a repeated media upload would create a duplicate image, a repeated
   project creation a second project. The uploader decides what to do with such a failure
   (its journal and a listing tell whether the item arrived).
-* **Timeouts** on every request (connect, read).
+* **Timeouts** on every request (connect 10 s, read 300 s; env ``SC_READ_TIMEOUT`` sets the read
+  timeout in seconds, for a server known to be slow or a test of slow answers).
 * **TLS** is verified by default. ``verify=False`` warns once and silences urllib3's
   per-request ``InsecureRequestWarning`` (process-wide: urllib3 has no per-session switch).
 * **Expired sessions**: a 401/403, a redirect into the login pages, or an HTML page where JSON
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import os
 import re
 import threading
 import warnings
@@ -50,6 +52,20 @@ Expect = Literal["json", "binary", "any"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_REDIRECTS = 5
+
+
+def default_timeout() -> tuple[float, float]:
+    """(connect, read) timeouts in seconds: 10 and 300, or the read timeout from ``SC_READ_TIMEOUT``."""
+    raw = os.environ.get("SC_READ_TIMEOUT", "").strip()
+    if not raw:
+        return (10.0, 300.0)
+    try:
+        read = float(raw)
+    except ValueError:
+        read = -1.0
+    if not read > 0:
+        raise ValueError(f"SC_READ_TIMEOUT must be a positive number of seconds, got {raw!r}")
+    return (10.0, read)
 
 
 class InsecureConnectionWarning(UserWarning):
@@ -84,12 +100,12 @@ class SCSession:
 
     def __init__(
         self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
-        timeout: tuple[float, float] = (10.0, 300.0), retries: int = 3, backoff: float = 0.5,
+        timeout: tuple[float, float] | None = None, retries: int = 3, backoff: float = 0.5,
     ):
         self.host = normalize_host(host)
         self.verify = verify
         self.workers = max(1, workers)
-        self.timeout = timeout
+        self.timeout = timeout or default_timeout()
         self._login_flow = login
         self._auth_lock = threading.Lock()
         self._generation = 0  # number of successful logins
