@@ -116,6 +116,13 @@ class _Server(ThreadingHTTPServer):
         finally:
             self._slots.release()
 
+    def handle_error(self, request, client_address) -> None:
+        """Keep a handler's unexpected exception in ``proxy.errors`` instead of printing it (a
+        delayed request may outlive its test's server)."""
+        import sys
+
+        self.proxy.errors.append(repr(sys.exc_info()[1]))
+
     def shutdown_request(self, request) -> None:
         if id(request) in self.reset_sockets:  # no FIN first: the close with SO_LINGER 0 sends RST
             self.reset_sockets.discard(id(request))
@@ -185,22 +192,25 @@ class _Handler(BaseHTTPRequestHandler):
         rule = proxy.match(self.command, path)
         action = rule.action if rule else "pass"
         if action == "respond":
+            proxy.record(self.command, path, action)
             self._send(rule.status, http.client.responses.get(rule.status, ""),
                        [("Content-Type", "application/json")], rule.body)
-        elif action == "reset_before":
+            return
+        if action == "reset_before":
+            proxy.record(self.command, path, action)
             self._reset()
+            return
+        if action == "delay":
+            time.sleep(rule.seconds)
+        status, reason, headers, answer = self._forward(body)
+        proxy.record(self.command, path, action)  # the server has handled it, whatever the client hears
+        if action == "reset_after":
+            self._reset()
+        elif action == "cut":
+            self._send(status, reason, headers, answer, send_bytes=int(len(answer) * rule.fraction))
+            self.close_connection = True
         else:
-            if action == "delay":
-                time.sleep(rule.seconds)
-            status, reason, headers, answer = self._forward(body)
-            if action == "reset_after":
-                self._reset()
-            elif action == "cut":
-                self._send(status, reason, headers, answer, send_bytes=int(len(answer) * rule.fraction))
-                self.close_connection = True
-            else:
-                self._send(status, reason, headers, answer)
-        proxy.record(self.command, path, action)
+            self._send(status, reason, headers, answer)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle  # noqa: N815
 
@@ -214,7 +224,8 @@ class _Handler(BaseHTTPRequestHandler):
 class FaultProxy:
     """A threaded proxy on ``127.0.0.1`` in front of ``upstream`` (``http://host:port``); use as a
     context manager. Add rules with :meth:`on`; :attr:`log` lists ``(method, path, action)`` of
-    every request handled, in order."""
+    every request handled, in order (logged once the server answered it, or once the proxy
+    answered or reset it in the server's place)."""
 
     sc_error = staticmethod(sc_error)
 
@@ -229,6 +240,7 @@ class FaultProxy:
         self.upstream_timeout = upstream_timeout
         self.rules: list[Rule] = []
         self.log: list[tuple[str, str, str]] = []
+        self.errors: list[str] = []
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._timer: threading.Timer | None = None
@@ -259,6 +271,15 @@ class FaultProxy:
             if acting:
                 acting[0].fired.append(path)
         return acting[0] if acting else None
+
+    def wait_for(self, action: str, count: int = 1, timeout: float = 30.0) -> None:
+        """Block until ``count`` requests were handled with ``action`` (e.g. a delayed request
+        finally forwarded), so a test does not race a request still in the proxy."""
+        deadline = time.monotonic() + timeout
+        while sum(1 for entry in self.log if entry[2] == action) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"fewer than {count} {action!r} requests after {timeout} s: {self.log}")
+            time.sleep(0.05)
 
     def record(self, method: str, path: str, action: str) -> None:
         with self._lock:
