@@ -23,6 +23,7 @@ def proxy(fresh_sc_server) -> Iterator:
     with proxy_module.FaultProxy(fresh_sc_server.url) as running:
         running.server = fresh_sc_server
         yield running
+    assert not running.errors, f"the fault proxy itself failed: {running.errors}"
 
 
 @pytest.fixture
