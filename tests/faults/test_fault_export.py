@@ -64,3 +64,27 @@ def test_download_cut_half_way_is_incomplete_and_a_rerun_completes_it(proxy, dir
     on_server = tmp_path / "direct.bin"
     direct_api.download_media(project, victim, on_server)
     assert hashlib.sha256(victim_file.read_bytes()).digest() == hashlib.sha256(on_server.read_bytes()).digest()
+
+
+def test_annotation_answer_cut_half_way_leaves_no_annotation_file(proxy, direct_api, small_coco, tmp_path):
+    _, truth = small_coco
+    project = _project(direct_api, truth, "cut-annotation")
+    victim = next(m for m in sorted(direct_api.list_media(project, "image"), key=lambda m: m.name)
+                  if direct_api.get_annotation_scene(project, m) is not None)
+    rule = proxy.on("GET", rf"/images/{victim.id}/annotations/latest$", hits=[1]).cut_body(0.5)
+    folder = tmp_path / "backups" / "cut-annotation"
+
+    result = _export(proxy, "cut-annotation", tmp_path / "backups")
+
+    assert len(rule.fired) == 1
+    assert result.exit_code == 1 and f"failed: {victim.name}: " in result.output, result.output
+    assert not (folder / "manifest.json").exists()
+    assert not (folder / "annotations" / f"{victim.name}.json").exists()
+    assert not list(folder.rglob("*.part"))
+
+    proxy.clear()
+    result = _export(proxy, "cut-annotation", tmp_path / "backups")
+
+    assert result.exit_code == 0, result.output
+    saved = json.loads((folder / "annotations" / f"{victim.name}.json").read_text())
+    assert saved == direct_api.get_annotation_scene(project, victim)
