@@ -13,15 +13,14 @@ so classification uses ``dog`` and ``cat`` unless ``--labels`` says otherwise.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from example_common import (
     COCO_ANNOTATION_FILE,
+    add_coco_path_argument,
     add_server_arguments,
     create_and_describe,
-    missing_settings,
+    setup_problem,
 )
 
 PROJECT_TYPES = ("detection", "segmentation", "classification")
@@ -31,21 +30,16 @@ DEFAULT_LABELS = {"detection": ["dog"], "segmentation": ["dog"], "classification
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_arguments(parser)
-    parser.add_argument("--coco-path", type=Path, default=Path(os.environ.get("COCO_PATH", "data/coco")),
-                        help="COCO folder with val2017/ and annotations/ (env COCO_PATH; default data/coco)")
+    add_coco_path_argument(parser)
     parser.add_argument("--project-type", choices=PROJECT_TYPES, default="detection")
     parser.add_argument("--labels", help="comma-separated COCO classes (default: dog; dog,cat for classification)")
     parser.add_argument("--project-name", help="default: 'COCO dog <project type>'")
     parser.add_argument("--max-images", type=int, default=-1, help="upload at most this many images (-1: all)")
     args = parser.parse_args(argv)
 
-    missing = missing_settings(args)
-    if missing:
-        print(f"error: missing server settings: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    if not (args.coco_path / COCO_ANNOTATION_FILE).is_file():
-        print(f"error: {args.coco_path / COCO_ANNOTATION_FILE} not found; run python examples/download_coco.py "
-              "or point --coco-path / COCO_PATH at a COCO folder", file=sys.stderr)
+    problem = setup_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     labels = args.labels.split(",") if args.labels else DEFAULT_LABELS[args.project_type]
     name = args.project_name or f"COCO {' '.join(labels)} {args.project_type}"

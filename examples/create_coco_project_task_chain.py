@@ -15,15 +15,14 @@ leaves it: ``val2017/`` + ``annotations/instances_val2017.json``). Self-containe
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from example_common import (
     COCO_ANNOTATION_FILE,
+    add_coco_path_argument,
     add_server_arguments,
     create_and_describe,
-    missing_settings,
+    setup_problem,
 )
 
 DETECTION_LABEL = "dog"
@@ -33,19 +32,14 @@ SEGMENTATION_LABEL = "dog shape"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_arguments(parser)
-    parser.add_argument("--coco-path", type=Path, default=Path(os.environ.get("COCO_PATH", "data/coco")),
-                        help="COCO folder with val2017/ and annotations/ (env COCO_PATH; default data/coco)")
+    add_coco_path_argument(parser)
     parser.add_argument("--project-name", default="COCO dog detection -> dog shape segmentation")
     parser.add_argument("--max-images", type=int, default=-1, help="upload at most this many images (-1: all)")
     args = parser.parse_args(argv)
 
-    missing = missing_settings(args)
-    if missing:
-        print(f"error: missing server settings: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    if not (args.coco_path / COCO_ANNOTATION_FILE).is_file():
-        print(f"error: {args.coco_path / COCO_ANNOTATION_FILE} not found; run python examples/download_coco.py "
-              "or point --coco-path / COCO_PATH at a COCO folder", file=sys.stderr)
+    problem = setup_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     return create_and_describe(args, lambda client: client.create_task_chain_project_from_dataset(
         project_name=args.project_name, project_type="detection_to_segmentation",

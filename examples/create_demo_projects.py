@@ -19,7 +19,6 @@ Self-contained on purpose.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +26,11 @@ from pathlib import Path
 from example_common import (
     COCO_ANNOTATION_FILE,
     EXPECTED_ERRORS,
+    add_coco_path_argument,
     add_server_arguments,
     connect,
     describe,
-    missing_settings,
+    setup_problem,
 )
 
 from sc_importers.client import SCRESTClient
@@ -79,20 +79,15 @@ def create(client: SCRESTClient, demo: DemoProject, name: str, coco_path: Path, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_server_arguments(parser)
-    parser.add_argument("--coco-path", type=Path, default=Path(os.environ.get("COCO_PATH", "data/coco")),
-                        help="COCO folder with val2017/ and annotations/ (env COCO_PATH; default data/coco)")
+    add_coco_path_argument(parser)
     parser.add_argument("--prefix", default="", help="text put before every project name")
     parser.add_argument("--max-images", type=int, default=-1,
                         help="upload at most this many images per project (-1: all)")
     args = parser.parse_args(argv)
 
-    missing = missing_settings(args)
-    if missing:
-        print(f"error: missing server settings: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    if not (args.coco_path / COCO_ANNOTATION_FILE).is_file():
-        print(f"error: {args.coco_path / COCO_ANNOTATION_FILE} not found; run python examples/download_coco.py "
-              "or point --coco-path / COCO_PATH at a COCO folder", file=sys.stderr)
+    problem = setup_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         client = connect(args)

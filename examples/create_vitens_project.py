@@ -21,7 +21,7 @@ from pathlib import Path
 from example_common import (
     add_server_arguments,
     create_and_describe,
-    missing_settings,
+    setup_problem,
 )
 
 PROJECT_TYPES = ("detection", "segmentation")
@@ -38,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="write N synthetic plate images into --vitens-path first, if it does not exist")
     args = parser.parse_args(argv)
 
-    missing = missing_settings(args)
-    if missing:
-        print(f"error: missing server settings: {', '.join(missing)}", file=sys.stderr)
+    problem = setup_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     if args.generate and not args.vitens_path.exists():
         from sc_importers_vitens.synthetic import make_vitens_dataset

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import requests
 
@@ -34,10 +35,24 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-verify-ssl", action="store_true", help="do not check the server's TLS certificate")
 
 
-def missing_settings(args: argparse.Namespace) -> list[str]:
-    """Names of the server settings that were given neither as argument nor in the environment."""
-    return [f"--{name} / SC_{name.upper()}" for name in ("host", "username", "password")
-            if not getattr(args, name)]
+def add_coco_path_argument(parser: argparse.ArgumentParser) -> None:
+    """``--coco-path`` (default ``$COCO_PATH`` or ``data/coco``, where download_coco.py unpacks)."""
+    parser.add_argument("--coco-path", type=Path, default=Path(os.environ.get("COCO_PATH", "data/coco")),
+                        help="COCO folder with val2017/ and annotations/ (env COCO_PATH; default data/coco)")
+
+
+def setup_problem(args: argparse.Namespace) -> str | None:
+    """Why the script cannot start (server settings missing, no COCO annotations where
+    ``--coco-path`` points), or None when it can."""
+    missing = [f"--{name} / SC_{name.upper()}" for name in ("host", "username", "password")
+               if not getattr(args, name)]
+    if missing:
+        return f"missing server settings: {', '.join(missing)}"
+    coco_path = getattr(args, "coco_path", None)
+    if coco_path is not None and not (coco_path / COCO_ANNOTATION_FILE).is_file():
+        return (f"{coco_path / COCO_ANNOTATION_FILE} not found; run python examples/download_coco.py "
+                "or point --coco-path / COCO_PATH at a COCO folder")
+    return None
 
 
 def connect(args: argparse.Namespace) -> SCRESTClient:
