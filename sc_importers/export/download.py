@@ -57,14 +57,24 @@ def media_stems(media: list[RemoteMedia]) -> dict[str, str]:
     """File stem per media id: the media name, or ``name__id`` for every media sharing a name
     (compared case-insensitively, as on Windows and macOS file systems).
 
+    An image named like a frame annotation of a video (``clip_frame_3`` beside a video ``clip``)
+    also gets ``name__id``, so its annotation file cannot collide with that frame's.
     Stable across runs (it depends only on names and ids), so re-runs find their own files.
     """
     counts = Counter(safe_folder_name(m.name).casefold() for m in media)
+    videos = {safe_folder_name(m.name).casefold() for m in media if m.kind == "video"}
     stems = {}
     for m in media:
         stem = safe_folder_name(m.name)
-        stems[m.id] = stem if counts[stem.casefold()] == 1 else f"{stem}__{m.id}"
+        clash = m.kind == "image" and _frame_file_of(stem.casefold(), videos)
+        stems[m.id] = stem if counts[stem.casefold()] == 1 and not clash else f"{stem}__{m.id}"
     return stems
+
+
+def _frame_file_of(stem: str, videos: set[str]) -> bool:
+    """True when ``stem`` reads as ``<video>_frame_<n>`` for one of the ``videos``."""
+    head, sep, frame = stem.rpartition("_frame_")
+    return bool(sep) and frame.isdigit() and head in videos
 
 
 def _remove_partials(folder: Path) -> None:

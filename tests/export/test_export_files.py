@@ -31,3 +31,17 @@ def test_failed_write_leaves_the_old_file_and_no_part(tmp_path):
         write_atomically(target, produce)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+def test_an_image_named_like_a_video_frame_gets_its_own_stem():
+    from sc_importers.export.download import media_stems
+    from sc_importers.rest.base import RemoteMedia
+
+    media = [
+        RemoteMedia("v1", "clip", "video", 64, 48, frame_count=10, fps=5.0),
+        RemoteMedia("i1", "clip_frame_3", "image", 64, 48),
+        RemoteMedia("i2", "other_frame_3", "image", 64, 48),
+    ]
+    stems = media_stems(media)
+    # annotations/clip_frame_3.json belongs to frame 3 of the video; the image must not write it
+    assert stems == {"v1": "clip", "i1": "clip_frame_3__i1", "i2": "other_frame_3"}
