@@ -205,9 +205,12 @@ class SCRESTClient:
         and verified before the first project is created, so a damaged one stops the migration
         before it starts. Projects that fail are reported together in one :class:`ImportFailed`
         after the others were restored."""
-        from sc_importers_backup import list_backup_folders
+        from sc_importers.plugins import format_readers
 
-        folders = list_backup_folders(Path(target_folder))
+        reader = format_readers().get("backup")
+        if reader is None:
+            raise FormatError("the 'backup' format plugin is not loaded (see SC_IMPORTERS_PLUGINS)")
+        folders = reader.list_datasets(Path(target_folder))
         if not folders:
             raise FormatError(f"{target_folder}: no backup folder (with project.json) at or under it")
         datasets = [read_dataset(folder, "backup") for folder in folders]

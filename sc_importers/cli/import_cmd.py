@@ -164,19 +164,19 @@ def _import_one(source: Path, request: Request, readers: dict[str, FormatReader]
 
 
 def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[Path]:
-    """The folders to import: SOURCE, or with ``--all`` the folders under it. For backups, only
-    folders holding a ``project.json`` count (the backup plugin's ``list_backup_folders``), so a
-    stray folder next to the backups is not mistaken for one."""
+    """The folders to import: SOURCE, or with ``--all`` the folders under it. A reader with a
+    ``list_datasets(root)`` method says itself which folders count (the backup reader: only folders
+    holding a ``project.json``, so a stray folder next to the backups is not mistaken for one); the
+    reader is reached through the plugin manager, never by importing its plugin."""
     if not restore_all:
         return [source]
-    if format_name == "backup":
-        try:
-            from sc_importers_backup import list_backup_folders
-        except ImportError as exc:
-            raise click.UsageError(f"the backup plugin cannot be loaded: {exc}") from exc
-        folders = list_backup_folders(source)
+    reader = plugins.format_readers().get(format_name) if format_name else None
+    list_datasets = getattr(reader, "list_datasets", None)
+    if list_datasets is not None:
+        folders = list_datasets(source)
         if not folders:
-            raise click.UsageError(f"{source}: --all given but no backup folder (with project.json) is under it")
+            what = "backup folder (with project.json)" if format_name == "backup" else f"{format_name} dataset"
+            raise click.UsageError(f"{source}: --all given but no {what} is under it")
         return folders
     folders = sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:

@@ -89,6 +89,12 @@ class BackupReader(FormatReader):
             return Detection(0.5, ["project.json with a pipeline, but no images/, videos/ or annotations/"])
         return Detection(0.95, [f"project.json with a pipeline and {', '.join(d + '/' for d in has_data)}"])
 
+    def list_datasets(self, root: Path) -> list[Path]:
+        """Every backup folder at or under ``root`` (see :func:`list_backup_folders`). The core calls
+        this optional reader method for ``sc-import DIR --all`` and ``upload_all_projects``, so it
+        reaches the plugin through its entry point, never by importing it."""
+        return list_backup_folders(root)
+
     def read(self, path: Path, **options: str) -> Dataset:
         """Verify the manifest, then read project, configuration, media and annotations."""
         root = Path(path)
