@@ -123,19 +123,32 @@ def test_labelme_fixture(shared) -> None:
     ds = _read(root, "label_me")
     assert len(ds.items) == len(xmls)
     assert sum(_shape_counts(ds).values()) == len(objects)
+    # a polygon typed bounding_box is a box; any other polygon, and every mask (<segm>), a polygon
+    expected = Counter(
+        (o.findtext("name"), "RECTANGLE" if o.find("polygon") is not None and o.findtext("type") == "bounding_box"
+         else "POLYGON") for o in objects)
+    assert Counter(ds.annotation_counts()) == expected
+    assert sorted(lb.name for lb in ds.labels) == sorted({o.findtext("name") for o in objects})
 
 
 def test_datumaro_json_fixture(shared) -> None:
     root = shared.datasets("datumaro-test-assets/assets/datumaro_dataset")
     anns: Counter = Counter()
+    per_label: Counter = Counter()
+    names: list[str] = []
     items = 0
-    for js in (root / "legacy" / "annotations").glob("*.json"):
-        for item in json.loads(js.read_text())["items"]:
+    for js in sorted((root / "legacy" / "annotations").glob("*.json")):
+        data = json.loads(js.read_text())
+        names = [lb["name"] for lb in data["categories"]["label"]["labels"]]
+        for item in data["items"]:
             items += 1
             anns.update(a["type"] for a in item["annotations"])
+            per_label.update((names[a["label_id"]], "IMAGE") for a in item["annotations"] if a["type"] == "label")
     ds = _read(root)
     assert len(ds.items) == items
     assert _shape_counts(ds)["IMAGE"] == anns["label"]
+    assert Counter(ds.annotation_counts()) == per_label
+    assert [lb.name for lb in ds.labels] == names
 
 
 def test_cvat_images_fixture(shared) -> None:
@@ -145,6 +158,7 @@ def test_cvat_images_fixture(shared) -> None:
     ds = _read(root, "cvat")
     assert len(ds.items) == len(xml.findall("image"))
     assert _shape_counts(ds)["RECTANGLE"] == len(labelled_boxes)
+    assert [lb.name for lb in ds.labels] == [lb.findtext("name") for lb in xml.iter("label")]
     assert any("points annotations have no SC 1.0 equivalent" in p.message for p in ds.problems)
 
 
@@ -153,6 +167,8 @@ def test_cvat_video_frames_keyed_by_frame(shared) -> None:
     frames = sorted(p.stem for p in (root / "images").iterdir())
     ds = _read(root, "cvat")
     assert sorted(i.key for i in ds.items) == [f"for_video/{f}" for f in frames]
+    xml = ET.parse(root / "annotations.xml").getroot()
+    assert [lb.name for lb in ds.labels] == [lb.findtext("name") for lb in xml.iter("label")]
 
 
 def test_imagenet_fixture(shared) -> None:
