@@ -61,6 +61,12 @@ def test_each_check_names_file_item_and_problem(tmp_path: Path) -> None:
     assert [p.item for p in dupes] == ["good.png", "sub/good.jpg"]
     assert all("2 media share the name 'good'" in p.message for p in dupes)
     assert validation.skipped_items(problems) == {"gone.jpg", "broken.png", "good.png"}
+    # every check names the file and the item (the dry-run report prints str(problem))
+    named = [partly, *zero, unknown]
+    assert all((p.file, p.item) == (str(good.path), "good.png") for p in named)
+    assert all(str(p).startswith(f"{p.severity}: {good.path}, item good.png: ") for p in named)
+    assert [(p.file, p.item) for p in dupes] == [(str(good.path), "good.png"),
+                                                  (str(tmp_path / "sub/good.jpg"), "sub/good.jpg")]
 
 
 def test_video_frames_are_checked_against_the_reader_size(tmp_path: Path) -> None:
