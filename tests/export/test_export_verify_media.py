@@ -1,0 +1,63 @@
+"""``sc-export --verify`` compares media by checksum: a media file whose bytes changed (another valid
+image under the same name) is a difference, with and without a manifest; and one deliberate change of
+each other kind at once (an annotation removed, a label's parent, a configuration value) gives one
+line each."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+
+@pytest.fixture
+def backup(export_api, exporter, kit, tmp_path, unique):
+    uploaded = kit.upload(export_api, f"verify-media-{unique}", "detection", ["car", "person"],
+                          kit.box_items(tmp_path / "src", 3), iterations=5)
+    result = exporter.run(uploaded.name, "--target-folder", str(tmp_path / "b"))
+    assert result.exit_code == 0, result.output
+    return uploaded, tmp_path / "b" / uploaded.name
+
+
+def _differences(result) -> list[str]:
+    assert result.exit_code == 1, result.output
+    return [line.strip() for line in result.output.splitlines()[1:] if line.strip()]
+
+
+@pytest.mark.parametrize("with_manifest", [True, False], ids=["manifest", "no-manifest"])
+def test_changed_media_bytes(backup, exporter, kit, tmp_path, with_manifest):
+    uploaded, folder = backup
+    copy = tmp_path / "changed"
+    shutil.copytree(folder, copy)
+    (media,) = [rel for rel in kit.read_manifest(copy)["media"] if rel.endswith("/img0001.jpg")]
+    kit.write_image(copy / media, seed=999)  # a valid JPEG, other pixels, same name
+    if not with_manifest:
+        (copy / "manifest.json").unlink()
+    diffs = _differences(exporter.run("--verify", str(copy), uploaded.name))
+    assert diffs and all(d.startswith("media: ") for d in diffs), diffs
+    assert any("img0001" in d for d in diffs), diffs
+
+
+def test_each_kind_of_change_is_its_own_line(backup, exporter, export_api, tmp_path):
+    uploaded, folder = backup
+    copy = tmp_path / "several"
+    shutil.copytree(folder, copy)
+    (copy / "manifest.json").unlink()  # the files are edited on purpose; compare content, not checksums
+    scene_path = copy / "annotations" / "img0001.json"  # img0001 holds a car and a person
+    scene = json.loads(scene_path.read_text())
+    scene["annotations"] = scene["annotations"][:1]
+    scene_path.write_text(json.dumps(scene))
+    project = json.loads((copy / "project.json").read_text())
+    labels = {lb["name"]: lb for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])}
+    labels["person"]["parent_id"] = labels["car"]["id"]
+    (copy / "project.json").write_text(json.dumps(project))
+    (task,) = uploaded.project.trainable_tasks
+    export_api.set_iterations(uploaded.project, task, 8)
+
+    diffs = _differences(exporter.run("--verify", str(copy), uploaded.name))
+    assert len(diffs) == 3, diffs
+    assert sum(d.startswith("annotations: annotations/img0001.json") for d in diffs) == 1, diffs
+    assert sum(d.startswith("labels: ") and "'person'" in d and "parent" in d for d in diffs) == 1, diffs
+    assert sum(d.startswith(f"configuration: {task.title}: ") and "8 on the server, 5 in the backup" in d
+               for d in diffs) == 1, diffs
