@@ -30,7 +30,8 @@ def register_format_readers() -> list[FormatReader]:
     returning a :class:`~sc_importers.formats.Detection` (confidence and reasons, used by
     format auto-detection) and ``read(path, **options)`` returning a
     :class:`~sc_importers.model.Dataset`. The hook is called once per plugin; the core collects
-    every plugin's list, and two readers with the same name are an error naming both plugins.
+    every plugin's list; of two readers with the same name the built-in one (else the plugin whose
+    name sorts first) is used, with a warning naming both.
     """
 
 
@@ -43,5 +44,5 @@ def register_project_types() -> list[ProjectType]:
     trainable tasks, which annotation shapes each task accepts, ``plan(dataset, options)``
     returning the tasks and labels to create, and ``convert(...)`` turning one media item's
     dataset annotations into the project's. Results of all plugins are collected into one list;
-    duplicate names are an error naming both plugins.
+    duplicate names are resolved as for readers.
     """

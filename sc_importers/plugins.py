@@ -6,6 +6,9 @@ thing registered without an entry point is the core's own set of project-type bu
 
 ``SC_IMPORTERS_PLUGINS=coco,backup`` loads only the named entry points (tests, debugging).
 A plugin that fails to import gives a warning naming it and is skipped; the others still load.
+Two plugins registering a reader (or project type) under one name: the built-in one wins (else
+the plugin whose name sorts first), and a warning names both, so one careless plugin cannot
+take every reader down.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ ENTRY_POINT_GROUP = "sc_importers"
 ENV_ONLY = "SC_IMPORTERS_PLUGINS"
 
 
-class PluginError(Exception):
-    """Plugins disagree (two readers or types with one name); the message names both."""
+#: The distribution ("sc-importers" for built-ins) of every entry-point plugin loaded, by plugin name.
+_DISTRIBUTIONS: dict[str, str] = {}
+BUILT_IN_DISTRIBUTION = "sc-importers"
 
 
 def _wanted() -> set[str] | None:
@@ -46,6 +50,7 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         try:
             module = ep.load()
             pm.register(module, name=ep.name)
+            _DISTRIBUTIONS[ep.name] = ep.dist.name if ep.dist is not None else ""
         except Exception as exc:
             warnings.warn(
                 f"sc-importers: plugin {ep.name!r} ({ep.value}) could not be loaded and is "
@@ -70,12 +75,21 @@ def get_plugin_manager() -> pluggy.PluginManager:
 def reset() -> None:
     """Forget loaded plugins, so the next call re-reads entry points (tests use this)."""
     get_plugin_manager.cache_clear()
+    _DISTRIBUTIONS.clear()
+
+
+def _precedence(pm: pluggy.PluginManager, impl: pluggy.HookImpl) -> tuple[bool, str]:
+    """Sort key of hook implementations: core and built-in plugins first, then by plugin name."""
+    name = pm.get_name(impl.plugin) or repr(impl.plugin)
+    third_party = name in _DISTRIBUTIONS and _DISTRIBUTIONS[name] != BUILT_IN_DISTRIBUTION
+    return third_party, name
 
 
 def _collect(hook_name: str) -> dict[str, tuple[str, object]]:
     pm = get_plugin_manager()
     found: dict[str, tuple[str, object]] = {}
-    for impl in getattr(pm.hook, hook_name).get_hookimpls():
+    impls = sorted(getattr(pm.hook, hook_name).get_hookimpls(), key=lambda impl: _precedence(pm, impl))
+    for impl in impls:
         plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
         try:
             objects = impl.function() or []
@@ -90,10 +104,13 @@ def _collect(hook_name: str) -> dict[str, tuple[str, object]]:
         for obj in objects:
             name = obj.name
             if name in found:
-                raise PluginError(
-                    f"two plugins register {name!r} in {hook_name}: "
-                    f"{found[name][0]!r} and {plugin_name!r}"
+                warnings.warn(
+                    f"sc-importers: two plugins register {name!r} in {hook_name}: "
+                    f"{found[name][0]!r} and {plugin_name!r}; the one from {plugin_name!r} is ignored",
+                    RuntimeWarning,
+                    stacklevel=2,
                 )
+                continue
             found[name] = (plugin_name, obj)
     return found
 

@@ -264,9 +264,4 @@ def build_command() -> click.Command:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     setup_logging()
-    try:
-        command = build_command()
-    except plugins.PluginError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    command.main(args=argv, prog_name="sc-import")
+    build_command().main(args=argv, prog_name="sc-import")

@@ -87,14 +87,26 @@ def test_hook_that_raises_is_skipped_with_a_warning(plugin_site, monkeypatch) ->
         assert plugins.format_readers() == {}
 
 
-def test_two_readers_with_one_name_name_both_plugins(plugin_site, monkeypatch) -> None:
-    monkeypatch.setenv("SC_IMPORTERS_PLUGINS", "first,second")
+def test_two_readers_with_one_name_warn_naming_both_and_the_first_wins(plugin_site, monkeypatch) -> None:
+    monkeypatch.setenv("SC_IMPORTERS_PLUGINS", "first,second,coco")
     plugin_site("clash", {"first": "first_mod", "second": "second_mod"},
                 {"first_mod": READER_PLUGIN.format(name="same"), "second_mod": READER_PLUGIN.format(name="same")})
-    with pytest.raises(plugins.PluginError) as err:
-        plugins.format_readers()
-    assert "register 'same' in register_format_readers" in str(err.value)
-    assert "'first'" in str(err.value) and "'second'" in str(err.value)
+    with pytest.warns(RuntimeWarning) as caught:
+        readers = plugins.format_readers()
+    message = " ".join(str(w.message) for w in caught)
+    assert "register 'same' in register_format_readers" in message
+    assert "'first'" in message and "'second'" in message and "'second' is ignored" in message
+    assert plugins.plugin_of("format", "same") == "first"
+    assert "coco" in readers  # the other plugins still work
+
+
+def test_a_third_party_reader_cannot_take_a_built_in_name(plugin_site, monkeypatch) -> None:
+    monkeypatch.setenv("SC_IMPORTERS_PLUGINS", "aaa_impostor,coco")
+    plugin_site("impostor", {"aaa_impostor": "impostor_mod"}, {"impostor_mod": READER_PLUGIN.format(name="coco")})
+    with pytest.warns(RuntimeWarning, match="'aaa_impostor' is ignored"):
+        readers = plugins.format_readers()
+    assert plugins.plugin_of("format", "coco") == "coco"
+    assert type(readers["coco"]).__module__.startswith("sc_importers_coco")
 
 
 def test_reset_rereads_entry_points(plugin_site, monkeypatch) -> None:
