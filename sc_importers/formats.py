@@ -53,6 +53,10 @@ class FormatReader:
         """
         raise NotImplementedError
 
+    # Optional: ``list_datasets(root) -> list[Path]``, the dataset folders at or under ``root`` that
+    # ``sc-import ROOT --all`` should import one by one (the backup reader: every folder holding a
+    # project.json). Readers without it get every folder directly under ``root``.
+
 
 @dataclass
 class FormatChoice:

@@ -21,11 +21,17 @@ from sc_importers.server.app import create_app
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="sc-server", description="Local SC 1.0-compatible server.")
+    parser = argparse.ArgumentParser(
+        prog="sc-server",
+        description="Local SC 1.0-compatible server: the SC 1.0 REST API under /api/v1.0/, metadata in "
+                    "SQLite and media files under --data-dir, login required.",
+        epilog="Example: sc-server --data-dir ./sc-data --port 5000 --password choose-one, then "
+               "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
+    )
     parser.add_argument("--data-dir", required=True, type=Path, help="where metadata and media are stored")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", default=5000, type=int)
-    parser.add_argument("--username", default="admin")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", default=5000, type=int, help="port to listen on (default 5000)")
+    parser.add_argument("--username", default="admin", help="the one user's login name (default admin)")
     parser.add_argument("--password", default=None, help="default: $SC_SERVER_PASSWORD, else generated")
     parser.add_argument("--session-ttl", default=7 * 24 * 3600.0, type=float,
                         help="seconds a login session stays valid (default one week)")
