@@ -91,7 +91,7 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
     api = _connect(resolve_connection(connection), workers)
     try:
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
-                                    show_progress=not json_output)
+                                    show_progress=not json_output and sys.stderr.isatty())
     except ProjectNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     except ServerError as exc:

@@ -202,7 +202,8 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
             report = import_dataset(api, dataset, project_type, build_options, name, workers=workers,
                                     auto_train=upload_options.auto_train,
                                     iterations=upload_options.iterations,
-                                    resume=bool(getattr(upload_options, "resume", False)))
+                                    resume=bool(getattr(upload_options, "resume", False)),
+                                    show_progress=False if json_output else None)
         finally:
             api.close()
     if json_output:

@@ -4,6 +4,7 @@ every media item and annotation; absent when output goes to a pipe, so logs and 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import struct
@@ -64,3 +65,14 @@ def test_sc_import_on_a_terminal_shows_the_bars_and_a_pipe_does_not(sc_server, a
                            timeout=120)
     assert piped.returncode == 0, piped.stderr
     assert "media:" not in piped.stderr and "%|" not in piped.stderr + piped.stdout
+
+
+def test_sc_import_json_on_a_terminal_has_no_bars(sc_server, animals, project_name):
+    folder, truth = animals
+    env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
+           "SC_PASSWORD": sc_server.password}
+    code, output = _run_on_a_terminal(["sc-import", str(folder), "--format", "coco", "--type", "detection",
+                                       "--project-name", project_name, "--json"], env)
+    assert code == 0, output
+    assert "%|" not in output
+    assert json.loads(output[output.index("{"):])["media_created"] == len(truth.items)
