@@ -32,8 +32,8 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
     if existing is not None:
         raise ProjectExistsError(
             f"a project called {name!r} already exists on the server (id {existing.id}); "
-            "choose another name with --project-name, delete it first, or add --resume to finish an "
-            "interrupted import into it. Nothing was uploaded."
+            "choose another name (--project-name / project_name=), delete it first, or resume an "
+            "interrupted import into it (--resume / resume=True). Nothing was uploaded."
         )
     project = api.create_project(name, plan.tasks)
     for task in project.trainable_tasks:
