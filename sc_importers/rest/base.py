@@ -14,6 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -84,11 +85,19 @@ class RemoteProject:
     def labels(self) -> list[RemoteLabel]:
         return [lb for t in self.trainable_tasks for lb in t.labels]
 
-    def label_by_name(self, name: str) -> RemoteLabel:
+    @cached_property
+    def _labels_by_name(self) -> dict[str, RemoteLabel]:
+        by_name: dict[str, RemoteLabel] = {}
         for lb in self.labels:
-            if lb.name == name:
-                return lb
-        raise KeyError(f"project {self.name!r} has no label {name!r}")
+            by_name.setdefault(lb.name, lb)  # the first one, as a scan would find
+        return by_name
+
+    def label_by_name(self, name: str) -> RemoteLabel:
+        """The label called ``name``: a dict lookup, as it runs for every label of every annotation posted."""
+        try:
+            return self._labels_by_name[name]
+        except KeyError:
+            raise KeyError(f"project {self.name!r} has no label {name!r}") from None
 
 
 @dataclass
