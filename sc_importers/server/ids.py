@@ -31,6 +31,18 @@ def new_id() -> str:
         return candidate
 
 
+def continue_after(existing: str | None) -> None:
+    """Make every id made from now on sort after ``existing``, the newest id a previous run stored.
+
+    A restarted process has a new random middle part, so within the same second its ids could sort
+    before the last run's and break ``skiptoken`` paging and creation order.
+    """
+    global _last
+    with _lock:
+        if existing and is_valid_id(existing) and existing > _last:
+            _last = existing
+
+
 def is_valid_id(value: str) -> bool:
     """True when ``value`` looks like an id this server could have made."""
     return bool(_ID_RE.match(value or ""))

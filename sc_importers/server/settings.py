@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import Request
 
 from sc_importers.server.db import Database
-from sc_importers.server.ids import new_id
+from sc_importers.server.ids import continue_after, new_id
 from sc_importers.server.storage import recover
 from sc_importers.server.timefmt import now_iso
 
@@ -37,6 +37,10 @@ class ServerSettings:
         if removed:
             logging.getLogger("sc_importers.server").warning("removed %d leftover file(s) of an interrupted run: %s",
                                                              len(removed), ", ".join(removed[:5]))
+        with self.db.read() as conn:
+            newest = conn.execute("SELECT max(id) FROM (SELECT max(id) AS id FROM projects "
+                                  "UNION ALL SELECT max(id) FROM media)").fetchone()[0]
+        continue_after(newest)
         self.workspace_id = self.db.meta("workspace_id", new_id)
         self.workspace_created = self.db.meta("workspace_created", now_iso)
 
