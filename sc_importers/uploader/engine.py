@@ -29,7 +29,11 @@ from sc_importers.rest.base import (
     ServerAPI,
     ServerError,
 )
+from sc_importers.uploader.interrupt import ctrl_c_sets
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
+
+#: How often the upload loop looks whether Ctrl-C was pressed while it waits for workers.
+_POLL_SECONDS = 0.2
 
 #: Turns one item (and one video frame's or the image's dataset annotations) into the project's
 #: annotations with resolved label names; ``[]`` leaves the media (or frame) unannotated.
@@ -174,26 +178,40 @@ class UploadEngine:
                         self._fatal = exc
                     self._stop.set()
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sc-upload") as pool:
+        interrupted = threading.Event()
+
+        def wait_some() -> None:
+            # A timeout, so that a Ctrl-C (which only sets ``interrupted``) is noticed promptly.
+            done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            collect(done)
+
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sc-upload") as pool, \
+                ctrl_c_sets(interrupted):
             try:
                 for item in items:
-                    if self._stop.is_set():
-                        break
-                    while len(pending) >= 2 * self.workers:
-                        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        collect(done)
-                    if self._stop.is_set():
+                    while len(pending) >= 2 * self.workers and not self._halted(interrupted):
+                        wait_some()
+                    if self._halted(interrupted):
                         break
                     pending[pool.submit(self.upload_item, item, existing.get(item.key))] = item
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    collect(done)
-            except KeyboardInterrupt:
-                self._stop.set()
+                while pending and not interrupted.is_set():
+                    wait_some()
+            except KeyboardInterrupt:  # no handler could be installed, or a second Ctrl-C
+                interrupted.set()
+            if interrupted.is_set():
                 for fut in [f for f in pending if f.cancel()]:  # queued, never started: nothing sent
                     del pending[fut]
-                collect(set(wait(pending).done))  # running items finish, so their media ids are known
-                raise UploadInterrupted("interrupted by the user (Ctrl-C)", results) from None
+                try:
+                    collect(set(wait(pending).done))  # running items finish: their media ids are known
+                except KeyboardInterrupt:  # a second Ctrl-C while they finish
+                    raise UploadInterrupted(
+                        f"interrupted twice by the user (Ctrl-C); up to {len(pending)} item(s) still in "
+                        "flight may exist on the server without being counted here (--resume finds them)",
+                        results) from None
+                raise UploadInterrupted("interrupted by the user (Ctrl-C)", results)
         if self._fatal is not None:
             raise UploadAborted(f"upload stopped: {_describe(self._fatal)}", results) from self._fatal
         return results
+
+    def _halted(self, interrupted: threading.Event) -> bool:
+        return self._stop.is_set() or interrupted.is_set()
