@@ -99,12 +99,30 @@ def parameter_values(config: object, prefix: str = "") -> dict[str, object]:
     return found
 
 
+def _project_level_values(configuration: object) -> dict[str, object]:
+    """``component/parameter -> value`` of a whole configuration's project-level ("global") part;
+    components are named by what they are, because their identifiers hold the project's id."""
+    found: dict[str, object] = {}
+    components = configuration.get("global") if isinstance(configuration, dict) else None
+    for component in components if isinstance(components, list) else []:
+        if isinstance(component, dict):
+            name = str((component.get("entity_identifier") or {}).get("component"))
+            found.update(parameter_values(component.get("parameters"), name))
+    return found
+
+
 def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path) -> list[str]:
     path = folder / "configuration.json"
     if not path.exists():
         return []
-    saved = json.loads(path.read_text(encoding="utf-8")).get("tasks", {})
+    whole = json.loads(path.read_text(encoding="utf-8"))
     diffs = []
+    if isinstance(whole.get("project"), dict):
+        a = _project_level_values(whole["project"])
+        b = _project_level_values(api.get_configuration(project))
+        diffs += [f"configuration: project: {key} is {b.get(key)!r} on the server, {a.get(key)!r} in the backup"
+                  for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
+    saved = whole.get("tasks", {})
     live_titles = {task.title for task in project.trainable_tasks}
     for title in sorted(set(saved) - live_titles):
         diffs.append(f"configuration: task {title!r} of the backup is not a task of the server's project")

@@ -210,6 +210,11 @@ class ServerAPI(ABC):
         """Write back a (possibly edited) task configuration as returned by the getter."""
 
     @abstractmethod
+    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
+        """Write project-level (not per-task) components: each an ``entity_identifier`` of the
+        project's own configuration with the ``parameters`` (name and value) to change."""
+
+    @abstractmethod
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None: ...
 
     @abstractmethod

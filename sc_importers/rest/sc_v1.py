@@ -177,6 +177,11 @@ class SCv1API(ServerAPI):
     def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
         self.session.post_json(self._task_config_path(project, task), rec.task_configuration_body(config))
 
+    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
+        # SC 1.0 has no endpoint for the project-level part alone; the whole-configuration POST
+        # (as recorded) takes a body with only a "global" list.
+        self.session.post_json(f"{self._project_path(project)}/configuration", {"global": components})
+
     def _set_parameter(self, project: RemoteProject, task: RemoteTask, names: tuple[str, ...],
                        value) -> None:
         found = rec.find_parameter(self.get_task_configuration(project, task), names)

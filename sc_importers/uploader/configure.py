@@ -13,6 +13,7 @@ from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteProject, ServerAPI
 from sc_importers.uploader.restore import (
     backed_up_auto_training,
+    backed_up_project_components,
     backed_up_task_configs,
     configuration_update,
     match_tasks,
@@ -41,13 +42,27 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
     return project
 
 
+def restore_project_configuration(api: ServerAPI, project: RemoteProject, backup: dict | None) -> int:
+    """Carry a backup's project-level ("global") parameter values onto ``project``; returns how
+    many parameters were changed (0 when the backup has none or they equal the server's)."""
+    old = backed_up_project_components(backup)
+    if not old:
+        return 0
+    current = api.get_configuration(project).get("global") or []
+    body, count = configuration_update({"components": current}, {"components": old}, skip=frozenset())
+    if count:
+        api.set_project_configuration(project, body["components"])
+    return count
+
+
 def finish_configuration(api: ServerAPI, project: RemoteProject, auto_train: bool | None,
                          iterations: int | None, backup: dict | None = None) -> dict[str, dict]:
     """Write the training configuration of every trainable task once the upload is done.
 
-    ``backup`` is a restored project's ``Dataset.configuration``: its parameter values are carried
-    over first (see :mod:`.restore`). Then ``iterations`` (when given) overrides the number of
-    iterations, and auto-training is set last: to ``auto_train`` when given, else to the backed-up
+    ``backup`` is a restored project's ``Dataset.configuration``: its task parameter values are
+    carried over first (see :mod:`.restore`; the project-level part is
+    :func:`restore_project_configuration`'s). Then ``iterations`` (when given) overrides the number
+    of iterations, and auto-training is set last: to ``auto_train`` when given, else to the backed-up
     value, else off. Iterations go before auto-training so a server that starts training as soon
     as auto-training is enabled already trains with the asked settings. Returns what was set, per
     task title.

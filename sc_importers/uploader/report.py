@@ -35,6 +35,8 @@ class UploadReport:
     seconds: float = 0.0
     workers: int = 0
     configuration: dict[str, dict] = field(default_factory=dict)
+    #: A restored backup: project-level ("global") configuration parameters set to the backup's values.
+    project_parameters_restored: int = 0
     aborted: str | None = None
     refused: str | None = None
     #: ``--resume``: the run continued an existing project; ``unmatched_on_server`` counts media the
@@ -99,6 +101,7 @@ class UploadReport:
             "failed": [{"key": r.key, "media_id": r.media_id, "annotations_posted": r.annotations_posted,
                         "reason": r.error} for r in self.failed],
             "configuration": self.configuration,
+            "project_parameters_restored": self.project_parameters_restored,
             "seconds": round(self.seconds, 3),
             "items_per_second": round(self.items_per_second, 2),
             "workers": self.workers,
@@ -124,6 +127,8 @@ class UploadReport:
                              "(left alone)")
         if self.filtered:
             lines.append(f"  filtered out:        {self.filtered} (label filter / unannotated)")
+        if self.project_parameters_restored:
+            lines.append(f"  project configuration: {self.project_parameters_restored} parameter(s) restored")
         for title, values in self.configuration.items():
             lines.append(f"  {title}: auto-training {'on' if values['auto_training'] else 'off'}"
                          + (f", {values['iterations']} iterations" if values["iterations"] else ""))

@@ -2,7 +2,8 @@
 
 A backup's ``configuration.json`` (``Dataset.configuration``) is either ``{"project": <GET
 /configuration>, "tasks": {"<task title>": <task configuration>}}`` (sc-export) or a plain ``GET
-/configuration`` body with a ``task_chain`` list (geti-sdk). The old configuration cannot be posted
+/configuration`` body with ``global`` and ``task_chain`` lists (geti-sdk). Both parts are restored:
+each task's parameters and the project-level ("global") ones. The old configuration cannot be posted
 as it is: its ``entity_identifier``s carry the old project's, task's and model storage's ids, which
 the new server does not know. So each parameter value is carried over onto the new task's own
 configuration: components are matched by what they are (the component name, or the
@@ -34,6 +35,15 @@ def backed_up_task_configs(configuration: dict | None) -> list[tuple[str | None,
     if isinstance(chain, list):
         return [(entry.get("task_title"), entry) for entry in chain if isinstance(entry, dict)]
     return []
+
+
+def backed_up_project_components(configuration: dict | None) -> list[dict]:
+    """The backup's project-level ("global") configuration components, or [] when it has none."""
+    if not isinstance(configuration, dict):
+        return []
+    whole = configuration.get("project") if isinstance(configuration.get("tasks"), dict) else configuration
+    found = whole.get("global") if isinstance(whole, dict) else None
+    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
 
 
 def match_tasks(project: RemoteProject, configs: list[tuple[str | None, dict]]) -> dict[str, dict]:

@@ -20,7 +20,12 @@ from sc_importers.model import Dataset, MediaItem
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.rest.base import ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
-from sc_importers.uploader.configure import ProjectExistsError, create_project, finish_configuration
+from sc_importers.uploader.configure import (
+    ProjectExistsError,
+    create_project,
+    finish_configuration,
+    restore_project_configuration,
+)
 from sc_importers.uploader.engine import UploadAborted, UploadEngine, UploadInterrupted
 from sc_importers.uploader.media_names import original_names, renamed_items
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
@@ -154,6 +159,8 @@ def import_dataset(
         if resume:  # after renaming: restored media are matched by their original names
             existing, report.unmatched_on_server = existing_media(api, project, items)
         report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items, existing))
+        if plan.restored:
+            report.project_parameters_restored = restore_project_configuration(api, project, dataset.configuration)
         report.configuration = finish_configuration(
             api, project, auto_train, iterations, dataset.configuration if plan.restored else None)
     except UploadAborted as exc:

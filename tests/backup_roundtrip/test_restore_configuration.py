@@ -5,6 +5,7 @@ from __future__ import annotations
 from sc_importers.rest.base import RemoteProject, RemoteTask
 from sc_importers.uploader.restore import (
     backed_up_auto_training,
+    backed_up_project_components,
     backed_up_task_configs,
     configuration_update,
     match_tasks,
@@ -53,3 +54,20 @@ def test_tasks_match_by_title_then_by_position():
     export_body = {"project": {}, "tasks": {"Detection task": first}}
     assert match_tasks(project, backed_up_task_configs(export_body)) == {"a": first}
     assert backed_up_task_configs(None) == [] and backed_up_task_configs({"x": 1}) == []
+
+
+def test_project_level_components_come_from_either_backup_shape():
+    component = {"entity_identifier": {"type": "COMPONENT_PARAMETERS", "component": "ACTIVE_MANAGER",
+                                       "project_id": "old", "task_id": ""},
+                 "parameters": [{"name": "max_unseen_media", "value": 9, "editable": True}]}
+    export_body = {"project": {"global": [component], "task_chain": []}, "tasks": {}}
+    sdk_body = {"global": [component], "task_chain": []}
+    assert backed_up_project_components(export_body) == [component]
+    assert backed_up_project_components(sdk_body) == [component]
+    assert backed_up_project_components({"tasks": {}}) == [] and backed_up_project_components(None) == []
+    new = {**component, "entity_identifier": {**component["entity_identifier"], "project_id": "new"},
+           "parameters": [{"name": "max_unseen_media", "value": 500, "editable": True}]}
+    body, count = configuration_update({"components": [new]}, {"components": [component]}, skip=frozenset())
+    assert count == 1
+    assert body["components"] == [{"entity_identifier": new["entity_identifier"],
+                                   "parameters": [{"name": "max_unseen_media", "value": 9}]}]

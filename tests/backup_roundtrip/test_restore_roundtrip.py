@@ -21,7 +21,8 @@ LOOKS = [("#ff0000ff", "ctrl+1"), ("#00ff00ff", "ctrl+2"), ("#0000ffff", "ctrl+3
 
 def _make_source_project(api, shared, name: str):
     """Segmentation project from labelme-examples' COCO instances, plus chaplin.mp4 with polygons
-    on frames 0 and 120; iterations 7, a changed learning rate and auto-training on."""
+    on frames 0 and 120; iterations 7, a changed learning rate, auto-training on and both
+    project-level parameters changed."""
     root = shared.datasets("labelme-examples/examples/instance_segmentation/data_dataset_coco")
     dataset = format_readers()["coco"].read(root)
     assert dataset.items and not dataset.errors
@@ -48,6 +49,11 @@ def _make_source_project(api, shared, name: str):
                     "entity_identifier": component["entity_identifier"],
                     "parameters": [{"name": "learning_rate", "value": 0.0123}]}]})
     api.set_auto_training(project, task, True)
+    globals_ = api.get_configuration(project)["global"]
+    api.set_project_configuration(project, [  # project-level parameters away from their defaults
+        {"entity_identifier": c["entity_identifier"],
+         "parameters": [{"name": "max_unseen_media", "value": 123}] if c["entity_identifier"]["component"]
+         == "ACTIVE_MANAGER" else [{"name": "use_ndr", "value": True}]} for c in globals_])
     return project, dataset
 
 
@@ -70,6 +76,10 @@ def test_restore_under_a_new_name_is_identical(source_api, source_cli, shared, t
     (task,) = restored.trainable_tasks
     assert source_api.get_auto_training(restored, task) is True
     assert source_api.get_iterations(restored, task) == 7
+    assert report["project_parameters_restored"] == 2
+    values = {(c["entity_identifier"]["component"], p["name"]): p["value"]
+              for c in source_api.get_configuration(restored)["global"] for p in c["parameters"]}
+    assert values == {("ACTIVE_MANAGER", "max_unseen_media"): 123, ("PIPELINE_DATASET_MANAGER", "use_ndr"): True}
 
     result = source_cli.sc_export(new_name, "--target-folder", str(tmp_path / "second"))
     assert result.exit_code == 0, result.output

@@ -88,3 +88,16 @@ def test_changed_iterations_on_the_server(backed_up, exporter, export_api):
     assert report["identical"] is False
     (diff,) = report["differences"]
     assert diff.startswith(f"configuration: {task.title}: ") and "is 9 on the server, 5 in the backup" in diff
+
+
+def test_changed_project_level_parameter_on_the_server(backed_up, exporter, export_api):
+    uploaded, folder = backed_up
+    (manager,) = [c for c in export_api.get_configuration(uploaded.project)["global"]
+                  if c["entity_identifier"]["component"] == "ACTIVE_MANAGER"]
+    (param,) = [p for p in manager["parameters"] if p["name"] == "max_unseen_media"]
+    export_api.set_project_configuration(uploaded.project, [{
+        "entity_identifier": manager["entity_identifier"],
+        "parameters": [{"name": "max_unseen_media", "value": param["value"] + 7}]}])
+    (diff,) = _differences(exporter.run("--verify", str(folder), uploaded.name))
+    assert diff == (f"configuration: project: ACTIVE_MANAGER/max_unseen_media is {param['value'] + 7} "
+                    f"on the server, {param['value']} in the backup")
