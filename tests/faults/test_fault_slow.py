@@ -14,7 +14,7 @@ from sc_importers.cli.import_cmd import build_command
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.uploader import import_dataset
 
-READ_TIMEOUT = "1"
+READ_TIMEOUT = "2"  # seconds; the local server answers in milliseconds, even on a loaded machine
 
 
 def _import(proxy, folder, name: str, *extra: str):
@@ -28,7 +28,7 @@ def test_slow_media_upload_stops_the_import_and_resume_has_no_duplicate(
         proxy, direct_api, small_coco, server_view, monkeypatch):
     folder, truth = small_coco
     monkeypatch.setenv("SC_READ_TIMEOUT", READ_TIMEOUT)
-    rule = proxy.on("POST", r"/media/images$", hits=[2]).delay(2.5)
+    rule = proxy.on("POST", r"/media/images$", hits=[2]).delay(4.5)
 
     result = _import(proxy, folder, "slow-upload")
 
@@ -53,7 +53,7 @@ def test_slow_project_listing_makes_sc_export_fail_with_one_line(proxy, direct_a
     _, truth = small_coco
     assert import_dataset(direct_api, truth, "detection", BuildOptions(), "slow-export", workers=4,
                           show_progress=False).exit_code() == 0
-    rule = proxy.on("GET", r"/projects/?$").delay(1.5)  # every attempt: the client's retries time out too
+    rule = proxy.on("GET", r"/projects/?$").delay(3)  # every attempt: the client's retries time out too
     server = proxy.server
     env = {**os.environ, "SC_HOST": proxy.url, "SC_USERNAME": server.username, "SC_PASSWORD": server.password,
            "SC_READ_TIMEOUT": READ_TIMEOUT}

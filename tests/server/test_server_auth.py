@@ -73,10 +73,11 @@ def test_every_api_route_refuses_requests_without_session(sc_server) -> None:
 
 
 def test_expired_session_is_refused_and_login_again_works(tmp_path, h) -> None:
-    with running_server(tmp_path / "data", extra_args=["--session-ttl", "1"]) as server:
+    # 3 s: the login and the first request must fit in the session's lifetime on a loaded machine
+    with running_server(tmp_path / "data", extra_args=["--session-ttl", "3"]) as server:
         session = h.login(server.url, server.username, server.password)
         assert session.get(f"{server.url}/api/v1.0/workspaces", timeout=30).status_code == 200
-        time.sleep(1.5)
+        time.sleep(3.5)
         assert session.get(f"{server.url}/api/v1.0/workspaces", timeout=30).status_code == 401
         again = h.login(server.url, server.username, server.password)
         assert again.get(f"{server.url}/api/v1.0/workspaces", timeout=30).status_code == 200
