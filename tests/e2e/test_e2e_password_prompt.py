@@ -89,7 +89,11 @@ class Terminal:
         """Read until the child closes the terminal; its exit code."""
         while time.monotonic() < self.deadline and self._read(self.deadline - time.monotonic()):
             pass
+        # The terminal closes while the child is still exiting, before it can be waited for: poll.
         done, status = os.waitpid(self.pid, os.WNOHANG)
+        while not done and time.monotonic() < self.deadline:
+            time.sleep(0.01)
+            done, status = os.waitpid(self.pid, os.WNOHANG)
         if not done:
             os.kill(self.pid, 9)
             os.waitpid(self.pid, 0)
