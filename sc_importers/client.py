@@ -158,9 +158,12 @@ class SCRESTClient:
     def download_project(self, project_name: str, target_folder: Path | str | None = None,
                          workers: int = 4) -> Path:
         """Back up project ``project_name`` (media, annotations, labels, configuration) into
-        ``target_folder`` (default: ``./<project name>``), in the format of ``sc-export``
-        (docs/backup-format.md). Returns the folder; raises :class:`DownloadFailed` when some media
-        could not be downloaded (the folder then has no manifest; calling again resumes)."""
+        ``target_folder`` itself (default: ``./<project name>``): the folder becomes the backup, no
+        sub-folder is made. Format as ``sc-export`` writes it (docs/backup-format.md). Returns the
+        folder; raises :class:`DownloadFailed` when some media could not be downloaded (the folder
+        then has no manifest; calling again resumes), and
+        :class:`~sc_importers.export.download.FolderInUse` before writing anything when the folder
+        holds another project's backup or files that are no backup."""
         from sc_importers.export.download import ProjectNotFound, download_project, safe_folder_name
 
         project = self.api.find_project(project_name)
