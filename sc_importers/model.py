@@ -136,10 +136,20 @@ class Annotation:
     """One annotated region, or the whole media item when ``shape`` is None.
 
     ``labels`` are label names (several for hierarchical or multi-label classification).
+
+    ``object_id`` says which annotations are parts of one object. A dataset may draw one object
+    as several shapes (a COCO object whose segmentation has several polygons, a crowd mask traced
+    into several outlines); without this, builders would count each part as an object of its own
+    (a detection project would get one box per part). Annotations of one media item (or video
+    frame) with the same non-None ``object_id`` are one object: builders that make one thing per
+    object (a box) make it once for all its parts, builders of outlines keep every part. None (the
+    default) means the annotation is an object by itself. The value only needs to be unique within
+    its media item or frame.
     """
 
     labels: tuple[str, ...]
     shape: Shape | None = None
+    object_id: str | None = None
 
 
 @dataclass

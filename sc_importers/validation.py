@@ -7,7 +7,9 @@ and the annotations together reveals. Severity decides what happens at import ti
   does not declare, a shape entirely outside its image): the item is skipped, the others are
   imported.
 - ``warning`` (a shape partly outside its image, which is clipped; a zero-area shape, which is
-  dropped; two media with the same name, which SC shows side by side): imported with a caveat.
+  dropped; two media with the same name, which SC shows side by side; annotations of a kind the
+  project type cannot hold, such as image-level labels for detection, which are not imported):
+  imported with a caveat.
 
 Whether the dataset as a whole can be imported is decided by :func:`build_report` (the dry-run
 report): not when no media or no label is left, when the project type cannot be built from it,
@@ -53,7 +55,7 @@ class CheckProblem(Problem):
 #: Kind names, in the order reports list them; reader problems have kind ``reader``.
 KINDS = (
     "missing_file", "unreadable_image", "unknown_label", "shape_outside_image",
-    "shape_partly_outside_image", "zero_area_shape", "duplicate_name",
+    "shape_partly_outside_image", "zero_area_shape", "duplicate_name", "unused_annotations",
 )
 
 
@@ -240,7 +242,48 @@ def conversion_counts(
                         tasks_hit.add(task)
         for task in tasks_hit:
             media[task] += 1
+    problems.extend(unused_annotations(project_type, dataset, plan, skip))
     return {task: {"media": media[task], "labels": dict(c)} for task, c in counts.items()}, problems
+
+
+#: How reports name each annotation kind (shape type names, ``IMAGE`` for image-level labels).
+KIND_WORDS = {
+    "IMAGE": "image-level label(s)", "RECTANGLE": "box(es)", "ELLIPSE": "ellipse(s)",
+    "POLYGON": "polygon(s)", "ROTATED_RECTANGLE": "rotated box(es)",
+}
+
+
+def _kind_rank(kind: str) -> int:
+    order = list(KIND_WORDS)
+    return order.index(kind) if kind in order else len(order)
+
+
+def unused_annotations(
+    project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, skip: set[str] | None = None,
+) -> list[Problem]:
+    """One warning per annotation kind the project type leaves out (``ProjectType.unused``), with
+    how many annotations on how many media: a dataset of image-level labels imported as detection
+    would otherwise upload bare images without a word. Items in ``skip`` are left out."""
+    counts: dict[str, int] = defaultdict(int)
+    media: dict[str, dict[str, str]] = defaultdict(dict)  # kind -> {item key: "image" | "video"}
+    for item in dataset.items:
+        if skip and item.key in skip:
+            continue
+        for anns in [item.annotations, *item.frames.values()]:
+            for kind, n in project_type.unused(anns, plan).items():
+                counts[kind] += n
+                media[kind][item.key] = item.kind
+    accepted = sorted({k for t in plan.tasks for k in project_type.accepts.get(t.task_type, ())}, key=_kind_rank)
+    takes = ", ".join(KIND_WORDS.get(k, k).replace("(s)", "s").replace("(es)", "es") for k in accepted)
+    problems: list[Problem] = []
+    for kind in sorted(counts, key=_kind_rank):
+        where = "image(s)" if set(media[kind].values()) == {"image"} else "media item(s)"
+        hint = " (use --type classification for image-level labels)" if kind == "IMAGE" else ""
+        problems.append(CheckProblem(
+            "warning", f"{counts[kind]} {KIND_WORDS.get(kind, kind)} on {len(media[kind])} {where} "
+            f"are not imported: a {project_type.name} project takes {takes or 'none of them'}{hint}",
+            str(dataset.root), None, "unused_annotations"))
+    return problems
 
 
 #: How many problems of each kind a report lists in full (the rest are counted).

@@ -9,7 +9,7 @@ shapes become ``Anomalous`` boxes or polygons on top of the image-level label.
 
 from __future__ import annotations
 
-from sc_importers.model import Annotation, Dataset, Label, MediaItem, Shape, bounding_box
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Shape
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
     REGION_SHAPES,
@@ -18,6 +18,8 @@ from sc_importers.project_types.common import (
     as_polygon,
     full_image,
     has_area,
+    labelled_objects,
+    union_box,
     user_labels,
 )
 
@@ -80,12 +82,12 @@ class AnomalyType(CoreProjectType):
         if not any(is_anomalous(a) for a in annotations):
             return [Annotation((NORMAL,), full_image(item))]
         out = [Annotation((ANOMALOUS,), full_image(item))]
-        out.extend(Annotation((ANOMALOUS,), shape) for a in local if (shape := self.local_shape(a)))
+        out.extend(Annotation((ANOMALOUS,), shape) for shape in self.local_shapes(local))
         return out
 
-    def local_shape(self, annotation: Annotation) -> Shape | None:
-        """The shape that marks where an anomaly is, or None when the type marks no regions."""
-        return None
+    def local_shapes(self, anomalous: list[Annotation]) -> list[Shape]:
+        """The shapes that mark where the anomalies are (none when the type marks no regions)."""
+        return []
 
 
 class AnomalyClassification(AnomalyType):
@@ -103,8 +105,10 @@ class AnomalyDetection(AnomalyType):
     task_types = ("anomaly_detection",)
     accepts = {"anomaly_detection": ("IMAGE", *REGION_SHAPES)}
 
-    def local_shape(self, annotation: Annotation) -> Shape | None:
-        return bounding_box(annotation.shape) if has_area(annotation.shape) else None
+    def local_shapes(self, anomalous: list[Annotation]) -> list[Shape]:
+        """One box per anomalous object (an object drawn in parts gets one box around them)."""
+        names = {n for a in anomalous for n in a.labels}
+        return [union_box(parts) for _, parts in labelled_objects(anomalous, names)]
 
 
 class AnomalySegmentation(AnomalyType):
@@ -114,5 +118,5 @@ class AnomalySegmentation(AnomalyType):
     task_types = ("anomaly_segmentation",)
     accepts = {"anomaly_segmentation": ("IMAGE", *REGION_SHAPES)}
 
-    def local_shape(self, annotation: Annotation) -> Shape | None:
-        return as_polygon(annotation.shape) if has_area(annotation.shape) else None
+    def local_shapes(self, anomalous: list[Annotation]) -> list[Shape]:
+        return [as_polygon(a.shape) for a in anomalous if a.shape is not None and has_area(a.shape)]

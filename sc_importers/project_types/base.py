@@ -9,9 +9,10 @@ request of its dialect (adding the ``dataset`` task and, between two trainable t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-from sc_importers.model import Annotation, Dataset, Label, MediaItem
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, shape_type_name
 
 
 class BuildError(Exception):
@@ -101,3 +102,19 @@ class ProjectType:
         Annotations the project cannot use are dropped.
         """
         raise NotImplementedError
+
+    def unused(self, annotations: list[Annotation], plan: ProjectPlan) -> Counter[str]:
+        """How many of one media item's (or video frame's) dataset annotations :meth:`convert`
+        leaves out for their kind, per shape type name: those no task of the plan ``accepts``.
+        ``IMAGE`` counts image-level *labels* (one annotation may carry several). Reports warn
+        about them, so nothing is dropped silently. A restored backup passes everything through,
+        so nothing is unused."""
+        unused: Counter[str] = Counter()
+        if plan.restored:
+            return unused
+        accepted = {kind for task in plan.tasks for kind in self.accepts.get(task.task_type, ())}
+        for ann in annotations:
+            kind = shape_type_name(ann.shape)
+            if kind not in accepted:
+                unused[kind] += max(1, len(ann.labels)) if ann.shape is None else 1
+        return unused

@@ -4,23 +4,25 @@ The first task finds objects with a single label (``BuildOptions.chain_label``, 
 animal``; default ``object``); the second task works inside each box with the dataset's own labels.
 SC puts a ``crop`` task between the two; the REST dialect adds it.
 
-- detection -> segmentation: each region shape gives a box with the chain label (for the first
-  task) and, when it has an outline, that outline with its own label (for the second task).
-  A plain box has no outline, so it only feeds the detection task.
-- detection -> classification: each region shape becomes one box carrying both the chain label
-  and its class label, as SC expects for a classification task inside a detection.
+- detection -> segmentation: each object gives a box with the chain label (for the first task)
+  and, when it has an outline, that outline with its own label (for the second task). An object
+  drawn in several parts (``Annotation.object_id``) gets one box around all of them, with every
+  part's outline inside it. A plain box has no outline, so it only feeds the detection task.
+- detection -> classification: each object becomes one box carrying both the chain label and its
+  class label, as SC expects for a classification task inside a detection.
 """
 
 from __future__ import annotations
 
-from sc_importers.model import Annotation, Dataset, Label, MediaItem, Rectangle, bounding_box
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Rectangle
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
     REGION_SHAPES,
     TASK_TITLES,
     CoreProjectType,
     as_polygon,
-    labelled_regions,
+    labelled_objects,
+    union_box,
     user_labels,
 )
 
@@ -61,10 +63,9 @@ class DetectionToSegmentation(DetectionChain):
     ) -> list[Annotation]:
         chain_label = plan.tasks[0].labels[0].name
         out = []
-        for labels, shape in labelled_regions(annotations, {lb.name for lb in plan.tasks[1].labels}):
-            out.append(Annotation((chain_label,), bounding_box(shape)))
-            if not isinstance(shape, Rectangle):
-                out.append(Annotation(labels, as_polygon(shape)))
+        for labels, parts in labelled_objects(annotations, {lb.name for lb in plan.tasks[1].labels}):
+            out.append(Annotation((chain_label,), union_box(parts)))
+            out.extend(Annotation(labels, as_polygon(s)) for s in parts if not isinstance(s, Rectangle))
         return out
 
 
@@ -80,6 +81,6 @@ class DetectionToClassification(DetectionChain):
     ) -> list[Annotation]:
         chain_label = plan.tasks[0].labels[0].name
         return [
-            Annotation((chain_label, labels[0]), bounding_box(shape))
-            for labels, shape in labelled_regions(annotations, {lb.name for lb in plan.tasks[1].labels})
+            Annotation((chain_label, labels[0]), union_box(parts))
+            for labels, parts in labelled_objects(annotations, {lb.name for lb in plan.tasks[1].labels})
         ]

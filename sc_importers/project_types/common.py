@@ -89,6 +89,31 @@ def labelled_regions(annotations: list[Annotation], names: set[str]) -> Iterator
             yield labels, ann.shape
 
 
+def labelled_objects(
+    annotations: list[Annotation], names: set[str]
+) -> list[tuple[tuple[str, ...], list[Shape]]]:
+    """(labels, parts) per object, in the order objects first appear: the regions
+    :func:`labelled_regions` keeps, with the parts of one object (annotations with the same
+    ``object_id`` and labels) together. An annotation without ``object_id`` is one object."""
+    objects: dict[object, tuple[tuple[str, ...], list[Shape]]] = {}
+    for index, ann in enumerate(annotations):
+        labels = tuple(n for n in ann.labels if n in names)
+        if ann.shape is None or not labels or not has_area(ann.shape):
+            continue
+        key = index if ann.object_id is None else (ann.object_id, labels)
+        objects.setdefault(key, (labels, []))[1].append(ann.shape)
+    return list(objects.values())
+
+
+def union_box(shapes: list[Shape]) -> Rectangle:
+    """The smallest axis-aligned rectangle containing every shape: one object's box from its parts."""
+    boxes = [bounding_box(s) for s in shapes]
+    x0, y0 = min(b.x for b in boxes), min(b.y for b in boxes)
+    x1 = max(b.x + b.width for b in boxes)
+    y1 = max(b.y + b.height for b in boxes)
+    return Rectangle(x0, y0, x1 - x0, y1 - y0)
+
+
 def user_labels(dataset: Dataset) -> list[Label]:
     """The dataset's labels a user would see in a task: every non-empty one."""
     return [lb for lb in dataset.labels if not lb.is_empty]
@@ -96,11 +121,19 @@ def user_labels(dataset: Dataset) -> list[Label]:
 
 def dominant_label(annotations: list[Annotation], names: set[str]) -> str | None:
     """The label an image as a whole is about: image-level labels first, else the most frequent
-    label among its shapes (ties go to the label met first)."""
+    label among its objects (the parts of one object count once; ties go to the label met first)."""
     image_level = [n for a in annotations if a.shape is None for n in a.labels if n in names]
     if image_level:
         return image_level[0]
-    counts = Counter(n for a in annotations for n in a.labels if n in names)
+    counts: Counter[str] = Counter()
+    seen: set[tuple[str, str]] = set()  # (object_id, label): an object in parts counts once
+    for ann in annotations:
+        for name in ann.labels:
+            if name not in names or (ann.object_id is not None and (ann.object_id, name) in seen):
+                continue
+            counts[name] += 1
+            if ann.object_id is not None:
+                seen.add((ann.object_id, name))
     return counts.most_common(1)[0][0] if counts else None
 
 

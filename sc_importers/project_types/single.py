@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sc_importers.model import Annotation, Dataset, MediaItem, bounding_box
+from sc_importers.model import Annotation, Dataset, MediaItem
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
     REGION_SHAPES,
@@ -11,7 +11,9 @@ from sc_importers.project_types.common import (
     as_polygon,
     dominant_label,
     full_image,
+    labelled_objects,
     labelled_regions,
+    union_box,
     user_labels,
 )
 
@@ -47,7 +49,8 @@ class Classification(CoreProjectType):
 
 
 class Detection(CoreProjectType):
-    """Boxes. Every region shape becomes its bounding box; image-level labels are dropped."""
+    """Boxes. Every object becomes the bounding box of its shapes (one box for an object drawn in
+    several parts, see ``Annotation.object_id``); image-level labels are dropped."""
 
     name = "detection"
     description = "Detect objects with boxes (polygons, ellipses and rotated boxes become bounding boxes)"
@@ -60,8 +63,8 @@ class Detection(CoreProjectType):
     def convert_new(
         self, item: MediaItem, annotations: list[Annotation], plan: ProjectPlan, options: BuildOptions
     ) -> list[Annotation]:
-        regions = labelled_regions(annotations, set(plan.label_names))
-        return [Annotation(labels, bounding_box(shape)) for labels, shape in regions]
+        objects = labelled_objects(annotations, set(plan.label_names))
+        return [Annotation(labels, union_box(parts)) for labels, parts in objects]
 
 
 class Segmentation(CoreProjectType):

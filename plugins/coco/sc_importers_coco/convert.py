@@ -3,9 +3,11 @@
 Rules (the severities users see in the dry-run report):
 
 * ``segmentation`` given as polygons: one :class:`Polygon` per part, same label; the ``bbox`` is
-  then only derived data and not imported a second time.
+  then only derived data and not imported a second time. The reader gives the parts of one
+  annotation a shared ``object_id``: they are one object (one box in a detection project).
 * ``segmentation`` given as RLE (crowd regions, or masks of any annotation): decoded and traced
-  into one polygon per outer boundary; ``crowd="skip"`` drops ``iscrowd=1`` annotations instead.
+  into one polygon per outer boundary (one object too); ``crowd="skip"`` drops ``iscrowd=1``
+  annotations instead.
   A mask that yields no polygon is a warning.
 * no segmentation: the ``bbox`` becomes a :class:`Rectangle`.
 * neither (COCO "labels" files): an image-level label, ``Annotation(labels, shape=None)``.

@@ -242,20 +242,24 @@ def _annotate(item: MediaItem, anns: list[dict], categories: dict[object, str], 
     any annotation carried keypoints."""
     image_labels: list[str] = []
     saw_keypoints = False
-    for ann in anns:
+    for position, ann in enumerate(anns):
         label = categories.get(ann.get("category_id"))
         if label is None:
             ctx.report("error", ann, f"unknown category id {ann.get('category_id')!r}; dropped")
             continue
         converted = convert(ann, ctx, state.crowd)  # type: ignore[arg-type]
         saw_keypoints |= converted.had_keypoints
+        # One COCO annotation is one object even when drawn in several parts (a segmentation of
+        # several polygons, a mask traced into several outlines): the parts share an object_id.
+        # Its position among the image's annotations is unique even where "id"s are not.
+        object_id = f"coco annotation #{position}" if len(converted.shapes) > 1 else None
         for shape in converted.shapes:
             state.used_labels.add(label)
             if shape is None:
                 if label not in image_labels:
                     image_labels.append(label)
             else:
-                item.annotations.append(Annotation((label,), shape))
+                item.annotations.append(Annotation((label,), shape, object_id))
     if image_labels:
         item.annotations.insert(0, Annotation(tuple(image_labels), None))
     return saw_keypoints
