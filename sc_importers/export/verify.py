@@ -185,7 +185,7 @@ def _saved_media(folder: Path) -> list[dict]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     media = []
     for relative, info in manifest["media"].items():
-        entry = {"path": relative, "kind": info["kind"], "name": info["name"],
+        entry = {"path": relative, "kind": info["kind"], "name": info["name"], "id": info.get("id"),
                  "sha256": manifest["files"][relative]["sha256"]}
         path = folder / relative
         if not path.is_file():
@@ -251,31 +251,125 @@ def _describe(shape: tuple) -> str:
 def _compare_media_and_annotations(
     api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int
 ) -> list[str]:
+    """Media matched by (kind, name, SHA-256); within one such group of interchangeable media (equal
+    names and bytes), paired by the old media id when ``project`` is the backed-up project itself,
+    else so that as many pairs as possible have equal annotations (see :func:`_pair`)."""
     diffs = []
-    saved_names = {lb["id"]: lb["name"] for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])}
-    live_names = {lb.id: lb.name for lb in project.labels}
+    names = ({lb["id"]: lb["name"] for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])},
+             {lb.id: lb.name for lb in project.labels})
     remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
     live = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         hashes = list(pool.map(lambda m: _server_sha(api, project, m), live))
+    groups: dict[tuple[str, str, str], list[RemoteMedia]] = defaultdict(list)
     for media, sha in zip(live, hashes, strict=True):
-        if not remaining.get((media.kind, media.name, sha)):
+        groups[(media.kind, media.name, sha)].append(media)
+    same_project = str(saved_project.get("id")) == str(project.id)
+    for key, medias in groups.items():
+        pairs, unmatched, leftover = _pair(api, project, folder, medias, remaining.pop(key, []), names,
+                                           tolerance, same_project)
+        remaining[key] = leftover
+        for media in unmatched:
             diffs.append(f"media: {media.kind} {media.name!r} on the server has no identical file in the backup")
-            continue
-        entry = remaining[(media.kind, media.name, sha)].pop()
-        if "problem" in entry:
-            diffs.append(entry["problem"])
-        a = _saved_scenes(folder, entry)
-        b = _live_scenes(api, project, media)
-        for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):
-            where = media.name if frame is None else f"{media.name} frame {frame}"
-            va, vb = _scene_view(a.get(frame), saved_names), _scene_view(b.get(frame), live_names)
-            if not _same_scene(va, vb, tolerance):
-                diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) differs "
-                             f"from the server: {_scene_difference(va, vb, tolerance)}")
+        for _media, entry, scene_diffs in pairs:
+            if "problem" in entry:
+                diffs.append(entry["problem"])
+            diffs += scene_diffs
     for entries in remaining.values():
         for entry in entries:
             diffs.append(entry.get("problem") or f"media: {entry['path']} from the backup is not on the server")
     return diffs
+
+
+def _annotation_diffs(
+    api: ServerAPI, project: RemoteProject, folder: Path, media: RemoteMedia, entry: dict,
+    names: tuple[dict, dict], tolerance: float, live_cache: dict[str, dict],
+) -> list[str]:
+    """One line per frame (or the image) whose annotations differ between ``entry`` and ``media``;
+    the server's scenes are fetched once per media (``live_cache``)."""
+    if media.id not in live_cache:
+        live_cache[media.id] = _live_scenes(api, project, media)
+    a, b = _saved_scenes(folder, entry), live_cache[media.id]
+    diffs = []
+    for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):
+        where = media.name if frame is None else f"{media.name} frame {frame}"
+        va, vb = _scene_view(a.get(frame), names[0]), _scene_view(b.get(frame), names[1])
+        if not _same_scene(va, vb, tolerance):
+            diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) differs "
+                         f"from the server: {_scene_difference(va, vb, tolerance)}")
+    return diffs
+
+
+def _pair(
+    api: ServerAPI, project: RemoteProject, folder: Path, medias: list[RemoteMedia], entries: list[dict],
+    names: tuple[dict, dict], tolerance: float, same_project: bool,
+) -> tuple[list[tuple[RemoteMedia, dict, list[str]]], list[RemoteMedia], list[dict]]:
+    """Pair server media with backup entries of one (kind, name, SHA-256) group, and say what differs.
+
+    Such media are interchangeable by what a user sees except for their annotations, so taking any
+    entry would compare the annotations of the wrong one. Against the backed-up project itself the
+    old media ids decide; otherwise a maximum matching (augmenting paths) over the pairs whose
+    annotations agree, so a difference is reported only when no pairing explains the folder.
+    Returns (media, entry, annotation differences) per pair, the media left without an entry and
+    the entries left without a media.
+    """
+    live_cache: dict[str, dict] = {}
+    pairs: list[tuple[RemoteMedia, dict, list[str]]] = []
+    medias, entries = list(medias), list(entries)
+    if same_project:
+        by_id = {str(e.get("id")): e for e in entries if e.get("id") is not None}
+        for media in list(medias):
+            entry = by_id.get(str(media.id))
+            if entry is not None:
+                pairs.append((media, entry, _annotation_diffs(api, project, folder, media, entry, names,
+                                                              tolerance, live_cache)))
+                medias.remove(media)
+                entries.remove(entry)
+    if len(medias) == 1 and len(entries) == 1:  # the usual case: nothing to choose
+        agree: list[list[int]] = [[]]
+    else:
+        agree = [[j for j, entry in enumerate(entries)
+                  if not _annotation_diffs(api, project, folder, media, entry, names, tolerance, live_cache)]
+                 for media in medias]
+    owner = _matching(agree)  # entry index -> media index
+    matched = {i: j for j, i in owner.items()}
+    free = [j for j in range(len(entries)) if j not in owner]
+    unmatched = []
+    for i, media in enumerate(medias):
+        if i in matched:
+            pairs.append((media, entries[matched[i]], []))
+        elif free:
+            entry = entries[free.pop(0)]
+            pairs.append((media, entry, _annotation_diffs(api, project, folder, media, entry, names, tolerance,
+                                                          live_cache)))
+        else:
+            unmatched.append(media)
+    return pairs, unmatched, [entries[j] for j in free]
+
+
+def _matching(agree: list[list[int]]) -> dict[int, int]:
+    """A maximum bipartite matching (entry index -> media index) of ``agree[media] = [entries]``,
+    by augmenting paths searched without recursion (a group may hold many equal media)."""
+    owner: dict[int, int] = {}
+    for start in range(len(agree)):
+        seen: set[int] = set()
+        stack, iters, chosen = [start], [iter(agree[start])], []
+        while stack:
+            j = next((j for j in iters[-1] if j not in seen), None)
+            if j is None:  # this media has no free or re-assignable entry left
+                stack.pop()
+                iters.pop()
+                if chosen:
+                    chosen.pop()
+                continue
+            seen.add(j)
+            chosen.append(j)
+            if j not in owner:  # free entry: shift every entry on the path to its new media
+                for i, taken in zip(stack, chosen, strict=True):
+                    owner[taken] = i
+                break
+            stack.append(owner[j])
+            iters.append(iter(agree[owner[j]]))
+    return owner
