@@ -33,6 +33,9 @@ def verify_project(
     diffs = _compare_labels(saved, project.raw)
     diffs += _compare_configuration(api, project, folder)
     diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers)
+    diffs += [f"{relative.split('/')[0] if relative.startswith('annotations/') else 'media'}: {relative} is in "
+              "the folder but not listed in manifest.json (added after the backup; a restore refuses it)"
+              for relative in unlisted_files(folder)]
     return diffs
 
 
@@ -194,6 +197,19 @@ def _saved_media(folder: Path) -> list[dict]:
             entry["problem"] = f"media: {relative} was changed after the backup (SHA-256 differs from manifest.json)"
         media.append(entry)
     return media
+
+
+def unlisted_files(folder: Path) -> list[str]:
+    """Files in ``images/``, ``videos/`` and ``annotations/`` that ``folder``'s manifest does not list
+    (added after the backup: a restore refuses them); empty without a manifest (geti-sdk folders
+    have none). Hidden files (``.DS_Store``, ``.part``) are never read by a restore and not listed."""
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        return []
+    listed = set(json.loads(manifest_path.read_text(encoding="utf-8"))["files"])
+    return [relative for sub in ("images", "videos", "annotations") for path in sorted((folder / sub).rglob("*"))
+            if path.is_file() and not path.name.startswith(".")
+            and (relative := path.relative_to(folder).as_posix()) not in listed]
 
 
 def _server_sha(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> str:

@@ -158,8 +158,16 @@ def _corrupt_scene_without_manifest(folder: Path) -> str:
     return "nothing was created"
 
 
+def _extra_media(folder: Path) -> str:
+    """A file added to the backup after the download (not in the manifest) would be restored as an
+    extra media."""
+    path = _media_file(folder)
+    shutil.copy(path, path.with_name("extra.jpg"))
+    return f"{path.relative_to(folder).parent.as_posix()}/extra.jpg"
+
+
 @pytest.mark.parametrize("damage", [_missing_media, _corrupt_annotation, _changed_media, _escaping_path,
-                                    _unknown_type, _corrupt_scene_without_manifest],
+                                    _unknown_type, _corrupt_scene_without_manifest, _extra_media],
                          ids=lambda f: f.__name__.strip("_"))
 def test_damaged_backup_is_refused_before_anything_is_created(damage, good_backup, source_api, source_cli,
                                                              tmp_path, unique):

@@ -61,3 +61,23 @@ def test_each_kind_of_change_is_its_own_line(backup, exporter, export_api, tmp_p
     assert sum(d.startswith("labels: ") and "'person'" in d and "parent" in d for d in diffs) == 1, diffs
     assert sum(d.startswith(f"configuration: {task.title}: ") and "8 on the server, 5 in the backup" in d
                for d in diffs) == 1, diffs
+
+
+def test_files_not_in_the_manifest_are_differences(backup, exporter, kit, tmp_path):
+    """A media file and an annotation file added after the backup (so not in manifest.json) would be
+    restored as an extra media / extra annotations: --verify names both."""
+    uploaded, folder = backup
+    copy = tmp_path / "extra"
+    shutil.copytree(folder, copy)
+    (media,) = [rel for rel in kit.read_manifest(copy)["media"] if rel.endswith("/img0001.jpg")]
+    extra = (copy / media).with_name("extra.jpg")
+    shutil.copy(copy / media, extra)
+    shutil.copy(copy / "annotations" / "img0001.json", copy / "annotations" / "extra.json")
+    diffs = _differences(exporter.run("--verify", str(copy), uploaded.name))
+    extra_rel = extra.relative_to(copy).as_posix()
+    assert sorted(diffs) == sorted([
+        f"media: {extra_rel} is in the folder but not listed in manifest.json (added after the backup; "
+        "a restore refuses it)",
+        "annotations: annotations/extra.json is in the folder but not listed in manifest.json (added after "
+        "the backup; a restore refuses it)",
+    ]), diffs

@@ -66,7 +66,10 @@ def load_manifest(root: Path) -> dict[str, Any] | None:
 def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
     """Check every listed file; raise :class:`FormatError` listing all bad ones.
 
-    Returns warnings for media and annotation files on disk that the manifest does not list.
+    Files in ``images/``, ``videos/`` and ``annotations/`` that the manifest does not list are refused
+    the same way (one ``FormatError`` naming them all): a complete backup has none, and read anyway
+    they would become extra media or annotations of the restored project. Hidden files, which the
+    reader never reads, only give warnings.
     """
     bad: list[str] = []
     for relative in manifest.get("media") or {}:
@@ -100,14 +103,24 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
             f"(incomplete or damaged backup):\n  {listing}"
         )
     listed = set(manifest["files"])
-    warnings = []
+    unlisted, warnings = [], []
     for folder in ("images", "videos", "annotations"):
         base = root / folder
         if not base.is_dir():
             continue
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
             relative = path.relative_to(root).as_posix()
-            if relative not in listed:
-                warnings.append(Problem("warning", "file is not listed in manifest.json (added after the "
-                                        "download?); read anyway, unverified", file=relative))
+            if relative in listed:
+                continue
+            if path.name.startswith("."):  # .DS_Store, a .part left by a download: never read as media
+                warnings.append(Problem("warning", "hidden file not listed in manifest.json; ignored", file=relative))
+            else:
+                unlisted.append(relative)
+    if unlisted:
+        listing = "\n  ".join(unlisted)
+        raise FormatError(
+            f"{root / MANIFEST_FILE}: {len(unlisted)} file(s) in images/, videos/ or annotations/ are not listed "
+            f"in the manifest (added after the backup; they would be restored as if they were part of the "
+            f"project). Remove them, or remove manifest.json to restore the folder unverified:\n  {listing}"
+        )
     return warnings

@@ -71,13 +71,39 @@ def test_unsupported_manifest(make_backup, kit) -> None:
         BackupReader().read(root)
 
 
-def test_file_added_after_download_is_a_warning(make_backup, kit) -> None:
+def test_files_added_after_download_are_refused_all_named(make_backup, kit) -> None:
+    """An unlisted media file would become an extra media of the restored project, an unlisted scene
+    extra annotations: both refused, before anything is returned, in one message."""
     root = _backup(make_backup, kit)
     (root / "annotations" / "b.json").write_text(json.dumps(kit.scene(([21], kit.rect(0, 0, 1, 1)))))
+    extra = root / "images" / "Dataset" / "extra.png"
+    extra.write_bytes((root / "images" / "Dataset" / "a.png").read_bytes())
+    (root / "videos" / "Dataset").mkdir(parents=True)
+    (root / "videos" / "Dataset" / "notes.txt").write_text("not even a video")
+    with pytest.raises(FormatError) as info:
+        BackupReader().read(root)
+    message = str(info.value)
+    assert "3 file(s) in images/, videos/ or annotations/ are not listed in the manifest" in message
+    for relative in ("annotations/b.json", "images/Dataset/extra.png", "videos/Dataset/notes.txt"):
+        assert relative in message
+
+
+def test_hidden_unlisted_files_only_warn(make_backup, kit) -> None:
+    root = _backup(make_backup, kit)
+    (root / "images" / "Dataset" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
     dataset = BackupReader().read(root)
     (warning,) = dataset.problems
-    assert warning.severity == "warning" and warning.file == "annotations/b.json"
-    assert dataset.items[1].annotations[0].labels == ("bus",)
+    assert warning.severity == "warning" and warning.file == "images/Dataset/.DS_Store"
+    assert len(dataset.items) == 2
+
+
+def test_without_manifest_added_files_are_read(make_backup, kit) -> None:
+    """geti-sdk folders have no manifest: nothing to compare with, every file is read (as before)."""
+    root = _backup(make_backup, kit)
+    (root / "manifest.json").unlink()
+    (root / "images" / "Dataset" / "extra.png").write_bytes((root / "images" / "Dataset" / "a.png").read_bytes())
+    dataset = BackupReader().read(root)
+    assert sorted(item.key for item in dataset.items) == [f"images/Dataset/{n}.png" for n in ("a", "b", "extra")]
 
 
 def test_sha256_streams_large_files(tmp_path: Path) -> None:
