@@ -2,8 +2,9 @@
 
 Shapes map one to one where SC 1.0 has the shape (Bbox -> Rectangle, Polygon, Ellipse,
 RotatedBbox -> RotatedRectangle, Label -> image-level annotation); masks become one polygon per
-outer contour (OpenCV). Points, skeletons, polylines, captions and 3D shapes have no SC 1.0
-equivalent: they are counted, and the reader reports one warning per type with the count.
+4-connected region, traced along pixel edges (:mod:`sc_importers_datumaro.masks`). Points,
+skeletons, polylines, captions and 3D shapes have no SC 1.0 equivalent: they are counted, and the
+reader reports one warning per type with the count.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sc_importers.model import Annotation, Ellipse, Label, Polygon, Problem, Rectangle, RotatedRectangle, Shape
-
-#: Masks smaller than this many pixels of contour area are dropped as noise.
-MIN_CONTOUR_AREA = 1.0
+from sc_importers_datumaro.masks import mask_to_polygons
 
 
 def labels_from_categories(categories: dict) -> list[Label]:
@@ -83,21 +82,6 @@ def _clip_rect(rect: Rectangle, ctx: ItemContext) -> Rectangle | None:
     return clipped
 
 
-def mask_to_polygons(mask: object) -> list[Polygon]:
-    """One polygon per outer contour of a binary mask (holes are not representable in SC 1.0)."""
-    import cv2
-    import numpy as np
-
-    image = np.asarray(mask, dtype=np.uint8)
-    contours, _ = cv2.findContours(image, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    out = []
-    for contour in contours:
-        if len(contour) < 3 or cv2.contourArea(contour) < MIN_CONTOUR_AREA:
-            continue
-        out.append(Polygon(tuple((float(x), float(y)) for x, y in contour.reshape(-1, 2))))
-    return out
-
-
 def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
     """The neutral shapes of one Datumaro annotation; None when its type is not supported."""
     from datumaro.components.annotation import AnnotationType
@@ -119,6 +103,16 @@ def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
     if kind == AnnotationType.mask:
         return list(mask_to_polygons(ann.image))  # type: ignore[attr-defined]
     return None
+
+
+def _empty_mask_message(ann: object, label: str) -> str:
+    """Why a mask gave no polygon: it has no pixels, or (should tracing ever fail) it is too thin."""
+    import numpy as np
+
+    pixels = int(np.count_nonzero(np.asarray(ann.image)))  # type: ignore[attr-defined]
+    if pixels == 0:
+        return f"mask of label {label!r} has no pixels; skipped"
+    return f"mask of label {label!r} ({pixels} pixels) is too thin to trace into a polygon; skipped"
 
 
 def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]:
@@ -144,7 +138,7 @@ def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]
         if names is None:
             continue
         if ann.type == AnnotationType.mask and not shapes:
-            ctx.problem("warning", "mask with no pixels; skipped")
+            ctx.problem("warning", _empty_mask_message(ann, names[0]))
         for shape in shapes:
             if shape.area <= 0:
                 ctx.problem("warning", f"{type(shape).__name__.lower()} has zero area; dropped")

@@ -9,8 +9,12 @@ collects file extensions is bounded, so detection stays quick on large folders.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +22,60 @@ from pathlib import Path
 #: Stop listing files for extensions after this many entries or seconds (big folders).
 MAX_WALK_FILES = 20_000
 MAX_WALK_SECONDS = 2.0
+
+
+#: Where Datumaro's log records go, at debug level, while it is only asked to detect.
+DETECTION_LOG = logging.getLogger("sc_importers_datumaro.detection")
+
+
+def _demote(record: logging.LogRecord) -> None:
+    DETECTION_LOG.debug("Datumaro %s: %s", record.levelname.lower(), record.getMessage())
+
+
+class _DemoteRoot(logging.Filter):
+    """On the root logger: Datumaro's records of one thread are logged again at debug level."""
+
+    def __init__(self, datumaro_dir: str) -> None:
+        super().__init__()
+        self.datumaro_dir = datumaro_dir
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:  # False drops the record
+        if record.thread != self.thread or not record.pathname.startswith(self.datumaro_dir):
+            return True
+        _demote(record)
+        return False
+
+
+class _DemoteNamed(logging.Handler):
+    """On the ``datumaro`` logger (not propagating meanwhile): its records again at debug level."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _demote(record)
+
+
+@contextmanager
+def quiet_datumaro_logs() -> Iterator[None]:
+    """Datumaro's log lines, at debug level, for the duration: while the ``datumaro`` reader only
+    rates a folder, Datumaro's warnings ("Multiple COCO tasks are detected...") are about a reading
+    that may never happen, and would be printed under whichever reader is chosen. Datumaro logs
+    mostly through the root logger (caught by a filter on it, by the file that logs) and a few
+    ``datumaro.*`` loggers (caught by a handler on ``datumaro``, which then does not propagate)."""
+    import datumaro
+
+    root_filter = _DemoteRoot(os.path.dirname(os.path.abspath(datumaro.__file__)))
+    named_handler = _DemoteNamed()
+    root, named = logging.getLogger(), logging.getLogger("datumaro")
+    propagate = named.propagate
+    root.addFilter(root_filter)
+    named.addHandler(named_handler)
+    named.propagate = False
+    try:
+        yield
+    finally:
+        named.propagate = propagate
+        named.removeHandler(named_handler)
+        root.removeFilter(root_filter)
 
 
 @lru_cache(maxsize=1)

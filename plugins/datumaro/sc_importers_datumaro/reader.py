@@ -11,7 +11,7 @@ from pathlib import Path
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
 from sc_importers_datumaro.convert import ItemContext, convert_annotations, labels_from_categories
-from sc_importers_datumaro.detection import datumaro_format_names, detect_formats
+from sc_importers_datumaro.detection import datumaro_format_names, detect_formats, quiet_datumaro_logs
 from sc_importers_datumaro.staging import (
     VOC_FORMATS,
     Staged,
@@ -21,6 +21,7 @@ from sc_importers_datumaro.staging import (
     needs_yolo_staging,
     stage_flat_voc,
     stage_yolo,
+    yolo_pose_config,
 )
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
@@ -51,8 +52,32 @@ class _CollectingPolicy:
         return Policy()
 
 
+#: Causes shown of a failed import, and characters of each, so the message stays readable.
+MAX_CAUSES = 4
+MAX_CAUSE_CHARS = 400
+
+
+def describe_chain(exc: BaseException) -> str:
+    """``Type: message`` of an exception and of its causes (``__cause__``, else ``__context__``),
+    joined by "; caused by: ". Datumaro wraps the real reason ("an images/ directory is expected")
+    in a generic "Failed to import dataset"; the user needs both. Messages already said are left
+    out, and each is cut to :data:`MAX_CAUSE_CHARS`."""
+    parts: list[str] = []
+    seen_ids: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen_ids and len(parts) < MAX_CAUSES + 1:
+        seen_ids.add(id(current))
+        text = " ".join(str(current).split()).rstrip(".")
+        if len(text) > MAX_CAUSE_CHARS:
+            text = text[: MAX_CAUSE_CHARS - 3] + "..."
+        if not any(text and text in part for part in parts):
+            parts.append(f"{type(current).__name__}: {text}" if text else type(current).__name__)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "; caused by: ".join(parts)
+
+
 def _describe_error(fmt: str, kind: str, cause: BaseException | None) -> str:
-    text = f"{type(cause).__name__}: {cause}" if cause is not None else "unknown error"
+    text = describe_chain(cause) if cause is not None else "unknown error"
     if fmt.startswith("yolo") and isinstance(cause, KeyError):
         return "label file has no image with the same name (orphan label file); skipped"
     return f"{kind} could not be read by Datumaro ({text}); skipped"
@@ -89,7 +114,8 @@ class DatumaroReader(FormatReader):
         if not path.is_dir():
             return Detection(0.0, [f"{path} is not a folder"])
         try:
-            found = detect_formats(path)
+            with quiet_datumaro_logs():
+                found = detect_formats(path)
         except Exception as exc:
             return Detection(0.0, [f"Datumaro detection failed: {type(exc).__name__}: {exc}"])
         notes = []  # said after the verdict: they qualify it, they are not why
@@ -105,7 +131,7 @@ class DatumaroReader(FormatReader):
             if is_flat_voc(path):
                 return Detection(0.55, ["flat VOC layout (annotations/*.xml, no ImageSets/); read as voc", *notes])
             if looks_like_yolo(path):
-                return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
+                return _judge_unrecognised_yolo(path, notes)
             return Detection(0.0, ["no Datumaro format matches", *notes])
         found_line = f"Datumaro formats found: {', '.join(formats)}"
         if any(f.startswith(COCO_LIKE) or f.endswith("_coco") for f in formats):
@@ -138,9 +164,7 @@ class DatumaroReader(FormatReader):
                 dm_dataset = dm.Dataset.import_from(str(source), fmt, error_policy=policy)
                 items = list(dm_dataset)
             except Exception as exc:
-                raise FormatError(
-                    f"{path}: Datumaro could not import it as {fmt!r}: {type(exc).__name__}: {exc}"
-                ) from exc
+                raise FormatError(f"{path}: Datumaro could not import it as {fmt!r}: {describe_chain(exc)}") from exc
             dataset = Dataset(name=path.name, format=f"datumaro:{fmt}", root=path)
             dataset.labels = labels_from_categories(dm_dataset.categories())
             for note in staged.notes if staged else []:
@@ -265,6 +289,18 @@ class DatumaroReader(FormatReader):
                     file=str(dataset.root),
                 )
             )
+
+
+def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:
+    """A YOLO-looking folder (labels/ + a YAML) that no Datumaro importer recognised."""
+    pose = yolo_pose_config(path)
+    if pose is not None:
+        return Detection(0.1, [f"{pose.name} declares kpt_shape: YOLO pose, which Datumaro 1.13 does not read",
+                               *notes])
+    if (path / "data.yaml").is_file():
+        return Detection(0.55, ["YOLO labels/ and data.yaml that Datumaro's importers did not recognise; "
+                                "read as yolo", *notes])
+    return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
 
 
 def _main_formats(formats: list[str]) -> list[str]:

@@ -203,7 +203,13 @@ def check_yolo(path: Path, config_name: str | None) -> None:
 
     cfg = yolo_config(path, config_name) or (path / "data.yaml")
     if cfg.is_file():
-        names = (yaml.safe_load(cfg.read_text()) or {}).get("names")
+        data = yaml.safe_load(cfg.read_text()) or {}
+        if isinstance(data, dict) and "kpt_shape" in data:
+            raise FormatError(
+                f"{cfg}: a YOLO pose dataset (kpt_shape {data['kpt_shape']}): Datumaro 1.13's yolo importer does "
+                "not read pose lines (class, box, keypoints); the yolo reader (--format yolo) imports their boxes"
+            )
+        names = data.get("names") if isinstance(data, dict) else None
         if isinstance(names, dict) and sorted(int(k) for k in names) != list(range(len(names))):
             raise FormatError(
                 f"{cfg}: class ids in 'names' are not 0..{len(names) - 1} (e.g. {min(names)}..{max(names)}); "
@@ -217,6 +223,18 @@ def check_yolo(path: Path, config_name: str | None) -> None:
                     f"{txt}: {len(line.split())} numbers on a line: YOLO segmentation polygons, which "
                     "Datumaro 1.13's yolo importer does not read (it expects 'class cx cy w h')"
                 )
+
+
+def yolo_pose_config(path: Path) -> Path | None:
+    """The folder's YOLO config (data.yaml or the one YAML with names) when it declares ``kpt_shape``."""
+    import yaml
+
+    try:
+        cfg = yolo_config(path, None) or (path / "data.yaml")
+        data = yaml.safe_load(cfg.read_text()) if cfg.is_file() else None
+    except (FormatError, OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return cfg if isinstance(data, dict) and "kpt_shape" in data else None
 
 
 def looks_like_yolo(path: Path) -> bool:
