@@ -204,7 +204,7 @@ EXPECTED: list[tuple[str, str | None]] = [
     ("datumaro-test-assets/assets/roboflow_dataset/multiclass", 'datumaro:roboflow_multiclass'),
     ("datumaro-test-assets/assets/roboflow_dataset/tfrecord", None),
     ("datumaro-test-assets/assets/roboflow_dataset/voc", 'datumaro:roboflow_voc'),
-    ("datumaro-test-assets/assets/roboflow_dataset/yolo", 'yolo'),
+    ("datumaro-test-assets/assets/roboflow_dataset/yolo", 'datumaro:roboflow_yolo'),
     ("datumaro-test-assets/assets/roboflow_dataset/yolo_obb", 'datumaro:dota'),
     ("datumaro-test-assets/assets/sampler", None),
     ("datumaro-test-assets/assets/segment_anything_dataset", 'datumaro:segment_anything'),

@@ -40,6 +40,8 @@ class YoloConfig:
     splits: list[tuple[str, list[str]]]
     skip_missing_labels: bool = False
     problems: list[Problem] = field(default_factory=list)
+    #: Pose datasets (``kpt_shape: [keypoints, dims]``): numbers after the box on each line; 0 otherwise.
+    keypoint_values: int = 0
 
 
 def yaml_candidates(folder: Path) -> list[Path]:
@@ -142,9 +144,8 @@ def config_from_yaml(yaml_path: Path) -> YoloConfig:
     """Read an Ultralytics dataset YAML."""
     data = load_yaml(yaml_path)
     where = str(yaml_path)
-    if "kpt_shape" in data:
-        raise FormatError(f"{where}: a YOLO pose dataset (kpt_shape); keypoints cannot be imported into SC 1.0")
     problems: list[Problem] = []
+    keypoint_values = _keypoint_values(data, where, problems)
     names: dict[int, str] | None
     if "names" in data:
         names = parse_names(data["names"], where)
@@ -166,7 +167,23 @@ def config_from_yaml(yaml_path: Path) -> YoloConfig:
     if not splits:
         raise FormatError(f"{where}: no train, val or test entry: nothing says where the images are")
     root = _root(data, yaml_path, problems)
-    return YoloConfig(yaml_path, root, names, splits, bool(data.get("skip_if_label_file_missing")), problems)
+    return YoloConfig(yaml_path, root, names, splits, bool(data.get("skip_if_label_file_missing")), problems,
+                      keypoint_values)
+
+
+def _keypoint_values(data: dict[str, Any], where: str, problems: list[Problem]) -> int:
+    """For a pose dataset (``kpt_shape: [keypoints, 2 or 3]``), how many numbers follow the box on a
+    label line, with a warning that only the boxes are imported (SC 1.0 has no keypoint shape,
+    as the coco reader says for keypoint files); 0 without ``kpt_shape``."""
+    if "kpt_shape" not in data:
+        return 0
+    shape = data["kpt_shape"]
+    if (not isinstance(shape, list) or len(shape) != 2 or not all(isinstance(v, int) for v in shape)
+            or shape[0] < 1 or shape[1] not in (2, 3)):
+        raise FormatError(f"{where}: kpt_shape must be [number of keypoints, 2 or 3], got {shape!r}")
+    problems.append(Problem("warning", f"a YOLO pose dataset (kpt_shape {shape}): each line's box is imported, "
+                            f"its {shape[0]} keypoints are not (SC 1.0 has no keypoint shape)", where))
+    return shape[0] * shape[1]
 
 
 def config_from_folder(folder: Path) -> YoloConfig:

@@ -4,8 +4,10 @@ Confidence scale (Datumaro's generic reader says 0.6 for YOLO, so the dedicated 
 
 * 0.8: a dataset YAML with ``names`` whose splits exist and have a ``labels`` folder;
 * 0.7: no YAML, but ``images/`` and ``labels/`` whose sampled ``*.txt`` lines are YOLO boxes or polygons;
-* 0.5: a YAML with ``names`` whose images exist but no ``labels`` folder (unannotated, or elsewhere);
-* 0.3: a YAML this reader refuses (pose keypoints) or whose splits do not exist;
+* 0.5: a YAML with ``names`` whose images exist but no ``labels`` folder (unannotated, or elsewhere), or
+  with a split that does not exist (Roboflow exports whose YAML names a folder under another name, which
+  Datumaro's ``roboflow_yolo`` importer reads at 0.6);
+* 0.3: a YAML this reader refuses (unreadable) or none of whose splits exists;
 * 0.0-0.2: anything else.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 from sc_importers.formats import Detection, FormatError
 from sc_importers_yolo.config import NAMES_FILES, config_from_yaml, find_config, has_names
 from sc_importers_yolo.links import LinkedTree
-from sc_importers_yolo.sources import label_path
+from sc_importers_yolo.sources import label_path, resolve_entry
 
 #: How many label files, and lines of each, detection looks at.
 _SAMPLE_FILES = 20
@@ -47,24 +49,28 @@ def _judge_yaml(yaml_path: Path) -> Detection:
     except FormatError as exc:
         return Detection(0.3, [f"{yaml_path.name} has 'names' but cannot be read: {exc}"])
     tree = LinkedTree()
-    found, labelled = [], []
-    for _, entries in config.splits:
+    found, labelled, missing = [], [], []
+    for split, entries in config.splits:
         for entry in entries:
-            logical = config.root / entry
-            if entry.startswith("../") and not (tree.directory(logical).is_dir() or tree.file(logical).is_file()):
-                logical = config.root / entry[3:]
-            if tree.directory(logical).is_dir():
+            logical, _ = resolve_entry(tree, config, entry)
+            if logical is None:
+                missing.append(f"{split}: {entry}")
+            elif tree.directory(logical).is_dir():
                 found.append(entry)
                 if tree.directory(label_path(logical / "x.jpg").parent).is_dir():
                     labelled.append(entry)
-            elif tree.file(logical).is_file():
+            else:
                 found.append(entry)
                 labelled.append(entry)  # an image list: label folders are per listed image
+    pose = " (pose: boxes only, keypoints are not imported)" if config.keypoint_values else ""
     if not found:
         return Detection(0.3, [f"{yaml_path.name} has 'names' but none of its splits exists"])
+    if missing:  # a layout this reader cannot read whole: let a reader that can (Datumaro's roboflow_yolo) win
+        return Detection(0.5, [f"{yaml_path.name} has 'names', but {', '.join(missing)} does not exist here: "
+                               "this reader cannot read the whole dataset"])
     if not labelled:
         return Detection(0.5, [f"{yaml_path.name} has 'names' and images, but no 'labels' folder beside them"])
-    return Detection(0.8, [f"{yaml_path.name} is a YOLO dataset YAML with names; "
+    return Detection(0.8, [f"{yaml_path.name} is a YOLO dataset YAML with names{pose}; "
                            f"{', '.join(labelled)} have a labels folder"])
 
 

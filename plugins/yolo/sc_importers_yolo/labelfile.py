@@ -137,9 +137,12 @@ def _polygon(values: list[float], width: int, height: int, notes: list[str]) -> 
     return shape
 
 
-def parse_label_text(text: str, names: dict[int, str] | None, width: int, height: int) -> ParsedFile:
+def parse_label_text(text: str, names: dict[int, str] | None, width: int, height: int,
+                     keypoint_values: int = 0) -> ParsedFile:
     """Parse a label file's text for an image of ``width`` x ``height`` pixels. ``names`` None means
-    "no names known": every class id is accepted and the label is the id as text."""
+    "no names known": every class id is accepted and the label is the id as text. ``keypoint_values``
+    > 0 (a pose dataset): every line is ``class cx cy w h`` and that many keypoint numbers, of which
+    only the box is kept."""
     out = ParsedFile()
     for number, line in enumerate(text.splitlines(), start=1):
         fields = line.split()
@@ -151,6 +154,11 @@ def parse_label_text(text: str, names: dict[int, str] | None, width: int, height
                 raise LineError(f"{len(fields)} numbers; a box needs 5 (class x_center y_center width height), "
                                 "a polygon class and at least 3 x y pairs")
             class_id, values = _numbers(fields)
+            if keypoint_values:
+                if len(values) != 4 + keypoint_values:
+                    raise LineError(f"{len(fields)} numbers; a pose line needs {5 + keypoint_values} (class, "
+                                    f"a box, {keypoint_values} keypoint values as kpt_shape says)")
+                values = values[:4]
             if names is not None and class_id not in names:
                 raise LineError(f"class id {class_id} is not in names")
             shape = _box(values, width, height, notes) if len(values) == 4 else _polygon(values, width, height, notes)

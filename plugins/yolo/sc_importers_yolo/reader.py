@@ -144,7 +144,7 @@ def _item(entry: ImageEntry, got: _Loaded, config: YoloConfig, dataset: Dataset,
         dataset.problems.append(Problem("error", got.text_error, str(got.label_file), key))
     if got.text is None:
         return item
-    parsed = parse_label_text(got.text, config.names, item.width, item.height)
+    parsed = parse_label_text(got.text, config.names, item.width, item.height, config.keypoint_values)
     item.annotations = parsed.annotations
     used_ids |= parsed.class_ids
     for message in parsed.errors:

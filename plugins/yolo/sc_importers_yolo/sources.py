@@ -3,7 +3,8 @@
 A split entry is a folder (every image below it, recursively), a ``.txt`` file listing images (one
 path a line; ``./x`` relative to the list's folder, other relative paths relative to the list's
 folder or else the dataset root) or a single image. Ultralytics also retries an entry starting with
-``../`` without it (Roboflow exports write ``../train/images`` next to the YAML); so does this.
+``../`` without it (Roboflow exports write ``../train/images`` next to the YAML); so does this, and
+says so in a warning.
 """
 
 from __future__ import annotations
@@ -82,14 +83,27 @@ def _listed_images(tree: LinkedTree, list_file: Path, root: Path, problems: list
     return found
 
 
-def _entry_path(tree: LinkedTree, root: Path, entry: str) -> Path | None:
-    candidates = [Path(entry)] if Path(entry).is_absolute() else [root / entry]
+def entry_candidates(config: YoloConfig, entry: str) -> list[Path]:
+    """Where a split entry may be, in order: as written relative to the dataset root (the YAML's
+    ``path``, else its folder), relative to the YAML's folder, then, for an entry starting with
+    ``../``, without it relative to the root (Roboflow writes ``../train/images`` next to the YAML)."""
+    if Path(entry).is_absolute():
+        return [Path(entry)]
+    candidates = [config.root / entry]
+    if config.file is not None and config.file.parent != config.root:
+        candidates.append(config.file.parent / entry)
     if entry.startswith("../"):
-        candidates.append(root / entry[3:])
+        candidates.append(config.root / entry[3:])
+    return list(dict.fromkeys(candidates))
+
+
+def resolve_entry(tree: LinkedTree, config: YoloConfig, entry: str) -> tuple[Path | None, list[Path]]:
+    """The first of :func:`entry_candidates` that exists (None if none does), and every candidate."""
+    candidates = entry_candidates(config, entry)
     for candidate in candidates:
         if tree.directory(candidate).is_dir() or tree.file(candidate).is_file():
-            return candidate
-    return None
+            return candidate, candidates
+    return None, candidates
 
 
 def collect_sources(config: YoloConfig, tree: LinkedTree) -> Sources:
@@ -100,11 +114,15 @@ def collect_sources(config: YoloConfig, tree: LinkedTree) -> Sources:
     seen: dict[Path, str] = {}
     for split, entries in config.splits:
         for entry in entries:
-            path = _entry_path(tree, config.root, entry)
+            path, tried = resolve_entry(tree, config, entry)
             if path is None:
                 out.problems.append(Problem("error", f"{split}: {entry} is neither a folder nor a file "
-                                            f"(looked in {config.root})", where))
+                                            f"(tried {', '.join(map(str, tried))})", where))
                 continue
+            if path != tried[0]:
+                out.problems.append(Problem("warning", f"{split}: {entry} does not exist as written; read "
+                                            f"{path} instead (Roboflow exports write paths one level off)",
+                                            where))
             if tree.directory(path).is_dir():
                 images = _walk_images(tree, path)
                 out.label_dirs.append(label_path(path / "x.jpg").parent)

@@ -144,6 +144,8 @@ def test_non_contiguous_names_text_link_and_roboflow_paths(tmp_path: Path) -> No
     assert item.annotations[0].shape == Rectangle(50.0, 25.0, 100.0, 50.0)
     assert dataset.errors == []
     assert _problems(dataset, "warning") == [
+        f"warning: {root / 'data.yaml'}: train: ../images/train does not exist as written; read "
+        f"{root / 'images/train'} instead (Roboflow exports write paths one level off)",
         f"warning: {root / 'images'}: a text file naming {pool.resolve()} (a symlink checked out as a file); "
         "followed as that folder"]
 
@@ -166,7 +168,7 @@ def test_folder_without_yaml(tmp_path: Path) -> None:
     ("yaml_text", "message"),
     [
         ("names: [a]\ntrain: [images/train\n", "data.yaml: line 3, column 1: not valid YAML"),
-        ("names: [a]\nkpt_shape: [17, 3]\ntrain: images/train\n", "a YOLO pose dataset"),
+        ("names: [a]\nkpt_shape: [17]\ntrain: images/train\n", "kpt_shape must be [number of keypoints, 2 or 3]"),
         ("names: [a]\n", "no train, val or test entry"),
         ("names: {x: a}\ntrain: images/train\n", "names: class id 'x' is not an integer"),
         ("names: [a]\ntrain: nowhere\n", "no images found"),
@@ -185,7 +187,7 @@ def test_missing_split_is_an_error_but_other_splits_are_read(tmp_path: Path) -> 
     dataset = YoloReader().read(root)
     assert len(dataset.items) == 1
     assert _problems(dataset, "error") == [
-        f"error: {root / 'data.yaml'}: val: images/val is neither a folder nor a file (looked in {root})"]
+        f"error: {root / 'data.yaml'}: val: images/val is neither a folder nor a file (tried {root / 'images/val'})"]
 
 
 def test_several_yamls_need_yolo_config(tmp_path: Path) -> None:
