@@ -103,10 +103,8 @@ def check_target_folder(folder: Path, project: RemoteProject) -> None:
     ``project.json``: a re-run or a resume). A backup of another project, or a folder of other
     files (a home folder, a dataset), is refused with the folder and what was found there named.
     """
-    if not folder.exists():
-        return
     if not folder.is_dir():
-        raise FolderInUse(f"{folder}: not a folder; cannot back up project {project.name!r} into it")
+        return  # nothing there yet, or a file: creating the folder then fails with the OS's own error
     project_file = folder / "project.json"
     if project_file.exists():
         try:

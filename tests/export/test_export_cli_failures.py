@@ -7,8 +7,10 @@ import json
 
 
 def test_project_folder_blocked_by_a_file(export_api, exporter, kit, tmp_path, unique):
-    first = kit.upload(export_api, f"blocked-{unique}", "detection", ["car"], kit.box_items(tmp_path / "a", 2))
-    second = kit.upload(export_api, f"free-{unique}", "detection", ["car"], kit.box_items(tmp_path / "b", 2))
+    first = kit.upload(export_api, f"blocked-{unique}", "detection", ["car", "person"],
+                        kit.box_items(tmp_path / "a", 2))
+    second = kit.upload(export_api, f"free-{unique}", "detection", ["car", "person"],
+                         kit.box_items(tmp_path / "b", 2))
     target = tmp_path / "out"
     target.mkdir()
     (target / first.name).write_text("a file where the project folder should go")
