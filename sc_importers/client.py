@@ -90,16 +90,17 @@ class SCRESTClient:
                 options: BuildOptions, number_of_images_to_upload: int, enable_auto_train: bool,
                 dataset_format: str | None, workers: int | None, iterations: int | None,
                 reader_options: dict[str, str] | None, resume: bool = False) -> RemoteProject:
-        dataset = prepare_dataset(read_dataset(path_to_dataset, dataset_format, **(reader_options or {})),
-                                  options)
+        read = read_dataset(path_to_dataset, dataset_format, **(reader_options or {}))
+        dataset = prepare_dataset(read, options)
         workers = workers or DEFAULT_WORKERS
         api = self._api_for(workers)
         report = import_dataset(
             api, dataset, project_type, options, project_name, workers=workers,
             auto_train=enable_auto_train, iterations=iterations,
             limit=number_of_images_to_upload if number_of_images_to_upload >= 0 else None, resume=resume,
+            already_filtered=len(read.items) - len(dataset.items),
         )
-        if report.refused or report.aborted or report.failed:
+        if report.exit_code() != 0:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)
 
@@ -238,7 +239,7 @@ class SCRESTClient:
         report = import_dataset(api, dataset, dataset.project_type, BuildOptions(),
                                 project_name or dataset.name, workers=workers, auto_train=auto_train,
                                 iterations=iterations, show_progress=False, resume=resume)
-        if report.refused or report.aborted or report.failed:
+        if report.exit_code() != 0:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)
 

@@ -135,14 +135,14 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
 
 
 def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, connection: dict,
-            upload: UploadOptions) -> int:
+            upload: UploadOptions, filtered: int) -> int:
     if project_type is None:
         raise click.UsageError("--type is required for an upload (see sc-import --list-types)")
     conn = resolve_connection(connection)
     from sc_importers.uploader import run_import  # imports requests & co only when uploading
 
     result = run_import(kept, project_type, request.build_options, conn, upload, request.json_output,
-                        json_lines=request.json_lines)
+                        json_lines=request.json_lines, already_filtered=filtered)
     return result if isinstance(result, int) else 0
 
 
@@ -160,7 +160,7 @@ def _import_one(source: Path, request: Request, readers: dict[str, FormatReader]
     type_name, project_type = _pick_type(dataset, request)
     if request.dry_run:
         return _dry_run(dataset, kept, type_name, project_type, request, detection)
-    return _upload(kept, project_type, request, connection, upload)
+    return _upload(kept, project_type, request, connection, upload, len(dataset.items) - len(kept.items))
 
 
 def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[Path]:

@@ -18,8 +18,10 @@ EXIT_REFUSED = 2  # nothing was uploaded: bad name, dataset cannot become the pr
 EXIT_ABORTED = 3  # the run stopped part-way (connection lost, authentication refused)
 EXIT_INTERRUPTED = 130  # the user pressed Ctrl-C (128 + SIGINT, as shells report it)
 
-#: How many failed items the human summary lists one by one (JSON lists all).
+#: How many failed items (and dataset errors) the human summary lists one by one (JSON lists all).
 LISTED_FAILURES = 20
+#: How many warnings the human summary lists one by one.
+LISTED_WARNINGS = 5
 
 
 @dataclass
@@ -45,6 +47,12 @@ class UploadReport:
     unmatched_on_server: int = 0
     #: The user pressed Ctrl-C; ``aborted`` says at which step.
     interrupted: bool = False
+    #: Items this run set out to handle (uploaded or failed); more than ``len(items)`` when it stopped early.
+    planned: int = 0
+    #: Dataset errors naming no item (something of the dataset was not imported), and warnings
+    #: (imported with a caveat), from the reader and the same checks as ``--dry-run``.
+    dataset_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def media_created(self) -> int:
@@ -85,7 +93,7 @@ class UploadReport:
             return EXIT_REFUSED
         if self.aborted:
             return EXIT_ABORTED
-        return EXIT_ITEMS_FAILED if self.failed else EXIT_OK
+        return EXIT_ITEMS_FAILED if self.failed or self.dataset_errors else EXIT_OK
 
     def to_dict(self) -> dict:
         return {
@@ -97,9 +105,12 @@ class UploadReport:
             "media_on_server_not_in_dataset": self.unmatched_on_server,
             "annotations_created": self.annotations_created,
             "items": len(self.items),
+            "planned": max(self.planned, len(self.items)),
             "filtered_out": self.filtered,
             "failed": [{"key": r.key, "media_id": r.media_id, "annotations_posted": r.annotations_posted,
                         "reason": r.error} for r in self.failed],
+            "dataset_errors": self.dataset_errors,
+            "warnings": self.warnings,
             "configuration": self.configuration,
             "project_parameters_restored": self.project_parameters_restored,
             "seconds": round(self.seconds, 3),
@@ -116,7 +127,7 @@ class UploadReport:
             return f"Import refused: {self.refused}"
         lines = [
             f"Project {self.project_name!r} (id {self.project_id})",
-            f"  media created:       {self.media_created} of {len(self.items)}",
+            f"  media created:       {self.media_created} of {max(self.planned, len(self.items))}",
             f"  annotations created: {self.annotations_created}",
         ]
         if self.resumed:
@@ -125,6 +136,8 @@ class UploadReport:
             if self.unmatched_on_server:
                 lines.append(f"  not in the dataset:  {self.unmatched_on_server} media on the server "
                              "(left alone)")
+        if self.planned > len(self.items):
+            lines.append(f"  not started:         {self.planned - len(self.items)}")
         if self.filtered:
             lines.append(f"  filtered out:        {self.filtered} (label filter / unannotated)")
         if self.project_parameters_restored:
@@ -140,6 +153,16 @@ class UploadReport:
             lines += [f"    {r.key}: {r.error}" for r in failed[:LISTED_FAILURES]]
             if len(failed) > LISTED_FAILURES:
                 lines.append(f"    ... and {len(failed) - LISTED_FAILURES} more (see --json)")
+        if self.dataset_errors:
+            lines.append(f"  {len(self.dataset_errors)} dataset error(s) (not imported):")
+            lines += [f"    {e}" for e in self.dataset_errors[:LISTED_FAILURES]]
+            if len(self.dataset_errors) > LISTED_FAILURES:
+                lines.append(f"    ... and {len(self.dataset_errors) - LISTED_FAILURES} more (see --json)")
+        if self.warnings:
+            lines.append(f"  {len(self.warnings)} warning(s) (imported with a caveat):")
+            lines += [f"    {w}" for w in self.warnings[:LISTED_WARNINGS]]
+            if len(self.warnings) > LISTED_WARNINGS:
+                lines.append(f"    ... and {len(self.warnings) - LISTED_WARNINGS} more (see --json or --dry-run)")
         if self.aborted:
             if self.interrupted and self.resumable:
                 lines.append("  (sc-import ... --resume finishes this project without uploading anything twice)")

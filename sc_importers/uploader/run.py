@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import tempfile
@@ -28,10 +29,12 @@ from sc_importers.uploader.configure import (
 )
 from sc_importers.uploader.engine import UploadAborted, UploadEngine, UploadInterrupted
 from sc_importers.uploader.media_names import original_names, renamed_items
-from sc_importers.uploader.progress import ItemProgress, ProgressBars
+from sc_importers.uploader.progress import ProgressBars
 from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
 from sc_importers.uploader.resume import ResumeRefused, existing_media, open_for_resume
+from sc_importers.uploader.select import select_items
+from sc_importers.validation import unused_annotations
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the
 #: local sc-server on a 2-core machine (client and server sharing it; see benchmarks/README.md):
@@ -60,30 +63,6 @@ def prepare_dataset(dataset: Dataset, options: BuildOptions) -> Dataset:
     return apply_label_options(dataset, options.labels, options.label_map)
 
 
-def select_items(dataset: Dataset, options: BuildOptions, limit: int | None
-                 ) -> tuple[list[ItemProgress], int, list[MediaItem]]:
-    """Split the dataset's items into: media items the reader marked as errors (recorded as
-    failed, not uploaded), the number filtered out on purpose, and the items to upload.
-
-    With a label filter, media that never had annotations are only uploaded when they get the
-    empty label (``empty_label_for_unannotated``); without one they are uploaded unannotated.
-    ``limit`` caps the number uploaded (None or negative: all).
-    """
-    keys = {it.key for it in dataset.items}
-    broken: dict[str, str] = {}
-    for problem in dataset.problems:  # errors naming no media item (orphan label files) stay the reader's
-        if problem.severity == "error" and problem.item in keys:
-            broken.setdefault(problem.item, problem.message)
-    failed = [ItemProgress(key=k, error=f"not uploaded: {m}") for k, m in broken.items()]
-    drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
-    wanted = [it for it in dataset.items if it.key not in broken]
-    kept = [it for it in wanted if not (drop_unannotated and not it.is_annotated)]
-    filtered = len(wanted) - len(kept)
-    if limit is not None and limit >= 0:
-        kept = kept[:limit]
-    return failed, filtered, kept
-
-
 #: How many reader errors the refusal of a damaged backup lists one by one.
 _LISTED_ERRORS = 20
 
@@ -104,14 +83,15 @@ def import_dataset(
     api: ServerAPI, dataset: Dataset, project_type: ProjectType | str, options: BuildOptions,
     project_name: str, *, workers: int = DEFAULT_WORKERS, auto_train: bool | None = None,
     iterations: int | None = None, limit: int | None = None, show_progress: bool | None = None,
-    resume: bool = False,
+    resume: bool = False, already_filtered: int = 0,
 ) -> UploadReport:
     """Create project ``project_name`` from ``dataset`` and upload it; never raises for problems
     the report can describe (refused, aborted, failed items), so callers always get a summary.
 
     ``dataset`` has ``options.label_map`` and ``options.labels`` already applied (see
     :func:`prepare_dataset`), as the builders expect; ``options.labels`` still decides whether
-    never-annotated media are uploaded (see :func:`select_items`).
+    never-annotated media are uploaded (see :func:`select_items`). ``already_filtered`` is the
+    number of items those options removed, so the summary accounts for them.
 
     ``auto_train`` and ``iterations`` None mean "not asked": a restored backup gets its backed-up
     values, anything else gets auto-training off and the server's iterations. A backup whose
@@ -121,14 +101,20 @@ def import_dataset(
     ``project_name`` instead of creating it: media already on the server are not uploaded again,
     missing annotations are posted (see :mod:`.resume`).
     """
-    report = UploadReport(project_name=project_name, workers=workers, resumed=resume)
+    report = UploadReport(project_name=project_name, workers=workers, resumed=resume, filtered=already_filtered)
     started = time.monotonic()
     try:
         builder = resolve_project_type(project_type)
         plan = builder.plan(dataset, options)
         if plan.restored:
             refuse_damaged_backup(dataset)
-        failed, report.filtered, items = select_items(dataset, options, limit)
+        selection = select_items(dataset, options, limit, check=not plan.restored)
+        items = selection.items
+        report.planned = len(items) + len(selection.failed)
+        report.filtered += selection.filtered
+        report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
+        uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
+        report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
         project = (open_for_resume if resume else create_project)(api, project_name, plan)
     except (BuildError, ProjectExistsError, ResumeRefused) as exc:
         report.refused = str(exc)
@@ -143,7 +129,7 @@ def import_dataset(
         report.refused = f"the server refused the project {project_name!r}: {exc}"
         return report
     report.project_id = project.id
-    report.items.extend(failed)
+    report.items.extend(selection.failed)
     resolver = LabelResolver(project, dataset)
 
     def convert(item: MediaItem, annotations: list) -> list:
@@ -183,7 +169,7 @@ def import_dataset(
 
 def run_import(dataset: Dataset, project_type: ProjectType | str, build_options: BuildOptions,
                connection: object, upload_options: object, json_output: bool = False,
-               json_lines: bool = False) -> int:
+               json_lines: bool = False, already_filtered: int = 0) -> int:
     """What ``sc-import`` runs without ``--dry-run``: connect, import, print, return the exit code.
 
     ``dataset`` is the one the CLI prepared with ``--labels``/``--label-map`` already applied.
@@ -210,7 +196,8 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
                                     auto_train=upload_options.auto_train,
                                     iterations=upload_options.iterations,
                                     resume=bool(getattr(upload_options, "resume", False)),
-                                    show_progress=False if json_output else None)
+                                    show_progress=False if json_output else None,
+                                    already_filtered=already_filtered)
         finally:
             api.close()
     if json_output:

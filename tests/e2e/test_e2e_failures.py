@@ -31,6 +31,8 @@ def test_existing_project_name_is_refused_before_any_upload(api, animals, projec
 
 
 def test_bad_items_are_recorded_and_the_rest_is_uploaded(api, animals, project_name, tmp_path):
+    """An unreadable and a missing image: recorded as failed with the dry run's reason, never
+    uploaded; the others are; exit code 1."""
     _, truth = animals
     not_an_image = tmp_path / "broken.jpg"
     not_an_image.write_bytes(b"this is text, not a JPEG\n" * 20)
@@ -44,8 +46,9 @@ def test_bad_items_are_recorded_and_the_rest_is_uploaded(api, animals, project_n
     assert report.exit_code() == EXIT_ITEMS_FAILED
     reasons = {r.key: r.error for r in report.failed}
     assert set(reasons) == {"broken.jpg", "missing.jpg"}
-    assert "server answered 4" in reasons["broken.jpg"]
-    assert "cannot read file" in reasons["missing.jpg"] and "missing.jpg" in reasons["missing.jpg"]
+    # the same checks as --dry-run run first: neither is sent to the server
+    assert reasons["broken.jpg"].startswith("not uploaded: unreadable image")
+    assert reasons["missing.jpg"] == "not uploaded: media file not found"
     assert report.media_created == len(truth.items)
     project = api.get_project(report.project_id)
     assert len(list(api.list_media(project, "image"))) == len(truth.items)

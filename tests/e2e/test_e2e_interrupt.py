@@ -50,10 +50,11 @@ def test_ctrl_c_prints_what_was_created_and_exits_130(sc_server, api, tmp_path, 
     assert 5 <= on_server < IMAGES
     if as_json:
         summary = json.loads(out)
-        assert summary["interrupted"] is True and summary["exit_code"] == 130
+        assert summary["interrupted"] is True and summary["exit_code"] == 130 and summary["planned"] == IMAGES
         assert summary["media_created"] == on_server and summary["project"]["id"] == project.id
         assert summary["failed"] == []
     else:
         assert f"Project {project_name!r} (id {project.id})" in out
-        assert f"media created:       {on_server} of {on_server}" in out
+        assert f"media created:       {on_server} of {IMAGES}" in out
+        assert f"not started:         {IMAGES - on_server}" in out
         assert "STOPPED: interrupted by the user (Ctrl-C)" in out and "--resume" in out
