@@ -69,6 +69,7 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sc-importers", prog_name="sc-export")
 @click.argument("project_names", nargs=-1)
 @click.option("--all", "export_all", is_flag=True, help="Back up every project of the server.")
 @click.option("--target-folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."),

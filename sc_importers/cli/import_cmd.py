@@ -6,7 +6,8 @@ reader's options become command-line options.
 Exit codes of ``--dry-run``: 0 when the dataset can be imported as asked (items with errors are
 listed and would be skipped), 1 when it cannot (no media or no labels left, a project type that
 cannot be built from it, every item in error, an unreadable dataset), 2 for usage errors (unknown
-format, type or option). Without ``--dry-run`` the upload is done by
+format, type or option). Without ``--dry-run`` a dataset that cannot be read, or options that do not
+fit it, exit with 2 (nothing was created); the upload itself is done by
 :func:`sc_importers.uploader.run_import` (exit codes: :mod:`sc_importers.uploader.report`).
 """
 
@@ -75,6 +76,16 @@ class Request:
     json_lines: bool = False
 
 
+class ImportRefused(click.ClickException):
+    """The dataset cannot be read, or the options do not fit it: nothing was created. Exit code 2
+    for an import (as :mod:`sc_importers.uploader.report` says of refusals), 1 for a dry run
+    (its "cannot be imported")."""
+
+    def __init__(self, message: str, dry_run: bool):
+        super().__init__(message)
+        self.exit_code = 1 if dry_run else 2
+
+
 def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],
                  table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None]:
     if request.format_name is not None:
@@ -86,7 +97,7 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
         try:
             choice = choose_format(source, list(readers.values()))
         except FormatError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise ImportRefused(str(exc), request.dry_run) from exc
         reader = choice.reader
         verdicts = {r.name: {"confidence": d.confidence, "reasons": d.reasons} for r, d in choice.verdicts}
         why = "; ".join(verdicts[reader.name]["reasons"]) or "no reason given"
@@ -100,15 +111,19 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
     return reader, options_for(reader.name, request.reader_options, table), detection
 
 
-def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectType | None]:
-    name = request.type_name or dataset.project_type
-    if name is None:
-        return None, None
+def _project_type_named(name: str) -> ProjectType:
     types = plugins.project_types()
     if name not in types:
         available = ", ".join(sorted(types)) or "(none)"
         raise click.UsageError(f"unknown project type {name!r}; available: {available}")
-    return name, types[name]
+    return types[name]
+
+
+def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectType | None]:
+    name = request.type_name or dataset.project_type
+    if name is None:
+        return None, None
+    return name, _project_type_named(name)
 
 
 def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_type: ProjectType | None,
@@ -152,11 +167,11 @@ def _import_one(source: Path, request: Request, readers: dict[str, FormatReader]
     try:
         dataset = reader.read(source, **options)
     except FormatError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise ImportRefused(str(exc), request.dry_run) from exc
     try:
         kept = apply_label_options(dataset, request.build_options.labels, request.build_options.label_map)
     except LabelError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise ImportRefused(str(exc), request.dry_run) from exc
     type_name, project_type = _pick_type(dataset, request)
     if request.dry_run:
         return _dry_run(dataset, kept, type_name, project_type, request, detection)
@@ -188,12 +203,12 @@ def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[P
 EXIT_INTERRUPTED = 130
 
 
-def _import_each(sources: list[Path], run_one: Callable[[Path], int]) -> int:
-    """Import every source in turn; with several, one that cannot be read (a damaged backup) is
-    reported and the others still go ahead, but after Ctrl-C none is started. Returns the worst
-    exit code (130 after Ctrl-C)."""
-    if len(sources) == 1:
-        return run_one(sources[0])
+def _import_each(sources: list[Path], run_one: Callable[[Path], int], request: Request) -> int:
+    """Import every source in turn and return the worst exit code (130 after Ctrl-C).
+
+    A source that cannot be read (a damaged backup, a dataset the options do not fit) is reported
+    and, with several sources, the others still go ahead; after Ctrl-C none is started. With
+    ``--json`` such a refusal is printed as JSON too, so a script reads one report per source."""
     codes = []
     for source in sources:
         try:
@@ -201,7 +216,13 @@ def _import_each(sources: list[Path], run_one: Callable[[Path], int]) -> int:
         except click.UsageError:
             raise
         except click.ClickException as exc:
-            click.echo(f"Error: {source}: {exc.format_message()}", err=True)
+            if len(sources) == 1 and not request.json_output:
+                raise
+            message = exc.format_message()
+            if request.json_output:
+                click.echo(json.dumps({"source": str(source), "refused": message, "exit_code": exc.exit_code},
+                                      indent=None if request.json_lines else 2))
+            click.echo(f"Error: {message if str(source) in message else f'{source}: {message}'}", err=True)
             codes.append(exc.exit_code)
         if codes[-1] == EXIT_INTERRUPTED:
             return EXIT_INTERRUPTED
@@ -238,9 +259,12 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
                            params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:
         raise click.UsageError("--project-name names one project; it cannot be used with --all")
+    if request.type_name is not None:
+        _project_type_named(request.type_name)  # a typo is a usage error before any dataset is read
     sources = _sources(source, params["restore_all"], params["format_name"])
     try:
-        code = _import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload))
+        code = _import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload),
+                            request)
     except KeyboardInterrupt:  # outside an upload (reading, checking, logging in): no summary to print
         click.echo("Interrupted (Ctrl-C); nothing more was done.", err=True)
         code = EXIT_INTERRUPTED
@@ -253,12 +277,14 @@ def build_command() -> click.Command:
     params = core_params()
     reserved = {opt for p in params for opt in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
     table = reader_option_table(readers, reserved)
-    return click.Command(
+    command = click.Command(
         "sc-import", params=params + click_options(table),
+        context_settings={"help_option_names": ["-h", "--help"]},
         callback=functools.partial(_run, readers, table),
         help="Read the dataset at SOURCE, check it, and import it into an SC / Geti server as a project.",
         epilog="Reader options are listed with the readers that accept them in brackets.",
     )
+    return click.version_option(package_name="sc-importers", prog_name="sc-import")(command)
 
 
 def main(argv: list[str] | None = None) -> None:
