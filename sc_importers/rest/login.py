@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from sc_importers.rest.base import AuthenticationError
+from sc_importers.rest.unreachable import explain_unreachable
 
 #: Name of the cookie the SC 1.0 oauth2-proxy sets once a login succeeded.
 SESSION_COOKIE = "_oauth2_proxy"
@@ -112,7 +113,7 @@ class DexLoginFlow(LoginFlow):
             page = http.get(f"{host}/user/login", allow_redirects=True, **options)
         except requests.RequestException as exc:
             raise AuthenticationError(
-                f"cannot reach the login page of {host}: {type(exc).__name__}"
+                f"cannot reach the login page of {host}: {explain_unreachable(exc, host)}"
             ) from None
         if self._has_session(http):
             return  # the proxy let us straight through

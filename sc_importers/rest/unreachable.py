@@ -1,0 +1,54 @@
+"""Why a server could not be reached, in words a user can act on.
+
+``requests`` wraps the real cause (connection refused, a name that does not resolve, TLS spoken
+to a plain-HTTP server, an untrusted certificate) a few exceptions deep; its class name alone
+("ConnectionError", "SSLError") does not tell a user what to fix. The text never contains more
+than the host, so no secret can leak through it.
+"""
+
+from __future__ import annotations
+
+import requests
+
+#: (words found in the exception chain, what they mean); the first match wins.
+_CONNECTION_CAUSES = (
+    (("Connection refused", "ConnectionRefusedError"),
+     "connection refused: nothing listens there (is the server running, is the port right?)"),
+    (("Name or service not known", "NameResolutionError", "nodename nor servname", "getaddrinfo failed",
+      "Temporary failure in name resolution", "No address associated with hostname"),
+     "the host name does not resolve (a typo, or no network/DNS?)"),
+    (("Network is unreachable", "No route to host"), "the network cannot reach the host"),
+    (("Connection reset", "RemoteDisconnected", "Connection aborted"),
+     "the server closed the connection without an answer"),
+)
+
+
+def _chain_text(exc: BaseException) -> str:
+    parts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__}: {current}")
+        parts.extend(str(a) for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+        current = current.__cause__ or current.__context__
+    return " | ".join(parts)
+
+
+def explain_unreachable(exc: requests.RequestException, host: str) -> str:
+    """One sentence saying why ``host`` could not be reached, with a hint where one helps."""
+    text = _chain_text(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer" in text:
+            plain = host.replace("https://", "http://", 1)
+            return (f"TLS handshake failed: the server does not speak https there; if it is a plain-http "
+                    f"server (like a local sc-server), use {plain}")
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return ("its TLS certificate is not trusted (self-signed or an unknown authority): install the "
+                    "CA certificate (REQUESTS_CA_BUNDLE), or use --no-verify-ssl for a server you trust")
+        return "TLS handshake failed (SSLError)"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time (timed out; SC_READ_TIMEOUT sets the limit in seconds)"
+    for words, meaning in _CONNECTION_CAUSES:
+        if any(w in text for w in words):
+            return meaning
+    return f"connection failed ({type(exc).__name__})"
