@@ -108,7 +108,9 @@ def probe_image(path: Path, filename: str) -> tuple[int, int]:
             size = image.size
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValueError(f"File {filename!r} is not a decodable image: {exc}") from exc
+        # the decoder names the server's temporary file; the client only knows its own file name
+        reason = str(exc).replace(str(path), filename)
+        raise ValueError(f"File {filename!r} is not a decodable image: {reason}") from exc
     if size[0] <= 0 or size[1] <= 0:
         raise ValueError(f"File {filename!r} has an empty image size {size}.")
     return size

@@ -40,7 +40,8 @@ def probe_video(path: Path, filename: str) -> VideoInfo:
             first = next(container.decode(stream), None)
             container_duration = container.duration
     except av.FFmpegError as exc:
-        raise ValueError(f"File {filename!r} is not a decodable video: {exc}") from exc
+        reason = str(exc).replace(str(path), filename)  # never the server's temporary path
+        raise ValueError(f"File {filename!r} is not a decodable video: {reason}") from exc
     if first is None or count == 0 or fps <= 0 or width <= 0 or height <= 0:
         raise ValueError(f"File {filename!r} is not a decodable video: no frames could be read.")
     duration = container_duration / 1_000_000 if container_duration else count / fps

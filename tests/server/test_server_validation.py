@@ -109,6 +109,7 @@ def test_undecodable_image(api) -> None:
     project = api.create_project("classification")
     answer = api.upload(project, b"this is not an image at all", filename="broken.jpg")
     assert_error(answer, 400, "broken.jpg", "not a decodable image")
+    assert ".incoming" not in answer.text and ".upload-" not in answer.text  # no server-side temp path
     assert api.list_media(project)["media_count"] == {"images": 0}
 
 
@@ -123,6 +124,7 @@ def test_undecodable_video(api) -> None:
     project = api.create_project("detection")
     answer = api.upload(project, b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 100, filename="bad.mp4", kind="videos")
     assert_error(answer, 400, "bad.mp4", "not a decodable video")
+    assert ".incoming" not in answer.text and ".upload-" not in answer.text
     assert api.list_media(project, "videos")["media_count"] == {"videos": 0}
 
 
