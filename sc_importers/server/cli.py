@@ -4,7 +4,8 @@
               [--session-ttl SECONDS]
 
 The password comes from ``--password``, else the environment variable ``SC_SERVER_PASSWORD``, else a
-random one is generated and printed once at start-up.
+random one is generated and printed at start-up (a new one at every start: pass ``--password`` or
+``SC_SERVER_PASSWORD`` to keep one across restarts).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -45,11 +47,25 @@ def main(argv: list[str] | None = None) -> None:
         password = secrets.token_urlsafe(12)
         print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
     app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl)
-
+    listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
     print(f"sc-server: serving {args.data_dir} on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", backlog=2048,
-                timeout_keep_alive=30)
+    config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30)
+    uvicorn.Server(config).run(sockets=[listening])
     sys.stdout.flush()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port``; exits with a one-line message when it is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+        listening.listen(2048)
+    except OSError as exc:
+        listening.close()
+        sys.exit(f"sc-server: cannot listen on {host}:{port}: {exc.strerror or exc}")
+    return listening
 
 
 if __name__ == "__main__":
