@@ -120,7 +120,7 @@ def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]
     from datumaro.components.annotation import AnnotationType
 
     out: list[Annotation] = []
-    for ann in annotations:
+    for position, ann in enumerate(annotations):
         if ann.type == AnnotationType.label:
             names = _label_name(ann, ctx)
             if names is not None:
@@ -139,9 +139,11 @@ def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]
             continue
         if ann.type == AnnotationType.mask and not shapes:
             ctx.problem("warning", _empty_mask_message(ann, names[0]))
+        # a mask traced into several outlines is still one object (one box in a detection project)
+        object_id = f"datumaro annotation #{position}" if len(shapes) > 1 else None
         for shape in shapes:
             if shape.area <= 0:
                 ctx.problem("warning", f"{type(shape).__name__.lower()} has zero area; dropped")
                 continue
-            out.append(Annotation(names, shape))
+            out.append(Annotation(names, shape, object_id))
     return out
