@@ -119,11 +119,10 @@ class DatumaroReader(FormatReader):
         except Exception as exc:
             return Detection(0.0, [f"Datumaro detection failed: {type(exc).__name__}: {exc}"])
         notes = []  # said after the verdict: they qualify it, they are not why
-        if found.skipped:
-            notes.append(
-                f"{len(found.skipped)} Datumaro importers unavailable and skipped "
-                f"({', '.join(sorted(found.skipped))}): e.g. {next(iter(found.skipped.values()))}"
-            )
+        # Importers that could not load (ava without protobuf) only matter when nothing matched.
+        unavailable = [f"{len(found.skipped)} Datumaro importers unavailable and skipped "
+                       f"({', '.join(sorted(found.skipped))}): e.g. {next(iter(found.skipped.values()))}"
+                       ] if found.skipped else []
         if found.walk_truncated:
             notes.append("folder too large to list completely; detection looked at part of it")
         formats = _main_formats(found.formats)
@@ -131,8 +130,8 @@ class DatumaroReader(FormatReader):
             if is_flat_voc(path):
                 return Detection(0.55, ["flat VOC layout (annotations/*.xml, no ImageSets/); read as voc", *notes])
             if looks_like_yolo(path):
-                return _judge_unrecognised_yolo(path, notes)
-            return Detection(0.0, ["no Datumaro format matches", *notes])
+                return _judge_unrecognised_yolo(path, notes + unavailable)
+            return Detection(0.0, ["no Datumaro format matches", *notes, *unavailable])
         found_line = f"Datumaro formats found: {', '.join(formats)}"
         if any(f.startswith(COCO_LIKE) or f.endswith("_coco") for f in formats):
             return Detection(0.5, [found_line, "COCO-like: the dedicated coco reader should be preferred", *notes])
