@@ -53,12 +53,13 @@ EXPECTED: list[tuple[str, str | None]] = [
     ("labelme-examples/examples/video_annotation/data_annotated", 'labelme'),
     ("labelme-examples/examples/video_annotation/data_dataset_voc", None),
     # mmpose keypoint tests: COCO-shaped json (several in coco/: the coco reader wins and asks for
-    # --annotation-file); posetrack18 nests its json two levels down and is not detected.
+    # --annotation-file); posetrack18 keeps its COCO json in annotations/ under a non-COCO name
+    # (test_posetrack18_val.json next to a detections list): the one COCO-shaped file is chosen.
     ("mmpose-tests-keypoints/tests/data", None),
     ("mmpose-tests-keypoints/tests/data/coco", 'coco'),
     ("mmpose-tests-keypoints/tests/data/crowdpose", 'coco'),
     ("mmpose-tests-keypoints/tests/data/mpii", 'coco'),
-    ("mmpose-tests-keypoints/tests/data/posetrack18", None),
+    ("mmpose-tests-keypoints/tests/data/posetrack18", 'coco'),
     ("mmpose-tests-keypoints/tests/data/posetrack18/videos/000001_mpiinew_test", None),
     # Datumaro's own test assets: each format folder and its variant sub-folders. Dedicated readers
     # win over Datumaro for COCO and Ultralytics YOLO; folders holding several datasets, plain image

@@ -107,6 +107,8 @@ def candidate_files(root: Path) -> list[AnnotationFile]:
     found.extend(sorted(root.glob(ROBOFLOW_NAME)))
     if not found:
         found.extend(sorted(root.glob("*.json")))
+    if not found and annotations_dir.is_dir():  # annotations/ with files named otherwise (e.g. PoseTrack)
+        found.extend(sorted(annotations_dir.glob("*.json")))
     return [classify(p) for p in found]
 
 

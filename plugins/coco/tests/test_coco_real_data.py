@@ -190,3 +190,20 @@ def test_registered_through_the_entry_point(monkeypatch) -> None:
         assert set(readers["coco"].options) >= {"annotation_file", "images_dir", "crowd"}
     finally:
         plugins.reset()
+
+
+def test_posetrack18_coco_json_under_another_name_in_annotations(shared) -> None:
+    """annotations/ holds test_posetrack18_val.json (COCO keys) and a detections list: the one
+    COCO-shaped file is found and read; 14 person boxes on 3 images, as in the raw JSON."""
+    import json
+
+    from sc_importers.plugins import format_readers
+
+    root = shared.datasets("mmpose-tests-keypoints/tests/data/posetrack18")
+    reader = format_readers()["coco"]
+    assert reader.detect(root).confidence >= 0.8
+    dataset = reader.read(root)
+    raw = json.loads((root / "annotations" / "test_posetrack18_val.json").read_text())
+    with_box = [a for a in raw["annotations"] if a.get("bbox")]
+    assert len(dataset.items) == len({a["image_id"] for a in raw["annotations"]}) == 3
+    assert sum(len(i.annotations) for i in dataset.items) == len(with_box) == 14
