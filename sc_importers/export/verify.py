@@ -259,9 +259,16 @@ def _scene_difference(a: list[tuple], b: list[tuple], tolerance: float) -> str:
     return "; ".join(parts)
 
 
+#: A polygon's coordinates beyond this many numbers are summarized, so one difference stays one line.
+_SHOWN_COORDINATES = 8
+
+
 def _describe(shape: tuple) -> str:
     labels, kind, coords = shape
-    return f"{kind} {'/'.join(labels)} ({', '.join(f'{c:.6g}' for c in coords)})"
+    shown = ", ".join(f"{c:.6g}" for c in coords[:_SHOWN_COORDINATES])
+    if len(coords) > _SHOWN_COORDINATES:
+        shown += f", ... ({len(coords) // 2} points)"
+    return f"{kind} {'/'.join(labels)} ({shown})"
 
 
 def _compare_media_and_annotations(

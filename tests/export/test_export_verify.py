@@ -101,3 +101,11 @@ def test_changed_project_level_parameter_on_the_server(backed_up, exporter, expo
     (diff,) = _differences(exporter.run("--verify", str(folder), uploaded.name))
     assert diff == (f"configuration: project: ACTIVE_MANAGER/max_unseen_media is {param['value'] + 7} "
                     f"on the server, {param['value']} in the backup")
+
+
+def test_a_long_polygon_is_summarized_so_a_difference_stays_one_short_line():
+    from sc_importers.export.verify import _describe
+
+    text = _describe((("dog",), "POLYGON", tuple(float(i) for i in range(200))))
+    assert text == "POLYGON dog (0, 1, 2, 3, 4, 5, 6, 7, ... (100 points))"
+    assert _describe((("car",), "RECTANGLE", (0.1, 0.2, 0.3, 0.4))) == "RECTANGLE car (0.1, 0.2, 0.3, 0.4)"
