@@ -23,6 +23,7 @@ from sc_importers_datumaro.staging import (
     stage_yolo,
     yolo_pose_config,
 )
+from sc_importers_datumaro.videos import group_videos, video_level_warning
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
@@ -177,7 +178,7 @@ class DatumaroReader(FormatReader):
                         item=f"{subset}/{item_id}",
                     )
                 )
-            self._convert_items(dataset, items, staged)
+            self._convert_items(dataset, items, staged, videos_expected=_is_video_dataset(dm_dataset))
         return dataset
 
     def _detect_one(self, path: Path) -> str:
@@ -214,21 +215,22 @@ class DatumaroReader(FormatReader):
         return None
 
     @staticmethod
-    def _convert_items(dataset: Dataset, items: list, staged: Staged | None) -> None:
-        from datumaro.components.media import Image, VideoFrame
+    def _convert_items(dataset: Dataset, items: list, staged: Staged | None, videos_expected: bool = False) -> None:
+        from datumaro.components.media import Image, Video, VideoFrame
 
         label_names = [lb.name for lb in dataset.labels]
         unsupported: Counter = Counter()
         by_path: dict[Path, str] = {}
-        video_frames = 0
+        video_items: list = []
         for it in items:
             item_id = f"{it.subset}/{it.id}" if it.subset and it.subset != "default" else it.id
-            if isinstance(it.media, VideoFrame):
-                video_frames += 1
+            if isinstance(it.media, (Video, VideoFrame)):
+                video_items.append(it)
                 continue
             raw = getattr(it.media, "path", None) if isinstance(it.media, Image) else None
             if not raw:
-                dataset.problems.append(Problem("error", "item has no image file; skipped", item=item_id))
+                what = "no video file was found for this item" if videos_expected else "item has no image file"
+                dataset.problems.append(Problem("error", f"{what}; skipped", item=item_id))
                 continue
             media_path = staged.map_back(raw) if staged else Path(raw)
             if not media_path.is_file():
@@ -271,20 +273,19 @@ class DatumaroReader(FormatReader):
                     height=ctx.height,
                 )
             )
+        if video_items:
+            groups = group_videos(video_items, dataset.root, label_names)
+            dataset.items.extend(groups.items)
+            dataset.problems.extend(groups.problems)
+            unsupported.update(groups.unsupported)
+            warning = video_level_warning(groups, dataset.root)
+            if warning is not None:
+                dataset.problems.append(warning)
         for kind, count in sorted(unsupported.items()):
             dataset.problems.append(
                 Problem(
                     "warning",
                     f"{count} {kind} annotations have no SC 1.0 equivalent and are skipped",
-                    file=str(dataset.root),
-                )
-            )
-        if video_frames:
-            dataset.problems.append(
-                Problem(
-                    "error",
-                    f"{video_frames} items are frames of a video file without frame images; "
-                    "extract the frames to image files first",
                     file=str(dataset.root),
                 )
             )
@@ -300,6 +301,17 @@ def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:
         return Detection(0.55, ["YOLO labels/ and data.yaml that Datumaro's importers did not recognise; "
                                 "read as yolo", *notes])
     return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
+
+
+def _is_video_dataset(dm_dataset: object) -> bool:
+    """Whether Datumaro says the dataset's media are videos or video frames (Kinetics)."""
+    try:
+        from datumaro.components.media import Video, VideoFrame
+
+        media_type = dm_dataset.media_type()  # type: ignore[attr-defined]
+        return isinstance(media_type, type) and issubclass(media_type, (Video, VideoFrame))
+    except Exception:
+        return False
 
 
 def _main_formats(formats: list[str]) -> list[str]:
