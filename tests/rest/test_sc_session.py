@@ -151,7 +151,7 @@ def test_tls_is_verified_by_default(fake_sc_factory, tls_context) -> None:
         warnings.simplefilter("error")  # verify=True must not warn
         session = session_for(fake, retries=0)
     assert session.verify is True and session.http.verify is True
-    with pytest.raises(AuthenticationError, match="SSLError"):
+    with pytest.raises(AuthenticationError, match="TLS certificate is not trusted"):
         session.login()
     assert fake.logins == 0
 
