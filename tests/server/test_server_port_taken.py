@@ -17,3 +17,23 @@ def test_a_taken_port_is_one_clear_line(sc_server, tmp_path) -> None:
     assert "serving" not in result.stdout, result.stdout
     assert result.stderr.strip() == f"sc-server: cannot listen on 127.0.0.1:{port}: Address already in use"
     assert requests.get(f"{sc_server.url}/user/login", timeout=30, allow_redirects=False).status_code == 302
+
+
+def test_the_listening_socket_says_tcp_so_connections_get_nodelay() -> None:
+    """asyncio sets TCP_NODELAY only on connections of sockets whose protocol is IPPROTO_TCP; a
+    socket made with the default protocol 0 made every small answer wait ~40 ms (delayed ACK):
+    the real-data import test took 17 s instead of 7 s."""
+    import socket
+
+    from sc_importers.server.cli import _listen
+
+    listening = _listen("127.0.0.1", 0)
+    try:
+        assert listening.proto == socket.IPPROTO_TCP
+        client = socket.create_connection(listening.getsockname())
+        accepted, _ = listening.accept()
+        assert accepted.proto == socket.IPPROTO_TCP
+        accepted.close()
+        client.close()
+    finally:
+        listening.close()
