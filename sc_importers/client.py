@@ -111,14 +111,15 @@ class SCRESTClient:
         label_map: dict[str, str] | None = None, empty_label_for_unannotated: bool = False,
         workers: int | None = None, iterations: int | None = None,
         anomalous_labels: list[str] | None = None, reader_options: dict[str, str] | None = None,
-        resume: bool = False,
+        resume: bool = False, add_labels: list[str] | None = None,
     ) -> RemoteProject:
         """Create a one-task project (``detection``, ``classification``, ``segmentation``,
         ``anomaly_*``) from the dataset at ``path_to_dataset`` and upload its media and annotations.
 
-        ``labels`` keeps only those labels (names after ``label_map``);
-        ``number_of_images_to_upload`` -1 uploads all. Auto-training is off during the upload and
-        set to ``enable_auto_train`` afterwards. Returns the created project; raises
+        ``labels`` keeps only those labels (names after ``label_map``); ``add_labels`` creates
+        labels no annotation uses (a dataset of unannotated media); ``number_of_images_to_upload``
+        -1 uploads all. Auto-training is off during the upload and set to ``enable_auto_train``
+        afterwards. Returns the created project; raises
         :class:`ImportFailed` (with the report) when anything asked for was not created.
         ``resume=True`` finishes an interrupted import into the existing project of that name (as
         ``sc-import --resume``): media already there are not uploaded again.
@@ -127,7 +128,7 @@ class SCRESTClient:
             raise ValueError(f"{project_type!r} is a task chain: use create_task_chain_project_from_dataset")
         options = BuildOptions(labels=labels, label_map=dict(label_map or {}),
                                empty_label_for_unannotated=empty_label_for_unannotated,
-                               anomalous_labels=anomalous_labels)
+                               anomalous_labels=anomalous_labels, add_labels=add_labels)
         return self._create(project_name, project_type, path_to_dataset, options,
                             number_of_images_to_upload, enable_auto_train, dataset_format, workers,
                             iterations, reader_options, resume)
@@ -139,7 +140,7 @@ class SCRESTClient:
         dataset_format: str | None = None, label_map: dict[str, str] | None = None,
         empty_label_for_unannotated: bool = False, workers: int | None = None,
         iterations: int | None = None, reader_options: dict[str, str] | None = None,
-        resume: bool = False,
+        resume: bool = False, add_labels: list[str] | None = None,
     ) -> RemoteProject:
         """Create a task-chain project (``detection_to_segmentation``,
         ``detection_to_classification``) from a dataset; ``chain_label`` names the first task's
@@ -150,7 +151,7 @@ class SCRESTClient:
                              "create_single_task_project_from_dataset")
         options = BuildOptions(labels=labels, label_map=dict(label_map or {}),
                                empty_label_for_unannotated=empty_label_for_unannotated,
-                               chain_label=chain_label)
+                               chain_label=chain_label, add_labels=add_labels)
         return self._create(project_name, project_type, path_to_dataset, options,
                             number_of_images_to_upload, enable_auto_train, dataset_format, workers,
                             iterations, reader_options, resume)

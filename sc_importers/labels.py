@@ -15,6 +15,9 @@ Rules, in order:
 3. A media item that had annotations but has none left is filtered out (it is not
    "unannotated"); a media item that never had annotations is kept, the uploader decides
    whether it gets the empty label.
+4. Last, ``--add-labels`` adds labels no annotation uses (a project of unannotated images or
+   videos, to be annotated on the server, needs at least one); a name the dataset already has
+   after steps 1-2 is left as it is.
 """
 
 from __future__ import annotations
@@ -103,8 +106,10 @@ def _filter_item(item: MediaItem, label_map: dict[str, str], kept: set[str] | No
     return new_item
 
 
-def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dict[str, str]) -> Dataset:
-    """A new Dataset with labels renamed per ``label_map`` and filtered to ``keep`` (new names).
+def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dict[str, str],
+                        add: list[str] | None = None) -> Dataset:
+    """A new Dataset with labels renamed per ``label_map``, filtered to ``keep`` (new names), and
+    the labels named in ``add`` added when missing (rule 4 above).
 
     ``keep=None`` keeps every label. Raises :class:`LabelError` listing the dataset's labels when
     ``label_map`` renames a label the dataset lacks or ``keep`` names a label that does not exist
@@ -131,4 +136,6 @@ def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dic
         kept = _with_ancestors(set(keep), labels) | {lb.name for lb in labels if lb.is_empty}
         labels = [lb for lb in labels if lb.name in kept]
     items = [new for item in dataset.items if (new := _filter_item(item, label_map, kept)) is not None]
+    present = {lb.name for lb in labels}
+    labels += [Label(name) for name in dict.fromkeys(add or []) if name not in present]
     return dataclasses.replace(dataset, labels=labels, items=items, problems=list(dataset.problems))

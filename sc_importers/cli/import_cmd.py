@@ -169,7 +169,8 @@ def _import_one(source: Path, request: Request, readers: dict[str, FormatReader]
     except FormatError as exc:
         raise ImportRefused(str(exc), request.dry_run) from exc
     try:
-        kept = apply_label_options(dataset, request.build_options.labels, request.build_options.label_map)
+        kept = apply_label_options(dataset, request.build_options.labels, request.build_options.label_map,
+                                   request.build_options.add_labels)
     except LabelError as exc:
         raise ImportRefused(str(exc), request.dry_run) from exc
     type_name, project_type = _pick_type(dataset, request)
@@ -250,6 +251,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
             labels=parse_label_list(params["labels"]), label_map=label_map,
             empty_label_for_unannotated=params["empty_label_for_unannotated"],
             chain_label=params["chain_label"], anomalous_labels=parse_label_list(params["anomalous_labels"]),
+            add_labels=parse_label_list(params["add_labels"]),
         ),
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
         json_lines=params["restore_all"],

@@ -25,6 +25,9 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--labels"], metavar="A,B", help="Keep only these labels (names after --label-map)."),
         click.Option(["--label-map"], metavar="OLD=NEW", multiple=True,
                      help="Rename a label; repeat for several. Two labels renamed to one name merge."),
+        click.Option(["--add-labels"], metavar="A,B",
+                     help="Also create these labels, though no annotation uses them (e.g. for a dataset of "
+                          "unannotated videos to annotate on the server)."),
         click.Option(["--dry-run"], is_flag=True,
                      help="Only read and check the dataset and print a report; never contacts a server."),
         click.Option(["--json", "json_output"], is_flag=True, help="Print machine-readable JSON."),

@@ -29,7 +29,8 @@ class BuildOptions:
     unannotated. ``chain_label``: the single label of the first task of a task chain (for
     example ``animal``); None lets the builder choose. ``anomalous_labels``: for anomaly projects,
     the dataset labels that mean "Anomalous" (all others mean "Normal"). ``extra``: builder-specific
-    settings from third-party builders.
+    settings from third-party builders. ``add_labels``: labels to create even though no annotation
+    uses them (see :mod:`sc_importers.labels`, rule 4).
     """
 
     labels: list[str] | None = None
@@ -38,6 +39,7 @@ class BuildOptions:
     chain_label: str | None = None
     anomalous_labels: list[str] | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    add_labels: list[str] | None = None
 
 
 @dataclass

@@ -86,3 +86,36 @@ def test_backup_empty_label_of_another_name_maps_to_the_tasks_empty_label(api, v
     view(created).check_images(items, lambda item: [
         flat.normalized(Annotation((empty,) if a.labels == ("Nothing at all",) else a.labels, a.shape), 320, 240)
         for a in item.annotations])
+
+
+def test_add_labels_makes_a_project_of_an_unannotated_video(sc_server, api, shared, project_name):
+    """A dataset that is one video and no label (Datumaro's video_frames fixture) becomes a project
+    with the label asked for and the video, frame count as in the file, nothing annotated."""
+    import av
+    from click.testing import CliRunner
+
+    from sc_importers.cli.import_cmd import build_command
+
+    video = shared.datasets("datumaro-test-assets/assets/video_dataset/video.avi")
+    with av.open(str(video)) as container:
+        frames = sum(1 for packet in container.demux(container.streams.video[0]) if packet.size > 0)
+    result = CliRunner().invoke(build_command(), [
+        str(video), "--format", "datumaro", "--datumaro-format", "video_frames", "--type", "detection",
+        "--add-labels", "defect,scratch", "--project-name", project_name, "--host", sc_server.url,
+        "--username", sc_server.username, "--password", sc_server.password])
+    assert result.exit_code == 0, result.output
+    project = api.find_project(project_name)
+    names = {lb.name for t in project.trainable_tasks for lb in t.labels if not lb.is_empty}
+    assert names == {"defect", "scratch"}
+    (remote,) = api.list_media(project, "video")
+    assert remote.frame_count == frames
+    assert list(api.list_media(project, "image")) == []
+    assert api.get_video_annotations(project, remote) == []
+
+
+def test_add_labels_keeps_existing_names_and_survives_the_filter(animals):
+    folder, _ = animals
+    read = format_readers()["coco"].read(folder)
+    out = apply_label_options(read, ["dog"], {}, add=["dog", "unicorn", "unicorn"])
+    assert [lb.name for lb in out.labels] == ["dog", "unicorn"]  # 'dog' not doubled, 'unicorn' once
+    assert all(any("dog" in a.labels for a in i.annotations) or not i.is_annotated for i in out.items)
