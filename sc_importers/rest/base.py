@@ -20,6 +20,7 @@ from typing import Literal
 
 from sc_importers.model import Annotation
 from sc_importers.project_types.base import TaskPlan
+from sc_importers.settings import ProjectSettings, SettingsResult
 
 
 class ServerError(Exception):
@@ -223,6 +224,19 @@ class ServerAPI(ABC):
 
     @abstractmethod
     def get_auto_training(self, project: RemoteProject, task: RemoteTask) -> bool: ...
+
+    # -- neutral settings (what backups, restores, --verify and the uploader use) -------------
+    def get_settings(self, project: RemoteProject) -> ProjectSettings:
+        """The project's settings in the neutral model (:mod:`sc_importers.settings`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not read settings yet")
+
+    def apply_settings(self, project: RemoteProject, settings: ProjectSettings,
+                       skip: frozenset[str] = frozenset()) -> SettingsResult:
+        """Write every value of ``settings`` that differs from the project's and that this
+        server can hold and edit; tasks are matched by title, then by pipeline position. Keys in
+        ``skip`` (usually auto-training, which the uploader sets last) are left alone. What could
+        not be written is returned, never dropped silently."""
+        raise NotImplementedError(f"{type(self).__name__} does not write settings yet")
 
     def close(self) -> None:  # noqa: B027 - optional for dialects without resources
         """Release connections."""
