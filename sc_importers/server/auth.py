@@ -189,8 +189,9 @@ def oauth2_callback(request: Request, code: str = "", state: str = "") -> Respon
 
 @router.get("/")
 def home() -> Response:
-    return HTMLResponse('<!doctype html><html lang="en"><head><title>Sonoma Creek</title></head>'
-                        "<body><div id=\"root\">sc-server</div></body></html>")
+    """Where the login chain ends: the project viewer (which sends a browser without a session to
+    ``/user/login``)."""
+    return _found("/viewer/")
 
 
 def session_is_valid(request: Request) -> bool:
