@@ -1,6 +1,7 @@
 """The viewer of ``sc-server`` in a real headless browser, on projects imported from real data:
 voc-raccoon (200 photos, 217 boxes: a grid of several pages) and labelme's instance-segmentation
-example (polygons) with a real video whose frames carry a polygon and an ellipse.
+example (polygons) with a real video whose frames carry a polygon and an ellipse, and the same example
+as a detection → segmentation chain plus a photo without annotations.
 
 What the browser shows is checked against what the server holds, read through the JSON API with a
 plain ``requests`` session (never through the viewer's own code)."""
@@ -61,11 +62,21 @@ class Truth:
                 return items
             path = page["next_page"].split(f"/workspaces/{self.workspace}", 1)[1]
 
+    def _media_path(self, project: dict, media: dict) -> str:
+        return f"/projects/{project['id']}/datasets/{project['datasets'][0]['id']}/media/{media['type']}s/{media['id']}"
+
     def annotations(self, project: dict, media: dict, frame: int | None = None) -> list[dict]:
-        base = f"/projects/{project['id']}/datasets/{project['datasets'][0]['id']}/media/{media['type']}s/{media['id']}"
-        path = base + (f"/frames/{frame}" if frame is not None else "") + "/annotations/latest"
-        scene = self.get(path)
+        path = self._media_path(project, media) + (f"/frames/{frame}" if frame is not None else "")
+        scene = self.get(path + "/annotations/latest")
         return scene["annotations"] if scene else []
+
+    def annotate(self, project: dict, media: dict, annotations: list[dict]) -> None:
+        """Replace an image's annotations, as a user saving a scene in the UI would."""
+        body = {"annotations": [{"labels": [{"id": lb["id"]} for lb in a["labels"]], "shape": a["shape"]}
+                                for a in annotations],
+                "media_identifier": {"type": "image", "image_id": media["id"]}}
+        url = f"{self.url}/api/v1.0/workspaces/{self.workspace}{self._media_path(project, media)}/annotations"
+        self.session.post(url, json=body, timeout=60).raise_for_status()
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +92,15 @@ def served(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     labelme.items.append(MediaItem(video, "chaplin.mp4", "video", width=640, height=360, frames={
         3: [Annotation((label,), Polygon(((10, 10), (200, 30), (100, 300))))],
         50: [Annotation((label,), Ellipse(100, 50, 200, 100))]}))
+    chain = format_readers()["labelme"].read(
+        shared_path("datasets/labelme-examples/examples/instance_segmentation/data_annotated"))
+    chain.items.append(MediaItem(raccoon.items[0].path, "unannotated.jpg"))  # a real photo, no annotation
     with running_server(tmp_path_factory.mktemp("viewer-server")) as server:
-        api = connect(server.url, server.username, server.password)
+        api = connect(server.url, server.username, server.password, workers=8)
         ids = {}
-        for name, dataset, kind in (("raccoons", raccoon, "detection"), ("people and a video", labelme,
-                                                                          "segmentation")):
+        for name, dataset, kind in (("raccoons", raccoon, "detection"),
+                                    ("people and a video", labelme, "segmentation"),
+                                    ("chain", chain, "detection_to_segmentation")):
             report = import_dataset(api, dataset, kind, BuildOptions(), name, workers=8)
             assert report.media_created == len(dataset.items), report.render()
             ids[name] = report.project_id
@@ -225,3 +240,34 @@ def test_viewer_needs_a_login(served):
     assert answer.status_code == 303 and answer.headers["location"] == "/user/login"
     thumb = requests.get(f"{server.url}/viewer/", allow_redirects=True, timeout=30)
     assert 'name="password"' in thumb.text  # the login form, not the projects
+
+
+def test_grid_filters_find_unannotated_media_and_a_chain_with_its_second_task_empty(logged_in, served):
+    server, truth, ids = served
+    project = truth.project(ids["chain"])
+    detection, segmentation = [t for t in project["pipeline"]["tasks"] if "labels" in t]
+    media = {m["name"]: m for m in truth.media(project)}
+    never = next(m for name, m in media.items() if name.startswith("raccoon-"))  # the photo without annotations
+    # a user keeps only the boxes of one image: its segmentation task is now empty
+    emptied = media["2011_000003"]
+    boxes = [a for a in truth.annotations(project, emptied)
+             if {lb["id"] for lb in a["labels"]} <= {lb["id"] for lb in detection["labels"]}]
+    assert boxes and len(boxes) < len(truth.annotations(project, emptied))
+    truth.annotate(project, emptied, boxes)
+
+    def cards(show: str) -> dict[str, object]:
+        logged_in.get(f"{server.url}/viewer/projects/{project['id']}?show={show}")
+        return {c.get_attribute("data-media-id"): c for c in logged_in.find_elements(By.CSS_SELECTOR, ".card")}
+
+    assert set(cards("unannotated")) == {never["id"]}
+    partial = cards("partial")
+    assert set(partial) == {emptied["id"]}
+    count = partial[emptied["id"]].find_element
+    assert count(By.CSS_SELECTOR, f'[data-task-id="{detection["id"]}"] .n').text == str(len(boxes))
+    assert count(By.CSS_SELECTOR, f'[data-task-id="{segmentation["id"]}"] .n').text == "0"
+    assert logged_in.find_element(By.ID, "show-partial").text.endswith("(1)")
+    others = {emptied["id"], never["id"]}
+    assert set(cards("annotated")) == {m["id"] for m in media.values()} - others
+    logged_in.get(f"{server.url}/viewer/")  # the projects page counts the same
+    text = logged_in.find_element(By.CSS_SELECTOR, f'tr[data-project-id="{project["id"]}"] .counts').text
+    assert f"{len(media) - 2} annotated, 1 partly, 1 unannotated" in text

@@ -56,8 +56,8 @@ def layout(title: str, body: str, crumbs: list[tuple[str, str]] | None = None) -
 
 
 def project_type(project: dict) -> str:
-    """The task types of the pipeline, e.g. ``detection → crop → segmentation``."""
-    return " → ".join(t["task_type"] for t in project["pipeline"]["tasks"] if t["task_type"] != "dataset")
+    """The trainable task types of the pipeline, e.g. ``detection → segmentation`` (as SC shows a chain)."""
+    return " → ".join(t["task_type"] for t in trainable_tasks(project))
 
 
 def label_chips(task: dict) -> str:
