@@ -214,6 +214,14 @@ def test_media_page_draws_the_annotations_of_an_image(logged_in, served, tmp_pat
     visible = [g for g in logged_in.find_elements(By.CSS_SELECTOR, "#canvas g.annotation") if g.is_displayed()]
     assert len(visible) == sum(1 for a in held if first not in {lb["id"] for lb in a["labels"]})
     assert int(logged_in.find_element(By.ID, "shown-count").text) == len(visible)
+    # previous / next walk the project's media in the API's order
+    order = [m["id"] for m in truth.media(project)]
+    at = order.index(image["id"])
+    for key, step in (("next", 1), ("prev", -1)):
+        links = logged_in.find_elements(By.ID, f"{key}-media")
+        assert bool(links) == (0 <= at + step < len(order))
+        if links:
+            assert links[0].get_attribute("href").endswith(f"/media/{order[at + step]}")
 
 
 def test_media_page_draws_the_annotations_of_a_video_frame(logged_in, served, tmp_path):

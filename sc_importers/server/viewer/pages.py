@@ -135,11 +135,15 @@ def _frame_links(project_id: str, media_id: str, frames: list[int], current: int
     return f'<div class="frames">Annotated frames ({len(frames)}): {links or "none"}{more}</div>'
 
 
-def media_view(project: dict, row, annotations: list[dict], frame: int | None, frames: list[int]) -> str:
-    """One image or video frame with every annotation drawn, the label filter and a list of the
-    annotations."""
+def media_view(project: dict, row, annotations: list[dict], frame: int | None, frames: list[int],
+               neighbours: tuple[str | None, str | None] = (None, None)) -> str:
+    """One image or video frame with every annotation drawn, the label filter, and links to the
+    media items before and after it."""
     pid, mid = project["id"], row["id"]
     base = f"{BASE}/projects/{pid}/media/{mid}"
+    steps = " ".join(f'<a id="{key}-media" href="{BASE}/projects/{pid}/media/{other}">{text}</a>'
+                     for key, other, text in (("prev", neighbours[0], "← previous"), ("next", neighbours[1], "next →"))
+                     if other)
     image_url = f"{base}/full" + (f"?frame={frame}" if frame is not None else "")
     svg = annotations_svg(annotations, row["width"], row["height"], image_url)
     used: dict[str, int] = {}
@@ -154,7 +158,8 @@ def media_view(project: dict, row, annotations: list[dict], frame: int | None, f
                            f'checked> <span class="swatch" style="background:{css_color(lb["color"])}"></span>'
                            f'{escape(lb["name"])} ({used.get(lb["id"], 0)})</label><br>')
     what = f"frame {frame} of {row['frame_count']}" if frame is not None else f"{row['width']} x {row['height']}"
-    side = (f'<div class="side"><p><b>{escape(row["name"])}</b><br><span class="muted">{row["kind"]}, {what}'
+    side = (f'<div class="side"><p class="pager">{steps}</p><p><b>{escape(row["name"])}</b><br>'
+            f'<span class="muted">{row["kind"]}, {what}'
             f'</span></p><p><span id="shown-count">{len(annotations)}</span> of <span id="annotation-count">'
             f'{len(annotations)}</span> annotations shown</p><form>{"".join(filters)}</form></div>')
     frame_nav = ""

@@ -106,15 +106,16 @@ def media_item(request: Request, project_id: str, media_id: str, frame: int | No
     row = store.load_media_row(settings, project_id, media_id) if project and is_valid_id(media_id) else None
     if row is None:
         return _not_found(f"Media item {media_id} of project {project_id}")
+    around = store.neighbours(settings, project_id, media_id)
     if row["kind"] == "image":
-        return _html(pages.media_view(project, row, store.scene(settings, media_id, IMAGE_FRAME), None, []))
+        return _html(pages.media_view(project, row, store.scene(settings, media_id, IMAGE_FRAME), None, [], around))
     frames = store.annotated_frames(settings, media_id)
     if frame is None:
         frame = frames[0] if frames else 0
     if not 0 <= frame < row["frame_count"]:
         return _html(pages.message_page("Not found", f"Frame {frame} is not a frame of {row['name']} "
                                         f"(0-{row['frame_count'] - 1})."), 404)
-    return _html(pages.media_view(project, row, store.scene(settings, media_id, frame), frame, frames))
+    return _html(pages.media_view(project, row, store.scene(settings, media_id, frame), frame, frames, around))
 
 
 @router.get("/projects/{project_id}/media/{media_id}/thumb")

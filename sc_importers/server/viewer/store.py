@@ -150,3 +150,13 @@ def scene(settings: ServerSettings, media_id: str, frame: int) -> list[dict]:
         row = conn.execute("SELECT doc FROM annotations WHERE media_id=? AND frame_index=?",
                            (media_id, frame)).fetchone()
     return json.loads(row["doc"])["annotations"] if row else []
+
+
+def neighbours(settings: ServerSettings, project_id: str, media_id: str) -> tuple[str | None, str | None]:
+    """The ids of the media items before and after ``media_id`` in the grid's order (all media)."""
+    with settings.db.read() as conn:
+        before = conn.execute("SELECT id FROM media WHERE project_id=? AND id<? ORDER BY id DESC LIMIT 1",
+                              (project_id, media_id)).fetchone()
+        after = conn.execute("SELECT id FROM media WHERE project_id=? AND id>? ORDER BY id LIMIT 1",
+                             (project_id, media_id)).fetchone()
+    return (before[0] if before else None), (after[0] if after else None)
