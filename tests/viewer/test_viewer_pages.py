@@ -60,6 +60,9 @@ def test_unknown_ids_get_an_html_404(sc_server):
         answer = session.get(sc_server.url + path, timeout=30)
         assert answer.status_code == 404 and "does not exist" in answer.text, path
     assert session.get(f"{sc_server.url}/viewer/projects/{SAMPLE_ID}/media/{SAMPLE_ID}/full").status_code == 404
+    project, _ = _project_with_a_tiff(sc_server, session)
+    typed = session.get(f"{sc_server.url}/viewer/projects/{project['id']}?page=x&per_page=-3", timeout=30)
+    assert typed.status_code == 200 and "Page 1 of 1 (1 media)" in typed.text  # a bad page number: the first page
 
 
 def test_nothing_without_a_session(sc_server):

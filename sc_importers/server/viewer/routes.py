@@ -87,21 +87,27 @@ def projects(request: Request) -> Response:
     return _html(pages.projects_page(store.project_summaries(settings)))
 
 
+def _number(text: str | None, default: int | None) -> int | None:
+    """A query parameter as a non-negative int; ``default`` when absent or not a number (a page
+    address typed by hand gets a page, not a JSON error)."""
+    return int(text) if text is not None and text.isascii() and text.isdigit() and len(text) < 10 else default
+
+
 @router.get("/projects/{project_id}")
-def media_grid(request: Request, project_id: str, show: str = "all", page: int = 1,
-               per_page: int = DEFAULT_PER_PAGE) -> Response:
+def media_grid(request: Request, project_id: str, show: str = "all", page: str = "1",
+               per_page: str = str(DEFAULT_PER_PAGE)) -> Response:
     settings, project = _project(request, project_id)
     if project is None:
         return _not_found(f"Project {project_id}")
     show = show if show in store.SHOW_CHOICES else "all"
-    per_page = min(max(per_page, 1), 500)
-    page = max(page, 1)
+    per_page = min(max(_number(per_page, DEFAULT_PER_PAGE), 1), 500)
+    page = max(_number(page, 1), 1)
     result = store.media_page(settings, project, show, (page - 1) * per_page, per_page)
     return _html(pages.grid_page(project, result, show, page, per_page))
 
 
 @router.get("/projects/{project_id}/media/{media_id}")
-def media_item(request: Request, project_id: str, media_id: str, frame: int | None = None) -> Response:
+def media_item(request: Request, project_id: str, media_id: str, frame: str | None = None) -> Response:
     settings, project = _project(request, project_id)
     row = store.load_media_row(settings, project_id, media_id) if project and is_valid_id(media_id) else None
     if row is None:
@@ -110,10 +116,9 @@ def media_item(request: Request, project_id: str, media_id: str, frame: int | No
     if row["kind"] == "image":
         return _html(pages.media_view(project, row, store.scene(settings, media_id, IMAGE_FRAME), None, [], around))
     frames = store.annotated_frames(settings, media_id)
-    if frame is None:
-        frame = frames[0] if frames else 0
+    frame = _number(frame, -1) if frame is not None else (frames[0] if frames else 0)
     if not 0 <= frame < row["frame_count"]:
-        return _html(pages.message_page("Not found", f"Frame {frame} is not a frame of {row['name']} "
+        return _html(pages.message_page("Not found", f"That is not a frame of {row['name']} "
                                         f"(0-{row['frame_count'] - 1})."), 404)
     return _html(pages.media_view(project, row, store.scene(settings, media_id, frame), frame, frames, around))
 
@@ -134,7 +139,7 @@ def media_thumb(request: Request, project_id: str, media_id: str) -> Response:
 
 
 @router.get("/projects/{project_id}/media/{media_id}/full")
-def media_full(request: Request, project_id: str, media_id: str, frame: int | None = None) -> Response:
+def media_full(request: Request, project_id: str, media_id: str, frame: str | None = None) -> Response:
     """The image as a browser can show it, or one video frame as JPEG."""
     settings, project = _project(request, project_id)
     row = store.load_media_row(settings, project_id, media_id) if project and is_valid_id(media_id) else None
@@ -142,10 +147,11 @@ def media_full(request: Request, project_id: str, media_id: str, frame: int | No
         return Response(status_code=404)
     path = media_path(settings.data_dir, row)
     if row["kind"] == "video":
-        if frame is None or not 0 <= frame < row["frame_count"]:
+        index = _number(frame, -1)
+        if not 0 <= index < row["frame_count"]:
             return Response(status_code=404)
         out = io.BytesIO()
-        frame_image(path, frame, row["fps"]).convert("RGB").save(out, "JPEG", quality=90)
+        frame_image(path, index, row["fps"]).convert("RGB").save(out, "JPEG", quality=90)
         return Response(out.getvalue(), media_type="image/jpeg", headers=_CACHE)
     if path.suffix.lower() in _BROWSER_TYPES:
         response = original_response(settings.data_dir, row)
