@@ -23,6 +23,7 @@ from sc_importers.export.download import ProjectNotFound, download_projects
 from sc_importers.export.verify import verify_project
 from sc_importers.rest.base import ServerError
 from sc_importers.rest.session import shown_host
+from sc_importers.viewer_link import open_in_browser, viewer_url
 
 
 def _connect(connection: ConnectionOptions, workers: int):
@@ -37,7 +38,17 @@ def _connect(connection: ConnectionOptions, workers: int):
         raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 
 
-def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int) -> int:
+def _open_viewer(host: str, project_id: str | None) -> None:
+    """``--open``: the project's page in the viewer of a local sc-server, in the user's browser."""
+    link = viewer_url(host, project_id)
+    if link is None:
+        click.echo(f"--open: {shown_host(host)} is not a local sc-server; it has no viewer to open", err=True)
+    elif not open_in_browser(link):
+        click.echo(f"--open: no browser could be started; open {link} yourself", err=True)
+
+
+def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
+            open_viewer: bool) -> int:
     if not (folder / "project.json").is_file():
         raise click.UsageError(f"{folder}: not a backup folder (no project.json)")
     try:
@@ -56,15 +67,21 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
         raise click.ClickException(f"server error: {exc}") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
+    link = viewer_url(host, project.id)  # only for a local sc-server
     if json_output:
         click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
-                               "differences": diffs}, indent=2))
-    elif diffs:
-        click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
-        for diff in diffs:
-            click.echo(f"  {diff}")
+                               "differences": diffs, **({"viewer_url": link} if link else {})}, indent=2))
     else:
-        click.echo(f"{folder} and project {project_name!r} are identical")
+        if diffs:
+            click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
+            for diff in diffs:
+                click.echo(f"  {diff}")
+        else:
+            click.echo(f"{folder} and project {project_name!r} are identical")
+        if link:
+            click.echo(f"View it in a browser: {link}")
+    if open_viewer:
+        _open_viewer(host, project.id)
     return 0 if not diffs else 1
 
 
@@ -78,18 +95,23 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
               help="Compare this backup folder with the project (named, or the one it was taken from).")
 @click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True, help="Parallel downloads.")
 @click.option("--json", "json_output", is_flag=True, help="Print machine-readable JSON.")
+@click.option("--open", "open_viewer", is_flag=True,
+              help="Then open the project(s) in the web viewer of a local sc-server, in your browser.")
 @connection_params
 def command(project_names: tuple[str, ...], export_all: bool, target_folder: Path, verify_folder: Path | None,
-            workers: int, json_output: bool, **connection: object) -> None:
+            workers: int, json_output: bool, open_viewer: bool, **connection: object) -> None:
     """Back up SC projects (images, videos, annotations, labels, configuration) into folders."""
     if verify_folder is not None:
         if export_all or len(project_names) > 1:
             raise click.UsageError("--verify takes one folder and at most one project name")
-        api = _connect(resolve_connection(connection), workers)
-        sys.exit(_verify(api, verify_folder, project_names[0] if project_names else None, json_output, workers))
+        conn = resolve_connection(connection)
+        api = _connect(conn, workers)
+        sys.exit(_verify(api, verify_folder, project_names[0] if project_names else None, json_output, workers,
+                         conn.host, open_viewer))
     if export_all == bool(project_names):
         raise click.UsageError("name the projects to back up, or pass --all (not both)")
-    api = _connect(resolve_connection(connection), workers)
+    conn = resolve_connection(connection)
+    api = _connect(conn, workers)
     try:
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
                                     show_progress=not json_output and sys.stderr.isatty())
@@ -116,6 +138,15 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
                        f"{r.bytes_downloaded / 1e6:.1f} MB in {r.seconds:.1f} s)")
             for name, error in sorted(r.failures.items()):
                 click.echo(f"  failed: {name}: {error}")
+    if open_viewer:
+        for r in reports:
+            try:
+                found = api.find_project(r.project)
+            except ServerError as exc:
+                click.echo(f"--open: cannot find project {r.project!r}: {exc}", err=True)
+                continue
+            if found is not None:
+                _open_viewer(conn.host, found.id)
     sys.exit(0 if all(r.ok for r in reports) else 1)
 
 

@@ -74,6 +74,8 @@ class Request:
     json_output: bool
     #: --all --json prints one compact report per line (JSON Lines) instead of one indented report.
     json_lines: bool = False
+    #: --dry-run --html FILE: also write the report as a web page.
+    html_report: Path | None = None
 
 
 class ImportRefused(click.ClickException):
@@ -142,11 +144,26 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
                           conversion=conversion)
     report["detection"] = detection
+    if request.html_report is not None:
+        _write_html(request, report, kept, project_type, plan, skipped_items(problems))
     if request.json_output:
         click.echo(json.dumps(report, indent=None if request.json_lines else 2))
     else:
         click.echo(render_report(report))
     return 0 if report["importable"] else 1
+
+
+def _write_html(request: Request, report: dict, kept: Dataset, project_type: ProjectType | None,
+                plan: object, skip: set[str]) -> None:
+    from sc_importers.html_report import write_html_report
+
+    try:
+        write_html_report(request.html_report, report, kept, project_type=project_type if plan else None,
+                          plan=plan, options=request.build_options, skip=skip)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the HTML report {request.html_report}: "
+                                   f"{exc.strerror or exc}") from exc
+    click.echo(f"HTML report written to {request.html_report}", err=True)
 
 
 def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, connection: dict,
@@ -254,8 +271,10 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
             add_labels=parse_label_list(params["add_labels"]),
         ),
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
-        json_lines=params["restore_all"],
+        json_lines=params["restore_all"], html_report=params["html_report"],
     )
+    if request.html_report is not None and (not request.dry_run or params["restore_all"]):
+        raise click.UsageError("--html writes the report of one --dry-run (not with --all)")
     connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])

@@ -31,6 +31,9 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--dry-run"], is_flag=True,
                      help="Only read and check the dataset and print a report; never contacts a server."),
         click.Option(["--json", "json_output"], is_flag=True, help="Print machine-readable JSON."),
+        click.Option(["--html", "html_report"], metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
+                     help="With --dry-run: also write the report as a web page, with a sample of the media and "
+                          "their annotations drawn as the project would get them."),
         click.Option(["--list-formats"], is_flag=True, help="List format readers and exit."),
         click.Option(["--list-types"], is_flag=True, help="List project types and exit."),
         click.Option(["--project-name"], metavar="NAME", help="Project name (default: the dataset's name)."),

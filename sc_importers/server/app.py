@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sc_importers.server import auth, routes_annotations, routes_config, routes_media, routes_projects
 from sc_importers.server.errors import install_error_handlers
 from sc_importers.server.settings import API_PREFIX, ServerSettings
+from sc_importers.server.viewer import routes as viewer
 
 _DOUBLE_SLASH = re.compile(r"/{2,}")
 #: Worker threads for synchronous routes (uploads, decoding); uploaders use 8-16 threads at once.
@@ -46,6 +47,7 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
     app.include_router(auth.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    viewer.install(app)
     valid_until: dict[str, float] = {}  # token -> expiry, a cache in front of the sessions table
 
     @app.middleware("http")

@@ -189,8 +189,11 @@ def oauth2_callback(request: Request, code: str = "", state: str = "") -> Respon
 
 @router.get("/")
 def home() -> Response:
-    return HTMLResponse('<!doctype html><html lang="en"><head><title>Sonoma Creek</title></head>'
-                        "<body><div id=\"root\">sc-server</div></body></html>")
+    """Where the login chain ends: 200 with a page, as SC's UI answers (recorded); a browser moves
+    on to the project viewer, which sends it to ``/user/login`` when it has no session."""
+    return HTMLResponse('<!doctype html><html lang="en"><head><title>Sonoma Creek</title>'
+                        '<meta http-equiv="refresh" content="0; url=/viewer/"></head>'
+                        '<body><div id="root">sc-server: <a href="/viewer/">open the viewer</a></div></body></html>')
 
 
 def session_is_valid(request: Request) -> bool:

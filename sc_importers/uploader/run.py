@@ -35,6 +35,7 @@ from sc_importers.uploader.resolve import LabelResolver
 from sc_importers.uploader.resume import ResumeRefused, existing_media, open_for_resume
 from sc_importers.uploader.select import select_items
 from sc_importers.validation import unused_annotations
+from sc_importers.viewer_link import viewer_url
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the
 #: local sc-server on a 2-core machine (client and server sharing it; see benchmarks/README.md):
@@ -200,8 +201,12 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
                                     already_filtered=already_filtered)
         finally:
             api.close()
+    link = viewer_url(connection.host, report.project_id)  # only for a local sc-server
     if json_output:
-        print(json.dumps(report.to_dict(), indent=None if json_lines else 2))
+        print(json.dumps({**report.to_dict(), **({"viewer_url": link} if link else {})},
+                         indent=None if json_lines else 2))
     else:
         print(report.render(), file=sys.stderr if report.refused else sys.stdout)
+        if link:
+            print(f"View it in a browser: {link}")
     return report.exit_code()
