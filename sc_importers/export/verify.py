@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sc_importers.export.files import HashingSink, sha256_file
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+from sc_importers.rest.saved_settings import load_backup_settings
 
 TOLERANCE = 1e-6
 
@@ -48,7 +49,7 @@ def _label_view(project: dict) -> dict[str, dict]:
     """
     view = {}
     trainable = [t for t in project["pipeline"]["tasks"] if t["task_type"] not in ("dataset", "crop")]
-    names = {lb["id"]: lb["name"] for t in trainable for lb in t.get("labels", [])}
+    names = _label_names(project)
     for index, task in enumerate(trainable):
         view[f"task {index + 1} ({task['task_type']})"] = {
             lb["name"]: {
@@ -61,6 +62,13 @@ def _label_view(project: dict) -> dict[str, dict]:
             for lb in task.get("labels", [])
         }
     return view
+
+
+def _label_names(project: dict) -> dict[str, str]:
+    """Label id -> name; backups of the 2022 client and of geti-sdk have no label ids (their
+    scenes and parents name labels directly), so there the map is empty."""
+    return {lb["id"]: lb["name"] for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])
+            if lb.get("id") is not None}
 
 
 def _compare_labels(saved: dict, live: dict) -> list[str]:
@@ -86,62 +94,44 @@ def _compare_labels(saved: dict, live: dict) -> list[str]:
 
 
 # -- configuration ----------------------------------------------------------------------------
-def parameter_values(config: object, prefix: str = "") -> dict[str, object]:
-    """Flatten a configuration tree into ``path -> value`` for every named parameter."""
-    found: dict[str, object] = {}
-    if isinstance(config, dict):
-        here = f"{prefix}/{config['name']}" if isinstance(config.get("name"), str) else prefix
-        if "value" in config and not isinstance(config["value"], (dict, list)):
-            found[here] = config["value"]
-        for key, value in config.items():
-            if isinstance(value, (dict, list)):
-                found.update(parameter_values(value, here if key != "value" else here))
-    elif isinstance(config, list):
-        for entry in config:
-            found.update(parameter_values(entry, prefix))
-    return found
-
-
-def _project_level_values(configuration: object) -> dict[str, object]:
-    """``component/parameter -> value`` of a whole configuration's project-level ("global") part;
-    components are named by what they are, because their identifiers hold the project's id."""
-    found: dict[str, object] = {}
-    components = configuration.get("global") if isinstance(configuration, dict) else None
-    for component in components if isinstance(components, list) else []:
-        if isinstance(component, dict):
-            name = str((component.get("entity_identifier") or {}).get("component"))
-            found.update(parameter_values(component.get("parameters"), name))
-    return found
-
-
 def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path) -> list[str]:
-    path = folder / "configuration.json"
-    if not path.exists():
+    """Parameter by parameter in the neutral settings model: the folder's ``settings.json`` (or its
+    ``configuration.json`` of the dialect it was taken from) against the project's settings."""
+    saved_project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    types = {t.get("title"): t.get("task_type") for t in saved_project["pipeline"]["tasks"]}
+    try:
+        saved = load_backup_settings(folder, _manifest_dialect(folder), types)
+    except ValueError as exc:
+        return [f"configuration: {exc}"]
+    if saved is None:
         return []
-    whole = json.loads(path.read_text(encoding="utf-8"))
-    diffs = []
-    if isinstance(whole.get("project"), dict):
-        a = _project_level_values(whole["project"])
-        b = _project_level_values(api.get_configuration(project))
-        diffs += [f"configuration: project: {key} is {b.get(key)!r} on the server, {a.get(key)!r} in the backup"
-                  for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
-    saved = whole.get("tasks", {})
-    live_titles = {task.title for task in project.trainable_tasks}
-    for title in sorted(set(saved) - live_titles):
-        diffs.append(f"configuration: task {title!r} of the backup is not a task of the server's project")
-    for task in project.trainable_tasks:
-        if task.title not in saved:
+    live = api.get_settings(project)
+    diffs = _compare_values("project", saved.parameters, live.parameters)
+    tasks = project.trainable_tasks
+    matched = saved.match_tasks([t.title for t in tasks])
+    for task, old in zip(tasks, matched, strict=True):
+        if old is None:
             diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
             continue
-        a = parameter_values(saved[task.title])
-        b = parameter_values(api.get_task_configuration(project, task))
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                diffs.append(
-                    f"configuration: {task.title}: {key} is {b.get(key)!r} on the server, "
-                    f"{a.get(key)!r} in the backup"
-                )
+        new = next((t for t in live.tasks if t.title == task.title), None)
+        diffs += _compare_values(task.title, old.parameters, new.parameters if new else {})
+    used = {id(t) for t in matched if t is not None}
+    diffs += [f"configuration: task {t.title!r} of the backup is not a task of the server's project"
+              for t in saved.tasks if id(t) not in used]
     return diffs
+
+
+def _compare_values(where: str, saved: dict, live: dict) -> list[str]:
+    return [f"configuration: {where}: {key} is {live.get(key)!r} on the server, {saved.get(key)!r} in the backup"
+            for key in sorted(set(saved) | set(live)) if saved.get(key) != live.get(key)]
+
+
+def _manifest_dialect(folder: Path) -> str | None:
+    path = folder / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return manifest.get("dialect") if isinstance(manifest, dict) else None
 
 
 # -- media and annotations --------------------------------------------------------------------
@@ -149,7 +139,7 @@ def _scene_view(scene: dict | None, label_names: dict[str, str]) -> list[tuple]:
     """A scene's annotations as sorted (labels, shape type, coordinates) tuples."""
     out = []
     for ann in (scene or {}).get("annotations", []):
-        labels = tuple(sorted(label_names.get(lb["id"], f"<unknown label {lb['id']}>") for lb in ann["labels"]))
+        labels = tuple(sorted(_scene_label(lb, label_names) for lb in ann["labels"]))
         shape = ann["shape"]
         if shape["type"] == "POLYGON":
             coords = tuple(v for p in shape["points"] for v in (p["x"], p["y"]))
@@ -158,6 +148,13 @@ def _scene_view(scene: dict | None, label_names: dict[str, str]) -> list[tuple]:
             coords = tuple(shape[k] for k in keys)
         out.append((labels, shape["type"], coords))
     return sorted(out)
+
+
+def _scene_label(label: dict, label_names: dict[str, str]) -> str:
+    """A scene label's name: through its id, or its own name when it has no id (old backups)."""
+    if label.get("id") is None:
+        return str(label.get("name", "<label without id or name>"))
+    return label_names.get(label["id"], f"<unknown label {label['id']}>")
 
 
 def _same_scene(a: list[tuple], b: list[tuple], tolerance: float) -> bool:
@@ -278,8 +275,7 @@ def _compare_media_and_annotations(
     names and bytes), paired by the old media id when ``project`` is the backed-up project itself,
     else so that as many pairs as possible have equal annotations (see :func:`_pair`)."""
     diffs = []
-    names = ({lb["id"]: lb["name"] for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])},
-             {lb.id: lb.name for lb in project.labels})
+    names = (_label_names(saved_project), {lb.id: lb.name for lb in project.labels})
     remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)

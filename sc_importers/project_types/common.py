@@ -193,10 +193,11 @@ class CoreProjectType(ProjectType):
                 f"{dataset.root}: the backup holds a {found} project; it can only be restored as {found}, "
                 f"not as {self.name}"
             )
-        by_id = {
+        by_id = {  # backups of old clients have no label ids (and no parents): names only
             lb["id"]: lb["name"]
             for task in project["pipeline"]["tasks"]
             for lb in task.get("labels", [])
+            if lb.get("id") is not None
         }
         tasks = []
         for task in project["pipeline"]["tasks"]:

@@ -19,12 +19,19 @@ from typing import Any
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
+from sc_importers.rest.saved_settings import load_backup_settings
 from sc_importers_backup.integrity import MANIFEST_FILE, inside, load_manifest, verify_manifest
 from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, image_info, video_info
-from sc_importers_backup.project import PROJECT_FILE, label_names_by_id, labels_of, project_type_of
+from sc_importers_backup.project import (
+    PROJECT_FILE,
+    check_project,
+    label_names_by_id,
+    labels_of,
+    project_type_of,
+    trainable_tasks,
+)
 from sc_importers_backup.scenes import SceneError, scene_annotations
 
-CONFIGURATION_FILE = "configuration.json"
 _FRAME_FILE = re.compile(r"^(?P<stem>.+)_frame_(?P<index>\d+)\.json$")
 
 
@@ -33,6 +40,17 @@ def _load_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormatError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def _settings(root: Path, project: dict, manifest: dict | None) -> dict | None:
+    """The backup's settings in the neutral form (:meth:`ProjectSettings.to_json`), from
+    ``settings.json`` or ``configuration.json`` (see :func:`load_backup_settings`)."""
+    types = {str(t.get("title")): str(t.get("task_type")) for t in trainable_tasks(project)}
+    try:
+        settings = load_backup_settings(root, (manifest or {}).get("dialect"), types)
+    except ValueError as exc:
+        raise FormatError(f"not a backup I can read: {exc}") from None
+    return None if settings is None else settings.to_json()
 
 
 def list_backup_folders(root: Path) -> list[Path]:
@@ -102,14 +120,12 @@ class BackupReader(FormatReader):
             raise FormatError(f"{root}: no {PROJECT_FILE}; not a project backup folder")
         manifest = load_manifest(root)
         problems = (verify_manifest(root, manifest) if manifest is not None else [Problem(
-            "warning", "no manifest.json: file sizes and hashes are not verified (a geti-sdk download?)",
+            "warning", "no manifest.json: file sizes and hashes are not verified (a folder written by geti-sdk "
+            "or by the 2022 sc-api-tools client?)",
             file=MANIFEST_FILE)])
         project = _load_json(root / PROJECT_FILE)
-        if not isinstance(project, dict):
-            raise FormatError(f"{root / PROJECT_FILE}: not a JSON object")
-        configuration = None
-        if (root / CONFIGURATION_FILE).is_file():
-            configuration = _load_json(root / CONFIGURATION_FILE)
+        check_project(project, str(root / PROJECT_FILE))
+        configuration = _settings(root, project, manifest)
         dataset = Dataset(
             name=str(project.get("name") or root.resolve().name), format=self.name, root=root,
             labels=labels_of(project), problems=problems, project_type=project_type_of(project),

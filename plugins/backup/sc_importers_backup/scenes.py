@@ -54,7 +54,8 @@ def to_pixels(shape: Any, width: int, height: int, where: str) -> Shape:
 
 
 def scene_annotations(scene: Any, width: int, height: int, names: dict[str, str]) -> list[Annotation]:
-    """The annotations of one raw scene; ``names`` maps the old project's label ids to names.
+    """The annotations of one raw scene; ``names`` maps the old project's label ids (or, for
+    labels without ids, each label's own name) to names.
 
     Raises :class:`SceneError` for a malformed scene, an unknown shape or an unknown label id.
     """
@@ -68,14 +69,21 @@ def scene_annotations(scene: Any, width: int, height: int, names: dict[str, str]
         labels = raw.get("labels")
         if not isinstance(labels, list) or not labels:
             raise SceneError(f"{where}: no labels")
-        label_names = []
-        for j, label in enumerate(labels):
-            label_id = label.get("id") if isinstance(label, dict) else None
-            if label_id is None or str(label_id) not in names:
-                shown = label.get("name") if isinstance(label, dict) else None
-                raise SceneError(
-                    f"{where}.labels[{j}]: label id {label_id!r} ({shown!r}) is no label of project.json"
-                )
-            label_names.append(names[str(label_id)])
+        label_names = [_label_name(label, names, f"{where}.labels[{j}]") for j, label in enumerate(labels)]
         out.append(Annotation(tuple(label_names), to_pixels(raw.get("shape"), width, height, where)))
     return out
+
+
+def _label_name(label: Any, names: dict[str, str], where: str) -> str:
+    """The project.json name of a scene's label: by its id; a label without an id (backups of the
+    2022 client and of geti-sdk name labels only) by its name, which must be a label of project.json."""
+    if not isinstance(label, dict):
+        raise SceneError(f"{where}: not an object")
+    label_id, shown = label.get("id"), label.get("name")
+    if label_id is None and isinstance(shown, str):
+        if shown in names.values():
+            return shown
+        raise SceneError(f"{where}: label {shown!r} (no id) is no label of project.json")
+    if label_id is None or str(label_id) not in names:
+        raise SceneError(f"{where}: label id {label_id!r} ({shown!r}) is no label of project.json")
+    return names[str(label_id)]
