@@ -138,17 +138,21 @@ def label_names_by_id(project: dict[str, Any]) -> dict[str, str]:
 def labels_of(project: dict[str, Any]) -> list[Label]:
     """Every label of every trainable task, with the parent given by name."""
     names = label_names_by_id(project)
+    known = set(names.values())
     labels = []
     for raw in _raw_labels(project):
         parent_id = raw.get("parent_id")
         parent = None
         if parent_id not in (None, ""):
-            if str(parent_id) not in names:
+            if str(parent_id) not in names and str(parent_id) in known and not raw.get("id"):
+                parent = str(parent_id)  # geti-sdk writes the parent's name in place of its id
+            elif str(parent_id) not in names:
                 raise FormatError(
                     f"{PROJECT_FILE}: label {raw['name']!r} has parent_id {parent_id!r}, "
                     "which is no label of this project"
                 )
-            parent = names[str(parent_id)]
+            else:
+                parent = names[str(parent_id)]
         labels.append(Label(
             name=raw["name"],
             color=raw.get("color"),
