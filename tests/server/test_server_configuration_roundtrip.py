@@ -106,3 +106,38 @@ def test_model_groups_is_an_empty_list_for_an_untrained_project(api) -> None:
     assert answer.status_code == 200 and answer.json() == []
     missing = api.session.get(f"{api.ws}/projects/{'0' * 24}/model_groups", timeout=30)
     assert missing.status_code == 404
+
+
+def test_seed_era_configuration_file_applies_as_the_2022_client_posts_it(api, shared) -> None:
+    """The 2022 client restores ``configuration.json`` by filling the new project's ids into it
+    (tasks by position, its first model storage for every hyper-parameter group) and POSTing the
+    whole of it; on failure it falls back to ``POST /configuration/global`` with a bare list."""
+    import json
+
+    saved = json.loads((shared.datasets("seed-era-backups/seed-detection") / "configuration.json").read_text())
+    project = api.create_project("detection", labels=[{"name": "person"}])
+    url = f"{api.ws}/projects/{project['id']}/configuration"
+    current = api.session.get(url, timeout=30).json()
+    for entry, live in zip(saved["task_chain"], current["task_chain"], strict=True):
+        entry["task_id"] = live["task_id"]
+        storage = next(c["entity_identifier"]["model_storage_id"] for c in live["components"]
+                       if c["entity_identifier"]["type"] == "HYPER_PARAMETER_GROUP")
+        for component in entry["components"]:
+            ident = component["entity_identifier"]
+            ident["workspace_id"] = api.workspace_id
+            if ident["type"] == "HYPER_PARAMETER_GROUP":
+                ident["model_storage_id"] = storage
+            else:
+                ident.update(project_id=project["id"], task_id=live["task_id"])
+    for component in saved["global"]:
+        component["entity_identifier"].update(workspace_id=api.workspace_id, project_id=project["id"])
+    answer = api.session.post(url, json=saved, timeout=30)
+    assert answer.status_code == 200, answer.text
+    learning = next(c for c in api.session.get(url, timeout=30).json()["task_chain"][0]["components"]
+                    if c["entity_identifier"].get("group_name") == "learning_parameters")
+    assert next(p for p in learning["parameters"] if p["name"] == "num_iters")["value"] == 13
+    fallback = api.session.post(f"{url}/global", json=[{"entity_identifier": saved["global"][0]["entity_identifier"],
+                                                        "parameters": [{"name": "max_unseen_media", "value": 42}]}],
+                                timeout=30)
+    assert fallback.status_code == 200, fallback.text
+    assert api.session.get(f"{url}/global", timeout=30).json()["global"][0]["parameters"][0]["value"] == 42
