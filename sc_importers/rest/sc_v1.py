@@ -235,9 +235,13 @@ class SCv1API(ServerAPI):
         matched = settings.match_tasks([t.title for t in tasks])
         for task, wanted in zip(tasks, matched, strict=True):
             entry = chain.get(task.id)
-            if wanted is None or entry is None:
-                continue
             where = f"{task.title}: "
+            if wanted is None:
+                continue
+            if entry is None:
+                result.add(task.title, 0, {f"{where}{key}": "the server lists no configuration for this task"
+                                           for key in wanted.parameters if key not in skip})
+                continue
             located = sv.locate(entry.get("components") or [], f"task {task.title!r}")
             components, not_applied, changed = sv.update_bodies(located, wanted.parameters, skip, where)
             if components:
@@ -248,10 +252,11 @@ class SCv1API(ServerAPI):
             result.add(task.title, len(changed), not_applied)
         used = {id(t) for t in matched if t is not None}
         for extra in settings.tasks:
-            if id(extra) not in used and extra.parameters:
+            lost = [key for key in extra.parameters if key not in skip]
+            if id(extra) not in used and lost:
                 result.not_applied[f"{extra.title}: *"] = (
                     f"the project has no task {extra.title!r} (nor one at its position); "
-                    f"{len(extra.parameters)} parameter(s) not applied")
+                    f"{len(lost)} parameter(s) not applied")
         return result
 
     @staticmethod

@@ -40,11 +40,14 @@ def test_settings_json_wins_and_what_cannot_be_applied_is_reported(source_api, s
     task["parameters"]["postprocessing.class_name"] = "something_else"  # read-only on SC
     task["parameters"]["geti_only.tiling"] = True  # a parameter this server does not have
     settings["parameters"]["active_manager.max_unseen_media"] = 77
+    settings["tasks"].append({"title": "Ghost", "task_type": "detection", "parameters": {ITERATIONS: 5},
+                              "editable": [ITERATIONS]})  # a task the restored project does not have
     (folder / "settings.json").write_text(json.dumps(settings))
 
     report = _restore(source_cli, folder, f"settings-restored-{unique}")
     not_applied = report["settings_not_applied"]
-    assert set(not_applied) == {"Segmentation task: postprocessing.class_name", "Segmentation task: geti_only.tiling"}
+    assert set(not_applied) == {"Segmentation task: postprocessing.class_name", "Segmentation task: geti_only.tiling",
+                                "Ghost: *"}
     assert "not editable" in not_applied["Segmentation task: postprocessing.class_name"]
     assert "no such parameter" in not_applied["Segmentation task: geti_only.tiling"]
     assert any("geti_only.tiling" in w for w in report["warnings"])
