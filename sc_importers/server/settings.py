@@ -50,7 +50,6 @@ class ServerSettings:
         continue_after(newest)
         self.workspace_id = self.db.meta("workspace_id", new_id)
         self.workspace_created = self.db.meta("workspace_created", now_iso)
-        self.organization_id = self.db.meta("organization_id", lambda: str(uuid.uuid4()))
         self.geti_workspace_id = self.db.meta("geti_workspace_id", lambda: str(uuid.uuid4()))
         #: The one organization of the Geti 2.x dialect (a uuid4, as Geti's media service requires); the token
         #: belongs to it, so ``/api/v1/organizations/{other}/...`` is refused like a wrong token.
