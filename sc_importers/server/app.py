@@ -14,7 +14,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sc_importers.server import auth, routes_annotations, routes_config, routes_media, routes_projects
+from sc_importers.server import auth, geti, routes_annotations, routes_config, routes_media, routes_projects
 from sc_importers.server.errors import install_error_handlers
 from sc_importers.server.settings import API_PREFIX, ServerSettings
 
@@ -52,6 +52,8 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
     app.include_router(auth.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    for router in geti.ROUTERS:  # the Geti 2.x dialect on the same store
+        app.include_router(router, prefix=geti.API)
     valid_until: dict[str, float] = {}  # token -> expiry, a cache in front of the sessions table
 
     @app.middleware("http")
