@@ -180,3 +180,33 @@ def _png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 40), "blue").save(out, "PNG")
     return out.getvalue()
+
+
+def test_put_renames_edits_adds_and_deletes_labels(api, geti) -> None:
+    project = geti.create_project()
+    url = f"{geti.ws}/projects/{project['id']}"
+    with_size = {**project, "storage_info": {}}
+    refused = geti.session.put(url, json=with_size, timeout=30)
+    assert refused.status_code == 400 and "storage_info" in refused.json()["message"]
+    body = {k: v for k, v in project.items() if k != "storage_info"}
+    labels = body["pipeline"]["tasks"][1]["labels"]
+    cube, cylinder = labels[0], labels[1]
+    missing = {**body, "pipeline": {**body["pipeline"], "tasks": [body["pipeline"]["tasks"][0],
+                                                                  {**body["pipeline"]["tasks"][1],
+                                                                   "labels": [cube]}]}}
+    answer = geti.session.put(url, json=missing, timeout=30)
+    assert answer.status_code == 400 and answer.json()["error_code"] == "missing_labels"
+    cube.update(name="box", color="#00ff00ff")
+    cylinder["is_deleted"] = True
+    labels.append({"name": "sphere", "group": "shapes", "color": "#0000ff"})
+    body["name"] = project["name"] + "-renamed"
+    answer = geti.session.put(url, json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    names = {lb["name"]: lb for lb in answer.json()["pipeline"]["tasks"][1]["labels"]}
+    assert sorted(names) == ["No object", "box", "sphere"]
+    assert names["box"]["id"] == cube["id"] and names["box"]["color"] == "#00ff00ff"
+    assert names["sphere"]["color"] == "#0000ffff" and not names["sphere"]["is_empty"]
+    assert geti.session.get(url, timeout=30).json() == answer.json()
+    sc_view = api.session.get(f"{api.ws}/projects/{project['id']}", timeout=30).json()
+    assert sc_view["name"] == project["name"] + "-renamed"
+    assert [lb["name"] for lb in sc_view["pipeline"]["tasks"][1]["labels"]] == ["box", "No object", "sphere"]

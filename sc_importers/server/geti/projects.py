@@ -14,6 +14,7 @@ from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import PROJECT, WS, check_object_id, check_scope, load_project, not_found
 from sc_importers.server.geti.configuration import geti_configuration
 from sc_importers.server.geti.project_create import build_geti_project
+from sc_importers.server.geti.project_update import apply_update
 from sc_importers.server.geti.views import dataset_view, datasets_view, project_view
 from sc_importers.server.ids import new_id
 from sc_importers.server.project_builder import trainable_tasks
@@ -88,6 +89,14 @@ async def create_project(request: Request, organization_id: str, workspace_id: s
 def get_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
     settings = settings_of(request)
     return project_view(settings, load_project(settings, organization_id, workspace_id, project_id))
+
+
+@router.put(PROJECT)
+async def update_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
+    settings = settings_of(request)
+    load_project(settings, organization_id, workspace_id, project_id)
+    body = await read_json(request, "Project body")
+    return project_view(settings, _save(settings, project_id, lambda project: apply_update(project, body)))
 
 
 @router.delete(PROJECT)
