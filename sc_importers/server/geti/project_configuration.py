@@ -157,7 +157,7 @@ def _training_view(entry: dict) -> dict:
     training = []
     if epochs is not None:
         training.append(_item("max_epochs", "int", epochs["value"], "Maximum epochs",
-                              "Maximum number of training epochs.", epochs.get("default_value"),
+                              "How many epochs a training round runs at most.", epochs.get("default_value"),
                               epochs.get("min_value", 1), epochs.get("max_value", 1000)))
     return {"task_id": entry["task_id"], "dataset_preparation": {}, "training": training, "evaluation": []}
 
