@@ -178,3 +178,32 @@ def test_video_frames_and_whole_video_annotations(geti, shared) -> None:
     assert query["total_matched_videos"] == 1 and query["media"][0]["annotation_statistics"]["annotated"] == 2
     assert geti.session.delete(f"{base}", timeout=30).json() == {"result": "success"}
     assert geti.session.get(base, timeout=30).status_code == 404
+
+
+def test_range_annotation_labels_every_skip_frame(api, geti, shared) -> None:
+    path = shared.datasets("videos-moviepy-media") / "big_buck_bunny_432_433.webm"
+    project = geti.create_project("classification", labels=[{"name": "day", "group": "time"},
+                                                            {"name": "night", "group": "time"}])
+    day, night = (lb["id"] for lb in project["pipeline"]["tasks"][1]["labels"][:2])
+    video = geti.upload(project, path.read_bytes(), filename=path.name, kind="videos").json()
+    url = f"{_base(geti, video)}/range_annotation"
+    ranges = [{"start_frame": 0, "end_frame": 9, "label_ids": [day]},
+              {"start_frame": 10, "end_frame": 23, "label_ids": [night]}]
+    answer = geti.session.post(f"{url}?skip_frame=5", json={"range_labels": ranges}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert geti.session.get(url, timeout=30).json() == {"video_id": video["id"], "range_labels": ranges}
+    whole = geti.session.get(f"{_base(geti, video)}/annotations/latest", timeout=30).json()["video_annotations"]
+    frames = {s["media_identifier"]["frame_index"]: s["annotations"][0] for s in whole}
+    assert sorted(frames) == [0, 5, 10, 15, 20]
+    assert [lb["id"] for lb in frames[5]["labels"]] == [day] and [lb["id"] for lb in frames[20]["labels"]] == [night]
+    assert frames[0]["shape"] == {"type": "RECTANGLE", "x": 0, "y": 0, "width": 1280, "height": 720}
+    overlap = [{"start_frame": 0, "end_frame": 10, "label_ids": [day]},
+               {"start_frame": 10, "end_frame": 12, "label_ids": [night]}]
+    assert geti.session.post(url, json={"range_labels": overlap}, timeout=30).status_code == 400
+    sc_video = api.session.get(f"{api.ws}/projects/{project['id']}/datasets/{project['datasets'][0]['id']}"
+                               f"/media/videos/{video['id']}/annotations/latest", timeout=30).json()
+    assert len(sc_video["video_annotations"]) == 5
+    detection = geti.create_project()
+    other = geti.upload(detection, path.read_bytes(), filename=path.name, kind="videos").json()
+    refused = geti.session.post(f"{_base(geti, other)}/range_annotation", json={"range_labels": []}, timeout=30)
+    assert refused.status_code == 400
