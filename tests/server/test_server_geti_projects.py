@@ -210,3 +210,19 @@ def test_put_renames_edits_adds_and_deletes_labels(api, geti) -> None:
     sc_view = api.session.get(f"{api.ws}/projects/{project['id']}", timeout=30).json()
     assert sc_view["name"] == project["name"] + "-renamed"
     assert [lb["name"] for lb in sc_view["pipeline"]["tasks"][1]["labels"]] == ["box", "No object", "sphere"]
+
+
+def test_hierarchy_by_parent_name_and_storage_size(geti, h) -> None:
+    project = geti.create_project("classification", labels=[
+        {"name": "vehicle", "group": "kind"}, {"name": "animal", "group": "kind"},
+        {"name": "car", "group": "vehicle type", "parent_id": "vehicle"},
+        {"name": "taxi", "group": "vehicle type", "parent_id": "vehicle"}])
+    labels = _labels(project)
+    assert labels["car"]["parent_id"] == labels["taxi"]["parent_id"] == labels["vehicle"]["id"]
+    assert labels["vehicle"]["parent_id"] is None and "No class" not in labels
+    url = f"{geti.ws}/projects/{project['id']}"
+    assert geti.session.get(f"{url}?with_size=true", timeout=30).json()["storage_info"] == {"size": 0}
+    data = h.jpeg_bytes(64, 48)
+    assert geti.upload(project, data).status_code == 200
+    assert geti.session.get(f"{url}?with_size=true", timeout=30).json()["storage_info"] == {"size": len(data)}
+    assert geti.session.get(url, timeout=30).json()["storage_info"] == {}
