@@ -70,7 +70,8 @@ def get_project_configuration(request: Request, organization_id: str, workspace_
 
 
 def _pairs(items: object, where: str) -> dict:
-    if not isinstance(items, list) or not all(isinstance(i, dict) and "key" in i and "value" in i for i in items):
+    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("key"), str) and "value" in i
+                                              for i in items):
         raise bad_request(f"'{where}' must be a list of {{\"key\", \"value\"}} objects.")
     return {i["key"]: i["value"] for i in items}
 

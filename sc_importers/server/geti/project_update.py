@@ -43,6 +43,9 @@ def _update_labels(task: dict, given: object, title: str) -> None:
     added: list[dict] = []
     for spec in given:
         _check_keys(spec, _LABEL, ("name",), "label")
+        for key in ("id", "hotkey", "parent_id", "group"):
+            if spec.get(key) is not None:
+                _string(spec[key], key, allow_empty=key == "hotkey")
         if "id" not in spec:
             if spec.get("is_empty"):
                 raise _error("empty_label_addition", f"Task {title!r}: empty labels cannot be added.")
@@ -90,7 +93,8 @@ def apply_update(project: dict, body: object) -> dict:
     new["name"] = name
     stored = {t["id"]: t for t in new["pipeline"]["tasks"]}
     given = pipeline["tasks"] if isinstance(pipeline["tasks"], list) else None
-    if given is None or sorted(t.get("id", "") for t in given if isinstance(t, dict)) != sorted(stored):
+    ids = [t.get("id") for t in given or [] if isinstance(t, dict)]
+    if given is None or not all(isinstance(i, str) for i in ids) or sorted(ids) != sorted(stored):
         raise bad_request("The tasks of a project cannot change: list every task with its id.")
     for spec in given:
         _check_keys(spec, {"id", "title", "task_type", "labels", "label_schema_id", "keypoint_structure"},

@@ -30,16 +30,14 @@ def _ranges(body: object, task: dict, frame_count: int) -> list[dict]:
     if not isinstance(body, dict) or set(body) != {"range_labels"} or not isinstance(body["range_labels"], list):
         raise bad_request("The body must be {\"range_labels\": [{\"start_frame\", \"end_frame\", \"label_ids\"}]}.")
     known = {label["id"] for label in task["labels"]}
-    ranges, last_end = [], -1
-    for item in sorted(body["range_labels"], key=lambda r: r.get("start_frame", 0) if isinstance(r, dict) else 0):
+    ranges = []
+    for item in body["range_labels"]:
         if not isinstance(item, dict) or set(item) != {"start_frame", "end_frame", "label_ids"}:
             raise bad_request(f"Every range needs exactly 'start_frame', 'end_frame' and 'label_ids', got {item!r}.")
         start, end, labels = item["start_frame"], item["end_frame"], item["label_ids"]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) \
                 or not 0 <= start <= end < frame_count:
             raise bad_request(f"Range {start!r}-{end!r} is not within frames 0-{frame_count - 1}.")
-        if start <= last_end:
-            raise bad_request(f"Range {start}-{end} overlaps the previous range.")
         if not isinstance(labels, list) or not labels:
             raise bad_request(f"Range {start}-{end} needs at least one label id.")
         for label_id in labels:
@@ -47,7 +45,11 @@ def _ranges(body: object, task: dict, frame_count: int) -> list[dict]:
             if label_id not in known:
                 raise not_found("label", label_id)
         ranges.append({"start_frame": start, "end_frame": end, "label_ids": list(labels)})
-        last_end = end
+    ranges.sort(key=lambda r: r["start_frame"])
+    for before, after in zip(ranges, ranges[1:], strict=False):
+        if after["start_frame"] <= before["end_frame"]:
+            raise bad_request(f"Range {after['start_frame']}-{after['end_frame']} overlaps range "
+                              f"{before['start_frame']}-{before['end_frame']}.")
     return ranges
 
 
