@@ -226,3 +226,11 @@ def test_hierarchy_by_parent_name_and_storage_size(geti, h) -> None:
     assert geti.upload(project, data).status_code == 200
     assert geti.session.get(f"{url}?with_size=true", timeout=30).json()["storage_info"] == {"size": len(data)}
     assert geti.session.get(url, timeout=30).json()["storage_info"] == {}
+
+
+def test_jobs_list_is_empty_and_unknown_job_is_404(geti) -> None:
+    listed = geti.session.get(f"{geti.ws}/jobs", timeout=30).json()
+    assert listed["jobs"] == [] and set(listed["jobs_count"].values()) == {0}
+    missing = geti.session.get(f"{geti.ws}/jobs/{'1' * 24}", timeout=30)
+    assert missing.status_code == 404 and "could not be found" in missing.json()["message"]
+    assert geti.session.get(f"{geti.ws}/jobs/nope", timeout=30).status_code == 400
