@@ -135,6 +135,11 @@ def test_project_list_pages_with_exact_counts(fresh_geti) -> None:
     assert [p["name"] for p in by_name["projects"]] == ["alpha", "beta", "gamma"]
     filtered = geti.session.get(f"{geti.ws}/projects?name=AMM", timeout=30).json()
     assert filtered["project_counts"] == 1 and filtered["projects"][0]["name"] == "gamma"
+    spaced = geti.create_project(name="a & b")
+    first = geti.session.get(f"{geti.ws}/projects", params={"name": "a & b", "limit": 1}, timeout=30).json()
+    assert [p["id"] for p in first["projects"]] == [spaced["id"]]
+    assert geti.session.get(geti.url + first["next_page"], timeout=30).json()["projects"] == []
+    geti.session.delete(f"{geti.ws}/projects/{spaced['id']}", timeout=30)
     for limit in ("0", "101", "x"):
         assert geti.session.get(f"{geti.ws}/projects?limit={limit}", timeout=30).status_code == 400
     deleted = geti.session.delete(f"{geti.ws}/projects/{made[1]}", timeout=30)
