@@ -168,6 +168,11 @@ def test_video_frames_and_whole_video_annotations(geti, shared) -> None:
     for scene in whole["video_annotations"]:
         _check_scene_keys(scene)
         assert scene["annotations"][0]["shape"] == rect
+    frames = geti.session.post(f"{base}:query?limit=1", json={}, timeout=30).json()
+    assert frames["video_frame_indices"] == [3] and frames["total_matched_video_frames"] == 2
+    assert frames["video_frames"][0]["media_information"]["display_url"].endswith("/frames/3/display/full")
+    rest = geti.session.post(geti.absolute(frames["next_page"]), json={}, timeout=30).json()
+    assert rest["video_frame_indices"] == [7] and "next_page" not in rest
     ranged = geti.session.get(f"{base}/annotations/latest?start_frame=4&end_frame=23", timeout=30).json()
     assert [s["media_identifier"]["frame_index"] for s in ranged["video_annotations"]] == [7]
     frame = geti.session.get(f"{base}/frames/7/display/full", timeout=60)
