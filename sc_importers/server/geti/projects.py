@@ -115,11 +115,8 @@ async def update_project(request: Request, organization_id: str, workspace_id: s
 @router.delete(PROJECT)
 def delete_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
     settings = settings_of(request)
-    project = load_project(settings, organization_id, workspace_id, project_id)
+    load_project(settings, organization_id, workspace_id, project_id)
     remove_project(settings, project_id)
-    with settings.db.write() as conn:  # per-task values only the Geti dialect keeps
-        for task in trainable_tasks(project):
-            conn.execute("DELETE FROM meta WHERE key LIKE ?", (f"geti.%:{task['id']}",))
     return {"result": "success"}
 
 
