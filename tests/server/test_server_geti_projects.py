@@ -239,3 +239,13 @@ def test_jobs_list_is_empty_and_unknown_job_is_404(geti) -> None:
     missing = geti.session.get(f"{geti.ws}/jobs/{'1' * 24}", timeout=30)
     assert missing.status_code == 404 and "could not be found" in missing.json()["message"]
     assert geti.session.get(f"{geti.ws}/jobs/nope", timeout=30).status_code == 400
+
+
+def test_sc_anomaly_project_through_geti(api, geti) -> None:
+    anomaly = api.create_project("anomaly_classification", labels=[])
+    seen = geti.session.get(f"{geti.ws}/projects/{anomaly['id']}", timeout=30).json()
+    task = seen["pipeline"]["tasks"][1]
+    assert task["task_type"] == "anomaly"
+    assert {lb["name"]: lb["is_anomalous"] for lb in task["labels"]} == {"Normal": False, "Anomalous": True}
+    assert all(set(lb) <= LABEL_KEYS and "is_empty" in lb for lb in task["labels"])
+    assert [set(d) for d in seen["datasets"]] == [DATASET_KEYS]
