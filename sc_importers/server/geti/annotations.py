@@ -25,13 +25,12 @@ from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, check_object_id, load_dataset_project, load_media, not_found
 from sc_importers.server.geti.media import frame_index_of
 from sc_importers.server.geti.shapes import to_normalized
-from sc_importers.server.geti.views import scene_view
-from sc_importers.server.project_builder import ANOMALY_TYPES, trainable_tasks
+from sc_importers.server.geti.views import GLOBAL_TYPES, scene_view
+from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import ServerSettings, settings_of
 
 router = APIRouter()
 _ROOT_KEYS = ("annotations", "media_identifier", "modified", "labels_to_revisit_full_scene")
-GLOBAL_TYPES = {"classification", *ANOMALY_TYPES}
 MAX_SCENES = 500
 _FULL = 1e-3  # how far (normalized) a "full-image" box may be from the image border (rounding of pixels)
 
