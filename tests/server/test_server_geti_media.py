@@ -280,3 +280,20 @@ def test_upload_info_labels_a_classification_upload(geti, h) -> None:
     assert refused.status_code == 400
     total = geti.session.post(f"{geti.dataset_url(project)}/media:query", json={}, timeout=30).json()["total_images"]
     assert total == 1  # refused uploads stored nothing
+
+
+def test_labels_to_revisit_keep_the_project_labels(api, geti, h) -> None:
+    project = geti.create_project()
+    cube = project["pipeline"]["tasks"][1]["labels"][0]["id"]
+    image = geti.upload(project, h.jpeg_bytes(64, 48)).json()
+    rect = {"type": "RECTANGLE", "x": 1, "y": 1, "width": 20, "height": 20}
+    body = {"annotations": [{"labels": [{"id": cube}], "shape": rect, "labels_to_revisit": [cube, "f" * 24]}],
+            "labels_to_revisit_full_scene": [cube]}
+    posted = geti.session.post(f"{_base(geti, image)}/annotations", json=body, timeout=30)
+    assert posted.status_code == 200, posted.text
+    scene = geti.session.get(f"{_base(geti, image)}/annotations/latest", timeout=30).json()
+    assert scene["annotations"][0]["labels_to_revisit"] == [cube]  # an id of another project is left out
+    assert scene["labels_to_revisit_full_scene"] == [cube]
+    sc_scene = api.session.get(f"{api.ws}/projects/{project['id']}/datasets/{project['datasets'][0]['id']}"
+                               f"/media/images/{image['id']}/annotations/latest", timeout=30).json()
+    assert sc_scene["annotations"][0]["labels_to_revisit"] == [cube]
