@@ -13,17 +13,21 @@ from sc_importers.model import Dataset, MediaItem, Problem
 from sc_importers_datumaro.convert import ItemContext, convert_annotations, labels_from_categories
 from sc_importers_datumaro.detection import datumaro_format_names, detect_formats, quiet_datumaro_logs
 from sc_importers_datumaro.staging import (
-    VOC_FORMATS,
     Staged,
     check_yolo,
-    is_flat_voc,
     looks_like_yolo,
     needs_yolo_staging,
-    stage_flat_voc,
     stage_yolo,
     yolo_pose_config,
 )
 from sc_importers_datumaro.videos import group_videos, video_level_warning
+from sc_importers_datumaro.voc import (
+    VOC_FORMATS,
+    devkit_needing_labels,
+    is_flat_voc,
+    stage_devkit_without_labelmap,
+    stage_flat_voc,
+)
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
@@ -167,18 +171,19 @@ class DatumaroReader(FormatReader):
                 raise FormatError(f"{path}: Datumaro could not import it as {fmt!r}: {describe_chain(exc)}") from exc
             dataset = Dataset(name=path.name, format=f"datumaro:{fmt}", root=path)
             dataset.labels = labels_from_categories(dm_dataset.categories())
-            for note in staged.notes if staged else []:
-                dataset.problems.append(Problem("warning", note, file=str(path)))
-            for kind, (item_id, subset), cause in policy.errors:
-                dataset.problems.append(
-                    Problem(
-                        "error",
-                        _describe_error(fmt, kind, cause),
-                        file=_item_file(path, fmt, item_id, subset),
-                        item=f"{subset}/{item_id}",
-                    )
+            keys = self._convert_items(dataset, items, staged, videos_expected=_is_video_dataset(dm_dataset))
+            # Named by the item's key when it was read, so the import skips exactly that item.
+            dataset.problems[:0] = [
+                Problem(
+                    "error",
+                    _describe_error(fmt, kind, cause),
+                    file=_item_file(path, fmt, item_id, subset),
+                    item=keys.get((subset, item_id), f"{subset}/{item_id}"),
                 )
-            self._convert_items(dataset, items, staged, videos_expected=_is_video_dataset(dm_dataset))
+                for kind, (item_id, subset), cause in policy.errors
+            ]
+            notes = staged.notes if staged else []
+            dataset.problems[:0] = [Problem("warning", note, file=str(path)) for note in notes]
         return dataset
 
     def _detect_one(self, path: Path) -> str:
@@ -208,6 +213,8 @@ class DatumaroReader(FormatReader):
                 f"{path}: flat VOC layout (annotations/ + images/, no ImageSets/); "
                 "pass --voc-flat 1 (or leave it at auto) to read it"
             )
+        if fmt in VOC_FORMATS and path.is_dir() and (root := devkit_needing_labels(path)) is not None:
+            return stage_devkit_without_labelmap(root, tmp)
         if fmt.startswith("yolo") and path.is_dir():
             check_yolo(path, options.get("yolo_config"))
         if fmt.startswith("yolo") and path.is_dir() and needs_yolo_staging(path, options.get("yolo_config")):
@@ -215,13 +222,18 @@ class DatumaroReader(FormatReader):
         return None
 
     @staticmethod
-    def _convert_items(dataset: Dataset, items: list, staged: Staged | None, videos_expected: bool = False) -> None:
+    def _convert_items(dataset: Dataset, items: list, staged: Staged | None,
+                       videos_expected: bool = False) -> dict[tuple[str, str], str]:
+        """Append the converted items to ``dataset``; returns the key of each (subset, id) read."""
         from datumaro.components.media import Image, Video, VideoFrame
 
         label_names = [lb.name for lb in dataset.labels]
         unsupported: Counter = Counter()
         by_path: dict[Path, str] = {}
         video_items: list = []
+        keys: dict[tuple[str, str], str] = {}
+        first_id: dict[Path, str] = {}
+        relisted: Counter = Counter()  # subset -> items already read from another subset
         for it in items:
             item_id = f"{it.subset}/{it.id}" if it.subset and it.subset != "default" else it.id
             if isinstance(it.media, (Video, VideoFrame)):
@@ -244,6 +256,10 @@ class DatumaroReader(FormatReader):
                 )
                 continue
             if media_path in by_path:
+                keys[(it.subset, it.id)] = by_path[media_path]
+                if first_id[media_path] == it.id:  # the same item in another image list (VOC trainval)
+                    relisted[it.subset] += 1
+                    continue
                 dataset.problems.append(
                     Problem(
                         "warning",
@@ -253,8 +269,9 @@ class DatumaroReader(FormatReader):
                     )
                 )
                 continue
-            by_path[media_path] = item_id
             key = _key(dataset.root, media_path, it, staged, raw)
+            by_path[media_path] = keys[(it.subset, it.id)] = key
+            first_id[media_path] = it.id
             ctx = ItemContext(str(media_path), key, label_names)  # problems name the item by its key
             try:
                 h, w = it.media.size or (None, None)
@@ -289,6 +306,12 @@ class DatumaroReader(FormatReader):
                     file=str(dataset.root),
                 )
             )
+        if relisted:
+            lists = ", ".join(f"{n} in {subset}" for subset, n in sorted(relisted.items()))
+            dataset.problems.append(Problem(
+                "warning", f"{sum(relisted.values())} items are listed again in another subset ({lists}); "
+                "each is read once, from the first list naming it", file=str(dataset.root)))
+        return keys
 
 
 def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:
