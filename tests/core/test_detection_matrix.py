@@ -246,8 +246,8 @@ EXPECTED: list[tuple[str, str | None]] = [
     ("datumaro-test-assets/assets/yolo_dataset/annotations", 'datumaro:yolo'),
     ("datumaro-test-assets/assets/yolo_dataset/labels", 'yolo'),
     ("datumaro-test-assets/assets/yolo_dataset/strict", 'datumaro:yolo'),
-    ("datumaro-test-assets/assets/cvat_dataset/for_images/export_project", 'datumaro:cvat'),
-    ("datumaro-test-assets/assets/cvat_dataset/for_images/export_task", 'datumaro:cvat'),
+    ("datumaro-test-assets/assets/cvat_dataset/for_images/export_project", 'cvat'),
+    ("datumaro-test-assets/assets/cvat_dataset/for_images/export_task", 'cvat'),
 ]
 
 
