@@ -13,6 +13,7 @@ from sc_importers.model import Dataset, MediaItem, Problem
 from sc_importers_datumaro.convert import ItemContext, convert_annotations, labels_from_categories
 from sc_importers_datumaro.detection import datumaro_format_names, detect_formats, quiet_datumaro_logs
 from sc_importers_datumaro.staging import (
+    IMAGE_EXTENSIONS,
     Staged,
     check_yolo,
     looks_like_yolo,
@@ -143,6 +144,9 @@ class DatumaroReader(FormatReader):
         if set(formats) <= TABLE_FORMATS:
             return Detection(0.2, [found_line, "only CSV tables without images (Datumaro's catch-all 'tabular')",
                                    *notes])
+        if "imagenet" in formats and (classes := imagenet_classes(path)):
+            return Detection(0.55, [found_line, f"ImageNet class folders ({_first(classes)}): every image is "
+                                    "in a folder named after its class", *notes])
         if set(formats) <= WEAK_FORMATS:
             return Detection(0.3, [found_line, "only a folder of images or videos", *notes])
         if len(formats) > 3:
@@ -193,6 +197,8 @@ class DatumaroReader(FormatReader):
             return "voc"
         if not formats and looks_like_yolo(path):
             return "yolo"
+        if "imagenet" in formats and imagenet_classes(path):
+            return "imagenet"
         if len(formats) != 1:
             what = ", ".join(formats) if formats else "none"
             raise FormatError(f"{path}: cannot tell the Datumaro format (matches: {what}); pass --datumaro-format NAME")
@@ -312,6 +318,31 @@ class DatumaroReader(FormatReader):
                 "warning", f"{sum(relisted.values())} items are listed again in another subset ({lists}); "
                 "each is read once, from the first list naming it", file=str(dataset.root)))
         return keys
+
+
+#: Folder names of dataset splits, which are not classes (``images/train2017``, ``val/``).
+_SPLIT_NAME = re.compile(r"(train|val|valid|validation|test|eval|dev)[\w-]*", re.IGNORECASE)
+
+
+def imagenet_classes(path: Path) -> list[str]:
+    """The class folders of an ImageNet layout: at least two folders directly in ``path``, each
+    holding images and nothing else (no sub-folder), not all named like splits; [] otherwise."""
+    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    if len(folders) < 2 or all(_SPLIT_NAME.fullmatch(f.name) for f in folders):
+        return []
+    names: list[set[str]] = []
+    for folder in folders:
+        entries = [e for e in folder.iterdir() if not e.name.startswith(".")]
+        if not entries or any(e.is_dir() or e.suffix.lower() not in IMAGE_EXTENSIONS for e in entries):
+            return []
+        names.append({e.name for e in entries})
+    if set.intersection(*names):  # one picture in every folder (HR/ and LR/ of super-resolution): not classes
+        return []
+    return [f.name for f in folders]
+
+
+def _first(names: list[str], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (f", ... ({len(names)} in all)" if len(names) > shown else "")
 
 
 def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:
