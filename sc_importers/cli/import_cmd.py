@@ -139,6 +139,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
              request: Request, detection: dict | None) -> int:
     problems = validate(kept, check_images=True)
     plan = plan_error = conversion = None
+    created: dict = {}
     if project_type is not None:
         try:
             plan = project_type.plan(kept, request.build_options)
@@ -146,10 +147,10 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
             plan_error = str(exc)
         else:
             conversion, convert_problems = conversion_counts(
-                project_type, kept, plan, request.build_options, skip=skipped_items(problems))
+                project_type, kept, plan, request.build_options, skip=skipped_items(problems), totals=created)
             problems.extend(convert_problems)
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
-                          conversion=conversion)
+                          conversion=conversion, created=created or None)
     report["detection"] = detection
     if request.json_output:
         click.echo(json.dumps(report, indent=None if request.json_lines else 2))
