@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
-from sc_importers_datumaro.convert import ItemContext, convert_annotations, labels_from_categories
+from sc_importers_datumaro.convert import ItemContext, convert_annotations, detail_warnings, labels_from_categories
 from sc_importers_datumaro.detection import datumaro_format_names, detect_formats, quiet_datumaro_logs
 from sc_importers_datumaro.staging import (
     IMAGE_EXTENSIONS,
@@ -304,7 +304,8 @@ class DatumaroReader(FormatReader):
             warning = video_level_warning(groups, dataset.root)
             if warning is not None:
                 dataset.problems.append(warning)
-        for kind, count in sorted(unsupported.items()):
+        dataset.problems.extend(detail_warnings(unsupported, dataset.root))
+        for kind, count in sorted((k, n) for k, n in unsupported.items() if isinstance(k, str)):
             dataset.problems.append(
                 Problem(
                     "warning",

@@ -75,3 +75,18 @@ def test_dry_run_of_the_export_creates_the_xml_classes(shared, tmp_path: Path) -
     assert report["labels"]["found"] == ["raccoon"]
     assert report["project"]["tasks"][0]["would_convert"] == {"media": 10, "labels": {"raccoon": _boxes(
         root / "VOC2012")}}
+
+
+def test_cvat_video_tracks_outside_their_frame_and_attributes_are_counted(shared) -> None:
+    """CVAT for video (read by datumaro): a track's shape with outside="1" marks the object as not
+    visible there, so it is no box; attribute values are counted per label, not dropped silently."""
+    root = shared.datasets("datumaro-test-assets/assets/cvat_dataset/for_video")
+    xml = ET.parse(root / "annotations.xml").getroot()
+    visible_boxes = sum(1 for track in xml.iter("track") for box in track.iter("box") if box.get("outside") == "0")
+    outside = sum(1 for track in xml.iter("track") for shape in track if shape.get("outside") == "1")
+    ds = DatumaroReader().read(root, datumaro_format="cvat")
+    boxes = sum(1 for item in ds.items for a in item.annotations if a.shape is not None)
+    assert boxes == visible_boxes
+    messages = " | ".join(p.message for p in ds.problems)
+    assert f"{outside} track shapes are marked outside their frame" in messages
+    assert "attribute values are not imported" in messages and "hgl of 'klhg'" in messages
