@@ -58,3 +58,30 @@ def test_a_folder_of_videos_becomes_a_project_to_annotate(sc_server, api, projec
     project = api.get_project(summary["project"]["id"])
     assert sorted(m.name for m in api.list_media(project, "video")) == sorted(
         p.stem for p in videos.iterdir() if p.suffix in (".mp4", ".webm"))
+
+
+def test_voc_export_with_its_own_classes_creates_them_with_every_box(sc_server, api, project_name, shared,
+                                                                     tmp_path: Path) -> None:
+    """A VOCdevkit without labelmap.txt (LabelImg-style) whose class is not a VOC class: the project
+    gets that class and every box once, though the item is in two image lists (train, trainval)."""
+    import xml.etree.ElementTree as ET
+
+    raccoon = shared.datasets("voc-raccoon")
+    voc = tmp_path / "VOC2012"
+    for sub in ("Annotations", "JPEGImages", "ImageSets/Main"):
+        (voc / sub).mkdir(parents=True)
+    stems = [f"raccoon-{i}" for i in range(1, 9)]
+    for stem in stems:
+        shutil.copy(raccoon / "annotations" / f"{stem}.xml", voc / "Annotations")
+        shutil.copy(raccoon / "images" / f"{stem}.jpg", voc / "JPEGImages")
+    (voc / "ImageSets/Main/train.txt").write_text("\n".join(stems[:5]) + "\n")
+    (voc / "ImageSets/Main/val.txt").write_text("\n".join(stems[5:]) + "\n")
+    (voc / "ImageSets/Main/trainval.txt").write_text("\n".join(stems) + "\n")
+    boxes = sum(len(ET.parse(x).getroot().findall("object/bndbox")) for x in (voc / "Annotations").glob("*.xml"))
+    result = _run(sc_server, str(voc), "--type", "detection", "--project-name", project_name, "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["media_created"], summary["annotations_created"]) == (len(stems), boxes)
+    project = api.get_project(summary["project"]["id"])
+    names = [lb.name for task in project.trainable_tasks for lb in task.labels if not lb.is_empty]
+    assert names == ["raccoon"]
