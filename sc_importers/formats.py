@@ -152,13 +152,13 @@ def _pick_richer(path: Path, choice: FormatChoice, threshold: float) -> FormatCh
 def choose_dataset(path: Path, readers: list[FormatReader], threshold: float = 0.5) -> FormatChoice:
     """Auto-detection for ``sc-import``: which folder to read and with which reader.
 
-    A folder holding one folder beside README/LICENSE-like files is read as that folder. Every
+    A folder holding one folder beside README/LICENSE-like files only is read as that folder. Every
     reader rates the folder; when several reach ``threshold``, each reads it and the one that
     finds the most media (then annotations) wins (:func:`_pick_richer`). When none does, the
     folders directly inside are tried: exactly one holding a dataset is chosen, several are an
     error naming them. The returned ``notes`` say where the dataset was found and why.
     """
-    from sc_importers.sources import single_dataset_folder, sub_folders
+    from sc_importers.sources import holds_data_files, single_dataset_folder, sub_folders
 
     notes: list[str] = []
     for _ in range(2):  # a repository's folder inside an archive's top folder
@@ -171,11 +171,15 @@ def choose_dataset(path: Path, readers: list[FormatReader], threshold: float = 0
         choice = _pick_best(path, readers, threshold)
     except FormatError as top:
         found: list[FormatChoice] = []
+        # Files here a reader did not recognise (CSV tables, ...) may be the annotations: then a
+        # catch-all match below (a folder of media, at the threshold) is not taken for the dataset.
+        least = threshold + 1e-9 if holds_data_files(path) else threshold
         for folder in sub_folders(path)[:MAX_SUB_FOLDERS]:
             try:
-                found.append(_pick_best(folder, readers, threshold))
+                choice = _pick_best(folder, readers, least)
             except FormatError:
                 continue
+            found.append(choice)
         if not found:
             raise top from None
         if len(found) > 1:

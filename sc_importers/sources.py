@@ -2,10 +2,10 @@
 
 * ``.zip``, ``.tar``, ``.tar.gz`` / ``.tgz``, ``.tar.bz2``, ``.tar.xz``: unpacked into a temporary folder
   named after the archive (so the project name defaults to ``data`` for ``data.zip``), removed when the
-  import is done. Members that would land outside that folder (``../x``, absolute paths) and links are
-  refused, naming the member.
-* A folder holding exactly one folder beside README/LICENSE-like files only (a downloaded repository, an
-  archive's top folder) is read as that folder: :func:`single_dataset_folder`.
+  import is done; an archive holding one folder is that folder. Members that would land outside the
+  temporary folder (``../x``, absolute paths) and links are refused, naming the member.
+* A folder holding exactly one folder beside README/LICENSE-like files only (a downloaded repository)
+  is read as that folder: :func:`single_dataset_folder`.
 
 Detection over a folder's candidates (and one level down when the folder itself holds no dataset)
 is :func:`sc_importers.formats.choose_dataset`.
@@ -90,6 +90,9 @@ def unpacked(source: Path) -> Iterator[tuple[Path, str | None]]:
             unpack(source, folder)
         except FormatError as exc:
             raise FormatError(f"{source}: {exc}") if str(source) not in str(exc) else exc from exc
+        entries = [e for e in folder.iterdir() if e.name not in IGNORED_FOLDERS and not e.name.startswith(".")]
+        if len(entries) == 1 and entries[0].is_dir():  # the archive of one folder: that folder
+            folder = entries[0]
         yield folder, f"{source}: unpacked into a temporary folder ({folder}), removed after the import"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -101,15 +104,24 @@ def _is_note(path: Path) -> bool:
 
 
 def single_dataset_folder(path: Path) -> Path | None:
-    """The one folder inside ``path`` when everything else there is README/LICENSE-like (a
-    downloaded repository, an archive's top folder); None otherwise."""
+    """The one folder inside ``path`` when there is at least one README/LICENSE-like file beside it
+    and nothing else (a downloaded repository); None otherwise. A folder holding only one folder
+    is not enough: many formats keep a single subset folder (``training/``, ``test/``) in their root."""
     if not path.is_dir():
         return None
-    entries = [e for e in path.iterdir() if e.name not in IGNORED_FOLDERS]
-    folders = [e for e in entries if e.is_dir() and not e.name.startswith(".")]
-    if len(folders) != 1 or not all(e in folders or _is_note(e) for e in entries if not e.name.startswith(".")):
+    entries = [e for e in path.iterdir() if e.name not in IGNORED_FOLDERS and not e.name.startswith(".")]
+    folders = [e for e in entries if e.is_dir()]
+    notes = [e for e in entries if _is_note(e)]
+    if len(folders) != 1 or not notes or len(folders) + len(notes) != len(entries):
         return None
     return folders[0]
+
+
+def holds_data_files(path: Path) -> bool:
+    """Whether ``path`` directly holds files other than README/LICENSE-like ones (annotations a
+    reader may not know, such as CSV tables)."""
+    return path.is_dir() and any(e.is_file() and not e.name.startswith(".") and not _is_note(e)
+                                 for e in path.iterdir())
 
 
 def sub_folders(path: Path) -> list[Path]:

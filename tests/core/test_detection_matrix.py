@@ -329,3 +329,32 @@ def test_detection_of_one_real_dataset_is_quick(shared, rel: str) -> None:
     start = time.monotonic()
     choose_format(path, readers)
     assert time.monotonic() - start < 1.0
+
+
+#: Where sc-import's detection (``choose_dataset``) differs from one folder's: folders holding no
+#: dataset themselves, read in the one folder inside that holds one (and said so).
+FOUND_BELOW = {
+    "datumaro-test-assets/assets/ava_dataset": ("datumaro", "frames"),
+    "datumaro-test-assets/assets/cvat_dataset": ("datumaro", "for_video"),
+    "datumaro-test-assets/assets/kitti_dataset/kitti_3d_with_subset": ("datumaro", "image_2"),
+}
+
+
+def test_sc_import_detection_agrees_with_the_matrix(shared) -> None:
+    """``choose_dataset`` (one level down, the richer of several readers) over the same folders:
+    the matrix's reader at the folder itself, except the folders of :data:`FOUND_BELOW`."""
+    from sc_importers.formats import choose_dataset
+
+    datasets = shared.datasets()
+    readers = list(plugins.format_readers().values())
+    wrong = []
+    for rel, expected in EXPECTED:
+        try:
+            choice = choose_dataset(datasets / rel, readers)
+            got = (choice.reader.name, (choice.path or datasets / rel).relative_to(datasets / rel).as_posix())
+        except FormatError:
+            got = None
+        want = FOUND_BELOW.get(rel) or ((expected.split(":")[0], ".") if expected else None)
+        if got != want:
+            wrong.append(f"{rel}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
