@@ -49,6 +49,14 @@ def test_dry_run_numbers_are_the_imports(sc_server, project_name, coco_with_unan
     assert done.exit_code == 0, done.output
     summary = json.loads(done.stdout)
     assert (would["media"], would["annotations"]) == (summary["media_created"], summary["annotations_created"])
+    # what the project type drops is in both, with the same words and counts
+    dropped = [w for w in json.loads(dry.stdout)["problems"]["by_kind"].get("unused_annotations", {}).get(
+        "examples", [])]
+    assert all(any(d.split(": ", 1)[1] in w for w in summary["warnings"]) for d in dropped), (dropped, summary)
+    if type_name == "classification":
+        assert any("become the image's label" in w and "per label: person" in w for w in summary["warnings"])
+    if type_name == "detection_to_segmentation":
+        assert not any("have no outline" in w for w in summary["warnings"])  # COCO objects all have outlines
 
 
 def test_objects_in_several_parts_are_one_box_each(coco_with_unannotated):
