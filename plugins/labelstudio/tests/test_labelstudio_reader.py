@@ -115,3 +115,27 @@ def test_labelstudio_export_is_auto_detected_one_level_down(shared, tmp_path: Pa
     assert report["format"] == "labelstudio"
     boxes = sum(len(_voc(shared.datasets("voc-raccoon"), s)[2]) for s in STEMS[:4])
     assert report["annotations"]["per_shape"]["RECTANGLE"] == boxes
+
+
+def test_dry_run_counts_what_each_project_type_drops(shared, tmp_path: Path) -> None:
+    """Real boxes and image choices: detection does not create the label only choices use, and a
+    detection -> segmentation chain says its segmentation task gets nothing for the plain boxes."""
+    raccoon = shared.datasets("voc-raccoon")
+    folder = make_export(raccoon, tmp_path / "ls")
+    boxes = sum(len(_voc(raccoon, s)[2]) for s in STEMS[:4])
+
+    def dry(type_name: str) -> list[str]:
+        result = CliRunner().invoke(build_command(), [str(folder), "--dry-run", "--json", "--type", type_name])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert "outdoor" not in [lb for t in report["project"]["tasks"] for lb in t["labels"]]
+        return report["problems"]["by_kind"]["unused_annotations"]["examples"]
+
+    detection = dry("detection")
+    assert any("4 image-level label(s) on 4 image(s) are not imported" in m and "(per label: outdoor 4)" in m
+               for m in detection)
+    assert any("label(s) are not created: only image-level labels use them" in m and m.endswith("outdoor")
+               for m in detection)
+    chain = dry("detection_to_segmentation")
+    assert any(f"{boxes} shapes (box(es) {boxes}) on 4 image(s) have no outline" in m
+               and f"(per label: raccoon {boxes})" in m for m in chain)
