@@ -149,9 +149,9 @@ class _State:
             name = (label.findtext("name") or "").strip()
             if name and not (label.findtext("parent") or "").strip():  # skeleton points have a parent
                 self._declare(name)
-        for track in root.iter("track"):
+        for track in root.findall("track"):
             self.drops.tracks[track.get("label") or ""] += 1
-        for image in root.iter("image"):
+        for image in root.findall("image"):
             self._read_image(image, xml)
 
     def _declare(self, name: str) -> None:
