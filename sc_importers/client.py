@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sc_importers.formats import FormatError, choose_format
+from sc_importers.formats import FormatError, choose_dataset
 from sc_importers.model import Dataset
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.rest.base import RemoteProject, ServerAPI
@@ -42,8 +42,9 @@ def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_o
 
     readers = format_readers()
     path = Path(path)
-    if dataset_format is None:
-        reader = choose_format(path, list(readers.values())).reader
+    if dataset_format is None:  # as sc-import detects: one level down, the richer of several readers
+        choice = choose_dataset(path, list(readers.values()))
+        reader, path = choice.reader, choice.path or path
     elif dataset_format in readers:
         reader = readers[dataset_format]
     else:
