@@ -25,7 +25,7 @@ import click
 from sc_importers import plugins
 from sc_importers.cli import setup_logging
 from sc_importers.cli.import_params import core_params
-from sc_importers.cli.options import UploadOptions, resolve_connection
+from sc_importers.cli.options import CONNECTION_KEYS, UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
     ReaderOption,
     click_options,
@@ -256,7 +256,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
         json_lines=params["restore_all"],
     )
-    connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
+    connection = {key: params[key] for key in CONNECTION_KEYS}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:
