@@ -67,7 +67,7 @@ def _key(ident: object) -> tuple:
     return ("component", ident.get("component"), ident.get("task_id") or "")
 
 
-def _check_value(param: dict, value: object, where: str) -> object:
+def check_value(param: dict, value: object, where: str) -> object:
     kind = param.get("data_type")
     name = param["name"]
     if kind == "boolean":
@@ -102,7 +102,7 @@ def _apply_parameters(target: dict, given: object, where: str) -> None:
         param = by_name[item["name"]]
         if not param.get("editable", True):
             raise bad_request(f"{where}: parameter {item['name']!r} is not editable.")
-        param["value"] = _check_value(param, item["value"], where)
+        param["value"] = check_value(param, item["value"], where)
 
 
 def _apply_component(components: list[dict], update: object) -> None:
