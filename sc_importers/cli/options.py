@@ -64,7 +64,8 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
     (["--workspace"], {"envvar": "SC_WORKSPACE",
                        "help": "Geti workspace name, when the organization has several (env SC_WORKSPACE)."}),
     (["--api"], {"type": click.Choice(["auto", "sc1", "geti"]), "default": "auto", "show_default": True,
-                 "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), or detect it (auto)."}),
+                 "envvar": "SC_API",
+                 "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), or detect it (auto; env SC_API)."}),
     (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
 ]
 

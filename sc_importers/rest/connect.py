@@ -44,9 +44,9 @@ def connect(host: str, username: str | None = None, password: str | None = None,
     Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong or missing credentials and
     :class:`~sc_importers.rest.base.ServerError` when the server speaks no known dialect.
     """
-    if api not in API_CHOICES:
+    if api is not None and api not in API_CHOICES:
         raise ValueError(f"unknown API {api!r}; choose one of sc1, geti")
-    dialect = API_CHOICES[api] or detect_dialect(host, verify, has_token=bool(api_key),
+    dialect = API_CHOICES.get(api or "auto") or detect_dialect(host, verify, has_token=bool(api_key),
                                                  has_password=bool(username or password))
     if dialect == "geti":
         if not api_key:
@@ -62,7 +62,13 @@ def connect(host: str, username: str | None = None, password: str | None = None,
                                   f"{' and '.join(missing)}{given}")
     if workspace is not None:
         raise ValueError("--workspace chooses a Geti workspace; an SC 1.0 server has one per user")
-    return _connect_sc1(host, str(username), str(password), verify, workers)
+    try:
+        return _connect_sc1(host, str(username), str(password), verify, workers)
+    except AuthenticationError as exc:
+        if api is None and "not recognised" in str(exc):
+            raise AuthenticationError(f"{exc}; if this is a Geti 2.x server, log in with a personal access "
+                                      "token (--api-key / SC_API_KEY) instead", status=exc.status) from None
+        raise
 
 
 def probe(http: requests.Session, url: str, verify: bool) -> Probe:
@@ -96,18 +102,18 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
             sc1 = probe(http, f"{base}{SC_V1_API}/product_info", verify)
         except requests.RequestException as exc:
             raise ServerError(f"cannot reach {base}: {explain_unreachable(exc, base)}") from None
-    for level in ("yes", "login"):
-        found: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == level]
-        if len(found) == 1 and (level == "yes" or "yes" not in (geti, sc1)):
-            return found[0]
-        if len(found) == 2:
-            if has_token != has_password:
-                return "geti" if has_token else "sc1"
-            what = ("speaks both the Geti 2.x and the SC 1.0 API" if level == "yes" else
-                    "asks for a login on both the Geti 2.x and the SC 1.0 API paths")
-            raise AuthenticationError(
-                f"{base} {what}: give either a personal access token (--api-key) or a user name and "
-                "password, or choose with --api geti|sc1")
+    candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) == 2:
+        if has_token != has_password:  # a server (or a gateway) that answers on both paths
+            return "geti" if has_token else "sc1"
+        answered: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == "yes"]
+        if len(answered) == 1:
+            return answered[0]
+        raise AuthenticationError(
+            f"{base} answers on both the Geti 2.x and the SC 1.0 API paths: give either a personal access "
+            "token (--api-key) or a user name and password, or choose with --api geti|sc1")
     raise ServerError(
         f"{base} does not look like an SC 1.0 or Geti 2.x server: neither GET {GETI_API}/product_info nor "
         f"GET {SC_V1_API}/product_info answered with a product description or a login request; check the "

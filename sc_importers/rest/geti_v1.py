@@ -147,7 +147,11 @@ class GetiV1API(ServerAPI):
         return rec.parse_project(self.session.get_json(self._project_path(project_id)))
 
     def create_project(self, name: str, tasks: list[TaskPlan]) -> RemoteProject:
-        raw = self.session.post_json(f"{self._workspace}/projects", rec.project_body(name, tasks))
+        try:
+            body = rec.project_body(name, tasks)
+        except ValueError as exc:  # a project this dialect cannot hold: refused before anything is sent
+            raise ServerError(str(exc), code="unsupported_project") from None
+        raw = self.session.post_json(f"{self._workspace}/projects", body)
         if not isinstance(raw, dict) or not raw.get("datasets"):
             return self.get_project(str(rec._require(raw, "id", "created project")))
         return rec.parse_project(raw)
