@@ -7,9 +7,9 @@ wrong conversion or a wrong normalization shows up as a difference.
 
 Dialects: the local server speaks SC 1.0 (normalized coordinates, user and password) and Geti 2.x
 (pixel coordinates rounded to whole pixels, a personal access token). A test module runs against
-both with ``pytestmark = both_dialects`` (module variable of this conftest's ``DIALECTS``, see
-:func:`dialect`); ``flat.expected`` then gives the expected side in the coordinates of the dialect
-under test, and ``connection`` the CLI arguments for it.
+both with ``pytestmark = pytest.mark.both_dialects`` (each of its tests that uses the server, through
+``api``, ``connection`` or ``dialect``, runs once per dialect); ``flat.expected`` then gives the
+expected side in the coordinates of the dialect under test, and ``connection`` the CLI arguments.
 """
 
 from __future__ import annotations
@@ -140,10 +140,15 @@ class ServerView:
                 for t in project.trainable_tasks for lb in t.labels}
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_dialects`` that reach the server run once per dialect in :data:`DIALECTS`."""
+    if metafunc.definition.get_closest_marker("both_dialects") and "dialect" in metafunc.fixturenames:
+        metafunc.parametrize("dialect", DIALECTS, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
 def dialect(request) -> str:
-    """The API dialect the e2e tests talk: ``sc1`` unless a module opts into both with
-    ``pytestmark = pytest.mark.parametrize("dialect", DIALECTS, indirect=True, scope="session")``."""
+    """The API dialect the e2e tests talk: ``sc1`` unless the test is marked ``both_dialects``."""
     return getattr(request, "param", "sc1")
 
 

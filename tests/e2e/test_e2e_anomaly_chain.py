@@ -11,7 +11,7 @@ from sc_importers.synthetic import make_coco_dataset
 from sc_importers.uploader import import_dataset
 
 #: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
-pytestmark = pytest.mark.parametrize("dialect", ["sc1", "geti"], indirect=True, scope="session")
+pytestmark = pytest.mark.both_dialects
 
 
 
