@@ -73,8 +73,9 @@ class GetiV1API(ServerAPI):
     dialect = "geti-v1"
 
     def __init__(self, session: SCSession, organization_id: str, workspace_id: str, info: dict | None = None,
-                 media_page_size: int = MEDIA_PAGE_SIZE):
+                 media_page_size: int = MEDIA_PAGE_SIZE, project_page_size: int = PROJECT_PAGE_SIZE):
         self.session = session
+        self.project_page_size = project_page_size
         self.organization_id = organization_id
         self.workspace_id = workspace_id
         self.media_page_size = media_page_size
@@ -125,7 +126,7 @@ class GetiV1API(ServerAPI):
     def _summaries(self, name: str | None = None) -> list[dict]:
         found: dict[str, dict] = {}
         for page_number in range(_MAX_PAGES):
-            params: dict[str, Any] = {"limit": PROJECT_PAGE_SIZE, "skip": page_number * PROJECT_PAGE_SIZE}
+            params: dict[str, Any] = {"limit": self.project_page_size, "skip": page_number * self.project_page_size}
             if name is not None:
                 params["name"] = name
             page, total = rec.project_summaries(self.session.get_json(f"{self._workspace}/projects", params))
