@@ -28,7 +28,6 @@ from sc_importers.rest.base import RemoteProject, ServerAPI
 TOLERANCE = 1e-6
 #: Geti returns pixel coordinates rounded to whole pixels (rotated rectangles' angles to 4 decimals).
 PIXEL_TOLERANCE = 0.5 + 1e-6
-DIALECTS = ("sc1", "geti")
 
 #: One annotation as compared: (sorted label names, shape type, normalized numbers).
 Flat = tuple[tuple[str, ...], str, tuple[float, ...]]
@@ -140,36 +139,17 @@ class ServerView:
                 for t in project.trainable_tasks for lb in t.labels}
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Tests marked ``both_dialects`` that reach the server run once per dialect in :data:`DIALECTS`."""
-    if metafunc.definition.get_closest_marker("both_dialects") and "dialect" in metafunc.fixturenames:
-        metafunc.parametrize("dialect", DIALECTS, indirect=True, scope="session")
-
-
 @pytest.fixture(scope="session")
-def dialect(request) -> str:
-    """The API dialect the e2e tests talk: ``sc1`` unless the test is marked ``both_dialects``."""
-    return getattr(request, "param", "sc1")
-
-
-@pytest.fixture(scope="session")
-def api(sc_server, dialect) -> Iterator[ServerAPI]:
-    from sc_importers.rest import connect
-
-    if dialect == "geti":
-        client = connect(sc_server.url, api_key=sc_server.api_key, workers=8)
-    else:
-        client = connect(sc_server.url, sc_server.username, sc_server.password, workers=8)
+def api(sc_server, dialect, dialects) -> Iterator[ServerAPI]:
+    client = dialects.open_api(sc_server, dialect)
     yield client
     client.close()
 
 
 @pytest.fixture(scope="session")
-def connection(sc_server, dialect) -> list[str]:
+def connection(sc_server, dialect, dialects) -> list[str]:
     """``sc-import``/``sc-export`` arguments that log in to the shared server in the dialect under test."""
-    if dialect == "geti":
-        return ["--host", sc_server.url, "--api", "geti", "--api-key", sc_server.api_key]
-    return ["--host", sc_server.url, "--username", sc_server.username, "--password", sc_server.password]
+    return dialects.login_args(sc_server, dialect)
 
 
 @pytest.fixture(scope="session")
