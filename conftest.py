@@ -77,8 +77,13 @@ DIALECTS = ("sc1", "geti")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test (or module, by ``pytestmark``) marked ``both_dialects`` that uses the ``dialect`` fixture,
     directly or through a fixture that logs in, runs once per dialect."""
-    if metafunc.definition.get_closest_marker("both_dialects") and "dialect" in metafunc.fixturenames:
-        metafunc.parametrize("dialect", DIALECTS, indirect=True, scope="session")
+    marker = metafunc.definition.get_closest_marker("both_dialects")
+    if marker is not None and "dialect" in metafunc.fixturenames:
+        # both_dialects(geti_xfail="why"): the Geti run is expected to fail (strictly: a fix shows up)
+        why = marker.kwargs.get("geti_xfail")
+        params = [pytest.param(d, marks=pytest.mark.xfail(reason=why, strict=True)) if d == "geti" and why else d
+                  for d in DIALECTS]
+        metafunc.parametrize("dialect", params, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
