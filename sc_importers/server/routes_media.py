@@ -41,8 +41,9 @@ _DIGITS = re.compile(r"[0-9]{1,18}\Z")
 
 def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kind: str, file: UploadFile,
                  refuse: Callable[[ValueError], ApiError], check: Callable[[int, int], None] | None = None
-                 ) -> sqlite3.Row:
-    """Receive, probe and store an uploaded ``image`` or ``video``; its new media row. Both dialects
+                 ) -> dict:
+    """Receive, probe and store an uploaded ``image`` or ``video``; its new media row (a dict with the
+    media table's columns). Both dialects
     upload through here: ``refuse`` turns an undecodable file into the dialect's error, ``check``
     (width, height) may raise ValueError for sizes the dialect does not take."""
     filename = file.filename or "upload"
@@ -79,8 +80,11 @@ def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kin
         temp.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
         raise
-    with settings.db.read() as conn:
-        return conn.execute("SELECT * FROM media WHERE id=?", (media_id,)).fetchone()
+    # The stored row as it was inserted (not read back: a project deleted right after the commit
+    # would leave nothing to read, and the upload itself did succeed).
+    columns = ("id", "project_id", "dataset_id", "kind", "name", "filename", "upload_time", "width", "height",
+               "frame_count", "fps", "duration")
+    return dict(zip(columns, values, strict=True))
 
 
 def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,

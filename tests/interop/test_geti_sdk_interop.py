@@ -41,12 +41,14 @@ def geti_sdk_python() -> Path:
 @pytest.mark.slow
 def test_geti_sdk_round_trip_through_sc_server(tmp_path: Path, shared) -> None:
     raccoon = shared.datasets("voc-raccoon")  # 3 real photos and boxes, beside generated JPEG/PNG images
+    video = shared.datasets("videos-moviepy-media/smpte-2997.mp4")  # a real H.264 video, 2 annotated frames
     python = geti_sdk_python()
     with running_server(tmp_path / "server", tls=True) as server:
         env = {key: value for key, value in os.environ.items() if key not in ("CURL_CA_BUNDLE", "SSL_CERT_FILE")}
         env.update(SC_GETI_TOKEN=server.api_key, REQUESTS_CA_BUNDLE=str(server.cert_path), PYTHONUNBUFFERED="1")
         command = [str(python), str(HERE / "geti_sdk_roundtrip.py"), "--host", server.url,
-                   "--work", str(tmp_path / "work"), "--voc-raccoon", str(raccoon)]
+                   "--work", str(tmp_path / "work"), "--voc-raccoon", str(raccoon),
+                   "--video", str(video), "--many", "110"]
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path)
         server_log = (server.data_dir / "sc-server.log").read_text(errors="replace")
     output = done.stdout + done.stderr

@@ -4,6 +4,7 @@ Geti's gateway gives them, geti-v1 notes §1.3-1.4) and HTTPS with its self-sign
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import ssl
 import stat
@@ -61,6 +62,32 @@ def test_missing_or_wrong_credentials_get_the_gateways_plain_text_refusal(sc_ser
         answer = _get(sc_server_tls, path, **headers)
         assert (answer.status_code, answer.text) == (status, body), path
         assert answer.headers["content-type"].startswith("text/plain")
+
+
+def _geti_routes() -> list[tuple[str, str]]:
+    """Every (method, concrete path) of the Geti dialect but the open ``product_info``, ids filled in."""
+    from sc_importers.server import geti
+
+    found = []
+    for router in geti.ROUTERS:
+        for route in router.routes:
+            path = re.sub(r"\{frame_index\}", "0", geti.API + route.path)
+            path = re.sub(r"\{organization_id\}|\{workspace_id\}", "0b5d2ac8-3c5e-4a8e-9d0e-7e1b2c3d4e5f", path)
+            path = re.sub(r"\{[a-z_]+\}", "0123456789abcdef01234567", path)
+            if not path.endswith("/product_info"):
+                found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
+    return found
+
+
+def test_every_geti_route_refuses_requests_without_the_right_token(sc_server_tls) -> None:
+    routes = _geti_routes()
+    assert len(routes) >= 25  # the whole dialect, not an empty list
+    for method, path in routes:
+        for headers, status, body in (({}, 403, "RBAC: access denied"),
+                                      ({"x-api-key": new_api_key()}, 401, "Invalid authorization token")):
+            answer = requests.request(method, sc_server_tls.url + path, headers=headers, json={},
+                                      verify=sc_server_tls.verify, timeout=30)
+            assert (answer.status_code, answer.text) == (status, body), (method, path)
 
 
 def test_another_organizations_path_is_refused_like_a_wrong_token(sc_server_tls) -> None:

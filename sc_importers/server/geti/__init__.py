@@ -13,11 +13,12 @@ from sc_importers.server.geti import (
     platform,
     project_configuration,
     projects,
+    range_annotations,
 )
 from sc_importers.server.geti.common import API
 
 #: Every router of the dialect, served under :data:`API` (``/api/v1``).
 ROUTERS = (platform.router, projects.router, media_query.router, media.router, annotations.router,
-           config_routes.router, project_configuration.router)
+           range_annotations.router, config_routes.router, project_configuration.router)
 
 __all__ = ["API", "ROUTERS"]

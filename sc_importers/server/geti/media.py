@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
+from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project, load_media, not_found
 from sc_importers.server.geti.views import media_view
@@ -43,7 +44,7 @@ def annotation_summary(conn: sqlite3.Connection, project_id: str) -> dict[str, d
         if row["n"]:
             entry["tasks"].update(json.loads(row["annotated_tasks"]))
             entry["frames"] += 1 if row["frame_index"] >= 0 else 0
-        if row["frame_index"] < 0:
+        if row["frame_index"] == IMAGE_FRAME:
             entry["scene"] = row["scene"]
     return summary
 

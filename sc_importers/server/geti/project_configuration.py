@@ -70,7 +70,8 @@ def get_project_configuration(request: Request, organization_id: str, workspace_
 
 
 def _pairs(items: object, where: str) -> dict:
-    if not isinstance(items, list) or not all(isinstance(i, dict) and "key" in i and "value" in i for i in items):
+    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("key"), str) and "value" in i
+                                              for i in items):
         raise bad_request(f"'{where}' must be a list of {{\"key\", \"value\"}} objects.")
     return {i["key"]: i["value"] for i in items}
 
@@ -157,7 +158,7 @@ def _training_view(entry: dict) -> dict:
     training = []
     if epochs is not None:
         training.append(_item("max_epochs", "int", epochs["value"], "Maximum epochs",
-                              "Maximum number of training epochs.", epochs.get("default_value"),
+                              "How many epochs a training round runs at most.", epochs.get("default_value"),
                               epochs.get("min_value", 1), epochs.get("max_value", 1000)))
     return {"task_id": entry["task_id"], "dataset_preparation": {}, "training": training, "evaluation": []}
 

@@ -62,7 +62,11 @@ def _label(name: str, group: str, color: str, hotkey: str, parent: str | None, e
 
 def _given_labels(raw: dict, title: str) -> list[dict]:
     labels = []
-    for spec in raw.get("labels") or []:
+    given = raw.get("labels")
+    if given is not None and not isinstance(given, list):
+        raise bad_request(f"Invalid value received for field 'labels': This field is expected to be an array, "
+                          f"but found '{given}' instead.")
+    for spec in given or []:
         _check_keys(spec, {"name", "color", "group", "hotkey", "parent_id"}, ("name", "group"), "label")
         name, group = _string(spec["name"], "name").strip(), _string(spec["group"], "group")
         color = spec.get("color")
@@ -153,6 +157,8 @@ def _order(tasks: list[dict], connections: list) -> list[dict]:
     targets: set[str] = set()
     for conn in connections:
         _check_keys(conn, {"from", "to"}, ("from", "to"), "connection")
+        _string(conn["from"], "from")
+        _string(conn["to"], "to")
         if conn["from"] not in by_title or conn["to"] not in by_title:
             raise _error("unconnected_tasks", f"Connection {conn} does not name two tasks of the pipeline by title.")
         if conn["from"] in following:

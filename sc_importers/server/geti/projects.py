@@ -14,12 +14,13 @@ from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import PROJECT, WS, check_object_id, check_scope, load_project, not_found
 from sc_importers.server.geti.configuration import geti_configuration
 from sc_importers.server.geti.project_create import build_geti_project
+from sc_importers.server.geti.project_update import apply_update
 from sc_importers.server.geti.views import dataset_view, datasets_view, project_view
 from sc_importers.server.ids import new_id
 from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.routes_projects import remove_project
 from sc_importers.server.settings import ServerSettings, settings_of
-from sc_importers.server.storage import thumbnail_response
+from sc_importers.server.storage import media_path, thumbnail_response
 
 router = APIRouter()
 MAX_PROJECTS, DEFAULT_PROJECTS = 100, 10
@@ -54,7 +55,7 @@ def list_projects(request: Request, organization_id: str, workspace_id: str) -> 
     docs.sort(key=(lambda d: (d["name"], d["id"])) if sort_by == "name" else (lambda d: d["id"]),
               reverse=direction == "dsc")
     page = docs[skip:skip + limit]
-    body = {"projects": [project_view(settings, d, with_datasets=False) for d in page],
+    body = {"projects": [_with_size(request, settings, project_view(settings, d, with_datasets=False)) for d in page],
             "project_counts": len(docs), "project_page_count": len(page)}
     if page:  # Geti links a next page after every non-empty page
         body["next_page"] = (f"{request.url.path}?limit={limit}&skip={skip + len(page)}&sort_by={sort_by}"
@@ -84,10 +85,29 @@ async def create_project(request: Request, organization_id: str, workspace_id: s
     return JSONResponse(project_view(settings, project), status_code=201)
 
 
+def _with_size(request: Request, settings: ServerSettings, view: dict) -> dict:
+    """``?with_size=true``: ``storage_info.size``, the bytes of the project's media files."""
+    if request.query_params.get("with_size", "false").lower() == "true":
+        with settings.db.read() as conn:
+            rows = conn.execute("SELECT project_id, filename FROM media WHERE project_id=?", (view["id"],)).fetchall()
+        paths = [media_path(settings.data_dir, row) for row in rows]
+        view["storage_info"] = {"size": sum(path.stat().st_size for path in paths if path.exists())}
+    return view
+
+
 @router.get(PROJECT)
 def get_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
     settings = settings_of(request)
-    return project_view(settings, load_project(settings, organization_id, workspace_id, project_id))
+    return _with_size(request, settings,
+                      project_view(settings, load_project(settings, organization_id, workspace_id, project_id)))
+
+
+@router.put(PROJECT)
+async def update_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
+    settings = settings_of(request)
+    load_project(settings, organization_id, workspace_id, project_id)
+    body = await read_json(request, "Project body")
+    return project_view(settings, _save(settings, project_id, lambda project: apply_update(project, body)))
 
 
 @router.delete(PROJECT)
