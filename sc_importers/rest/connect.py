@@ -16,13 +16,13 @@ from typing import Literal
 import requests
 import urllib3
 
-from sc_importers.rest.base import AuthenticationError, ServerAPI, ServerError
+from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.geti_v1 import API as GETI_API
 from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
 from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, is_login_url
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
-from sc_importers.rest.session import SCSession, default_timeout, normalize_host
+from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
 from sc_importers.rest.unreachable import explain_unreachable
 
 Dialect = Literal["sc1", "geti"]
@@ -46,8 +46,10 @@ def connect(host: str, username: str | None = None, password: str | None = None,
     """
     if api is not None and api not in API_CHOICES:
         raise ValueError(f"unknown API {api!r}; choose one of sc1, geti")
+    if not verify:
+        insecure(normalize_host(host), stacklevel=2)  # once, before any request
     dialect = API_CHOICES.get(api or "auto") or detect_dialect(host, verify, has_token=bool(api_key),
-                                                 has_password=bool(username or password))
+                                                                has_password=bool(username or password))
     if dialect == "geti":
         if not api_key:
             given = " (a user name and password are for SC 1.0 servers)" if username or password else ""
@@ -101,7 +103,7 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
             geti = probe(http, f"{base}{GETI_API}/product_info", verify)
             sc1 = probe(http, f"{base}{SC_V1_API}/product_info", verify)
         except requests.RequestException as exc:
-            raise ServerError(f"cannot reach {base}: {explain_unreachable(exc, base)}") from None
+            raise ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}") from None
     candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
     if len(candidates) == 1:
         return candidates[0]
@@ -122,7 +124,7 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
 
 def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int) -> ServerAPI:
     flow = ApiKeyLoginFlow(api_key)
-    session = SCSession(host, flow, verify=verify, workers=workers)
+    session = SCSession(host, flow, verify=verify, workers=workers, warn_insecure=False)
     try:
         session.login()
         info = session.get_json(f"{GETI_API}/product_info")
@@ -136,7 +138,8 @@ def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, 
 
 
 def _connect_sc1(host: str, username: str, password: str, verify: bool, workers: int) -> ServerAPI:
-    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers)
+    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers,
+                        warn_insecure=False)
     try:
         session.login()
         response = session.request("GET", f"{SC_V1_API}/product_info", expect="any", ok_statuses=(404,))

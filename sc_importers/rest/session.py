@@ -76,6 +76,18 @@ class InsecureConnectionWarning(UserWarning):
     """TLS certificate verification was switched off for a session."""
 
 
+def insecure(host: str, stacklevel: int = 2) -> None:
+    """Warn (once per connection) that ``host``'s certificate is not verified, and silence urllib3's
+    per-request warning. ``connect`` calls it before it probes the server; a session does unless told
+    (``warn_insecure=False``) that this was done."""
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    warnings.warn(
+        f"TLS certificate verification is disabled for {host}: the connection can be "
+        "intercepted. Use this only for a server with a self-signed certificate you trust.",
+        InsecureConnectionWarning, stacklevel=stacklevel + 1,
+    )
+
+
 class SessionExpired(Exception):
     """Internal: the server asked for a new login."""
 
@@ -105,6 +117,7 @@ class SCSession:
     def __init__(
         self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
         timeout: tuple[float, float] | None = None, retries: int = 3, backoff: float = 0.5,
+        warn_insecure: bool = True,
     ):
         self.host = normalize_host(host)
         self.verify = verify
@@ -125,13 +138,8 @@ class SCSession:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.workers, max_retries=self.retry)
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
-        if not verify:
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            warnings.warn(
-                f"TLS certificate verification is disabled for {self.host}: the connection can be "
-                "intercepted. Use this only for a server with a self-signed certificate you trust.",
-                InsecureConnectionWarning, stacklevel=2,
-            )
+        if not verify and warn_insecure:
+            insecure(self.host, stacklevel=3)
 
     def __repr__(self) -> str:
         return (f"SCSession(host={self.host!r}, user={self._login_flow.identity!r}, "
