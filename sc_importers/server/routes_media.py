@@ -43,9 +43,9 @@ def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kin
                  refuse: Callable[[ValueError], ApiError], check: Callable[[int, int], None] | None = None
                  ) -> dict:
     """Receive, probe and store an uploaded ``image`` or ``video``; its new media row (a dict with the
-    media table's columns). Both dialects
-    upload through here: ``refuse`` turns an undecodable file into the dialect's error, ``check``
-    (width, height) may raise ValueError for sizes the dialect does not take."""
+    media table's columns). Both dialects upload through here: ``refuse`` turns an undecodable file
+    into the dialect's error, ``check(width, height)`` may raise ValueError for sizes the dialect
+    does not take."""
     filename = file.filename or "upload"
     temp = receive(settings.data_dir, file.file)
     try:

@@ -135,6 +135,11 @@ def test_project_list_pages_with_exact_counts(fresh_geti) -> None:
     assert [p["name"] for p in by_name["projects"]] == ["alpha", "beta", "gamma"]
     filtered = geti.session.get(f"{geti.ws}/projects?name=AMM", timeout=30).json()
     assert filtered["project_counts"] == 1 and filtered["projects"][0]["name"] == "gamma"
+    spaced = geti.create_project(name="a & b")
+    first = geti.session.get(f"{geti.ws}/projects", params={"name": "a & b", "limit": 1}, timeout=30).json()
+    assert [p["id"] for p in first["projects"]] == [spaced["id"]]
+    assert geti.session.get(geti.url + first["next_page"], timeout=30).json()["projects"] == []
+    geti.session.delete(f"{geti.ws}/projects/{spaced['id']}", timeout=30)
     for limit in ("0", "101", "x"):
         assert geti.session.get(f"{geti.ws}/projects?limit={limit}", timeout=30).status_code == 400
     deleted = geti.session.delete(f"{geti.ws}/projects/{made[1]}", timeout=30)
@@ -226,3 +231,21 @@ def test_hierarchy_by_parent_name_and_storage_size(geti, h) -> None:
     assert geti.upload(project, data).status_code == 200
     assert geti.session.get(f"{url}?with_size=true", timeout=30).json()["storage_info"] == {"size": len(data)}
     assert geti.session.get(url, timeout=30).json()["storage_info"] == {}
+
+
+def test_jobs_list_is_empty_and_unknown_job_is_404(geti) -> None:
+    listed = geti.session.get(f"{geti.ws}/jobs", timeout=30).json()
+    assert listed["jobs"] == [] and set(listed["jobs_count"].values()) == {0}
+    missing = geti.session.get(f"{geti.ws}/jobs/{'1' * 24}", timeout=30)
+    assert missing.status_code == 404 and "could not be found" in missing.json()["message"]
+    assert geti.session.get(f"{geti.ws}/jobs/nope", timeout=30).status_code == 400
+
+
+def test_sc_anomaly_project_through_geti(api, geti) -> None:
+    anomaly = api.create_project("anomaly_classification", labels=[])
+    seen = geti.session.get(f"{geti.ws}/projects/{anomaly['id']}", timeout=30).json()
+    task = seen["pipeline"]["tasks"][1]
+    assert task["task_type"] == "anomaly"
+    assert {lb["name"]: lb["is_anomalous"] for lb in task["labels"]} == {"Normal": False, "Anomalous": True}
+    assert all(set(lb) <= LABEL_KEYS and "is_empty" in lb for lb in task["labels"])
+    assert [set(d) for d in seen["datasets"]] == [DATASET_KEYS]

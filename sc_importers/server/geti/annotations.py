@@ -76,8 +76,32 @@ def _normalize_body(project: dict, body: object, width: int, height: int, desc: 
                               "on a full image.")
         if any(lb["is_empty"] for lb in on_first) and not _is_full_box(shape):
             raise bad_request("Empty label for the first task must be a full box rectangle.")
+        _check_label_combination(tasks, used, where)
         converted.append({"labels": ann["labels"], "shape": shape})
+    ids = [ann.get("id") for ann in body["annotations"] if isinstance(ann.get("id"), str)]
+    if len(ids) != len(set(ids)):
+        raise ApiError(400, "duplicated_annotation_id", f"{desc}: two annotations carry the same id.")
+    empties = [ann for ann in body["annotations"]
+               if any(task_of[spec["id"]][1]["is_empty"] and task_of[spec["id"]][0] is first for spec in ann["labels"])]
+    if empties and len(body["annotations"]) > 1:
+        raise bad_request("Not allowed to create annotation that overlaps with an empty box annotation.")
     return {"annotations": converted}
+
+
+def _check_label_combination(tasks: list[dict], used: list[tuple[dict, dict]], where: str) -> None:
+    """One label per exclusive group (a group is exclusive within its task); in a detection ->
+    classification chain, a classification label needs the detection label on the same box."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for task, label in used:
+        groups.setdefault((task["id"], label["group"]), set()).add(label["name"])
+    for (_, group), names in groups.items():
+        if len(names) > 1:
+            raise ApiError(400, "conflicting_exclusive_labels", f"{where}: labels {sorted(names)} belong to the "
+                                                               f"exclusive group {group!r}; give one of them.")
+    used_tasks = {task["id"] for task, _ in used}
+    if len(tasks) == 2 and tasks[1]["task_type"] in GLOBAL_TYPES and tasks[1]["id"] in used_tasks \
+            and tasks[0]["id"] not in used_tasks:
+        raise bad_request("Annotation for a global task is missing a label for the preceding task.")
 
 
 def _store(settings: ServerSettings, project: dict, row: sqlite3.Row, frame: int, body: object,

@@ -5,6 +5,7 @@ status, thumbnail, names, datasets and model groups. The project documents are t
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -58,8 +59,9 @@ def list_projects(request: Request, organization_id: str, workspace_id: str) -> 
     body = {"projects": [_with_size(request, settings, project_view(settings, d, with_datasets=False)) for d in page],
             "project_counts": len(docs), "project_page_count": len(page)}
     if page:  # Geti links a next page after every non-empty page
-        body["next_page"] = (f"{request.url.path}?limit={limit}&skip={skip + len(page)}&sort_by={sort_by}"
-                             f"&sort_direction={direction}" + (f"&name={name}" if name else ""))
+        query = {"limit": limit, "skip": skip + len(page), "sort_by": sort_by, "sort_direction": direction,
+                 **({"name": request.query_params["name"]} if name else {})}
+        body["next_page"] = f"{request.url.path}?{urlencode(query)}"
     return body
 
 
@@ -113,11 +115,8 @@ async def update_project(request: Request, organization_id: str, workspace_id: s
 @router.delete(PROJECT)
 def delete_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
     settings = settings_of(request)
-    project = load_project(settings, organization_id, workspace_id, project_id)
+    load_project(settings, organization_id, workspace_id, project_id)
     remove_project(settings, project_id)
-    with settings.db.write() as conn:  # per-task values only the Geti dialect keeps
-        for task in trainable_tasks(project):
-            conn.execute("DELETE FROM meta WHERE key LIKE ?", (f"geti.%:{task['id']}",))
     return {"result": "success"}
 
 
