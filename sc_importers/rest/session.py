@@ -7,7 +7,8 @@ connections):
 * **Pool**: ``pool_maxsize`` equals the number of worker threads, so no worker waits for or
   throws away a connection.
 * **Retries** (urllib3 ``Retry``): connection errors are retried for every method, because the
-  request never reached the server. 502/503/504 answers and read errors are retried only for
+  request never reached the server. 429 (Geti's rate limit), 502/503/504 answers and read errors
+  are retried (honouring ``Retry-After``) only for
   idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS). A POST is **not** repeated after it may
   have reached the server: a repeated media upload would create a duplicate image, a repeated
   project creation a second project. The uploader decides what to do with such a failure
@@ -131,7 +132,7 @@ class SCSession:
         self.http.headers["User-Agent"] = "sc-importers"
         self.retry = Retry(
             total=retries, connect=retries, read=retries, status=retries,
-            status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
+            status_forcelist=(429, 502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
             backoff_factor=backoff, raise_on_status=False, respect_retry_after_header=True,
             redirect=False,
         )
