@@ -4,6 +4,8 @@ totals, 204 for no annotation, the strict key sets geti-sdk 2.13 parses, video f
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 #: Keys geti-sdk 2.13 accepts in scenes, annotations and scored labels (it raises on others).
@@ -208,6 +210,9 @@ def test_range_annotation_labels_every_skip_frame(api, geti, shared) -> None:
     sc_video = api.session.get(f"{api.ws}/projects/{project['id']}/datasets/{project['datasets'][0]['id']}"
                                f"/media/videos/{video['id']}/annotations/latest", timeout=30).json()
     assert len(sc_video["video_annotations"]) == 5
+    labelled = geti.session.post(f"{geti.dataset_url(project)}/media/videos", data={"upload_info": json.dumps(
+        {"label_ids": [night]})}, files={"file": (path.name, path.read_bytes())}, timeout=60).json()
+    assert labelled["annotation_statistics"] == {"annotated": 1, "partially_annotated": 0, "unannotated": 23}
     detection = geti.create_project()
     other = geti.upload(detection, path.read_bytes(), filename=path.name, kind="videos").json()
     refused = geti.session.post(f"{_base(geti, other)}/range_annotation", json={"range_labels": []}, timeout=30)
@@ -248,3 +253,47 @@ def test_label_combinations_geti_refuses(geti, h) -> None:
     assert good.status_code == 200, good.text
     assert geti.session.get(f"{url}/{good.json()['id']}", timeout=30).json() == good.json()
     assert geti.session.get(f"{url}/{'0' * 24}", timeout=30).status_code == 404
+
+
+def test_upload_info_labels_a_classification_upload(geti, h) -> None:
+    project = geti.create_project("classification", labels=[{"name": "ok", "group": "q"},
+                                                            {"name": "bad", "group": "q"}])
+    ok = project["pipeline"]["tasks"][1]["labels"][0]["id"]
+    url = f"{geti.dataset_url(project)}/media/images"
+
+    def upload(info: str):
+        return geti.session.post(url, files={"file": ("x.jpg", h.jpeg_bytes(80, 60))}, data={"upload_info": info},
+                                 timeout=60)
+
+    answer = upload(f'{{"label_ids": ["{ok}"]}}')
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["annotation_state_per_task"][0]["state"] == "annotated"
+    scene = geti.session.get(f"{_base(geti, answer.json())}/annotations/latest", timeout=30).json()
+    assert scene["annotations"][0]["shape"] == {"type": "RECTANGLE", "x": 0, "y": 0, "width": 80, "height": 60}
+    assert [lb["id"] for lb in scene["annotations"][0]["labels"]] == [ok]
+    assert upload('{"label_ids": ["' + "0" * 24 + '"]}').status_code == 404
+    assert upload("not json").status_code == 400
+    detection = geti.create_project()
+    refused = geti.session.post(f"{geti.dataset_url(detection)}/media/images",
+                                data={"upload_info": f'{{"label_ids": ["{ok}"]}}'},
+                                files={"file": ("x.jpg", h.jpeg_bytes())}, timeout=60)
+    assert refused.status_code == 400
+    total = geti.session.post(f"{geti.dataset_url(project)}/media:query", json={}, timeout=30).json()["total_images"]
+    assert total == 1  # refused uploads stored nothing
+
+
+def test_labels_to_revisit_keep_the_project_labels(api, geti, h) -> None:
+    project = geti.create_project()
+    cube = project["pipeline"]["tasks"][1]["labels"][0]["id"]
+    image = geti.upload(project, h.jpeg_bytes(64, 48)).json()
+    rect = {"type": "RECTANGLE", "x": 1, "y": 1, "width": 20, "height": 20}
+    body = {"annotations": [{"labels": [{"id": cube}], "shape": rect, "labels_to_revisit": [cube, "f" * 24]}],
+            "labels_to_revisit_full_scene": [cube]}
+    posted = geti.session.post(f"{_base(geti, image)}/annotations", json=body, timeout=30)
+    assert posted.status_code == 200, posted.text
+    scene = geti.session.get(f"{_base(geti, image)}/annotations/latest", timeout=30).json()
+    assert scene["annotations"][0]["labels_to_revisit"] == [cube]  # an id of another project is left out
+    assert scene["labels_to_revisit_full_scene"] == [cube]
+    sc_scene = api.session.get(f"{api.ws}/projects/{project['id']}/datasets/{project['datasets'][0]['id']}"
+                               f"/media/images/{image['id']}/annotations/latest", timeout=30).json()
+    assert sc_scene["annotations"][0]["labels_to_revisit"] == [cube]

@@ -175,6 +175,13 @@ def test_datasets_strict_keys_and_conflicts(geti) -> None:
     assert image.status_code == 200, image.text
     again = geti.session.get(f"{geti.ws}/projects/{project['id']}", timeout=30).json()
     assert [d["id"] for d in again["datasets"]] == [d["id"] for d in listed]
+    assert geti.session.delete(f"{url}/{listed[0]['id']}", timeout=30).status_code == 400  # the training dataset
+    deleted = geti.session.delete(f"{url}/{dataset['id']}", timeout=30)
+    assert deleted.status_code == 200 and deleted.json() == {"result": "success"}
+    assert [d["name"] for d in geti.session.get(url, timeout=30).json()["datasets"]] == ["Dataset"]
+    assert geti.session.get(f"{url}/{dataset['id']}/media/images/{image.json()['id']}", timeout=30).status_code == 404
+    assert geti.session.post(f"{url}/{dataset['id']}/media/images", files={"file": ("x.png", _png())},
+                             timeout=60).status_code == 404
 
 
 def _png() -> bytes:
@@ -201,6 +208,10 @@ def test_put_renames_edits_adds_and_deletes_labels(api, geti) -> None:
                                                                    "labels": [cube]}]}}
     answer = geti.session.put(url, json=missing, timeout=30)
     assert answer.status_code == 400 and answer.json()["error_code"] == "missing_labels"
+    moved = geti.session.put(url, json={**body, "pipeline": {**body["pipeline"], "tasks": [
+        body["pipeline"]["tasks"][0], {**body["pipeline"]["tasks"][1],
+                                       "labels": [{**cube, "parent_id": cylinder["id"]}, *labels[1:]]}]}}, timeout=30)
+    assert moved.status_code == 400 and "parent" in moved.json()["message"]
     cube.update(name="box", color="#00ff00ff")
     cylinder["is_deleted"] = True
     labels.append({"name": "sphere", "group": "shapes", "color": "#0000ff"})

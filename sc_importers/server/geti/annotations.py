@@ -25,13 +25,12 @@ from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, check_object_id, load_dataset_project, load_media, not_found
 from sc_importers.server.geti.media import frame_index_of
 from sc_importers.server.geti.shapes import to_normalized
-from sc_importers.server.geti.views import scene_view
-from sc_importers.server.project_builder import ANOMALY_TYPES, trainable_tasks
+from sc_importers.server.geti.views import GLOBAL_TYPES, scene_view
+from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import ServerSettings, settings_of
 
 router = APIRouter()
 _ROOT_KEYS = ("annotations", "media_identifier", "modified", "labels_to_revisit_full_scene")
-GLOBAL_TYPES = {"classification", *ANOMALY_TYPES}
 MAX_SCENES = 500
 _FULL = 1e-3  # how far (normalized) a "full-image" box may be from the image border (rounding of pixels)
 
@@ -77,7 +76,8 @@ def _normalize_body(project: dict, body: object, width: int, height: int, desc: 
         if any(lb["is_empty"] for lb in on_first) and not _is_full_box(shape):
             raise bad_request("Empty label for the first task must be a full box rectangle.")
         _check_label_combination(tasks, used, where)
-        converted.append({"labels": ann["labels"], "shape": shape})
+        converted.append({"labels": ann["labels"], "shape": shape,
+                          "labels_to_revisit": _known(ann.get("labels_to_revisit"), task_of)})
     ids = [ann.get("id") for ann in body["annotations"] if isinstance(ann.get("id"), str)]
     if len(ids) != len(set(ids)):
         raise ApiError(400, "duplicated_annotation_id", f"{desc}: two annotations carry the same id.")
@@ -85,7 +85,16 @@ def _normalize_body(project: dict, body: object, width: int, height: int, desc: 
                if any(task_of[spec["id"]][1]["is_empty"] and task_of[spec["id"]][0] is first for spec in ann["labels"])]
     if empties and len(body["annotations"]) > 1:
         raise bad_request("Not allowed to create annotation that overlaps with an empty box annotation.")
-    return {"annotations": converted}
+    return {"annotations": converted, "labels_to_revisit_full_scene": _known(body.get("labels_to_revisit_full_scene"),
+                                                                             task_of)}
+
+
+def _known(ids: object, labels: dict) -> list[str]:
+    """The label ids of a ``labels_to_revisit`` list that name labels of the project. Others are
+    left out: geti-sdk re-sends the ids of the project it downloaded from (contract §5.2)."""
+    if not isinstance(ids, list):
+        return []
+    return [i for i in dict.fromkeys(x for x in ids if isinstance(x, str)) if i in labels]
 
 
 def _check_label_combination(tasks: list[dict], used: list[tuple[dict, dict]], where: str) -> None:
@@ -107,7 +116,12 @@ def _check_label_combination(tasks: list[dict], used: list[tuple[dict, dict]], w
 def _store(settings: ServerSettings, project: dict, row: sqlite3.Row, frame: int, body: object,
            identifier: dict, desc: str) -> dict:
     normalized = _normalize_body(project, body, row["width"], row["height"], desc)
+    revisit = [ann.pop("labels_to_revisit") for ann in normalized["annotations"]]
+    scene_revisit = normalized.pop("labels_to_revisit_full_scene")
     scene, annotated = build_scene(project, normalized, identifier, desc)
+    for stored, labels in zip(scene["annotations"], revisit, strict=True):
+        stored["labels_to_revisit"] = labels
+    scene["labels_to_revisit_full_scene"] = scene_revisit
     with settings.db.write() as conn:
         if not conn.execute("SELECT 1 FROM media WHERE id=?", (row["id"],)).fetchone():
             raise not_found(row["kind"], row["id"])
