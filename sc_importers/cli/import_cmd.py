@@ -256,7 +256,8 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
         json_lines=params["restore_all"],
     )
-    connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
+    connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl", "retries",
+                                               "retry_max_seconds")}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:

@@ -24,6 +24,15 @@ class ConnectionOptions:
     username: str
     password: str = field(repr=False)
     verify: bool = True
+    #: Retry policy of every request (``--retries``, ``--retry-max-seconds``; see sc_importers.rest.retry).
+    retries: int = 8
+    retry_max_seconds: float = 120.0
+
+    def retry_policy(self):
+        """The :class:`~sc_importers.rest.retry.RetryPolicy` these options ask for."""
+        from sc_importers.rest.retry import RetryPolicy
+
+        return RetryPolicy(retries=self.retries, max_seconds=self.retry_max_seconds)
 
 
 @dataclass
@@ -49,6 +58,13 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
     (["--password"], {"envvar": "SC_PASSWORD", "show_envvar": False,
                       "help": "Password (env SC_PASSWORD; prompted for on a terminal when missing)."}),
     (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
+    (["--retries"], {"envvar": "SC_RETRIES", "type": click.IntRange(0, 100), "default": 8, "show_default": True,
+                     "help": "Repetitions of a request after a transient failure (connection lost, timeout, "
+                             "5xx, 429) (env SC_RETRIES)."}),
+    (["--retry-max-seconds"], {"envvar": "SC_RETRY_MAX_SECONDS", "type": click.FloatRange(0), "default": 120.0,
+                               "show_default": True,
+                               "help": "Longest time one request is retried, waits included; a server gone "
+                                       "for longer stops the run (env SC_RETRY_MAX_SECONDS)."}),
 ]
 
 
@@ -75,5 +91,8 @@ def resolve_connection(params: dict) -> ConnectionOptions:
         if not sys.stdin.isatty():
             raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
         password = click.prompt("Password", hide_input=True)
+    retries, seconds = params.get("retries"), params.get("retry_max_seconds")
     return ConnectionOptions(str(params["host"]), str(params["username"]), str(password),
-                             verify=not params.get("no_verify_ssl"))
+                             verify=not params.get("no_verify_ssl"),
+                             retries=8 if retries is None else int(retries),
+                             retry_max_seconds=120.0 if seconds is None else float(seconds))

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from sc_importers.rest.base import ServerAPI, ServerError
 from sc_importers.rest.login import DexLoginFlow
+from sc_importers.rest.retry import RetryPolicy
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
 from sc_importers.rest.session import SCSession
 
 
-def connect(host: str, username: str, password: str, verify: bool = True, workers: int = 4) -> ServerAPI:
+def connect(host: str, username: str, password: str, verify: bool = True, workers: int = 4,
+            retry: RetryPolicy | None = None) -> ServerAPI:
     """Log in to ``host`` (``https://host`` or ``http://127.0.0.1:PORT``) and return its API.
+    ``retry`` is the retry policy of every request (default: :class:`RetryPolicy`'s defaults).
 
     Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong credentials and
     :class:`~sc_importers.rest.base.ServerError` when the server speaks no known dialect.
     """
-    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers)
+    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers, retry=retry)
     try:
         session.login()
         response = session.request("GET", f"{SC_V1_API}/product_info", expect="any", ok_statuses=(404,))

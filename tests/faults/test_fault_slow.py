@@ -56,7 +56,7 @@ def test_slow_project_listing_makes_sc_export_fail_with_one_line(proxy, direct_a
     rule = proxy.on("GET", r"/projects/?$").delay(3)  # every attempt: the client's retries time out too
     server = proxy.server
     env = {**os.environ, "SC_HOST": proxy.url, "SC_USERNAME": server.username, "SC_PASSWORD": server.password,
-           "SC_READ_TIMEOUT": READ_TIMEOUT}
+           "SC_READ_TIMEOUT": READ_TIMEOUT, "SC_RETRIES": "1"}
     result = subprocess.run(["sc-export", "slow-export",
                              "--target-folder", str(tmp_path)], env=env, capture_output=True, text=True,
                             timeout=60, check=False)
