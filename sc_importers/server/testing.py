@@ -64,6 +64,8 @@ class LocalServer:
                 return
             except urllib.error.HTTPError:
                 return  # it answered (401 without a session): it is up
+            except ConnectionResetError:  # incl. RemoteDisconnected: an injected drop, so it listens
+                return
             except OSError:
                 time.sleep(0.05)
         self.stop()
