@@ -121,3 +121,22 @@ def test_a_server_lost_for_good_stops_the_run_and_resume_completes_it(proxy, dir
     assert code == 0, output
     assert (summary["media_created"], summary["media_already_there"]) == (len(truth.items) - 4, 4)
     assert server_view.held(direct_api, name) == server_view.expected(truth)
+
+
+def test_a_server_lost_right_after_creating_the_project_is_exit_3_not_2(proxy, direct_api, small_coco, server_view):
+    folder, truth = small_coco
+    name = "lost-after-create"
+    rule = proxy.on("GET", r"/configuration/task_chain/").reset(after_forwarding=False)  # every attempt
+
+    code, summary, output = _import(proxy, folder, name, "--retries", "1", "--retry-max-seconds", "3")
+
+    assert len(rule.fired) == 2
+    assert code == 3, output  # 2 means "nothing was created"; the project exists
+    assert summary["refused"] is None and summary["project"]["id"] is not None, summary
+    assert "after creating project 'lost-after-create'" in summary["aborted"], summary
+    assert direct_api.find_project(name).id == summary["project"]["id"]
+
+    proxy.clear()
+    code, summary, output = _import(proxy, folder, name, "--resume")
+    assert code == 0, output
+    assert server_view.held(direct_api, name) == server_view.expected(truth)
