@@ -46,19 +46,20 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
     app.include_router(auth.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    valid_until: dict[str, float] = {}  # token -> expiry, a cache in front of the sessions table
+    valid_until: dict[str, float] = {}  # token hash -> expiry, a cache in front of the sessions table
 
     @app.middleware("http")
     async def guard_api(request: Request, call_next) -> Response:
         path = request.url.path
         if not path.startswith("/api/") and path != "/api":
             return await call_next(request)
-        token = request.cookies.get(auth.SESSION_COOKIE, "")
-        if valid_until.get(token, 0) < time.time():
-            valid_until.pop(token, None)
-            if not auth.session_is_valid(request):
+        key = auth.token_hash(request.cookies.get(auth.SESSION_COOKIE, ""))
+        if valid_until.get(key, 0) < time.time():
+            valid_until.pop(key, None)
+            expiry = auth.session_expiry(request)
+            if expiry < time.time():
                 return auth.unauthorized()
-            valid_until[token] = _expiry(request, token)
+            valid_until[key] = expiry
         if "//" in path:  # SC answers a doubled slash with a permanent redirect (recorded)
             clean = _DOUBLE_SLASH.sub("/", path)
             query = f"?{request.url.query}" if request.url.query else ""
@@ -70,8 +71,3 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
 
     return app
 
-
-def _expiry(request: Request, token: str) -> float:
-    with request.app.state.server.db.read() as conn:
-        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token,)).fetchone()
-    return row["expires_at"] if row else 0.0

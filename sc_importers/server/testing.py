@@ -52,6 +52,8 @@ class LocalServer:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = os.fdopen(os.open(self.data_dir / "sc-server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "SC_SERVER_PASSWORD": self.password}
+        if "--password-file" in self.extra_args:  # the file alone says it
+            del env["SC_SERVER_PASSWORD"]
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         deadline = time.monotonic() + _START_TIMEOUT
