@@ -188,3 +188,18 @@ def test_export_of_300_images_finishes_in_one_run_verifies_and_a_rerun_fetches_n
         p.name for p in (folder / "images").rglob("*") if p.is_file() and not p.name.endswith(".part"))
     assert len(list((folder / "images").rglob("*.*"))) == 300
     assert Path(folder / "manifest.json").is_file()
+
+
+def test_a_login_failing_transiently_for_good_gives_up_without_saying_wrong_password(tmp_path):
+    from sc_importers.rest import connect
+    from sc_importers.rest.base import AuthenticationError
+    from sc_importers.rest.retry import RetryPolicy
+
+    with running_server(tmp_path / "always-503", fault_rate=1.0, fault_seed=SEED, fault_kinds=["503"]) as server:
+        with pytest.raises(AuthenticationError) as info:
+            connect(server.url, server.username, server.password, retry=RetryPolicy(retries=2, max_seconds=10))
+        assert server.faults_injected()["503"] >= 3
+    message = str(info.value)
+    assert "wrong user name or password" not in message
+    assert "HTTP 503" in message and "gave up after 3 attempt(s)" in message, message
+    assert server.password not in message
