@@ -62,9 +62,9 @@ def test_slow_project_listing_makes_sc_export_fail_with_one_line(proxy, direct_a
                             timeout=60, check=False)
 
     assert len(rule.fired) >= 2, proxy.log  # retried (GET is idempotent) before giving up
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 3, result.stderr  # no answer within the retry policy: the server is lost
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: server error: GET "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: lost the server: GET "), result.stderr
     assert "timed out" in lines[0] and server.password not in result.stderr
     assert not list(tmp_path.rglob("manifest.json"))
