@@ -6,7 +6,9 @@
 
 A backup is restored with ``sc-import FOLDER --format backup [--project-name NEW]`` (or
 ``sc-import DIR --format backup --all``). Exit codes: 0 when everything asked for was written
-(or, with ``--verify``, the folder and the project are identical); 1 otherwise; 2 for usage errors.
+(or, with ``--verify``, the folder and the project are identical); 1 otherwise; 2 for usage errors;
+3 when the server was lost part-way (no answer within ``--retries``/``--retry-max-seconds``): a
+re-run resumes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sc_importers.cli import setup_logging
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
 from sc_importers.export.download import ProjectNotFound, download_projects
 from sc_importers.export.verify import verify_project
-from sc_importers.rest.base import ServerError
+from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.viewer_link import open_in_browser, viewer_url
 
@@ -33,7 +35,8 @@ def _connect(connection: ConnectionOptions, workers: int):
 
     try:
         return connect(connection.host, connection.username, connection.password,
-                       verify=connection.verify, workers=workers, **connection.dialect_options)
+                       verify=connection.verify, workers=workers, retry=connection.retry_policy(),
+                       **connection.dialect_options)
     except (ServerError, ValueError) as exc:
         raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 
@@ -117,6 +120,9 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
                                     show_progress=not json_output and sys.stderr.isatty())
     except ProjectNotFound as exc:
         raise click.ClickException(str(exc)) from exc
+    except ConnectionLost as exc:
+        click.echo(f"Error: lost the server: {exc}", err=True)
+        sys.exit(3)
     except ServerError as exc:
         raise click.ClickException(f"server error: {exc}") from exc
     summary = [
@@ -147,7 +153,7 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
                 continue
             if found is not None:
                 _open_viewer(conn.host, found.id)
-    sys.exit(0 if all(r.ok for r in reports) else 1)
+    sys.exit(0 if all(r.ok for r in reports) else 3 if any(r.server_lost for r in reports) else 1)
 
 
 def main(argv: list[str] | None = None) -> None:

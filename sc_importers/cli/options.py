@@ -35,6 +35,15 @@ class ConnectionOptions:
     def dialect_options(self) -> dict:
         """The keyword arguments of :func:`sc_importers.rest.connect` beyond host, user and password."""
         return {"api_key": self.api_key or None, "workspace": self.workspace, "api": self.api}
+    #: Retry policy of every request (``--retries``, ``--retry-max-seconds``; see sc_importers.rest.retry).
+    retries: int = 8
+    retry_max_seconds: float = 120.0
+
+    def retry_policy(self):
+        """The :class:`~sc_importers.rest.retry.RetryPolicy` these options ask for."""
+        from sc_importers.rest.retry import RetryPolicy
+
+        return RetryPolicy(retries=self.retries, max_seconds=self.retry_max_seconds)
 
 
 @dataclass
@@ -67,10 +76,18 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
                  "envvar": "SC_API",
                  "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), or detect it (auto; env SC_API)."}),
     (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
+    (["--retries"], {"envvar": "SC_RETRIES", "type": click.IntRange(0, 100), "default": 8, "show_default": True,
+                     "help": "Repetitions of a request after a transient failure (connection lost, timeout, "
+                             "5xx, 429) (env SC_RETRIES)."}),
+    (["--retry-max-seconds"], {"envvar": "SC_RETRY_MAX_SECONDS", "type": click.FloatRange(0), "default": 120.0,
+                               "show_default": True,
+                               "help": "Longest time one request is retried, waits included; a server gone "
+                                       "for longer stops the run (env SC_RETRY_MAX_SECONDS)."}),
 ]
 
 #: The keys of the parsed connection options (what :func:`resolve_connection` reads).
-CONNECTION_KEYS = ("host", "username", "password", "api_key", "workspace", "api", "no_verify_ssl")
+CONNECTION_KEYS = ("host", "username", "password", "api_key", "workspace", "api", "no_verify_ssl", "retries",
+                   "retry_max_seconds")
 
 
 def connection_click_options() -> list[click.Option]:
@@ -105,6 +122,9 @@ def resolve_connection(params: dict) -> ConnectionOptions:
             if not sys.stdin.isatty():
                 raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
             password = click.prompt("Password", hide_input=True)
+    retries, seconds = params.get("retries"), params.get("retry_max_seconds")
     return ConnectionOptions(str(params["host"]), username, password, verify=not params.get("no_verify_ssl"),
                              api_key=api_key, workspace=params.get("workspace") or None,
-                             api=None if api == "auto" else api)
+                             api=None if api == "auto" else api,
+                             retries=8 if retries is None else int(retries),
+                             retry_max_seconds=120.0 if seconds is None else float(seconds))

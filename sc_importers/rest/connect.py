@@ -20,6 +20,7 @@ from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAP
 from sc_importers.rest.geti_v1 import API as GETI_API
 from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
 from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, is_login_url
+from sc_importers.rest.retry import RetryPolicy
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
 from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
@@ -34,12 +35,13 @@ Probe = Literal["yes", "login", "no"]
 
 def connect(host: str, username: str | None = None, password: str | None = None, verify: bool = True,
             workers: int = 4, *, api_key: str | None = None, workspace: str | None = None,
-            api: str | None = None) -> ServerAPI:
+            api: str | None = None, retry: RetryPolicy | None = None) -> ServerAPI:
     """Log in to ``host`` (``https://host`` or ``http://127.0.0.1:PORT``) and return its API.
 
     ``username``/``password`` log in to SC 1.0, ``api_key`` (a personal access token) to Geti 2.x;
     ``workspace`` names the Geti workspace when the organization has several; ``api`` (``"sc1"``,
-    ``"geti"``, None to detect) skips the detection.
+    ``"geti"``, None to detect) skips the detection. ``retry`` is the retry policy of every request
+    (default: :class:`RetryPolicy`'s defaults).
 
     Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong or missing credentials and
     :class:`~sc_importers.rest.base.ServerError` when the server speaks no known dialect.
@@ -55,7 +57,7 @@ def connect(host: str, username: str | None = None, password: str | None = None,
             given = " (a user name and password are for SC 1.0 servers)" if username or password else ""
             raise AuthenticationError(f"{normalize_host(host)} speaks the Geti 2.x API, which needs a personal "
                                       f"access token: give it with --api-key / SC_API_KEY{given}")
-        return _connect_geti(host, api_key, workspace, verify, workers)
+        return _connect_geti(host, api_key, workspace, verify, workers, retry)
     missing = [what for what, value in (("a user name (--username / SC_USERNAME)", username),
                                         ("a password (--password / SC_PASSWORD)", password)) if not value]
     if missing:
@@ -65,7 +67,7 @@ def connect(host: str, username: str | None = None, password: str | None = None,
     if workspace is not None:
         raise ValueError("--workspace chooses a Geti workspace; an SC 1.0 server has one per user")
     try:
-        return _connect_sc1(host, str(username), str(password), verify, workers)
+        return _connect_sc1(host, str(username), str(password), verify, workers, retry)
     except AuthenticationError as exc:
         if api is None and "not recognised" in str(exc):
             raise AuthenticationError(f"{exc}; if this is a Geti 2.x server, log in with a personal access "
@@ -122,9 +124,10 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
         "address (or name the API with --api)")
 
 
-def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int) -> ServerAPI:
+def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int,
+                  retry: RetryPolicy | None) -> ServerAPI:
     flow = ApiKeyLoginFlow(api_key)
-    session = SCSession(host, flow, verify=verify, workers=workers, warn_insecure=False)
+    session = SCSession(host, flow, verify=verify, workers=workers, warn_insecure=False, retry=retry)
     try:
         session.login()
         info = session.get_json(f"{GETI_API}/product_info")
@@ -137,9 +140,10 @@ def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, 
         raise
 
 
-def _connect_sc1(host: str, username: str, password: str, verify: bool, workers: int) -> ServerAPI:
+def _connect_sc1(host: str, username: str, password: str, verify: bool, workers: int,
+                 retry: RetryPolicy | None) -> ServerAPI:
     session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers,
-                        warn_insecure=False)
+                        warn_insecure=False, retry=retry)
     try:
         session.login()
         response = session.request("GET", f"{SC_V1_API}/product_info", expect="any", ok_statuses=(404,))

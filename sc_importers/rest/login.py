@@ -20,10 +20,14 @@ import requests
 from requests.auth import AuthBase
 
 from sc_importers.rest.base import AuthenticationError
+from sc_importers.rest.retry import never_sent
 from sc_importers.rest.unreachable import explain_unreachable
 
 #: Name of the cookie the SC 1.0 oauth2-proxy sets once a login succeeded.
 SESSION_COOKIE = "_oauth2_proxy"
+
+#: Answers of a login step that may pass when the login is started again (never "wrong password").
+TRANSIENT_LOGIN_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 #: Path prefixes that belong to the SC 1.0 login machinery, never to the API.
 LOGIN_PATH_PREFIXES = ("/user/login", "/oauth2/", "/dex/")
@@ -35,6 +39,23 @@ def is_login_url(url: str) -> bool:
     return any(path.startswith(prefix) for prefix in LOGIN_PATH_PREFIXES)
 
 
+class LoginInterrupted(AuthenticationError):
+    """A login step failed for a reason that may pass (a broken connection, a timeout, a 5xx or
+    429 answer): the session starts the flow again under its retry policy. ``unreachable`` is True
+    when no connection could be opened at all (nothing listens there, the name does not resolve)."""
+
+    def __init__(self, message: str, status: int | None = None, unreachable: bool = False):
+        super().__init__(message, status=status)
+        self.unreachable = unreachable
+
+
+def interrupted_by(exc: requests.RequestException, host: str, step: str) -> LoginInterrupted:
+    """The :class:`LoginInterrupted` for a ``requests`` failure during login step ``step``."""
+    reason = explain_unreachable(exc, host)
+    unreachable = never_sent(exc) or isinstance(exc, requests.exceptions.SSLError)
+    return LoginInterrupted(f"{step}: {reason}", unreachable=unreachable)
+
+
 class LoginFlow(ABC):
     """Logs a ``requests.Session`` in; called again (once) when the server says it expired."""
 
@@ -43,7 +64,8 @@ class LoginFlow(ABC):
 
     @abstractmethod
     def login(self, http: requests.Session, host: str, options: dict) -> None:
-        """Make ``http`` authenticated against ``host`` or raise :class:`AuthenticationError`.
+        """Make ``http`` authenticated against ``host`` or raise :class:`AuthenticationError`
+        (:class:`LoginInterrupted` for a failure that may pass: the session starts again).
 
         ``options`` (``timeout``, ``verify``) go to every request the flow sends: requests lets
         ``REQUESTS_CA_BUNDLE`` override a session's ``verify=False`` unless it is passed per call.
@@ -113,11 +135,12 @@ class DexLoginFlow(LoginFlow):
         try:
             page = http.get(f"{host}/user/login", allow_redirects=True, **options)
         except requests.RequestException as exc:
-            raise AuthenticationError(
-                f"cannot reach the login page of {host}: {explain_unreachable(exc, host)}"
-            ) from None
+            raise interrupted_by(exc, host, f"cannot reach the login page of {host}") from None
         if self._has_session(http):
             return  # the proxy let us straight through
+        if page.status_code in TRANSIENT_LOGIN_STATUSES:
+            raise LoginInterrupted(f"the login page of {host} answered HTTP {page.status_code}",
+                                   status=page.status_code)
         form = find_login_form(page.text) if page.ok else None
         if form is None:
             raise AuthenticationError(
@@ -130,9 +153,10 @@ class DexLoginFlow(LoginFlow):
         try:
             answer = http.post(action, data=fields, allow_redirects=True, **options)
         except requests.RequestException as exc:
-            raise AuthenticationError(
-                f"login to {host} as {self.identity!r} failed: {type(exc).__name__}"
-            ) from None
+            raise interrupted_by(exc, host, f"login to {host} as {self.identity!r} interrupted") from None
+        if not self._has_session(http) and answer.status_code in TRANSIENT_LOGIN_STATUSES:
+            raise LoginInterrupted(f"login to {host} as {self.identity!r} interrupted: the server answered "
+                                   f"HTTP {answer.status_code}", status=answer.status_code)
         if not self._has_session(http):
             again = find_login_form(answer.text) is not None
             reason = (

@@ -56,7 +56,7 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
     for router in geti.ROUTERS:  # the Geti 2.x dialect on the same store
         app.include_router(router, prefix=geti.API)
     viewer.install(app)
-    valid_until: dict[str, float] = {}  # token -> expiry, a cache in front of the sessions table
+    valid_until: dict[str, float] = {}  # token hash -> expiry, a cache in front of the sessions table
 
     @app.middleware("http")
     async def guard_api(request: Request, call_next) -> Response:
@@ -67,11 +67,12 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
             refusal = _geti_refusal(request)
             if refusal is not None:
                 return refusal
-        elif valid_until.get(token := request.cookies.get(auth.SESSION_COOKIE, ""), 0) < time.time():
-            valid_until.pop(token, None)
-            if not auth.session_is_valid(request):
+        elif valid_until.get(key := auth.token_hash(request.cookies.get(auth.SESSION_COOKIE, "")), 0) < time.time():
+            valid_until.pop(key, None)
+            expiry = auth.session_expiry(request)
+            if expiry < time.time():
                 return auth.unauthorized()
-            valid_until[token] = _expiry(request, token)
+            valid_until[key] = expiry
         if "//" in path:  # SC answers a doubled slash with a permanent redirect (recorded)
             clean = _DOUBLE_SLASH.sub("/", path)
             query = f"?{request.url.query}" if request.url.query else ""
@@ -98,9 +99,3 @@ def _geti_refusal(request: Request) -> Response | None:
         if organization and organization != settings.organization_id:
             refusal = auth.invalid_token()
     return refusal
-
-
-def _expiry(request: Request, token: str) -> float:
-    with request.app.state.server.db.read() as conn:
-        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token,)).fetchone()
-    return row["expires_at"] if row else 0.0

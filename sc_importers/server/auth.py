@@ -6,8 +6,9 @@ The chain a client follows (each hop a redirect, as recorded from a real cluster
 ``password`` (303) -> ``/dex/approval`` -> ``/oauth2/callback`` (sets ``_oauth2_proxy``) -> ``/``.
 
 Absolute ``Location`` headers are built from the request's Host, so the chain works on any port.
-Pending logins are kept in memory (they last seconds); sessions are random tokens stored in SQLite
-with an expiry (``--session-ttl``), so they survive a restart of the server.
+Pending logins are kept in memory (they last seconds); sessions are random tokens whose SHA-256
+(:func:`token_hash`, never the token itself) is stored in SQLite with an expiry (``--session-ttl``),
+so they survive a restart of the server and a copy of the database logs no one in.
 
 Geti 2.x (``/api/v1/``) authenticates differently: a personal access token in ``x-api-key``
 (:func:`api_key_refusal`). The server keeps only the token's SHA-384 hash, as Geti does.
@@ -184,7 +185,7 @@ def oauth2_callback(request: Request, code: str = "", state: str = "") -> Respon
     with settings.db.write() as conn:
         conn.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time(),))
         conn.execute("INSERT INTO sessions (token, username, expires_at) VALUES (?, ?, ?)",
-                     (token, pending["user"], expires))
+                     (token_hash(token), pending["user"], expires))
     response = _found("/")
     secure = request.url.scheme == "https"
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -202,14 +203,25 @@ def home() -> Response:
                         '<body><div id="root">sc-server: <a href="/viewer/">open the viewer</a></div></body></html>')
 
 
-def session_is_valid(request: Request) -> bool:
-    """True when the request carries an unexpired ``_oauth2_proxy`` session token."""
+def token_hash(token: str) -> str:
+    """What the sessions table stores of a session token: its SHA-256, hex. The token is 48 random
+    bytes, so a plain (unsalted, fast) hash cannot be reversed; the database alone logs no one in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_expiry(request: Request) -> float:
+    """When the request's ``_oauth2_proxy`` session expires (0.0: no such session)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return False
+        return 0.0
     with settings_of(request).db.read() as conn:
-        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token,)).fetchone()
-    return bool(row) and row["expires_at"] >= time.time()
+        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token_hash(token),)).fetchone()
+    return row["expires_at"] if row else 0.0
+
+
+def session_is_valid(request: Request) -> bool:
+    """True when the request carries an unexpired ``_oauth2_proxy`` session token."""
+    return session_expiry(request) >= time.time()
 
 
 def unauthorized() -> Response:

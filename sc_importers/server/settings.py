@@ -37,7 +37,7 @@ class ServerSettings:
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.db = Database(self.data_dir)
         with self.db.write() as conn:  # no request runs yet: clean up after a crash or kill
             removed = recover(self.data_dir, conn)

@@ -10,23 +10,25 @@ client process, or with the machine). So a resume:
    once the upload is done, by :func:`sc_importers.uploader.configure.finish_configuration`);
 3. lists the project's images and videos once and pairs dataset items with server media by media
    name (:attr:`sc_importers.model.MediaItem.name`: the server names a media after the uploaded
-   file's name without extension). The upload engine then skips the media of paired items and
-   only posts annotations the server does not have yet (see
+   file's name without extension). Where a name alone cannot tell (several items or several
+   server media of one name, e.g. ``a/x.jpg`` and ``b/x.jpg``), they are paired by content: the
+   server's bytes of each such media are downloaded and their SHA-256 compared with the files'
+   (media are stored byte for byte as uploaded). The upload engine then skips the media of paired
+   items and only posts annotations the server does not have yet (see
    :meth:`sc_importers.uploader.engine.UploadEngine.upload_item`).
 
-Limitation: names are all the server and the dataset have in common, so files of the same name
-(``a/x.jpg`` and ``b/x.jpg``, both called ``x``) are matched as a multiset: with ``k`` such media on
-the server and ``n >= k`` such items, the first ``k`` items in dataset order count as uploaded. If
-the interrupted run had uploaded a later one of them, its content is not uploaded again and an
-earlier one's content is missing; the number of media is right either way. Annotations already on
-the server are not compared with the dataset's: a media holding any annotation counts as done.
+Limitation: annotations already on the server are not compared with the dataset's: a media holding
+any annotation counts as done. Identical files under two names of one group are interchangeable.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
+from sc_importers.export.files import HashingSink, sha256_file
 from sc_importers.model import MediaItem
 from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
@@ -95,10 +97,54 @@ def pair_by_name(items: Iterable[MediaItem], media: Iterable[RemoteMedia]
     return paired, left
 
 
+def pair_by_content(api: ServerAPI, project: RemoteProject, items: list[MediaItem], media: list[RemoteMedia]
+                    ) -> tuple[dict[str, RemoteMedia], list[RemoteMedia], list[MediaItem], list[RemoteMedia]]:
+    """Pairs for the names a name cannot decide (more than one item or more than one server media
+    of that kind and name), made by SHA-256 of the file and of the server's bytes. Returns the pairs,
+    the server media of those names no file matched, and the items and media of every other name
+    (for :func:`pair_by_name`)."""
+    item_groups: dict[tuple[str, str], list[MediaItem]] = defaultdict(list)
+    media_groups: dict[tuple[str, str], list[RemoteMedia]] = defaultdict(list)
+    for item in items:
+        item_groups[(item.kind, item.name)].append(item)
+    for entry in media:
+        media_groups[(entry.kind, entry.name)].append(entry)
+    ambiguous = {key for key, group in media_groups.items()
+                 if key in item_groups and (len(group) > 1 or len(item_groups[key]) > 1)}
+    paired: dict[str, RemoteMedia] = {}
+    unmatched: list[RemoteMedia] = []
+    with tempfile.TemporaryDirectory(prefix="sc-resume-") as scratch:
+        for key in sorted(ambiguous):
+            digests = {item.key: sha256_file(item.path) for item in item_groups[key]}
+            for entry in media_groups[key]:
+                digest = _server_digest(api, project, entry, Path(scratch) / "media")
+                match = next((item for item in item_groups[key]
+                              if item.key not in paired and digests[item.key] == digest), None)
+                if match is None:
+                    unmatched.append(entry)
+                else:
+                    paired[match.key] = entry
+    rest_items = [item for item in items if (item.kind, item.name) not in ambiguous]
+    rest_media = [entry for entry in media if (entry.kind, entry.name) not in ambiguous]
+    return paired, unmatched, rest_items, rest_media
+
+
+def _server_digest(api: ServerAPI, project: RemoteProject, media: RemoteMedia, scratch: Path) -> str:
+    sink = HashingSink()
+    try:
+        api.download_media(project, media, scratch, on_chunk=sink)
+    finally:
+        scratch.unlink(missing_ok=True)
+    return sink.hexdigest()
+
+
 def existing_media(api: ServerAPI, project: RemoteProject, items: list[MediaItem]
                    ) -> tuple[dict[str, RemoteMedia], int]:
-    """:func:`pair_by_name` over the project's media as the server lists them now (one listing
-    per media kind the items have). Returns the pairs and the count of unpaired server media."""
+    """Item key -> its media already on the server, and the count of server media paired with no
+    item: :func:`pair_by_content` where a name is shared, :func:`pair_by_name` elsewhere, over the
+    project's media as the server lists them now (one listing per media kind the items have)."""
     kinds = sorted({item.kind for item in items}) or ["image"]
     media = [entry for kind in kinds for entry in api.list_media(project, kind)]
-    return pair_by_name(items, media)
+    by_content, unmatched, rest_items, rest_media = pair_by_content(api, project, items, media)
+    by_name, left = pair_by_name(rest_items, rest_media)
+    return {**by_name, **by_content}, left + len(unmatched)

@@ -183,6 +183,39 @@ def _media(name: str, media_id: str) -> RemoteMedia:
     return RemoteMedia(id=media_id, name=name, kind="image", width=1, height=1)
 
 
+def test_same_named_files_are_told_apart_by_content_on_resume(api, tmp_path, project_name):
+    """a/x.jpg and b/x.jpg are both "x" on the server. An interrupted run that uploaded only the
+    later one (b) must, on --resume, upload a's bytes, not b's again: by name alone the first
+    item in dataset order (a) was taken as uploaded, so a's picture never reached the server."""
+    import hashlib
+
+    files = {}
+    for key, color in (("a/x.jpg", (200, 30, 30)), ("b/x.jpg", (30, 30, 200)), ("y.jpg", (0, 90, 0))):
+        path = tmp_path / key  # a and b: the same pixel size, so only their bytes differ
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (48, 32), color).save(path)
+        files[key] = path
+    box = [Annotation(("thing",), Polygon(((1, 1), (20, 1), (20, 20))))]
+    items = [MediaItem(path, key, annotations=list(box)) for key, path in files.items()]
+    dataset = Dataset("twins", "test", tmp_path, labels=[Label("thing")], items=items)
+    first = import_dataset(api, Dataset("twins", "test", tmp_path, labels=[Label("thing")], items=items[1:2]),
+                           "segmentation", BuildOptions(), project_name, workers=1, show_progress=False)
+    assert first.exit_code() == 0, first.render()  # the "interrupted" run: only b/x.jpg arrived
+
+    done = import_dataset(api, dataset, "segmentation", BuildOptions(), project_name, workers=2,
+                          show_progress=False, resume=True)
+
+    assert done.exit_code() == 0, done.render()
+    assert (done.media_created, done.media_already_there) == (2, 1)
+    project = api.find_project(project_name)
+    held = []
+    for media in api.list_media(project, "image"):
+        target = tmp_path / f"held-{media.id}"
+        api.download_media(project, media, target)
+        held.append(hashlib.sha256(target.read_bytes()).hexdigest())
+    assert sorted(held) == sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
+
+
 def test_same_named_items_are_paired_as_a_multiset():
     items = [MediaItem(Path(f"{folder}/x.jpg"), f"{folder}/x.jpg") for folder in ("a", "b", "c")]
     items.append(MediaItem(Path("y.jpg"), "y.jpg"))

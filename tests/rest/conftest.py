@@ -122,6 +122,9 @@ def _handler(fake: FakeSC):
             if path == "/api/v1.0/busy":
                 self._count(f"{method} {path}")
                 return self._send(503, b'{"message": "busy"}')
+            if path == "/api/v1.0/crash":  # may have acted before failing
+                self._count(f"{method} {path}")
+                return self._send(500, b'{"message": "crashed"}')
             token = self._cookie()
             if token not in fake.tokens:
                 if fake.expiry == "401":
