@@ -11,7 +11,9 @@ message naming what is missing, before any secret is sent.
 
 from __future__ import annotations
 
+import time
 from typing import Literal
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -19,8 +21,8 @@ import urllib3
 from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.geti_v1 import API as GETI_API
 from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
-from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, is_login_url
-from sc_importers.rest.retry import RetryPolicy
+from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, LoginInterrupted, is_login_url
+from sc_importers.rest.retry import TRANSIENT_STATUSES, Attempts, RetryPolicy, never_sent, retry_after_seconds
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
 from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
@@ -51,7 +53,8 @@ def connect(host: str, username: str | None = None, password: str | None = None,
     if not verify:
         insecure(normalize_host(host), stacklevel=2)  # once, before any request
     dialect = API_CHOICES.get(api or "auto") or detect_dialect(host, verify, has_token=bool(api_key),
-                                                                has_password=bool(username or password))
+                                                                has_password=bool(username or password),
+                                                                retry=retry)
     if dialect == "geti":
         if not api_key:
             given = " (a user name and password are for SC 1.0 servers)" if username or password else ""
@@ -80,6 +83,11 @@ def probe(http: requests.Session, url: str, verify: bool) -> Probe:
     ("yes"), a login wall (401/403 or a redirect into the login pages: "login") or neither."""
     response = http.get(url, allow_redirects=False, timeout=default_timeout(), verify=verify)
     try:
+        if response.status_code in TRANSIENT_STATUSES:  # may pass: the caller's retry policy decides
+            failure = ServerError(f"GET {urlsplit(url).path} answered HTTP {response.status_code}",
+                                  status=response.status_code)
+            failure.retry_after = retry_after_seconds(response)
+            raise failure
         if response.status_code == 200:
             try:
                 info = response.json()
@@ -95,17 +103,37 @@ def probe(http: requests.Session, url: str, verify: bool) -> Probe:
         response.close()
 
 
-def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_password: bool = False) -> Dialect:
+def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, policy: RetryPolicy) -> Probe:
+    """:func:`probe` under the retry policy: transient answers and broken connections are tried
+    again; a server that cannot be connected to at all (refused, unknown name) fails at once."""
+    attempts = Attempts(policy)
+    while True:
+        try:
+            return probe(http, f"{base}{path}", verify)
+        except requests.RequestException as exc:
+            lost = ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}")
+            if never_sent(exc) and attempts.count == 1:
+                raise lost from None
+            failure: ServerError = lost
+        except ServerError as exc:
+            failure = exc
+        wait = attempts.next_wait(failure)
+        if wait is None:
+            raise LoginInterrupted(f"cannot tell which API {base} speaks: {failure} ({attempts.gave_up()})",
+                                   status=failure.status) from None
+        time.sleep(wait)
+
+
+def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_password: bool = False,
+                   retry: RetryPolicy | None = None) -> Dialect:
     """The dialect of ``host`` from its unauthenticated ``product_info`` answers (see the module doc)."""
     base = normalize_host(host)
+    policy = retry or RetryPolicy()
     if not verify:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the session warns once
     with requests.Session() as http:
-        try:
-            geti = probe(http, f"{base}{GETI_API}/product_info", verify)
-            sc1 = probe(http, f"{base}{SC_V1_API}/product_info", verify)
-        except requests.RequestException as exc:
-            raise ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}") from None
+        geti = _probe_retrying(http, base, f"{GETI_API}/product_info", verify, policy)
+        sc1 = _probe_retrying(http, base, f"{SC_V1_API}/product_info", verify, policy)
     candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
     if len(candidates) == 1:
         return candidates[0]

@@ -221,9 +221,10 @@ class ApiKeyLoginFlow(LoginFlow):
         try:
             answer = http.get(f"{host}{TOKEN_ORGANIZATION_PATH}", allow_redirects=False, **options)
         except requests.RequestException as exc:
-            raise AuthenticationError(
-                f"cannot reach {host} to check the personal access token: {explain_unreachable(exc, host)}"
-            ) from None
+            raise interrupted_by(exc, host, f"cannot reach {host} to check the personal access token") from None
+        if answer.status_code in TRANSIENT_LOGIN_STATUSES:
+            raise LoginInterrupted(f"the token check of {host} answered HTTP {answer.status_code}",
+                                   status=answer.status_code)
         if answer.status_code in (400, 401, 403):
             said = answer.text.strip().replace(self._key, "***")[:200] if "html" not in answer.headers.get(
                 "Content-Type", "") else ""

@@ -127,6 +127,22 @@ def test_login_finishes_under_heavy_faults_and_never_says_wrong_password(tmp_pat
     assert len(login_faults) >= 3, log
 
 
+def test_dialect_detection_and_token_login_finish_under_heavy_faults(tmp_path):
+    """The unauthenticated product_info probes and the Geti token check are retried like the rest."""
+    from sc_importers.rest import connect
+
+    kinds = ["500", "503", "429", "drop-before", "drop-after"]
+    with running_server(tmp_path / "token", fault_rate=0.3, fault_seed=SEED, fault_kinds=kinds) as server:
+        for _ in range(3):
+            api = connect(server.url, api_key=server.api_key)  # no --api: the dialect is probed
+            assert api.dialect == "geti-v1" and api.list_projects() == []
+            api.close()
+        log = (server.data_dir / "sc-server.log").read_text()
+    probe_faults = [line for line in log.splitlines() if line.startswith("sc-server: fault ")
+                    and ("product_info" in line or "personal_access_tokens" in line)]
+    assert len(probe_faults) >= 2, log
+
+
 @pytest.mark.slow
 def test_import_of_a_real_dataset_finishes_in_one_run_with_everything_once(faulty_server, shared):
     from sc_importers.rest import connect
