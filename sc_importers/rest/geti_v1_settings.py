@@ -8,14 +8,12 @@ A Geti 2.x server has one of two configuration APIs (:mod:`sc_importers.rest.get
 * **before 2.12**: the legacy "configurable parameters" (components with ``entity_identifier``s,
   the shape SC 1.0 has), read per task from ``configuration/task_chain/{task_id}``.
 
-Well-known keys: ``auto_training`` is ``auto_training.enable`` (legacy: ``TASK_NODE``'s
-``auto_training``); ``iterations`` is ``max_epochs`` (legacy: ``max_num_epochs`` or ``num_iters``
-of ``learning_parameters``); ``min_images_per_label`` and ``dynamic_required_annotations`` are the
-``auto_training`` entries ``min_images_per_label`` and ``enable_dynamic_required_annotations``
-(legacy: ``DATASET_COUNTER``'s ``required_images_auto_training`` and
-``use_dynamic_required_annotations``). Every other entry is ``"<section>.<key>"``: the top-level
-part of the task configuration it sits in (``training``, ``auto_training``), or the legacy
-component / parameter group, lower-cased.
+The parameters Geti shares with SC 1.0 get the key of the one table in
+:mod:`sc_importers.rest.legacy_parameters` (``auto_training`` is ``auto_training.enable``, legacy
+``TASK_NODE.auto_training``; ``iterations`` is ``max_epochs``, legacy ``max_num_epochs`` or
+``num_iters``; ...). Every other entry is ``"<section>.<key>"``: the top-level part of the task
+configuration it sits in (``training``, ``auto_training``), or the legacy component / parameter
+group, lower-cased.
 """
 
 from __future__ import annotations
@@ -24,30 +22,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from sc_importers.rest.base import RemoteTask
-from sc_importers.rest.sc_v1_records import ITERATION_PARAMETER_NAMES
-from sc_importers.settings import (
-    AUTO_TRAINING,
-    DYNAMIC_REQUIRED_ANNOTATIONS,
-    ITERATIONS,
-    MIN_IMAGES_PER_LABEL,
-    ProjectSettings,
-    TaskSettings,
-)
+from sc_importers.rest.legacy_parameters import is_iteration_parameter, modern_key
+from sc_importers.rest.legacy_parameters import legacy_key as _shared_legacy_key
+from sc_importers.settings import ITERATIONS, ProjectSettings, TaskSettings
 
-#: (section, key) of a 2.12+ configuration entry -> neutral key.
-_MODERN_KEYS = {
-    ("auto_training", "enable"): AUTO_TRAINING,
-    ("auto_training", "enable_dynamic_required_annotations"): DYNAMIC_REQUIRED_ANNOTATIONS,
-    ("auto_training", "min_images_per_label"): MIN_IMAGES_PER_LABEL,
-    ("training", "max_epochs"): ITERATIONS,
-}
-#: (section, name) of a legacy parameter -> neutral key.
-_LEGACY_KEYS = {
-    ("task_node", "auto_training"): AUTO_TRAINING,
-    ("dataset_counter", "required_images_auto_training"): MIN_IMAGES_PER_LABEL,
-    ("dataset_counter", "use_dynamic_required_annotations"): DYNAMIC_REQUIRED_ANNOTATIONS,
-    **{("learning_parameters", name): ITERATIONS for name in ITERATION_PARAMETER_NAMES},
-}
+__all__ = ["modern_key"]  # re-exported: geti_v1_config matches entries by it
 
 
 # -- 2.12+: project_configuration / training_configuration ----------------------------------------
@@ -64,10 +43,6 @@ def key_value_entries(node: Any, section: str | None = None) -> Iterator[tuple[s
     elif isinstance(node, list):
         for value in node:
             yield from key_value_entries(value, section)
-
-
-def modern_key(section: str, key: str) -> str:
-    return _MODERN_KEYS.get((section, key), f"{section}.{key}")
 
 
 def task_entry(project_configuration: Any, task: RemoteTask) -> dict | None:
@@ -147,7 +122,9 @@ def legacy_parameters(node: Any, section: str = "") -> Iterator[tuple[str, dict,
 
 
 def legacy_key(section: str, name: str) -> str:
-    return _LEGACY_KEYS.get((section, name), f"{section}.{name}")
+    """The neutral key of a legacy parameter (:mod:`sc_importers.rest.legacy_parameters`); every
+    iterations parameter of the learning parameters is ``iterations`` (the first one read wins)."""
+    return ITERATIONS if is_iteration_parameter(section, name) else _shared_legacy_key(section, name)
 
 
 def legacy_settings(node: Any, settings: TaskSettings | ProjectSettings) -> None:
