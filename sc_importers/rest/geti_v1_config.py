@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sc_importers.rest import geti_v1_settings as conf
 from sc_importers.rest.base import RemoteProject, RemoteTask, ServerError
+from sc_importers.rest.sc_v1_settings import same_value
 from sc_importers.rest.session import SCSession
 from sc_importers.settings import AUTO_TRAINING, ITERATIONS, ProjectSettings, SettingsResult, TaskSettings
 
@@ -151,21 +152,35 @@ class GetiConfiguration:
         current = self.get_settings(project)
         result = SettingsResult()
         wanted: dict[str, dict[str, Any]] = {}  # task id ("" = project level) -> key -> value
-        _diff("", settings.parameters, current.parameters, current.editable, skip, "", result, wanted)
+        not_applied: dict[str, str] = {}
+        _diff("", settings.parameters, current.parameters, current.editable, skip, "", not_applied, wanted)
+        result.add("", 0, not_applied)
         tasks = project.trainable_tasks
-        by_title = {t.title: t for t in tasks}
-        for index, saved in enumerate(settings.tasks):
-            task = by_title.get(saved.title) or (tasks[index] if index < len(tasks) else None)
-            mine = next((c for c in current.tasks if task is not None and c.title == task.title), None)
-            if task is None or mine is None:
-                for key in saved.parameters:
-                    result.not_applied[f"{saved.title}/{key}"] = "the project has no such task"
+        matched = settings.match_tasks([t.title for t in tasks])
+        for task, saved in zip(tasks, matched, strict=True):
+            if saved is None:
                 continue
-            _diff(task.id, saved.parameters, mine.parameters, mine.editable, skip, f"{saved.title}/", result, wanted)
+            mine = next((c for c in current.tasks if c.title == task.title), None)
+            where, not_applied = f"{task.title}: ", {}
+            if mine is None:
+                not_applied = {f"{where}{key}": "the server lists no configuration for this task"
+                               for key in saved.parameters if key not in skip}
+            else:
+                _diff(task.id, saved.parameters, mine.parameters, mine.editable, skip, where, not_applied, wanted)
+            result.add(task.title, 0, not_applied)
+        used = {id(t) for t in matched if t is not None}
+        for extra in settings.tasks:
+            lost = [key for key in extra.parameters if key not in skip]
+            if id(extra) not in used and lost:
+                result.not_applied[f"{extra.title}: *"] = (
+                    f"the project has no task {extra.title!r} (nor one at its position); "
+                    f"{len(lost)} parameter(s) not applied")
         if any(wanted.values()):
             self._config_call(project, {"modern": lambda: self._write_modern(project, wanted),
                                         "legacy": lambda: self._write_legacy(project, wanted)})
-        result.changed = sum(len(v) for v in wanted.values())
+        titles = {t.id: t.title for t in tasks}
+        for task_id, values in wanted.items():
+            result.add(titles.get(task_id, ""), len(values), {})
         return result
 
     def _write_modern(self, project: RemoteProject, wanted: dict[str, dict[str, Any]]) -> None:
@@ -244,15 +259,16 @@ def _in_entry(entry: dict | None, key: str) -> bool:
 
 
 def _diff(task_id: str, saved: dict, current: dict, editable: set[str], skip: frozenset[str], where: str,
-          result: SettingsResult, wanted: dict[str, dict[str, Any]]) -> None:
-    """Record in ``wanted`` every saved value that differs and can be written, in ``result`` the rest."""
+          not_applied: dict[str, str], wanted: dict[str, dict[str, Any]]) -> None:
+    """Record in ``wanted`` every saved value that differs and can be written, in ``not_applied``
+    (keyed ``<where><key>``) the rest."""
     for key, value in saved.items():
         if key in skip:
             continue
         if key not in current:
-            result.not_applied[f"{where}{key}"] = "this server has no such parameter"
+            not_applied[f"{where}{key}"] = "this server has no such parameter"
         elif key not in editable:
-            if current[key] != value:
-                result.not_applied[f"{where}{key}"] = "not editable on this server"
-        elif current[key] != value:
+            if not same_value(current[key], value):
+                not_applied[f"{where}{key}"] = f"not editable on this server (it keeps {current[key]!r})"
+        elif not same_value(current[key], value):
             wanted.setdefault(task_id, {})[key] = value

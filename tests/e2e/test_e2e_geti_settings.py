@@ -46,7 +46,7 @@ def test_settings_through_project_configuration(geti, project_name):
     ], parameters={"dataset_counter.something": 1})
     result = geti.apply_settings(project, wanted, skip=frozenset({"auto_training"}))
     assert result.changed == 4
-    assert set(result.not_applied) == {"Detection/learning_parameters.batch_size", "dataset_counter.something"}
+    assert set(result.not_applied) == {"Detection: learning_parameters.batch_size", "dataset_counter.something"}
 
     after = geti.get_settings(project)
     assert after.tasks[0].parameters["iterations"] == 9 and after.tasks[0].parameters["min_images_per_label"] == 5
