@@ -18,9 +18,15 @@ from typing import Any, Literal
 
 from sc_importers.rest import geti_v1_settings as conf
 from sc_importers.rest.base import RemoteProject, RemoteTask, ServerError
-from sc_importers.rest.sc_v1_settings import same_value
 from sc_importers.rest.session import SCSession
-from sc_importers.settings import AUTO_TRAINING, ITERATIONS, ProjectSettings, SettingsResult, TaskSettings
+from sc_importers.settings import (
+    AUTO_TRAINING,
+    ITERATIONS,
+    ProjectSettings,
+    SettingsResult,
+    TaskSettings,
+    same_value,
+)
 
 #: The first version with ``project_configuration`` (geti-sdk switches there too).
 CONFIGURATION_REVAMP = (2, 12)

@@ -53,6 +53,23 @@ MODERN_KEYS: dict[tuple[str, str], str] = {
 }
 
 
+#: Keys ``settings.json`` files written before a parameter joined the table above used for it
+#: (the plain ``"<section>.<name>"``) -> its neutral key now; read backups are translated.
+FORMER_KEYS: dict[str, str] = {
+    f"{section}.{name}": key for (section, name), key in LEGACY_KEYS.items()
+    if (section, name) == ("dataset_counter", "required_images_first_training")
+}
+
+
+def current_keys(parameters: dict[str, object]) -> dict[str, object]:
+    """``parameters`` with every key of :data:`FORMER_KEYS` renamed (a key already present wins)."""
+    out = {FORMER_KEYS.get(key, key): value for key, value in parameters.items() if key not in FORMER_KEYS}
+    for key, value in parameters.items():
+        if key in FORMER_KEYS:
+            out.setdefault(FORMER_KEYS[key], value)
+    return out
+
+
 def legacy_key(section: str, name: str) -> str:
     """The neutral key of configurable parameter ``name`` of ``section`` (a lower-cased component,
     parameter group or nested group name). The iterations parameter is not decided here (a section

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sc_importers.rest.legacy_parameters import LEGACY_KEYS, is_iteration_parameter
-from sc_importers.settings import ITERATIONS, ProjectSettings, TaskSettings
+from sc_importers.settings import ITERATIONS, ProjectSettings, TaskSettings, same_value
 
 
 @dataclass
@@ -146,13 +146,6 @@ def settings_from_saved_configuration(data: object, task_types: dict[str, str] |
             tasks.append(TaskSettings(str(title), (task_types or {}).get(str(title), ""), params, task_editable))
         return ProjectSettings(tasks, values, editable)
     return settings_from_configuration(data, task_types, source)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Equal as configuration values: ``True`` is not ``1``, but ``300`` is ``300.0``."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return a == b
 
 
 def update_bodies(current: list[Located], wanted: dict[str, Any], skip: frozenset[str],
