@@ -210,23 +210,6 @@ class ServerAPI(ABC):
 
     # -- configuration ----------------------------------------------------------------------
     @abstractmethod
-    def get_configuration(self, project: RemoteProject) -> dict:
-        """The project's full configuration, raw."""
-
-    @abstractmethod
-    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
-        """One task's configurable parameters, raw."""
-
-    @abstractmethod
-    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
-        """Write back a (possibly edited) task configuration as returned by the getter."""
-
-    @abstractmethod
-    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
-        """Write project-level (not per-task) components: each an ``entity_identifier`` of the
-        project's own configuration with the ``parameters`` (name and value) to change."""
-
-    @abstractmethod
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None: ...
 
     @abstractmethod

@@ -5,9 +5,8 @@ A Geti 2.x server configures training through one of two APIs: ``project_configu
 (``configuration``, ``configuration/task_chain/{task_id}``; the shape SC 1.0 has). The one the
 server's version points to is tried first, the other on 404 (or 403: Geti's answer when the new API is
 switched off); the one that answered is kept for the connection. The JSON shapes are converted in
-:mod:`sc_importers.rest.geti_v1_settings`. The raw-dict methods of
-:class:`~sc_importers.rest.base.ServerAPI` (``get_configuration`` and the like) are served through the
-legacy API only: a server without it gets a clear error pointing to ``get_settings``/``apply_settings``.
+:mod:`sc_importers.rest.geti_v1_settings`. Callers see only the neutral
+settings (``get_settings`` / ``apply_settings``), so a server with either API serves them.
 """
 
 from __future__ import annotations
@@ -73,36 +72,8 @@ class GetiConfiguration:
         raise ServerError(f"project {project.name!r}: the server has no configuration API this client knows "
                           f"({'; '.join(missing)})", status=404)
 
-    def _legacy_only(self, project: RemoteProject, call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except ServerError as exc:
-            if exc.status == 404:
-                raise ServerError(
-                    f"project {project.name!r}: this server has no legacy configuration API (Geti 2.12 and "
-                    "later have project_configuration only); the neutral get_settings/apply_settings work "
-                    "there", status=404, code=exc.code) from None
-            raise
-
-    # -- configuration: raw (legacy configurable parameters) --------------------------------------
-    def get_configuration(self, project: RemoteProject) -> dict:
-        return self._legacy_only(project, lambda: self.session.get_json(f"{self._project_path(project)}/configuration"))
-
     def _task_config_path(self, project: RemoteProject, task: RemoteTask) -> str:
         return f"{self._project_path(project)}/configuration/task_chain/{task.id}"
-
-    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
-        return self._legacy_only(project, lambda: self.session.get_json(self._task_config_path(project, task)))
-
-    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
-        from sc_importers.rest.sc_v1_records import task_configuration_body  # the same legacy shape
-
-        body = task_configuration_body(config)
-        self._legacy_only(project, lambda: self.session.post_json(self._task_config_path(project, task), body))
-
-    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
-        path = f"{self._project_path(project)}/configuration/global"
-        self._legacy_only(project, lambda: self.session.post_json(path, {"global": components}))
 
     # -- configuration: 2.12+ --------------------------------------------------------------------
     def _get_config(self, path: str, params: dict | None = None, missing_ok: bool = False) -> Any:
