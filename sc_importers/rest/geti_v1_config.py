@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from sc_importers.rest import geti_v1_settings as conf
+from sc_importers.rest import sc_v1_settings as legacy
 from sc_importers.rest.base import RemoteProject, RemoteTask, ServerError
 from sc_importers.rest.session import SCSession
 from sc_importers.settings import (
@@ -115,13 +116,17 @@ class GetiConfiguration:
                                 for t in project.trainable_tasks])
 
     def _legacy_settings(self, project: RemoteProject) -> ProjectSettings:
-        settings = ProjectSettings()
-        conf.legacy_settings(self.session.get_json(f"{self._project_path(project)}/configuration").get("global"),
-                             settings)
+        """The legacy configurable parameters (SC 1.0's shape, read by the same code as SC 1.0's)."""
+        where = f"project {project.name!r}: configuration"
+        config = self.session.get_json(f"{self._project_path(project)}/configuration")
+        values, editable = legacy.parameters_of((config if isinstance(config, dict) else {}).get("global") or [],
+                                                f"{where}: global")
+        settings = ProjectSettings(parameters=values, editable=editable)
         for task in project.trainable_tasks:
-            ts = TaskSettings(task.title, task.task_type)
-            conf.legacy_settings(self.session.get_json(self._task_config_path(project, task)), ts)
-            settings.tasks.append(ts)
+            entry = self.session.get_json(self._task_config_path(project, task))
+            params, task_editable = legacy.parameters_of((entry if isinstance(entry, dict) else {}).get("components")
+                                                         or [], f"{where}: task {task.title!r}")
+            settings.tasks.append(TaskSettings(task.title, task.task_type, params, task_editable))
         return settings
 
     def apply_settings(self, project: RemoteProject, settings: ProjectSettings,
@@ -182,20 +187,20 @@ class GetiConfiguration:
             self._patch_training(project, task, training, values)
 
     def _write_legacy(self, project: RemoteProject, wanted: dict[str, dict[str, Any]]) -> None:
+        """POST the changed parameters: project-level ones to ``configuration/global``, a task's to
+        ``configuration/task_chain/{task_id}`` (bodies built as for SC 1.0)."""
         for task_id, values in wanted.items():
             if not values:
                 continue
-            if not task_id:
-                config = self.session.get_json(f"{self._project_path(project)}/configuration/global")
-                body = conf.legacy_update(config, values)
-                if body:
-                    self.session.post_json(f"{self._project_path(project)}/configuration/global",
-                                           {"global": body["components"]})
-                continue
-            path = self._task_config_path(project, _task(project, task_id))
-            body = conf.legacy_update(self.session.get_json(path), values)
-            if body:
-                self.session.post_json(path, body)
+            if task_id:
+                path, part = self._task_config_path(project, _task(project, task_id)), "components"
+            else:
+                path, part = f"{self._project_path(project)}/configuration/global", "global"
+            current = self.session.get_json(path)
+            located = legacy.locate((current if isinstance(current, dict) else {}).get(part) or [], path)
+            components, _, _ = legacy.update_bodies(located, values, frozenset(), "")
+            if components:
+                self.session.post_json(path, {part: components})
 
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None:
         self._set_one(project, task, AUTO_TRAINING, bool(enabled))

@@ -6,7 +6,8 @@ A Geti 2.x server has one of two configuration APIs (:mod:`sc_importers.rest.get
   ``auto_training`` list of ``{key, value}`` entries; PATCH takes every task entry back) and
   ``training_configuration`` (per task; the number of epochs is the entry ``max_epochs``);
 * **before 2.12**: the legacy "configurable parameters" (components with ``entity_identifier``s,
-  the shape SC 1.0 has), read per task from ``configuration/task_chain/{task_id}``.
+  the shape SC 1.0 has), read per task from ``configuration/task_chain/{task_id}`` and converted by
+  the same code as SC 1.0's (:mod:`sc_importers.rest.sc_v1_settings`).
 
 The parameters Geti shares with SC 1.0 get the key of the one table in
 :mod:`sc_importers.rest.legacy_parameters` (``auto_training`` is ``auto_training.enable``, legacy
@@ -22,9 +23,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from sc_importers.rest.base import RemoteTask
-from sc_importers.rest.legacy_parameters import is_iteration_parameter, modern_key
-from sc_importers.rest.legacy_parameters import legacy_key as _shared_legacy_key
-from sc_importers.settings import ITERATIONS, ProjectSettings, TaskSettings
+from sc_importers.rest.legacy_parameters import modern_key
+from sc_importers.settings import TaskSettings
 
 __all__ = ["modern_key"]  # re-exported: geti_v1_config matches entries by it
 
@@ -96,75 +96,3 @@ def training_patch(training: dict, values: dict[str, Any]) -> dict:
         if key in values:
             body.setdefault(section, []).append({"key": item["key"], "value": values[key]})
     return body
-
-
-# -- before 2.12: configurable parameters ----------------------------------------------------------
-def legacy_parameters(node: Any, section: str = "") -> Iterator[tuple[str, dict, dict]]:
-    """Every (section, component, parameter) of a legacy configuration: the section is the group a
-    parameter sits in, else its component (``TASK_NODE``) or parameter group (``learning_parameters``)."""
-    if isinstance(node, list):
-        for value in node:
-            yield from legacy_parameters(value, section)
-        return
-    if not isinstance(node, dict):
-        return
-    ident = node.get("entity_identifier")
-    if isinstance(ident, dict):
-        section = str(ident.get("component") or ident.get("group_name") or node.get("name") or "").lower()
-    elif isinstance(node.get("name"), str) and "parameters" in node:
-        section = node["name"].lower()
-    for param in node.get("parameters") or []:
-        if isinstance(param, dict) and "name" in param and "value" in param:
-            yield section, node, param
-    for key, value in node.items():
-        if key not in ("parameters", "entity_identifier", "ui_rules") and isinstance(value, (dict, list)):
-            yield from legacy_parameters(value, section)
-
-
-def legacy_key(section: str, name: str) -> str:
-    """The neutral key of a legacy parameter (:mod:`sc_importers.rest.legacy_parameters`); every
-    iterations parameter of the learning parameters is ``iterations`` (the first one read wins)."""
-    return ITERATIONS if is_iteration_parameter(section, name) else _shared_legacy_key(section, name)
-
-
-def legacy_settings(node: Any, settings: TaskSettings | ProjectSettings) -> None:
-    """Fill ``settings`` (parameters, editable keys) from a legacy configuration ``node``."""
-    for section, _component, param in legacy_parameters(node):
-        key = legacy_key(section, param["name"])
-        if key in settings.parameters:
-            continue
-        settings.parameters[key] = param["value"]
-        if param.get("editable", True) is not False:
-            settings.editable.add(key)
-
-
-def legacy_update(config: dict, values: dict[str, Any]) -> dict | None:
-    """A ``configuration/task_chain/{task}`` (or ``/configuration/global``) POST body setting
-    ``values`` (neutral key -> value): per component its identifier and the changed parameters,
-    grouped parameters inside their group. None when nothing is to change."""
-    components: list[dict] = []
-    for component in config.get("components", config.get("global", [])) or []:
-        if not isinstance(component, dict) or "entity_identifier" not in component:
-            continue
-        entry: dict = {"entity_identifier": component["entity_identifier"]}
-        own = [{"name": p["name"], "value": values[k]} for s, _c, p in legacy_parameters(
-            {"parameters": component.get("parameters") or []}, _section_of(component))
-            if (k := legacy_key(s, p["name"])) in values]
-        groups = []
-        for group in component.get("groups") or []:
-            params = [{"name": p["name"], "value": values[k]} for s, _c, p in legacy_parameters(group)
-                      if (k := legacy_key(s, p["name"])) in values]
-            if params:
-                groups.append({"name": group.get("name"), "type": group.get("type"), "parameters": params})
-        if own:
-            entry["parameters"] = own
-        if groups:
-            entry["groups"] = groups
-        if own or groups:
-            components.append(entry)
-    return {"components": components} if components else None
-
-
-def _section_of(component: dict) -> str:
-    ident = component.get("entity_identifier") or {}
-    return str(ident.get("component") or ident.get("group_name") or component.get("name") or "").lower()

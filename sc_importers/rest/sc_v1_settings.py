@@ -101,6 +101,12 @@ def _values(located: list[Located]) -> tuple[dict[str, Any], set[str]]:
     return values, editable
 
 
+def parameters_of(components: object, where: str) -> tuple[dict[str, Any], set[str]]:
+    """The values (by neutral key) and editable keys of a list of components (a task's
+    ``components`` or the project's ``global``); ``where`` names the list in errors."""
+    return _values(locate(components, where))
+
+
 def settings_from_configuration(config: object, task_types: dict[str, str] | None = None,
                                 source: str = "configuration") -> ProjectSettings:
     """A ``GET /configuration`` body (``global`` + ``task_chain``) as neutral settings.

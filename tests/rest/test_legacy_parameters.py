@@ -1,5 +1,5 @@
 """The one table of neutral keys both dialects use: a parameter that is the same thing under two
-names gets one key whether SC 1.0, Geti's legacy API or Geti 2.12+ answered it, and a backup
+names gets one key whether SC 1.0, Geti's legacy API (read by the same code) or Geti 2.12+ answered it, and a backup
 written before a parameter joined the table still restores it."""
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import json
 from sc_importers.rest import geti_v1_settings as geti
 from sc_importers.rest.base import RemoteTask
 from sc_importers.rest.saved_settings import load_backup_settings
-from sc_importers.rest.sc_v1_settings import locate
-from sc_importers.settings import TaskSettings
+from sc_importers.rest.sc_v1_settings import locate, parameters_of
 
 
 def _counter(*params: tuple[str, object]) -> list[dict]:
@@ -25,9 +24,8 @@ def _counter(*params: tuple[str, object]) -> list[dict]:
 def test_the_three_shapes_name_shared_parameters_alike() -> None:
     sc1 = {item.key: item.value for item in locate(_counter(("required_images_first_training", 6),
                                                             ("required_images_retraining", 3)), "sc")}
-    legacy = TaskSettings("T", "detection")
-    geti.legacy_settings({"components": _counter(("required_images_auto_training", 6),
-                                                 ("use_dynamic_required_annotations", True))}, legacy)
+    legacy, _ = parameters_of(_counter(("required_images_auto_training", 6),
+                                       ("use_dynamic_required_annotations", True)), "geti legacy")
     task = RemoteTask("t", "T", "detection", [])
     modern = geti.modern_task_settings(task, {"task_id": "t", "auto_training": [
         {"key": "enable", "value": False}, {"key": "min_images_per_label", "value": 6},
@@ -35,7 +33,7 @@ def test_the_three_shapes_name_shared_parameters_alike() -> None:
         {"task_id": "t", "training": [{"key": "max_epochs", "value": 40}]})
     shared = {"auto_training": False, "iterations": 40, "min_images_per_label": 6}
     assert sc1 == {**shared, "dataset_counter.required_images_retraining": 3}
-    assert legacy.parameters == {**shared, "dynamic_required_annotations": True}
+    assert legacy == {**shared, "dynamic_required_annotations": True}
     assert modern.parameters == {**shared, "dynamic_required_annotations": True}
 
 
