@@ -70,13 +70,6 @@ def current_keys(parameters: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def legacy_key(section: str, name: str) -> str:
-    """The neutral key of configurable parameter ``name`` of ``section`` (a lower-cased component,
-    parameter group or nested group name). The iterations parameter is not decided here (a section
-    may hold several of :data:`ITERATION_PARAMETER_NAMES`; the parsers take the first)."""
-    return LEGACY_KEYS.get((section, name), f"{section}.{name}")
-
-
 def is_iteration_parameter(section: str, name: str) -> bool:
     """Whether ``name`` of ``section`` may be the number of training iterations / epochs."""
     return section == ITERATION_SECTION and name in ITERATION_PARAMETER_NAMES
