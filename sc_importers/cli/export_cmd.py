@@ -65,22 +65,29 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             names = sorted(p.name for p in api.list_projects())
             raise click.ClickException(f"no project named {project_name!r} on the server; projects there: "
                                        f"{', '.join(map(repr, names)) or '(none)'}")
-        diffs = verify_project(api, project, folder, workers=workers)
+        verification = verify_project(api, project, folder, workers=workers)
     except ServerError as exc:
         raise click.ClickException(f"server error: {exc}") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
     link = viewer_url(host, project.id)  # only for a local sc-server
+    diffs, stated = verification.differences, verification.not_comparable
     if json_output:
         click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
-                               "differences": diffs, **({"viewer_url": link} if link else {})}, indent=2))
+                               "differences": diffs, "not_comparable": stated,
+                               **({"viewer_url": link} if link else {})}, indent=2))
     else:
         if diffs:
             click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
             for diff in diffs:
                 click.echo(f"  {diff}")
         else:
-            click.echo(f"{folder} and project {project_name!r} are identical")
+            click.echo(f"{folder} and project {project_name!r} are identical"
+                       + (" on everything both dialects hold" if stated else ""))
+        if stated:
+            click.echo(f"Not comparable ({len(stated)}: differences of the two servers' dialects, not of the data):")
+            for line in stated:
+                click.echo(f"  {line}")
         if link:
             click.echo(f"View it in a browser: {link}")
     if open_viewer:
