@@ -98,11 +98,12 @@ class GetiConfiguration:
     def _patch_project_configuration(self, project: RemoteProject, current: dict,
                                      changes: dict[str, dict[str, Any]]) -> None:
         self.session.request("PATCH", f"{self._project_path(project)}/project_configuration",
-                             json=conf.modern_patch(current, changes), expect="any")
+                             json=conf.modern_patch(current, changes), expect="any", idempotent=True)
 
     def _patch_training(self, project: RemoteProject, task: RemoteTask, training: dict, values: dict) -> None:
         self.session.request("PATCH", f"{self._project_path(project)}/training_configuration",
-                             params={"task_id": task.id}, json=conf.training_patch(training, values), expect="any")
+                             params={"task_id": task.id}, json=conf.training_patch(training, values), expect="any",
+                             idempotent=True)
 
     # -- configuration: neutral settings ---------------------------------------------------------
     def get_settings(self, project: RemoteProject) -> ProjectSettings:
@@ -200,7 +201,7 @@ class GetiConfiguration:
             located = legacy.locate((current if isinstance(current, dict) else {}).get(part) or [], path)
             components, _, _ = legacy.update_bodies(located, values, frozenset(), "")
             if components:
-                self.session.post_json(path, {part: components})
+                self.session.post_json(path, {part: components}, idempotent=True)  # sets values: repeatable
 
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None:
         self._set_one(project, task, AUTO_TRAINING, bool(enabled))
