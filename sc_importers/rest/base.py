@@ -232,5 +232,12 @@ class ServerAPI(ABC):
         not be written is returned, never dropped silently."""
         raise NotImplementedError(f"{type(self).__name__} does not write settings yet")
 
+    def native_configuration(self, project: RemoteProject) -> dict | None:
+        """The server's own whole-configuration body (``GET /configuration`` of SC 1.0 and of Geti's
+        legacy API), or None where the dialect has none. Backups keep it, unread, as
+        ``configuration.json`` so that older tools (the 2022 client, geti-sdk before 2.12) can
+        restore what this tool writes; this tool itself restores and verifies ``settings.json``."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional for dialects without resources
         """Release connections."""

@@ -116,6 +116,12 @@ class GetiConfiguration:
                                                           self._training_configuration(project, t))
                                 for t in project.trainable_tasks])
 
+    def native_configuration(self, project: RemoteProject) -> dict | None:
+        """The legacy ``GET /configuration`` body where the server still has it (older tools read it)."""
+        response = self.session.request("GET", f"{self._project_path(project)}/configuration", ok_statuses=(403, 404))
+        body = response.json() if response.status_code == 200 else None
+        return body if isinstance(body, dict) else None
+
     def _legacy_settings(self, project: RemoteProject) -> ProjectSettings:
         """The legacy configurable parameters (SC 1.0's shape, read by the same code as SC 1.0's)."""
         where = f"project {project.name!r}: configuration"

@@ -225,6 +225,9 @@ class SCv1API(ServerAPI):
         return None if found is None else int(found[1]["value"])
 
     # -- neutral settings -------------------------------------------------------------------
+    def native_configuration(self, project: RemoteProject) -> dict | None:
+        return self._configuration(project)
+
     def get_settings(self, project: RemoteProject) -> ProjectSettings:
         types = {t.title: t.task_type for t in project.trainable_tasks}
         types.update({t.id: t.task_type for t in project.trainable_tasks})

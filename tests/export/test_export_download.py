@@ -76,9 +76,12 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
     oval = json.loads((folder / "annotations/oval.json").read_text())
     assert [a["shape"]["type"] for a in oval["annotations"]] == ["ELLIPSE"]
 
-    # settings.json: the neutral settings, read through get_settings only (a Geti 2.12+ server may have no
-    # legacy GET /configuration, so no raw configuration.json is written)
-    assert not (folder / "configuration.json").exists()
+    # settings.json: the neutral settings, read through get_settings (restores and --verify use it);
+    # configuration.json: the server's own GET /configuration body, for older tools (the 2022 client
+    # posts its "global" and "task_chain" back); the local server has it in both dialects
+    native = json.loads((folder / "configuration.json").read_text())
+    assert set(native) >= {"global", "task_chain"} and len(native["task_chain"]) == 1, sorted(native)
+    assert "configuration.json" in manifest["files"]
     (task,) = uploaded.project.trainable_tasks
     settings = json.loads((folder / "settings.json").read_text())
     assert settings == export_api.get_settings(uploaded.project).to_json()
