@@ -213,7 +213,9 @@ class Dataset:
     """What a format reader read: labels, media items and the problems it met.
 
     ``project`` and ``configuration`` are only set by readers of project backups, which carry the
-    original project description (its type, tasks and labels) and configurable parameters.
+    original project description (its type, tasks and labels) and settings; ``configuration`` is in
+    the neutral form of :meth:`sc_importers.settings.ProjectSettings.to_json`, whatever the backup's
+    dialect.
     """
 
     name: str

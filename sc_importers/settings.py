@@ -62,6 +62,21 @@ class ProjectSettings:
     parameters: dict[str, Any] = field(default_factory=dict)
     editable: set[str] = field(default_factory=set)
 
+    def match_tasks(self, titles: list[str]) -> list[TaskSettings | None]:
+        """The settings task for each of a project's trainable tasks (``titles`` in pipeline
+        order): the one of the same title, else the one at the same position unless that one's
+        title belongs to another task of the project; None when neither fits."""
+        by_title = {t.title: t for t in self.tasks}
+        out: list[TaskSettings | None] = []
+        for index, title in enumerate(titles):
+            if title in by_title:
+                out.append(by_title[title])
+            elif index < len(self.tasks) and self.tasks[index].title not in titles:
+                out.append(self.tasks[index])
+            else:
+                out.append(None)
+        return out
+
     def to_json(self) -> dict:
         """The form written into backups (``settings.json``)."""
         return {
@@ -95,7 +110,16 @@ class ProjectSettings:
 class SettingsResult:
     """What :meth:`ServerAPI.apply_settings` did: how many values it changed, and the keys it
     could not carry over (the server has no such parameter, or does not let it be edited), each
-    with the reason, so nothing is lost silently."""
+    with the reason, so nothing is lost silently. Keys of ``not_applied`` are ``"<key>"`` for
+    project-level parameters and ``"<task title>: <key>"`` for a task's."""
 
     changed: int = 0
     not_applied: dict[str, str] = field(default_factory=dict)
+    #: Values changed per part: a task's title, or ``""`` for the project-level parameters.
+    changed_in: dict[str, int] = field(default_factory=dict)
+
+    def add(self, part: str, changed: int, not_applied: dict[str, str]) -> None:
+        """Count ``changed`` values of ``part`` and keep what could not be applied."""
+        self.changed += changed
+        self.changed_in[part] = self.changed_in.get(part, 0) + changed
+        self.not_applied.update(not_applied)

@@ -91,7 +91,8 @@ class FolderInUse(ValueError):
 
 
 #: What a backup folder holds at its top level (docs/backup-format.md); anything else is foreign.
-BACKUP_ENTRIES = {"project.json", "configuration.json", MANIFEST, JOURNAL_NAME, "images", "videos", "annotations"}
+BACKUP_ENTRIES = {"project.json", "configuration.json", "settings.json", MANIFEST, JOURNAL_NAME,
+                  "images", "videos", "annotations"}
 
 
 def check_target_folder(folder: Path, project: RemoteProject) -> None:
@@ -178,11 +179,11 @@ def download_project(
     dataset_dir = safe_folder_name(dataset_name)
 
     write_json_atomically(folder / "project.json", project.raw)
-    configuration = {
-        "project": api.get_configuration(project),
-        "tasks": {t.title: api.get_task_configuration(project, t) for t in project.trainable_tasks},
-    }
-    write_json_atomically(folder / "configuration.json", configuration)
+    # configuration.json: the server's own GET /configuration body, as older tools (the 2022
+    # client, geti-sdk) read and restore it; settings.json: the neutral model, which restores and
+    # --verify use, whatever the dialect of the server it came from or goes to
+    write_json_atomically(folder / "configuration.json", api.get_configuration(project))
+    write_json_atomically(folder / "settings.json", api.get_settings(project).to_json())
 
     media = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
     if on_total:
@@ -227,7 +228,7 @@ def download_project(
         session = getattr(api, "session", None)
         write_manifest(folder, dialect=api.dialect, source_host=getattr(session, "host", ""),
                        project_name=project.name, files=media_files,
-                       hashed_files=["project.json", "configuration.json", *sorted(annotation_files)],
+                       hashed_files=["project.json", "configuration.json", "settings.json", *sorted(annotation_files)],
                        media=media_info)
         journal.remove()
     report.seconds = time.monotonic() - started

@@ -16,7 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sc_importers.export.files import HashingSink, sha256_file
+from sc_importers.export.verify_scenes import EMPTY, SceneViews
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+from sc_importers.rest.saved_settings import load_backup_settings
 
 TOLERANCE = 1e-6
 
@@ -43,24 +45,33 @@ def verify_project(
 def _label_view(project: dict) -> dict[str, dict]:
     """Per task (by position and type), each label's user-visible properties by name.
 
-    An empty label's color is left out: the server chooses it when it creates the label and
-    SC 1.0 offers no way to set it, so a restored project cannot match it.
+    An empty label is keyed by its role, not its name, and its color and group are left out: the
+    server chooses them when it creates the label (``No Object`` on SC 1.0, ``No object`` on Geti)
+    and offers no way to set them, so a restored project cannot match them.
     """
     view = {}
     trainable = [t for t in project["pipeline"]["tasks"] if t["task_type"] not in ("dataset", "crop")]
-    names = {lb["id"]: lb["name"] for t in trainable for lb in t.get("labels", [])}
+    names = _label_names(project)
+    known = {lb["name"] for t in trainable for lb in t.get("labels", [])}  # geti-sdk: parent_id is a name
     for index, task in enumerate(trainable):
         view[f"task {index + 1} ({task['task_type']})"] = {
-            lb["name"]: {
+            EMPTY if lb.get("is_empty") else lb["name"]: {
                 "color": None if lb.get("is_empty") else lb.get("color"),
-                "group": lb.get("group"),
+                "group": None if lb.get("is_empty") else lb.get("group"),
                 "hotkey": lb.get("hotkey", ""),
-                "parent": names.get(lb.get("parent_id")),
+                "parent": names.get(lb.get("parent_id"), lb.get("parent_id") if lb.get("parent_id") in known else None),
                 "is_empty": bool(lb.get("is_empty")),
             }
             for lb in task.get("labels", [])
         }
     return view
+
+
+def _label_names(project: dict) -> dict[str, str]:
+    """Label id -> name; backups of the 2022 client and of geti-sdk have no label ids (their
+    scenes and parents name labels directly), so there the map is empty."""
+    return {lb["id"]: lb["name"] for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])
+            if lb.get("id") is not None}
 
 
 def _compare_labels(saved: dict, live: dict) -> list[str]:
@@ -86,80 +97,47 @@ def _compare_labels(saved: dict, live: dict) -> list[str]:
 
 
 # -- configuration ----------------------------------------------------------------------------
-def parameter_values(config: object, prefix: str = "") -> dict[str, object]:
-    """Flatten a configuration tree into ``path -> value`` for every named parameter."""
-    found: dict[str, object] = {}
-    if isinstance(config, dict):
-        here = f"{prefix}/{config['name']}" if isinstance(config.get("name"), str) else prefix
-        if "value" in config and not isinstance(config["value"], (dict, list)):
-            found[here] = config["value"]
-        for key, value in config.items():
-            if isinstance(value, (dict, list)):
-                found.update(parameter_values(value, here if key != "value" else here))
-    elif isinstance(config, list):
-        for entry in config:
-            found.update(parameter_values(entry, prefix))
-    return found
-
-
-def _project_level_values(configuration: object) -> dict[str, object]:
-    """``component/parameter -> value`` of a whole configuration's project-level ("global") part;
-    components are named by what they are, because their identifiers hold the project's id."""
-    found: dict[str, object] = {}
-    components = configuration.get("global") if isinstance(configuration, dict) else None
-    for component in components if isinstance(components, list) else []:
-        if isinstance(component, dict):
-            name = str((component.get("entity_identifier") or {}).get("component"))
-            found.update(parameter_values(component.get("parameters"), name))
-    return found
-
-
 def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path) -> list[str]:
-    path = folder / "configuration.json"
-    if not path.exists():
+    """Parameter by parameter in the neutral settings model: the folder's ``settings.json`` (or its
+    ``configuration.json`` of the dialect it was taken from) against the project's settings."""
+    saved_project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    types = {t.get("title"): t.get("task_type") for t in saved_project["pipeline"]["tasks"]}
+    try:
+        saved = load_backup_settings(folder, _manifest_dialect(folder), types)
+    except ValueError as exc:
+        return [f"configuration: {exc}"]
+    if saved is None:
         return []
-    whole = json.loads(path.read_text(encoding="utf-8"))
-    diffs = []
-    if isinstance(whole.get("project"), dict):
-        a = _project_level_values(whole["project"])
-        b = _project_level_values(api.get_configuration(project))
-        diffs += [f"configuration: project: {key} is {b.get(key)!r} on the server, {a.get(key)!r} in the backup"
-                  for key in sorted(set(a) | set(b)) if a.get(key) != b.get(key)]
-    saved = whole.get("tasks", {})
-    live_titles = {task.title for task in project.trainable_tasks}
-    for title in sorted(set(saved) - live_titles):
-        diffs.append(f"configuration: task {title!r} of the backup is not a task of the server's project")
-    for task in project.trainable_tasks:
-        if task.title not in saved:
+    live = api.get_settings(project)
+    diffs = _compare_values("project", saved.parameters, live.parameters)
+    tasks = project.trainable_tasks
+    matched = saved.match_tasks([t.title for t in tasks])
+    for task, old in zip(tasks, matched, strict=True):
+        if old is None:
             diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
             continue
-        a = parameter_values(saved[task.title])
-        b = parameter_values(api.get_task_configuration(project, task))
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                diffs.append(
-                    f"configuration: {task.title}: {key} is {b.get(key)!r} on the server, "
-                    f"{a.get(key)!r} in the backup"
-                )
+        new = next((t for t in live.tasks if t.title == task.title), None)
+        diffs += _compare_values(task.title, old.parameters, new.parameters if new else {})
+    used = {id(t) for t in matched if t is not None}
+    diffs += [f"configuration: task {t.title!r} of the backup is not a task of the server's project"
+              for t in saved.tasks if id(t) not in used]
     return diffs
 
 
+def _compare_values(where: str, saved: dict, live: dict) -> list[str]:
+    return [f"configuration: {where}: {key} is {live.get(key)!r} on the server, {saved.get(key)!r} in the backup"
+            for key in sorted(set(saved) | set(live)) if saved.get(key) != live.get(key)]
+
+
+def _manifest_dialect(folder: Path) -> str | None:
+    path = folder / "manifest.json"
+    if not path.exists():
+        return None
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    return manifest.get("dialect") if isinstance(manifest, dict) else None
+
+
 # -- media and annotations --------------------------------------------------------------------
-def _scene_view(scene: dict | None, label_names: dict[str, str]) -> list[tuple]:
-    """A scene's annotations as sorted (labels, shape type, coordinates) tuples."""
-    out = []
-    for ann in (scene or {}).get("annotations", []):
-        labels = tuple(sorted(label_names.get(lb["id"], f"<unknown label {lb['id']}>") for lb in ann["labels"]))
-        shape = ann["shape"]
-        if shape["type"] == "POLYGON":
-            coords = tuple(v for p in shape["points"] for v in (p["x"], p["y"]))
-        else:
-            keys = ("x", "y", "width", "height") + (("angle",) if "angle" in shape else ())
-            coords = tuple(shape[k] for k in keys)
-        out.append((labels, shape["type"], coords))
-    return sorted(out)
-
-
 def _same_scene(a: list[tuple], b: list[tuple], tolerance: float) -> bool:
     if len(a) != len(b):
         return False
@@ -278,8 +256,7 @@ def _compare_media_and_annotations(
     names and bytes), paired by the old media id when ``project`` is the backed-up project itself,
     else so that as many pairs as possible have equal annotations (see :func:`_pair`)."""
     diffs = []
-    names = ({lb["id"]: lb["name"] for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])},
-             {lb.id: lb.name for lb in project.labels})
+    views = SceneViews(api, project, folder, saved_project, _manifest_dialect(folder), tolerance)
     remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
@@ -291,8 +268,8 @@ def _compare_media_and_annotations(
         groups[(media.kind, media.name, sha)].append(media)
     same_project = str(saved_project.get("id")) == str(project.id)
     for key, medias in groups.items():
-        pairs, unmatched, leftover = _pair(api, project, folder, medias, remaining.pop(key, []), names,
-                                           tolerance, same_project)
+        pairs, unmatched, leftover = _pair(api, project, folder, medias, remaining.pop(key, []), views,
+                                           same_project)
         remaining[key] = leftover
         for media in unmatched:
             diffs.append(f"media: {media.kind} {media.name!r} on the server has no identical file in the backup")
@@ -308,18 +285,21 @@ def _compare_media_and_annotations(
 
 def _annotation_diffs(
     api: ServerAPI, project: RemoteProject, folder: Path, media: RemoteMedia, entry: dict,
-    names: tuple[dict, dict], tolerance: float, live_cache: dict[str, dict],
+    views: SceneViews, live_cache: dict[str, dict],
 ) -> list[str]:
     """One line per frame (or the image) whose annotations differ between ``entry`` and ``media``;
     the server's scenes are fetched once per media (``live_cache``)."""
     if media.id not in live_cache:
         live_cache[media.id] = _live_scenes(api, project, media)
     a, b = _saved_scenes(folder, entry), live_cache[media.id]
+    tolerance = views.pixel_tolerance(media)
     diffs = []
     for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):
         where = media.name if frame is None else f"{media.name} frame {frame}"
-        va, vb = _scene_view(a.get(frame), names[0]), _scene_view(b.get(frame), names[1])
-        if not _same_scene(va, vb, tolerance):
+        va, vb = views.saved(a.get(frame), media), views.live(b.get(frame), media)
+        if isinstance(va, str):
+            diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) is {va}")
+        elif not _same_scene(va, vb, tolerance):
             diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) differs "
                          f"from the server: {_scene_difference(va, vb, tolerance)}")
     return diffs
@@ -327,7 +307,7 @@ def _annotation_diffs(
 
 def _pair(
     api: ServerAPI, project: RemoteProject, folder: Path, medias: list[RemoteMedia], entries: list[dict],
-    names: tuple[dict, dict], tolerance: float, same_project: bool,
+    views: SceneViews, same_project: bool,
 ) -> tuple[list[tuple[RemoteMedia, dict, list[str]]], list[RemoteMedia], list[dict]]:
     """Pair server media with backup entries of one (kind, name, SHA-256) group, and say what differs.
 
@@ -346,15 +326,15 @@ def _pair(
         for media in list(medias):
             entry = by_id.get(str(media.id))
             if entry is not None:
-                pairs.append((media, entry, _annotation_diffs(api, project, folder, media, entry, names,
-                                                              tolerance, live_cache)))
+                pairs.append((media, entry, _annotation_diffs(api, project, folder, media, entry, views,
+                                                              live_cache)))
                 medias.remove(media)
                 entries.remove(entry)
     if len(medias) == 1 and len(entries) == 1:  # the usual case: nothing to choose
         agree: list[list[int]] = [[]]
     else:
         agree = [[j for j, entry in enumerate(entries)
-                  if not _annotation_diffs(api, project, folder, media, entry, names, tolerance, live_cache)]
+                  if not _annotation_diffs(api, project, folder, media, entry, views, live_cache)]
                  for media in medias]
     owner = _matching(agree)  # entry index -> media index
     matched = {i: j for j, i in owner.items()}
@@ -365,7 +345,7 @@ def _pair(
             pairs.append((media, entries[matched[i]], []))
         elif free:
             entry = entries[free.pop(0)]
-            pairs.append((media, entry, _annotation_diffs(api, project, folder, media, entry, names, tolerance,
+            pairs.append((media, entry, _annotation_diffs(api, project, folder, media, entry, views,
                                                           live_cache)))
         else:
             unmatched.append(media)

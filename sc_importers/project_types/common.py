@@ -193,10 +193,11 @@ class CoreProjectType(ProjectType):
                 f"{dataset.root}: the backup holds a {found} project; it can only be restored as {found}, "
                 f"not as {self.name}"
             )
-        by_id = {
+        by_id = {  # backups of old clients have no label ids (and no parents): names only
             lb["id"]: lb["name"]
             for task in project["pipeline"]["tasks"]
             for lb in task.get("labels", [])
+            if lb.get("id") is not None
         }
         tasks = []
         for task in project["pipeline"]["tasks"]:
@@ -207,7 +208,7 @@ class CoreProjectType(ProjectType):
                     name=lb["name"],
                     color=lb.get("color") or None,
                     group=lb.get("group") or None,
-                    parent=by_id.get(lb.get("parent_id")) if lb.get("parent_id") else None,
+                    parent=_parent_name(lb.get("parent_id"), by_id, project),
                     hotkey=lb.get("hotkey") or "",
                 )
                 for lb in task.get("labels", [])
@@ -215,3 +216,14 @@ class CoreProjectType(ProjectType):
             ]
             tasks.append(TaskPlan(task["title"], task["task_type"], labels))
         return ProjectPlan(self.name, tasks, restored=True)
+
+
+def _parent_name(parent_id: object, by_id: dict, project: dict) -> str | None:
+    """A backed-up label's parent by name: through the old label ids, or, in folders written by
+    geti-sdk (which puts the parent's name where the id was), the name itself."""
+    if not parent_id:
+        return None
+    if parent_id in by_id:
+        return by_id[parent_id]
+    names = {lb["name"] for task in project["pipeline"]["tasks"] for lb in task.get("labels", [])}
+    return str(parent_id) if parent_id in names else None

@@ -15,9 +15,11 @@ from typing import Literal
 from sc_importers.model import Annotation
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest import sc_v1_records as rec
+from sc_importers.rest import sc_v1_settings as sv
 from sc_importers.rest.base import RemoteMedia, RemoteProject, RemoteTask, ServerAPI, ServerError
 from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
+from sc_importers.settings import ProjectSettings, SettingsResult
 
 API = "/api/v1.0"
 #: Page size asked for in media listings (``top``); the server may answer with fewer.
@@ -210,6 +212,65 @@ class SCv1API(ServerAPI):
         """The task's number of training iterations/epochs, or None if it has no such setting."""
         found = rec.find_parameter(self.get_task_configuration(project, task), rec.ITERATION_PARAMETER_NAMES)
         return None if found is None else int(found[1]["value"])
+
+    # -- neutral settings -------------------------------------------------------------------
+    def get_settings(self, project: RemoteProject) -> ProjectSettings:
+        types = {t.title: t.task_type for t in project.trainable_tasks}
+        types.update({t.id: t.task_type for t in project.trainable_tasks})
+        return sv.settings_from_configuration(self.get_configuration(project), types,
+                                              f"project {project.name!r}: configuration")
+
+    def apply_settings(self, project: RemoteProject, settings: ProjectSettings,
+                       skip: frozenset[str] = frozenset()) -> SettingsResult:
+        current = self.get_configuration(project)
+        result = SettingsResult()
+        located = sv.locate(current.get("global") or [], "global")
+        components, not_applied, changed = sv.update_bodies(located, settings.parameters, skip, "")
+        if components:
+            changed, not_applied = self._post_settings(
+                lambda: self.set_project_configuration(project, components), changed, not_applied, "")
+        result.add("", len(changed), not_applied)
+        chain = {e.get("task_id"): e for e in current.get("task_chain") or [] if isinstance(e, dict)}
+        tasks = project.trainable_tasks
+        matched = settings.match_tasks([t.title for t in tasks])
+        for task, wanted in zip(tasks, matched, strict=True):
+            entry = chain.get(task.id)
+            where = f"{task.title}: "
+            if wanted is None:
+                continue
+            if entry is None:
+                result.add(task.title, 0, {f"{where}{key}": "the server lists no configuration for this task"
+                                           for key in wanted.parameters if key not in skip})
+                continue
+            located = sv.locate(entry.get("components") or [], f"task {task.title!r}")
+            components, not_applied, changed = sv.update_bodies(located, wanted.parameters, skip, where)
+            if components:
+                path = self._task_config_path(project, task)
+                changed, not_applied = self._post_settings(
+                    lambda p=path, c=components: self.session.post_json(p, {"components": c}),
+                    changed, not_applied, where)
+            result.add(task.title, len(changed), not_applied)
+        used = {id(t) for t in matched if t is not None}
+        for extra in settings.tasks:
+            lost = [key for key in extra.parameters if key not in skip]
+            if id(extra) not in used and lost:
+                result.not_applied[f"{extra.title}: *"] = (
+                    f"the project has no task {extra.title!r} (nor one at its position); "
+                    f"{len(lost)} parameter(s) not applied")
+        return result
+
+    @staticmethod
+    def _post_settings(post: Callable[[], object], changed: list[str], not_applied: dict[str, str],
+                       where: str) -> tuple[list[str], dict[str, str]]:
+        """Send one settings update; a refusal (4xx) turns its keys into not-applied ones with the
+        server's reason instead of ending the restore (a broken connection still raises)."""
+        try:
+            post()
+        except ServerError as exc:
+            if exc.status is None or exc.status >= 500:
+                raise
+            return [], {**not_applied, **{f"{where}{key}": f"refused by the server: {exc}" for key in changed}}
+        return changed, not_applied
 
     def close(self) -> None:
         self.session.close()

@@ -1,10 +1,11 @@
 """Project configuration: built from ``config_templates.json`` (modelled on SC 1.0's configuration
-bodies) when a project is created, then updated by ``POST /configuration`` and
-``POST /configuration/task_chain/{task_id}``.
+bodies) when a project is created, then updated by ``POST /configuration``,
+``POST /configuration/global`` and ``POST /configuration/task_chain/{task_id}``.
 
 Components are matched by their ``entity_identifier`` (component + task, or hyper-parameter group +
 model storage), parameters by name; values are checked against ``data_type`` and min/max, and an
-update that fails any check changes nothing.
+update that fails any check changes nothing. A non-editable parameter may be sent with its current
+value (clients post back what they read); a changed one is refused, naming it.
 """
 
 from __future__ import annotations
@@ -67,6 +68,18 @@ def _key(ident: object) -> tuple:
     return ("component", ident.get("component"), ident.get("task_id") or "")
 
 
+def _find_component(components: list[dict], ident: object) -> dict | None:
+    """The component ``ident`` names: by its full identifier, or, when the identifier carries no
+    task / model storage id (a configuration saved without ids, as backups of old clients hold it),
+    by component or group name alone if exactly one component has it."""
+    key = _key(ident)
+    exact = next((c for c in components if _key(c["entity_identifier"]) == key), None)
+    if exact is not None or not key or key[2]:
+        return exact
+    loose = [c for c in components if _key(c["entity_identifier"])[:2] == key[:2]]
+    return loose[0] if len(loose) == 1 else None
+
+
 def _check_value(param: dict, value: object, where: str) -> object:
     kind = param.get("data_type")
     name = param["name"]
@@ -101,6 +114,8 @@ def _apply_parameters(target: dict, given: object, where: str) -> None:
             raise bad_request(f"{where}: parameter {item['name']!r} has no 'value'.")
         param = by_name[item["name"]]
         if not param.get("editable", True):
+            if item["value"] == param.get("value") and type(item["value"]) is type(param.get("value")):
+                continue  # a configuration posted back as read: the unchanged value is no edit
             raise bad_request(f"{where}: parameter {item['name']!r} is not editable.")
         param["value"] = _check_value(param, item["value"], where)
 
@@ -108,8 +123,7 @@ def _apply_parameters(target: dict, given: object, where: str) -> None:
 def _apply_component(components: list[dict], update: object) -> None:
     if not isinstance(update, dict):
         raise bad_request(f"Configuration component must be an object, got {update!r}.")
-    key = _key(update.get("entity_identifier"))
-    target = next((c for c in components if _key(c["entity_identifier"]) == key), None)
+    target = _find_component(components, update.get("entity_identifier"))
     if target is None:
         raise bad_request(f"No configurable component matches entity_identifier {update.get('entity_identifier')!r}.")
     where = f"component {target.get('header', target['id'])!r}"
@@ -141,16 +155,40 @@ def update_full(config: dict, body: object) -> dict:
     new = copy.deepcopy(config)
     if not isinstance(body, dict):
         raise bad_request("Configuration body must be a JSON object.")
-    for update in body.get("global") or []:
-        _apply_component(new["global"], update)
+    _apply_global(new, body.get("global") or [])
     for task_body in body.get("task_chain") or []:
         if not isinstance(task_body, dict):
             raise bad_request(f"task_chain entries must be objects, got {task_body!r}.")
-        task_id = task_body.get("task_id")
-        entries = [e for e in new["task_chain"] if e["task_id"] == task_id] if task_id else new["task_chain"]
+        task_id, title = task_body.get("task_id"), task_body.get("task_title")
+        if task_id:
+            entries = [e for e in new["task_chain"] if e["task_id"] == task_id]
+        elif title:
+            entries = [e for e in new["task_chain"] if e["task_title"] == title]
+        else:
+            entries = new["task_chain"]
         if not entries:
-            raise bad_request(f"Project has no trainable task with id {task_id!r}.")
+            what = f"id {task_id!r}" if task_id else f"title {title!r}"
+            raise bad_request(f"Project has no trainable task with {what}.")
         every = [c for e in entries for c in e["components"]]
         for update in task_body.get("components") or []:
             _apply_component(every, update)
+    return new
+
+
+def _apply_global(config: dict, components: object) -> None:
+    if not isinstance(components, list):
+        raise bad_request("'global' must be a list of configuration components.")
+    for update in components:
+        _apply_component(config["global"], update)
+
+
+def update_global(config: dict, body: object) -> dict:
+    """A copy of ``config`` with a ``POST /configuration/global`` body applied: ``{"global": [...]}``
+    (also a bare list of components, as some clients send it)."""
+    new = copy.deepcopy(config)
+    if isinstance(body, dict) and "global" in body:
+        body = body["global"]
+    if not isinstance(body, list):
+        raise bad_request("Global configuration body needs a list of components under 'global'.")
+    _apply_global(new, body)
     return new

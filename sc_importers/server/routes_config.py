@@ -1,4 +1,6 @@
-"""Project configuration: ``GET/POST /configuration`` and ``GET/POST /configuration/task_chain/{task_id}``."""
+"""Project configuration: ``GET/POST /configuration``, ``GET/POST /configuration/global`` and
+``GET/POST /configuration/task_chain/{task_id}``; and ``GET /model_groups``, the project's trained
+models (the local server never trains, so always none)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from sc_importers.server.body import read_json
-from sc_importers.server.configuration import update_full, update_task_chain
+from sc_importers.server.configuration import update_full, update_global, update_task_chain
 from sc_importers.server.errors import check_id, not_found
 from sc_importers.server.lookup import load_project
 from sc_importers.server.settings import settings_of
@@ -53,6 +55,27 @@ async def post_configuration(request: Request, workspace_id: str, project_id: st
     body = await read_json(request, "Configuration body")
     await run_in_threadpool(_update, request, project_id, lambda config: update_full(config, body))
     return {"result": "success"}
+
+
+@router.get(PROJECT + "/configuration/global")
+def get_global_configuration(request: Request, workspace_id: str, project_id: str) -> dict:
+    load_project(settings_of(request), workspace_id, project_id)
+    return {"global": _config(request, project_id)["global"]}
+
+
+@router.post(PROJECT + "/configuration/global")
+async def post_global_configuration(request: Request, workspace_id: str, project_id: str) -> dict:
+    load_project(settings_of(request), workspace_id, project_id)
+    body = await read_json(request, "Configuration body")
+    await run_in_threadpool(_update, request, project_id, lambda config: update_global(config, body))
+    return {"result": "success"}
+
+
+@router.get(PROJECT + "/model_groups")
+def get_model_groups(request: Request, workspace_id: str, project_id: str) -> list:
+    """SC 1.0 answers a JSON list of model groups; a project that never trained has none."""
+    load_project(settings_of(request), workspace_id, project_id)
+    return []
 
 
 @router.get(PROJECT + "/configuration/task_chain/{task_id}")

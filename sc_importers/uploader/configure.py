@@ -2,22 +2,17 @@
 
 Auto-training is switched off on every trainable task before the first media goes up, so the
 server does not start training on a partial dataset; once the upload is done the asked values
-(auto-training on or off, number of iterations) are written through the configuration
-endpoints, for every trainable task. A restored backup gets its own configuration back (see
-:mod:`.restore`), with explicitly asked values winning over the backed-up ones.
+(auto-training on or off, number of iterations) are written, for every trainable task. A restored
+backup gets its own settings back first (neutral model, :mod:`.restore`), with explicitly asked
+values winning over the backed-up ones.
 """
 
 from __future__ import annotations
 
 from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteProject, ServerAPI
-from sc_importers.uploader.restore import (
-    backed_up_auto_training,
-    backed_up_project_components,
-    backed_up_task_configs,
-    configuration_update,
-    match_tasks,
-)
+from sc_importers.settings import ProjectSettings, SettingsResult
+from sc_importers.uploader.restore import SET_LAST, backed_up_auto_training
 
 
 class ProjectExistsError(Exception):
@@ -42,45 +37,36 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
     return project
 
 
-def restore_project_configuration(api: ServerAPI, project: RemoteProject, backup: dict | None) -> int:
-    """Carry a backup's project-level ("global") parameter values onto ``project``; returns how
-    many parameters were changed (0 when the backup has none or they equal the server's)."""
-    old = backed_up_project_components(backup)
-    if not old:
-        return 0
-    current = api.get_configuration(project).get("global") or []
-    body, count = configuration_update({"components": current}, {"components": old}, skip=frozenset())
-    if count:
-        api.set_project_configuration(project, body["components"])
-    return count
+def restore_settings(api: ServerAPI, project: RemoteProject, backup: ProjectSettings | None) -> SettingsResult:
+    """Carry a backup's settings (project-level and per task; tasks matched by title, then
+    position) onto ``project``, all but auto-training, which :func:`finish_configuration` sets last.
+    What the server cannot hold or edit is in the result's ``not_applied``."""
+    if backup is None:
+        return SettingsResult()
+    return api.apply_settings(project, backup, skip=SET_LAST)
 
 
 def finish_configuration(api: ServerAPI, project: RemoteProject, auto_train: bool | None,
-                         iterations: int | None, backup: dict | None = None) -> dict[str, dict]:
+                         iterations: int | None, backup: ProjectSettings | None = None,
+                         restored: SettingsResult | None = None) -> dict[str, dict]:
     """Write the training configuration of every trainable task once the upload is done.
 
-    ``backup`` is a restored project's ``Dataset.configuration``: its task parameter values are
-    carried over first (see :mod:`.restore`; the project-level part is
-    :func:`restore_project_configuration`'s). Then ``iterations`` (when given) overrides the number
-    of iterations, and auto-training is set last: to ``auto_train`` when given, else to the backed-up
+    ``backup`` is a restored project's settings, already applied by :func:`restore_settings`
+    (``restored`` is what that did). Then ``iterations`` (when given) overrides the number of
+    iterations, and auto-training is set last: to ``auto_train`` when given, else to the backed-up
     value, else off. Iterations go before auto-training so a server that starts training as soon
     as auto-training is enabled already trains with the asked settings. Returns what was set, per
     task title.
     """
-    matched = match_tasks(project, backed_up_task_configs(backup)) if backup else {}
+    tasks = project.trainable_tasks
+    matched = backup.match_tasks([t.title for t in tasks]) if backup else [None] * len(tasks)
     applied: dict[str, dict] = {}
-    for task in project.trainable_tasks:
-        old = matched.get(task.id)
-        restored = 0
-        if old is not None:
-            body, restored = configuration_update(api.get_task_configuration(project, task), old)
-            if restored:
-                api.set_task_configuration(project, task, body)
+    for task, old in zip(tasks, matched, strict=True):
         if iterations is not None:
             api.set_iterations(project, task, iterations)
         enabled = auto_train if auto_train is not None else bool(backed_up_auto_training(old))
         api.set_auto_training(project, task, enabled)
         applied[task.title] = {"auto_training": enabled, "iterations": iterations}
         if old is not None:
-            applied[task.title]["restored_parameters"] = restored
+            applied[task.title]["restored_parameters"] = (restored or SettingsResult()).changed_in.get(task.title, 0)
     return applied

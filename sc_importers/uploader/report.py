@@ -39,6 +39,8 @@ class UploadReport:
     configuration: dict[str, dict] = field(default_factory=dict)
     #: A restored backup: project-level ("global") configuration parameters set to the backup's values.
     project_parameters_restored: int = 0
+    #: A restored backup: settings the server could not hold or edit (key -> reason); also warnings.
+    settings_not_applied: dict[str, str] = field(default_factory=dict)
     aborted: str | None = None
     refused: str | None = None
     #: ``--resume``: the run continued an existing project; ``unmatched_on_server`` counts media the
@@ -113,6 +115,7 @@ class UploadReport:
             "warnings": self.warnings,
             "configuration": self.configuration,
             "project_parameters_restored": self.project_parameters_restored,
+            "settings_not_applied": self.settings_not_applied,
             "seconds": round(self.seconds, 3),
             "items_per_second": round(self.items_per_second, 2),
             "workers": self.workers,
@@ -144,7 +147,9 @@ class UploadReport:
             lines.append(f"  project configuration: {self.project_parameters_restored} parameter(s) restored")
         for title, values in self.configuration.items():
             lines.append(f"  {title}: auto-training {'on' if values['auto_training'] else 'off'}"
-                         + (f", {values['iterations']} iterations" if values["iterations"] else ""))
+                         + (f", {values['iterations']} iterations" if values["iterations"] else "")
+                         + (f", {values['restored_parameters']} parameter(s) restored"
+                            if values.get("restored_parameters") else ""))
         lines.append(f"  time: {self.seconds:.1f} s ({self.items_per_second:.1f} items/s, "
                      f"{self.workers} workers)")
         failed = self.failed

@@ -25,13 +25,14 @@ from sc_importers.uploader.configure import (
     ProjectExistsError,
     create_project,
     finish_configuration,
-    restore_project_configuration,
+    restore_settings,
 )
 from sc_importers.uploader.engine import UploadAborted, UploadEngine, UploadInterrupted
 from sc_importers.uploader.media_names import original_names, renamed_items
 from sc_importers.uploader.progress import ProgressBars
 from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
+from sc_importers.uploader.restore import SettingsError, backup_settings
 from sc_importers.uploader.resume import ResumeRefused, existing_media, open_for_resume
 from sc_importers.uploader.select import select_items
 from sc_importers.validation import unused_annotations
@@ -109,6 +110,7 @@ def import_dataset(
         plan = builder.plan(dataset, options)
         if plan.restored:
             refuse_damaged_backup(dataset)
+        backup = backup_settings(dataset) if plan.restored else None
         selection = select_items(dataset, options, limit, check=not plan.restored)
         items = selection.items
         report.planned = len(items) + len(selection.failed)
@@ -117,7 +119,7 @@ def import_dataset(
         uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
         report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
         project = (open_for_resume if resume else create_project)(api, project_name, plan)
-    except (BuildError, ProjectExistsError, ResumeRefused) as exc:
+    except (BuildError, ProjectExistsError, ResumeRefused, SettingsError) as exc:
         report.refused = str(exc)
         return report
     except KeyboardInterrupt:
@@ -146,10 +148,11 @@ def import_dataset(
         if resume:  # after renaming: restored media are matched by their original names
             existing, report.unmatched_on_server = existing_media(api, project, items)
         report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items, existing))
-        if plan.restored:
-            report.project_parameters_restored = restore_project_configuration(api, project, dataset.configuration)
-        report.configuration = finish_configuration(
-            api, project, auto_train, iterations, dataset.configuration if plan.restored else None)
+        restored = restore_settings(api, project, backup)
+        report.project_parameters_restored = restored.changed_in.get("", 0)
+        report.settings_not_applied = dict(restored.not_applied)
+        report.warnings += [f"configuration: {key}: not restored: {why}" for key, why in restored.not_applied.items()]
+        report.configuration = finish_configuration(api, project, auto_train, iterations, backup, restored)
     except UploadAborted as exc:
         report.items.extend(exc.progress)
         report.aborted = str(exc)

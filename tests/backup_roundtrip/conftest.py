@@ -157,7 +157,8 @@ def backup_view(folder: Path) -> dict:
         "labels": _labels(project),
         "media": sorted(media),
         "annotations": annotations,
-        "configuration": {title: _parameters(cfg) for title, cfg in configuration["tasks"].items()},
+        "configuration": {entry["task_title"]: _parameters(entry["components"])
+                          for entry in configuration["task_chain"]},
     }
 
 

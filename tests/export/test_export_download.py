@@ -68,11 +68,16 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
     oval = json.loads((folder / "annotations/oval.json").read_text())
     assert [a["shape"]["type"] for a in oval["annotations"]] == ["ELLIPSE"]
 
-    # configuration.json: the per-task configuration, as the server has it
+    # configuration.json: the server's GET /configuration, as older tools read it; settings.json: neutral
     configuration = json.loads((folder / "configuration.json").read_text())
     (task,) = uploaded.project.trainable_tasks
-    assert configuration["tasks"] == {task.title: export_api.get_task_configuration(uploaded.project, task)}
-    assert configuration["project"] == export_api.get_configuration(uploaded.project)
+    assert configuration == export_api.get_configuration(uploaded.project)
+    assert [e["task_title"] for e in configuration["task_chain"]] == [task.title]
+    settings = json.loads((folder / "settings.json").read_text())
+    assert settings == export_api.get_settings(uploaded.project).to_json()
+    (saved_task,) = settings["tasks"]
+    assert saved_task["title"] == task.title and isinstance(saved_task["parameters"]["iterations"], int)
+    assert saved_task["parameters"]["auto_training"] is export_api.get_auto_training(uploaded.project, task)
 
     # a second download into a fresh folder names everything the same
     again = exporter.run(uploaded.name, "--target-folder", str(tmp_path / "again"))
@@ -128,7 +133,8 @@ def test_all_writes_one_folder_per_project(export_api, exporter, kit, tmp_path, 
         assert [t["task_type"] for t in project["pipeline"]["tasks"]] == (
             ["dataset", "detection"] if uploaded is boxes else ["dataset", "detection", "crop", "segmentation"])
         configuration = json.loads((folder / "configuration.json").read_text())
-        assert set(configuration["tasks"]) == {t.title for t in uploaded.project.trainable_tasks}
+        assert {e["task_title"] for e in configuration["task_chain"]} == {
+            t.title for t in uploaded.project.trainable_tasks}
         verified = exporter.run("--verify", str(folder), uploaded.name)
         assert verified.exit_code == 0 and "identical" in verified.output, verified.output
 

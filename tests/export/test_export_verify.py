@@ -100,7 +100,7 @@ def test_changed_project_level_parameter_on_the_server(backed_up, exporter, expo
         "entity_identifier": manager["entity_identifier"],
         "parameters": [{"name": "max_unseen_media", "value": param["value"] + 7}]}])
     (diff,) = _differences(exporter.run("--verify", str(folder), uploaded.name))
-    assert diff == (f"configuration: project: ACTIVE_MANAGER/max_unseen_media is {param['value'] + 7} "
+    assert diff == (f"configuration: project: active_manager.max_unseen_media is {param['value'] + 7} "
                     f"on the server, {param['value']} in the backup")
 
 

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from prop_shapes import PROPERTY, image_sizes, shape_anywhere, shape_inside
-from sc_importers_backup.scenes import to_pixels
 
 from sc_importers.model import (
     Annotation,
@@ -27,6 +26,7 @@ from sc_importers.model import (
     Shape,
     bounding_box,
 )
+from sc_importers.rest.saved_scenes import to_pixels
 from sc_importers.rest.sc_v1_records import shape_from_sc, shape_to_sc
 from sc_importers.validation import validate
 

@@ -40,20 +40,50 @@ def _tasks(project: dict[str, Any]) -> list[dict[str, Any]]:
     return tasks
 
 
+def check_project(project: Any, where: str) -> None:
+    """Refuse a ``project.json`` of a shape no known writer produces, naming the file (``where``)
+    and the key, before anything reads it: every task an object with a string ``title`` and
+    ``task_type``, labels (where present) a list of objects with a string ``name``."""
+    def refuse(problem: str) -> FormatError:
+        return FormatError(f"not a backup I can read: {where}: {problem}")
+
+    if not isinstance(project, dict):
+        raise refuse("not a JSON object")
+    pipeline = project.get("pipeline")
+    if not isinstance(pipeline, dict) or not isinstance(pipeline.get("tasks"), list):
+        raise refuse("no 'pipeline' object with a 'tasks' list")
+    for i, task in enumerate(pipeline["tasks"]):
+        if not isinstance(task, dict):
+            raise refuse(f"pipeline.tasks[{i}] is not an object")
+        for key in ("title", "task_type"):
+            if not isinstance(task.get(key), str):
+                raise refuse(f"pipeline.tasks[{i}] has no string {key!r}")
+        labels = task.get("labels", [])
+        if not isinstance(labels, list):
+            raise refuse(f"pipeline.tasks[{i}].labels is not a list")
+        for j, label in enumerate(labels):
+            if not isinstance(label, dict) or not isinstance(label.get("name"), str):
+                raise refuse(f"pipeline.tasks[{i}].labels[{j}] has no string 'name'")
+    connections = pipeline.get("connections", [])
+    if not isinstance(connections, list) or not all(isinstance(c, dict) for c in connections):
+        raise refuse("pipeline.connections is not a list of objects")
+
+
 def ordered_tasks(project: dict[str, Any]) -> list[dict[str, Any]]:
     """The pipeline's tasks in connection order (start: the task nobody connects to).
 
     Without connections (or with a broken chain) the order of the ``tasks`` list is used.
     """
     tasks = _tasks(project)
-    by_id = {t.get("id"): t for t in tasks}
+    # connections name task ids; the 2022 client's backups have no ids and name titles instead
+    by_id = {(t.get("id") if t.get("id") is not None else t.get("title")): t for t in tasks}
     connections = project["pipeline"].get("connections") or []
     following = {c.get("from"): c.get("to") for c in connections if isinstance(c, dict)}
     targets = set(following.values())
-    starts = [t for t in tasks if t.get("id") in following and t.get("id") not in targets]
+    starts = [key for key in by_id if key in following and key not in targets]
     if len(starts) != 1:
         return tasks
-    ordered, current, seen = [], starts[0].get("id"), set()
+    ordered, current, seen = [], starts[0], set()
     while current in by_id and current not in seen:
         seen.add(current)
         ordered.append(by_id[current])
@@ -93,29 +123,36 @@ def _raw_labels(project: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def label_names_by_id(project: dict[str, Any]) -> dict[str, str]:
-    """Old label id -> label name, over every task of the project."""
+    """Old label id -> label name, over every task of the project. A label without an id (the
+    2022 client and geti-sdk write none) is entered under ``"name:<its name>"``, a key no id
+    takes, so that its name still counts as a label of the project."""
     names: dict[str, str] = {}
     for task in _tasks(project):
         for label in task.get("labels") or []:
-            if isinstance(label, dict) and label.get("id") is not None and isinstance(label.get("name"), str):
-                names[str(label["id"])] = label["name"]
+            if isinstance(label, dict) and isinstance(label.get("name"), str):
+                key = label.get("id")
+                names[str(key) if key is not None else f"name:{label['name']}"] = label["name"]
     return names
 
 
 def labels_of(project: dict[str, Any]) -> list[Label]:
     """Every label of every trainable task, with the parent given by name."""
     names = label_names_by_id(project)
+    known = set(names.values())
     labels = []
     for raw in _raw_labels(project):
         parent_id = raw.get("parent_id")
         parent = None
         if parent_id not in (None, ""):
-            if str(parent_id) not in names:
+            if str(parent_id) not in names and str(parent_id) in known and not raw.get("id"):
+                parent = str(parent_id)  # geti-sdk writes the parent's name in place of its id
+            elif str(parent_id) not in names:
                 raise FormatError(
                     f"{PROJECT_FILE}: label {raw['name']!r} has parent_id {parent_id!r}, "
                     "which is no label of this project"
                 )
-            parent = names[str(parent_id)]
+            else:
+                parent = names[str(parent_id)]
         labels.append(Label(
             name=raw["name"],
             color=raw.get("color"),

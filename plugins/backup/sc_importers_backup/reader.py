@@ -1,9 +1,12 @@
-"""The ``backup`` reader: a project folder written by ``sc-export`` (or geti-sdk's download).
+"""The ``backup`` reader: a project folder written by ``sc-export``, geti-sdk or the 2022 client.
 
 The folder layout is the contract in ``docs/backup-format.md``. The reader yields the project's own
-type and labels (from ``project.json``), every image and video with its annotations converted from
-SC 1.0's normalized coordinates to pixels, the raw project and configuration, and it refuses a
-folder whose manifest does not match the files on disk before returning anything.
+type and labels (from ``project.json``), every image and video with its annotations converted to
+pixels (from SC 1.0's normalized coordinates, or kept from Geti's pixel ones: the manifest's dialect
+says which, or, without a manifest, the coordinates themselves as geti-sdk judges them), the raw
+project and the settings in the neutral form, and it refuses a folder whose manifest does not match
+the files on disk before returning anything. Labels without ids (geti-sdk, the 2022 client) are
+matched by name.
 
 Item-level problems (an unreadable media file, a malformed scene, an unknown label id, a frame
 index past the end of the video) are errors naming the annotation file and the item; such items
@@ -14,17 +17,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
+from sc_importers.rest.saved_scenes import SceneError, looks_normalized, normalized_for_dialect, scene_annotations
+from sc_importers.rest.saved_settings import load_backup_settings
 from sc_importers_backup.integrity import MANIFEST_FILE, inside, load_manifest, verify_manifest
 from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, image_info, video_info
-from sc_importers_backup.project import PROJECT_FILE, label_names_by_id, labels_of, project_type_of
-from sc_importers_backup.scenes import SceneError, scene_annotations
+from sc_importers_backup.project import (
+    PROJECT_FILE,
+    check_project,
+    label_names_by_id,
+    labels_of,
+    project_type_of,
+    trainable_tasks,
+)
 
-CONFIGURATION_FILE = "configuration.json"
 _FRAME_FILE = re.compile(r"^(?P<stem>.+)_frame_(?P<index>\d+)\.json$")
 
 
@@ -33,6 +44,17 @@ def _load_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormatError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def _settings(root: Path, project: dict, manifest: dict | None) -> dict | None:
+    """The backup's settings in the neutral form (:meth:`ProjectSettings.to_json`), from
+    ``settings.json`` or ``configuration.json`` (see :func:`load_backup_settings`)."""
+    types = {str(t.get("title")): str(t.get("task_type")) for t in trainable_tasks(project)}
+    try:
+        settings = load_backup_settings(root, (manifest or {}).get("dialect"), types)
+    except ValueError as exc:
+        raise FormatError(f"not a backup I can read: {exc}") from None
+    return None if settings is None else settings.to_json()
 
 
 def list_backup_folders(root: Path) -> list[Path]:
@@ -102,14 +124,12 @@ class BackupReader(FormatReader):
             raise FormatError(f"{root}: no {PROJECT_FILE}; not a project backup folder")
         manifest = load_manifest(root)
         problems = (verify_manifest(root, manifest) if manifest is not None else [Problem(
-            "warning", "no manifest.json: file sizes and hashes are not verified (a geti-sdk download?)",
+            "warning", "no manifest.json: file sizes and hashes are not verified (a folder written by geti-sdk "
+            "or by the 2022 sc-api-tools client?)",
             file=MANIFEST_FILE)])
         project = _load_json(root / PROJECT_FILE)
-        if not isinstance(project, dict):
-            raise FormatError(f"{root / PROJECT_FILE}: not a JSON object")
-        configuration = None
-        if (root / CONFIGURATION_FILE).is_file():
-            configuration = _load_json(root / CONFIGURATION_FILE)
+        check_project(project, str(root / PROJECT_FILE))
+        configuration = _settings(root, project, manifest)
         dataset = Dataset(
             name=str(project.get("name") or root.resolve().name), format=self.name, root=root,
             labels=labels_of(project), problems=problems, project_type=project_type_of(project),
@@ -128,6 +148,20 @@ class _Items:
         annotations = self.root / "annotations"
         self.scene_files = sorted(annotations.glob("*.json")) if annotations.is_dir() else []
         self.used: set[Path] = set()
+        try:
+            normalized = normalized_for_dialect((manifest or {}).get("dialect"))
+        except ValueError as exc:
+            raise FormatError(f"not a backup I can read: {root / MANIFEST_FILE}: 'dialect': {exc}") from None
+        self.normalized = normalized if normalized is not None else looks_normalized(self._sample())
+
+    def _sample(self) -> Iterator[Any]:
+        """The scenes geti-sdk would judge the coordinates by (unreadable ones are skipped here and
+        reported when their item is read)."""
+        for path in self.scene_files:
+            try:
+                yield json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                continue
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -172,7 +206,7 @@ class _Items:
         self.used.add(path)
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
-            return scene_annotations(body, width, height, self.names)
+            return scene_annotations(body, width, height, self.names, self.normalized)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, SceneError) as exc:
             self._error(str(exc), path, key)
             return None

@@ -27,7 +27,8 @@ def test_detection_project_in_pixels(make_backup, kit) -> None:
     assert dataset.label("No Object").is_empty and dataset.label("No Object").hotkey == "ctrl+0"
     assert dataset.label("car").group == "default - Detection task"
     assert dataset.project == json.loads((root / "project.json").read_text())
-    assert dataset.configuration == config
+    assert dataset.configuration == {"parameters": {}, "editable": [], "tasks": [  # the neutral form
+        {"title": "Detection task", "task_type": "detection", "parameters": {}, "editable": []}]}
     a, b = dataset.items
     assert (a.key, a.kind, a.width, a.height) == ("images/Dataset/a.png", "image", 200, 100)
     assert [ann.labels for ann in a.annotations] == [("car",), ("bus",)]
@@ -175,11 +176,11 @@ def test_bad_scene_is_an_item_error(make_backup, kit, body, expected: str) -> No
 def test_geti_sdk_folder_without_manifest(make_backup, kit) -> None:
     root = make_backup(kit.detection_project(), images={"a.png": (20, 10)}, manifest=False, flat=True,
                        scenes={"a": kit.scene(([20], kit.rect(0, 0, 0.5, 0.5))), "gone": kit.scene()},
-                       configuration={"components": []})
+                       configuration={"global": [], "task_chain": []})
     dataset = BackupReader().read(root)
     assert [i.key for i in dataset.items] == ["images/a.png"]
     assert dataset.items[0].annotations[0].shape == Rectangle(0.0, 0.0, 10.0, 5.0)
-    assert dataset.configuration == {"components": []}
+    assert dataset.configuration == {"parameters": {}, "editable": [], "tasks": []}
     warnings = {p.file: p.message for p in dataset.problems if p.severity == "warning"}
     assert "not verified" in warnings["manifest.json"]
     assert "annotations/gone.json" in warnings
