@@ -55,3 +55,14 @@ def fresh_sc_server(tmp_path: Path):
 
     with running_server(tmp_path / "sc-server-data") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def sc_server_tls(tmp_path_factory: pytest.TempPathFactory):
+    """One shared local sc-server over HTTPS (``--tls``) for the whole test session, as Geti 2.x clients
+    need: ``server.url`` is ``https://...``, ``server.verify`` / ``server.cert_path`` the CA bundle to
+    trust it with, ``server.api_key`` the token for ``x-api-key``. Every fixture's server has ``api_key``."""
+    from sc_importers.server.testing import running_server
+
+    with running_server(tmp_path_factory.mktemp("sc-server-tls"), tls=True) as server:
+        yield server

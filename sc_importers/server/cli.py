@@ -1,11 +1,13 @@
 """``sc-server``: run the local SC 1.0-compatible server.
 
     sc-server --data-dir DIR [--host 127.0.0.1] [--port 5000] [--username admin] [--password PASS]
-              [--session-ttl SECONDS]
+              [--session-ttl SECONDS] [--api-key TOKEN] [--tls | --tls-cert FILE --tls-key FILE]
 
 The password comes from ``--password``, else the environment variable ``SC_SERVER_PASSWORD``, else a
 random one is generated and printed at start-up (a new one at every start: pass ``--password`` or
-``SC_SERVER_PASSWORD`` to keep one across restarts).
+``SC_SERVER_PASSWORD`` to keep one across restarts). The Geti 2.x personal access token (``x-api-key`` on
+``/api/v1/``) works the same way with ``--api-key`` / ``SC_SERVER_API_KEY``; only its hash is kept.
+``--tls`` serves HTTPS with a self-signed certificate for localhost kept in ``<data-dir>/tls/``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 
 import uvicorn
 
+from sc_importers.server import tls
 from sc_importers.server.app import create_app
+from sc_importers.server.auth import api_key_format_problem, new_api_key
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -37,7 +41,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--password", default=None, help="default: $SC_SERVER_PASSWORD, else generated")
     parser.add_argument("--session-ttl", default=7 * 24 * 3600.0, type=float,
                         help="seconds a login session stays valid (default one week)")
-    return parser.parse_args(argv)
+    parser.add_argument("--api-key", default=None,
+                        help="Geti 2.x personal access token accepted in x-api-key on /api/v1/ "
+                             "(geti_pat_<secret>_<checksum>; default: $SC_SERVER_API_KEY, else generated)")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve HTTPS with a self-signed certificate for localhost/127.0.0.1, "
+                             "written to <data-dir>/tls/cert.pem (give it to clients as their CA bundle)")
+    parser.add_argument("--tls-cert", type=Path, default=None, help="serve HTTPS with this PEM certificate")
+    parser.add_argument("--tls-key", type=Path, default=None, help="the PEM private key of --tls-cert")
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -46,12 +61,39 @@ def main(argv: list[str] | None = None) -> None:
     if not password:
         password = secrets.token_urlsafe(12)
         print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
-    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl)
+    api_key = args.api_key or os.environ.get("SC_SERVER_API_KEY")
+    if api_key:
+        problem = api_key_format_problem(api_key)
+        if problem:
+            sys.exit(f"sc-server: --api-key / SC_SERVER_API_KEY is not a Geti personal access token: {problem}")
+    else:
+        api_key = new_api_key()
+        print(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}", flush=True)
+    files = _tls_files(args)
+    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl, api_key=api_key)
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
-    print(f"sc-server: serving {args.data_dir} on http://{args.host}:{args.port}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30)
+    scheme = "https" if files else "http"
+    if files:
+        print(f"sc-server: TLS certificate {files.cert} (clients trust it as their CA bundle)", flush=True)
+    print(f"sc-server: serving {args.data_dir} on {scheme}://{args.host}:{args.port}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30,
+                            ssl_certfile=str(files.cert) if files else None,
+                            ssl_keyfile=str(files.key) if files else None)
     uvicorn.Server(config).run(sockets=[listening])
     sys.stdout.flush()
+
+
+def _tls_files(args: argparse.Namespace) -> tls.TlsFiles | None:
+    """The certificate and key to serve HTTPS with, or None for plain HTTP; exits with a one-line message
+    when given files are unusable."""
+    try:
+        if args.tls_cert is not None:
+            return tls.given(args.tls_cert, args.tls_key)
+        if args.tls:
+            return tls.self_signed(args.data_dir)
+    except (tls.TlsError, OSError) as exc:
+        sys.exit(f"sc-server: cannot serve HTTPS: {exc}")
+    return None
 
 
 def _listen(host: str, port: int) -> socket.socket:
