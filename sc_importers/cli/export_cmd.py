@@ -33,7 +33,7 @@ def _connect(connection: ConnectionOptions, workers: int):
 
     try:
         return connect(connection.host, connection.username, connection.password,
-                       verify=connection.verify, workers=workers)
+                       verify=connection.verify, workers=workers, **connection.dialect_options)
     except (ServerError, ValueError) as exc:
         raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 

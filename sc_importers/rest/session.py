@@ -20,7 +20,11 @@ connections):
   or file bytes were expected means the login expired. The session logs in again **once**
   (one thread logs in, the others wait and reuse the new login) and repeats the request with a
   fresh body from the caller's body factory; a second failure is an error.
-* **Secrets**: the password and the session cookie never appear in ``repr``, exceptions or logs.
+* **Secrets**: the password, the session cookie and a personal access token never appear in
+  ``repr``, exceptions or logs.
+* **Login flows** (:mod:`sc_importers.rest.login`): SC 1.0's Dex form or a Geti personal access
+  token; a caller that expects a 401/403 as an answer (a feature switched off) lists it in
+  ``ok_statuses`` and gets it back instead of a new login.
 """
 
 from __future__ import annotations
@@ -232,7 +236,7 @@ class SCSession:
                ok_statuses: tuple[int, ...]) -> None:
         status = response.status_code
         ctype = response.headers.get("Content-Type", "")
-        if status in (401, 403):
+        if status in (401, 403) and status not in ok_statuses:
             response.close()
             raise SessionExpired(f"HTTP {status}")
         if is_login_url(response.url):

@@ -190,7 +190,7 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
     workers = upload_options.workers or DEFAULT_WORKERS
     try:
         api = connect(connection.host, connection.username, connection.password,
-                      verify=connection.verify, workers=workers)
+                      verify=connection.verify, workers=workers, **getattr(connection, "dialect_options", {}))
     except (ServerError, requests.RequestException, ValueError) as exc:  # ValueError: a malformed address
         report = UploadReport(project_name=name, workers=workers,
                               refused=f"cannot log in to {shown_host(connection.host)}: {exc}")
