@@ -34,10 +34,11 @@ from sc_importers.cli.reader_options import (
     reader_option_table,
 )
 from sc_importers.cli.render import render_report
-from sc_importers.formats import FormatError, FormatReader, choose_format
+from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
+from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
 
 
@@ -89,17 +90,25 @@ class ImportRefused(click.ClickException):
 
 
 def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],
-                 table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None]:
+                 table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None, Path]:
+    """The reader, its options, the detection report (None with --format) and the folder to read."""
     if request.format_name is not None:
         if request.format_name not in readers:
             raise click.UsageError(
                 f"unknown format {request.format_name!r}; available: {', '.join(readers) or '(none)'}")
         reader, detection = readers[request.format_name], None
+        inner = single_dataset_folder(source)
+        if inner is not None and not reader.detect(source).confidence >= 0.5:
+            click.echo(f"{source} holds one folder beside README/LICENSE-like files: reading {inner}", err=True)
+            source = inner
     else:
         try:
-            choice = choose_format(source, list(readers.values()))
+            choice = choose_dataset(source, list(readers.values()))
         except FormatError as exc:
             raise ImportRefused(str(exc), request.dry_run) from exc
+        for note in choice.notes:
+            click.echo(note, err=True)
+        source = choice.path or source
         reader = choice.reader
         verdicts = {r.name: {"confidence": d.confidence, "reasons": d.reasons} for r, d in choice.verdicts}
         why = "; ".join(verdicts[reader.name]["reasons"]) or "no reason given"
@@ -109,8 +118,8 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
             if other is not reader:
                 click.echo(f"  not {other.name}: confidence {det.confidence:.2f} "
                            f"({'; '.join(det.reasons) or 'no reason given'})", err=True)
-        detection = {"chosen": reader.name, "verdicts": verdicts}
-    return reader, options_for(reader.name, request.reader_options, table), detection
+        detection = {"chosen": reader.name, "verdicts": verdicts, "path": str(source), "notes": choice.notes}
+    return reader, options_for(reader.name, request.reader_options, table), detection, source
 
 
 def _project_type_named(name: str) -> ProjectType:
@@ -180,7 +189,19 @@ def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, c
 
 def _import_one(source: Path, request: Request, readers: dict[str, FormatReader],
                 table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
-    reader, options, detection = _pick_reader(source, request, readers, table)
+    """Read, check and import (or dry-run) one source; an archive is unpacked for the duration."""
+    try:
+        with unpacked(source) as (folder, note):
+            if note:
+                click.echo(note, err=True)
+            return _import_folder(folder, request, readers, table, connection, upload)
+    except FormatError as exc:  # the archive cannot be unpacked
+        raise ImportRefused(str(exc), request.dry_run) from exc
+
+
+def _import_folder(source: Path, request: Request, readers: dict[str, FormatReader],
+                   table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
+    reader, options, detection, source = _pick_reader(source, request, readers, table)
     try:
         dataset = reader.read(source, **options)
     except FormatError as exc:

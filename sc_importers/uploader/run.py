@@ -113,6 +113,9 @@ def import_dataset(
         backup = backup_settings(dataset) if plan.restored else None
         selection = select_items(dataset, options, limit, check=not plan.restored)
         items = selection.items
+        if not items and not plan.restored and not resume and limit != 0:  # as the dry run's "no media to import"
+            why = f"{len(selection.failed)} item(s) have errors" if selection.failed else "the dataset has none"
+            raise BuildError(f"{dataset.root}: no media to import ({why}); no project was created")
         report.planned = len(items) + len(selection.failed)
         report.filtered += selection.filtered
         report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
