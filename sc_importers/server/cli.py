@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
     scheme = "https" if files else "http"
     if files:
-        print(f"sc-server: TLS certificate {files.cert} (clients trust it as their CA bundle)", flush=True)
+        trust = "" if args.tls_cert else " (self-signed: clients trust it as their CA bundle)"
+        print(f"sc-server: TLS certificate {files.cert}{trust}", flush=True)
     print(f"sc-server: serving {args.data_dir} on {scheme}://{args.host}:{args.port}", flush=True)
     config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30,
                             ssl_certfile=str(files.cert) if files else None,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,11 @@ def given(cert: Path, key: Path) -> TlsFiles:
             raise TlsError(f"{path}: cannot read: {exc.strerror or exc}") from None
         if marker not in data:
             raise TlsError(f"{path}: not {what}")
+    try:  # what uvicorn will do, but with a clear message (and no passphrase prompt for an encrypted key)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(files.cert, files.key, password=lambda: b"")
+    except ssl.SSLError as exc:
+        raise TlsError(f"{files.key} does not go with {files.cert}, or is encrypted (not supported): "
+                       f"{exc.reason or exc}") from None
     return files
 
 

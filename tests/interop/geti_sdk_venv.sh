@@ -5,13 +5,14 @@
 # that must not leak into the project's own environment; the interop test runs geti-sdk's own code in this venv
 # against a real `sc-server`.
 #
-# Where: ${SC_GETI_SDK_VENV:-$HOME/.cache/sc-importers/geti-sdk-2.13.1}, outside the repository, so CI and developers
-# build it once and reuse it (a reused venv costs one import check, about a second).
+# Where: ${SC_GETI_SDK_VENV:-$HOME/.cache/sc-importers/geti-sdk-2.13.1} ($XDG_CACHE_HOME instead of ~/.cache when
+# set), outside the repository, so CI and developers build it once and reuse it (a reused venv costs one import
+# check, about a second).
 # Prints the venv's python path as its last line; exits non-zero if it cannot install.
 set -euo pipefail
 
 GETI_SDK_VERSION="2.13.1"
-VENV="${SC_GETI_SDK_VENV:-$HOME/.cache/sc-importers/geti-sdk-${GETI_SDK_VERSION}}"
+VENV="${SC_GETI_SDK_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/sc-importers/geti-sdk-${GETI_SDK_VERSION}}"
 PY="$VENV/bin/python"
 CHECK="import geti_sdk, importlib.metadata as m; assert m.version('geti-sdk') == '${GETI_SDK_VERSION}'"
 

@@ -157,13 +157,18 @@ def _cli(*args: str, env_key: str | None = None) -> subprocess.CompletedProcess:
                           env=env, timeout=60)
 
 
-@pytest.mark.parametrize("args", [
-    ("--api-key", "hunter2"),
-    ("--tls-cert", "cert.pem"),
-    ("--tls-cert", "missing-cert.pem", "--tls-key", "missing-key.pem"),
+@pytest.mark.parametrize(("args", "message"), [
+    (("--api-key", "hunter2"), "is not a Geti personal access token"),
+    (("--tls-cert", "cert.pem"), "--tls-cert and --tls-key go together"),
+    (("--tls-cert", "missing-cert.pem", "--tls-key", "missing-key.pem"), "missing-cert.pem: cannot read"),
+    (("--tls-cert", "{a}/cert.pem", "--tls-key", "{b}/key.pem"), "does not go with"),
 ])
-def test_cli_refuses_unusable_key_or_tls_files_plainly(tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_cli_refuses_unusable_key_or_tls_files_plainly(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    from sc_importers.server.tls import self_signed
+
+    one, other = self_signed(tmp_path / "a"), self_signed(tmp_path / "b")  # two certificates, two keys
+    args = tuple(arg.format(a=one.cert.parent, b=other.key.parent) for arg in args)
     done = _cli("--data-dir", str(tmp_path / "d"), "--port", "1", *args)
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
-    assert any(word in done.stderr for word in ("personal access token", "go together", "missing-cert.pem"))
+    assert message in done.stderr
