@@ -25,7 +25,7 @@ import click
 from sc_importers import plugins
 from sc_importers.cli import setup_logging
 from sc_importers.cli.import_params import core_params
-from sc_importers.cli.options import CONNECTION_KEYS, UploadOptions, resolve_connection
+from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
     ReaderOption,
     click_options,
@@ -296,7 +296,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     )
     if request.html_report is not None and (not request.dry_run or params["restore_all"]):
         raise click.UsageError("--html writes the report of one --dry-run (not with --all)")
-    connection = {key: params[key] for key in CONNECTION_KEYS}
+    connection = {key: params[key] for key in (*CONNECTION_KEYS, *GETI3_KEYS)}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:
