@@ -126,9 +126,11 @@ def shape_body(annotation: Annotation, kind: str, width: int, height: int) -> di
     if kind == "classification":
         return {"type": "full_image"}
     if isinstance(shape, Rectangle):
-        x0, y0 = round(_clip(shape.x, width)), round(_clip(shape.y, height))
-        x1, y1 = round(_clip(shape.x + shape.width, width)), round(_clip(shape.y + shape.height, height))
-        return {"type": "rectangle", "x": x0, "y": y0, "width": max(0, x1 - x0), "height": max(0, y1 - y0)}
+        # each value rounded on its own (an error of at most half a pixel each), then kept inside the media
+        x, y = round(_clip(shape.x, width)), round(_clip(shape.y, height))
+        w = min(round(max(shape.width + min(shape.x, 0), 0)), width - x)
+        h = min(round(max(shape.height + min(shape.y, 0), 0)), height - y)
+        return {"type": "rectangle", "x": x, "y": y, "width": w, "height": h}
     if isinstance(shape, Polygon):
         return {"type": "polygon", "points": [{"x": _clip(x, width), "y": _clip(y, height)} for x, y in shape.points]}
     raise ValueError(f"a {type(shape).__name__} cannot be sent to Geti 3 (adapt the annotations first)")
