@@ -18,6 +18,7 @@ from pathlib import Path
 from sc_importers.export.files import HashingSink, sha256_file
 from sc_importers.export.verify_scenes import EMPTY, SceneViews
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+from sc_importers.rest.saved_scenes import saved_project
 from sc_importers.rest.saved_settings import load_backup_settings
 
 TOLERANCE = 1e-6
@@ -31,8 +32,8 @@ def verify_project(
     ``workers`` media are hashed on the server side at once (their bytes stream through a hash,
     nothing is written).
     """
-    saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-    diffs = _compare_labels(saved, project.raw)
+    saved = saved_project(json.loads((folder / "project.json").read_text(encoding="utf-8")))
+    diffs = _compare_labels(saved, saved_project(project.raw))
     diffs += _compare_configuration(api, project, folder)
     diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers)
     diffs += [f"{relative.split('/')[0] if relative.startswith('annotations/') else 'media'}: {relative} is in "
@@ -100,8 +101,8 @@ def _compare_labels(saved: dict, live: dict) -> list[str]:
 def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path) -> list[str]:
     """Parameter by parameter in the neutral settings model: the folder's ``settings.json`` (or its
     ``configuration.json`` of the dialect it was taken from) against the project's settings."""
-    saved_project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-    types = {t.get("title"): t.get("task_type") for t in saved_project["pipeline"]["tasks"]}
+    project_json = saved_project(json.loads((folder / "project.json").read_text(encoding="utf-8")))
+    types = {t.get("title"): t.get("task_type") for t in project_json["pipeline"]["tasks"]}
     try:
         saved = load_backup_settings(folder, _manifest_dialect(folder), types)
     except ValueError as exc:
@@ -113,10 +114,11 @@ def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path)
     tasks = project.trainable_tasks
     matched = saved.match_tasks([t.title for t in tasks])
     for task, old in zip(tasks, matched, strict=True):
-        if old is None:
-            diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
-            continue
         new = next((t for t in live.tasks if t.title == task.title), None)
+        if old is None:
+            if new is not None:  # a server without per-task settings (Geti 3) has nothing to compare
+                diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
+            continue
         diffs += _compare_values(task.title, old.parameters, new.parameters if new else {})
     used = {id(t) for t in matched if t is not None}
     diffs += [f"configuration: task {t.title!r} of the backup is not a task of the server's project"

@@ -75,6 +75,19 @@ def is_multiclass(project: RemoteProject) -> bool:
     return bool(isinstance(task, dict) and task.get("task_type") == "classification" and task.get("exclusive_labels"))
 
 
+def as_pipeline(raw: dict) -> dict:
+    """A Geti 3 ProjectView in the 2.x project shape backups are read in (``pipeline`` with a dataset task
+    and the one trainable task, our task type, label groups as :func:`parse_project` gives them)."""
+    project = parse_project(raw)
+    task = project.tasks[0]
+    labels = [{"id": lb.id, "name": lb.name, "color": lb.color, "group": lb.group, "hotkey": lb.hotkey,
+               "is_empty": False} for lb in task.labels if not lb.is_empty]
+    dataset_task = {"id": f"{project.id}-dataset", "title": "Dataset", "task_type": "dataset"}
+    return {**raw, "pipeline": {"tasks": [dataset_task, {"id": task.id, "title": task.title,
+                                                          "task_type": task.task_type, "labels": labels}],
+                                "connections": [{"from": dataset_task["id"], "to": task.id}]}}
+
+
 def project_body(name: str, task: TaskPlan, exclusive: bool, project_id: str | None = None) -> dict:
     """The ``POST /api/projects`` body of a project whose one task is ``task`` (already adapted)."""
     labels = []
