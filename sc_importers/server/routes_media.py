@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -43,9 +44,9 @@ def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kin
                  refuse: Callable[[ValueError], ApiError], check: Callable[[int, int], None] | None = None
                  ) -> dict:
     """Receive, probe and store an uploaded ``image`` or ``video``; its new media row (a dict with the
-    media table's columns). Both dialects
-    upload through here: ``refuse`` turns an undecodable file into the dialect's error, ``check``
-    (width, height) may raise ValueError for sizes the dialect does not take."""
+    media table's columns). Both dialects upload through here: ``refuse`` turns an undecodable file
+    into the dialect's error, ``check(width, height)`` may raise ValueError for sizes the dialect
+    does not take."""
     filename = file.filename or "upload"
     temp = receive(settings.data_dir, file.file)
     try:
@@ -71,8 +72,11 @@ def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kin
         # before its folder is removed) gets no file, and a crash before COMMIT leaves a file
         # without a row, which storage.recover removes at the next start.
         with settings.db.write() as conn:
-            if not conn.execute("SELECT 1 FROM projects WHERE id=?", (project_id,)).fetchone():
+            found = conn.execute("SELECT doc FROM projects WHERE id=?", (project_id,)).fetchone()
+            if not found:
                 raise ApiError(404, "project_not_found", f"Project with id {project_id} was not found.")
+            if dataset_id not in {d["id"] for d in json.loads(found["doc"])["datasets"]}:
+                raise ApiError(404, "dataset_not_found", f"Dataset with id {dataset_id} was deleted meanwhile.")
             commit(temp, final)
             conn.execute("INSERT INTO media (id, project_id, dataset_id, kind, name, filename, upload_time, "
                          "width, height, frame_count, fps, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)

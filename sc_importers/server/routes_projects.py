@@ -87,8 +87,12 @@ def delete_project(request: Request, workspace_id: str, project_id: str) -> dict
 
 
 def remove_project(settings: ServerSettings, project_id: str) -> None:
-    """Delete a project with its media rows, annotations and media files (both dialects)."""
+    """Delete a project with its media rows, annotations, media files and the per-task values the
+    Geti dialect keeps in the meta table (``geti.<name>:<task id>``); both dialects delete through here."""
     with settings.db.write() as conn:
+        row = conn.execute("SELECT doc FROM projects WHERE id=?", (project_id,)).fetchone()
+        for task in json.loads(row["doc"])["pipeline"]["tasks"] if row else []:
+            conn.execute("DELETE FROM meta WHERE key LIKE ?", (f"geti.%:{task['id']}",))
         conn.execute("DELETE FROM annotations WHERE project_id=?", (project_id,))
         conn.execute("DELETE FROM media WHERE project_id=?", (project_id,))
         conn.execute("DELETE FROM projects WHERE id=?", (project_id,))

@@ -96,9 +96,40 @@ def _write_annotations(path: Path, boxes: list[tuple]) -> list:
 
 def _canonical(label_names: list[str], shape: dict) -> str:
     """One annotation as a comparable string: label names and shape, ``10.0`` written as ``10``."""
-    shape = {key: int(value) if isinstance(value, float) and value.is_integer() else value
-             for key, value in shape.items()}
-    return json.dumps([sorted(label_names), shape], sort_keys=True)
+    return json.dumps([sorted(label_names), _whole(shape)], sort_keys=True)
+
+
+def _whole(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole(item) for item in value]
+    return value
+
+
+def build_segmentation(folder: Path) -> dict[str, list]:
+    """Images of odd sizes (so pixel -> stored -> pixel conversions are not exact in binary) with polygons,
+    an ellipse and a rectangle in Geti-format files; returns the expected annotations per image."""
+    (folder / "media").mkdir(parents=True)
+    (folder / "annotations").mkdir()
+    shapes = {
+        "field-1": ((333, 217), [("grass", {"type": "POLYGON", "points": [{"x": 0, "y": 0}, {"x": 332, "y": 0},
+                                                                           {"x": 332, "y": 100}, {"x": 7, "y": 116}]}),
+                                 ("rock", {"type": "ELLIPSE", "x": 101, "y": 120, "width": 57, "height": 33})]),
+        "field-2": ((1001, 77), [("rock", {"type": "POLYGON", "points": [{"x": 999, "y": 76}, {"x": 13, "y": 70},
+                                                                          {"x": 500, "y": 3}]}),
+                                 ("grass", {"type": "RECTANGLE", "x": 1, "y": 1, "width": 999, "height": 19})]),
+    }
+    expected = {}
+    for name, (size, drawn) in shapes.items():
+        Image.new("RGB", size, (30, 140, 60)).save(folder / "media" / f"{name}.png", "PNG")
+        scene = {"annotations": [{"labels": [{"name": label, "probability": 1.0}], "shape": shape}
+                                 for label, shape in drawn]}
+        (folder / "annotations" / f"{name}.json").write_text(json.dumps(scene))
+        expected[name] = sorted(_canonical([label], shape) for label, shape in drawn)
+    return expected
 
 
 def canonical_annotations(folder: Path) -> dict[str, list]:
@@ -222,6 +253,11 @@ def main() -> int:
     reader = DirectoryTreeAnnotationReader(str(classification / "source" / "media"))
     summary["classification"] = round_trip(geti, f"{PROJECT} classification", "classification",
                                            classification / "source", reader, classification, expected)
+    segmentation = args.work / "segmentation"
+    expected = build_segmentation(segmentation / "source")
+    reader = GetiAnnotationReader(str(segmentation / "source" / "annotations"))
+    summary["segmentation"] = round_trip(geti, f"{PROJECT} segmentation", "segmentation",
+                                         segmentation / "source", reader, segmentation, expected)
     print(json.dumps({"summary": summary, "divergences": len(problems)}), flush=True)
     return 1 if problems else 0
 

@@ -1,6 +1,7 @@
 """The real client: geti-sdk 2.13.1 from PyPI, unmodified, in its own virtual environment, against
-``sc-server --tls --api-key``: create a detection project from a dataset, download it, upload it under a new name,
-download that, and compare (tests/interop/geti_sdk_roundtrip.py does the geti-sdk side).
+``sc-server --tls --api-key``: for a detection (images, a video, >100 media), a classification and a segmentation
+project, create it from a dataset, download it, upload it under a new name, download that, and compare
+(tests/interop/geti_sdk_roundtrip.py does the geti-sdk side; about 40 s once the venv exists).
 
 The venv is built by tests/interop/geti_sdk_venv.sh (``.ci/run`` calls it before pytest) and cached outside the
 repository, so only the first run pays for the install. Under CI (``CI`` set) a venv that cannot be built fails

@@ -4,6 +4,9 @@ the values the SC 1.0 dialect reads and writes."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 
 def _values(entries: list[dict]) -> dict:
     return {item["key"]: item["value"] for item in entries}
@@ -20,7 +23,7 @@ def _sc_parameters(api, project: dict, task_id: str) -> dict:
     return found
 
 
-def test_project_configuration_round_trip_through_both_dialects(api, geti) -> None:
+def test_project_configuration_round_trip_through_both_dialects(api, geti, sc_server) -> None:
     project = geti.create_project()
     task_id = project["pipeline"]["tasks"][1]["id"]
     url = f"{geti.ws}/projects/{project['id']}/project_configuration"
@@ -53,6 +56,14 @@ def test_project_configuration_round_trip_through_both_dialects(api, geti) -> No
     assert _values(geti.session.get(url, timeout=30).json()["task_configs"][0]["auto_training"])["enable"] is False
     unknown = {"task_configs": [{"task_id": "0" * 24, "auto_training": [{"key": "enable", "value": True}]}]}
     assert geti.session.patch(url, json=unknown, timeout=30).status_code == 404
+    assert _meta_keys(sc_server, task_id) == [f"geti.training.min_images_per_label:{task_id}"]
+    assert api.session.delete(f"{api.ws}/projects/{project['id']}", timeout=30).status_code == 200
+    assert _meta_keys(sc_server, task_id) == []  # deleting through the SC dialect removes it too
+
+
+def _meta_keys(server, task_id: str) -> list[str]:
+    with contextlib.closing(sqlite3.connect(server.data_dir / "sc-server.sqlite3")) as conn:
+        return [r[0] for r in conn.execute("SELECT key FROM meta WHERE key LIKE ?", (f"%{task_id}",))]
 
 
 def test_sc_project_auto_training_through_project_configuration(api, geti) -> None:

@@ -4,6 +4,8 @@ totals, 204 for no annotation, the strict key sets geti-sdk 2.13 parses, video f
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 #: Keys geti-sdk 2.13 accepts in scenes, annotations and scored labels (it raises on others).
@@ -168,6 +170,11 @@ def test_video_frames_and_whole_video_annotations(geti, shared) -> None:
     for scene in whole["video_annotations"]:
         _check_scene_keys(scene)
         assert scene["annotations"][0]["shape"] == rect
+    frames = geti.session.post(f"{base}:query?limit=1", json={}, timeout=30).json()
+    assert frames["video_frame_indices"] == [3] and frames["total_matched_video_frames"] == 2
+    assert frames["video_frames"][0]["media_information"]["display_url"].endswith("/frames/3/display/full")
+    rest = geti.session.post(geti.absolute(frames["next_page"]), json={}, timeout=30).json()
+    assert rest["video_frame_indices"] == [7] and "next_page" not in rest
     ranged = geti.session.get(f"{base}/annotations/latest?start_frame=4&end_frame=23", timeout=30).json()
     assert [s["media_identifier"]["frame_index"] for s in ranged["video_annotations"]] == [7]
     frame = geti.session.get(f"{base}/frames/7/display/full", timeout=60)
@@ -203,7 +210,90 @@ def test_range_annotation_labels_every_skip_frame(api, geti, shared) -> None:
     sc_video = api.session.get(f"{api.ws}/projects/{project['id']}/datasets/{project['datasets'][0]['id']}"
                                f"/media/videos/{video['id']}/annotations/latest", timeout=30).json()
     assert len(sc_video["video_annotations"]) == 5
+    labelled = geti.session.post(f"{geti.dataset_url(project)}/media/videos", data={"upload_info": json.dumps(
+        {"label_ids": [night]})}, files={"file": (path.name, path.read_bytes())}, timeout=60).json()
+    assert labelled["annotation_statistics"] == {"annotated": 1, "partially_annotated": 0, "unannotated": 23}
     detection = geti.create_project()
     other = geti.upload(detection, path.read_bytes(), filename=path.name, kind="videos").json()
     refused = geti.session.post(f"{_base(geti, other)}/range_annotation", json={"range_labels": []}, timeout=30)
     assert refused.status_code == 400
+
+
+def test_label_combinations_geti_refuses(geti, h) -> None:
+    chain = geti.session.post(f"{geti.ws}/projects", json={"name": "combos", "pipeline": {
+        "tasks": [{"title": "Dataset", "task_type": "dataset"},
+                  {"title": "Det", "task_type": "detection", "labels": [{"name": "animal", "group": "d"}]},
+                  {"title": "Crop", "task_type": "crop"},
+                  {"title": "Cls", "task_type": "classification",
+                   "labels": [{"name": "dog", "group": "species"}, {"name": "cat", "group": "species"}]}],
+        "connections": [{"from": "Dataset", "to": "Det"}, {"from": "Det", "to": "Crop"},
+                        {"from": "Crop", "to": "Cls"}]}}, timeout=30).json()
+    ids = {lb["name"]: lb["id"] for task in chain["pipeline"]["tasks"] for lb in task.get("labels", [])}
+    image = geti.upload(chain, h.jpeg_bytes(100, 100)).json()
+    url = f"{_base(geti, image)}/annotations"
+    box = {"type": "RECTANGLE", "x": 10, "y": 10, "width": 30, "height": 30}
+
+    def post(*annotations: dict):
+        return geti.session.post(url, json={"annotations": list(annotations)}, timeout=30)
+
+    both = post({"labels": [{"id": ids["animal"]}, {"id": ids["dog"]}, {"id": ids["cat"]}], "shape": box})
+    assert both.status_code == 400 and both.json()["error_code"] == "conflicting_exclusive_labels"
+    orphan = post({"labels": [{"id": ids["dog"]}], "shape": box})
+    assert orphan.status_code == 400 and "preceding task" in orphan.json()["message"]
+    full = {"type": "RECTANGLE", "x": 0, "y": 0, "width": 100, "height": 100}
+    overlap = post({"labels": [{"id": ids["No object"]}], "shape": full}, {"labels": [{"id": ids["animal"]}],
+                                                                           "shape": box})
+    assert overlap.status_code == 400 and "empty box" in overlap.json()["message"]
+    same_id = "8e3bd3a6-0d55-4b1f-a7a3-1d9f6e2b0c11"
+    twice = post({"id": same_id, "labels": [{"id": ids["animal"]}], "shape": box},
+                 {"id": same_id, "labels": [{"id": ids["animal"]}], "shape": full})
+    assert twice.status_code == 400 and twice.json()["error_code"] == "duplicated_annotation_id"
+    assert geti.session.get(f"{url}/latest", timeout=30).status_code == 204
+    good = post({"labels": [{"id": ids["animal"]}, {"id": ids["dog"]}], "shape": box})
+    assert good.status_code == 200, good.text
+    assert geti.session.get(f"{url}/{good.json()['id']}", timeout=30).json() == good.json()
+    assert geti.session.get(f"{url}/{'0' * 24}", timeout=30).status_code == 404
+
+
+def test_upload_info_labels_a_classification_upload(geti, h) -> None:
+    project = geti.create_project("classification", labels=[{"name": "ok", "group": "q"},
+                                                            {"name": "bad", "group": "q"}])
+    ok = project["pipeline"]["tasks"][1]["labels"][0]["id"]
+    url = f"{geti.dataset_url(project)}/media/images"
+
+    def upload(info: str):
+        return geti.session.post(url, files={"file": ("x.jpg", h.jpeg_bytes(80, 60))}, data={"upload_info": info},
+                                 timeout=60)
+
+    answer = upload(f'{{"label_ids": ["{ok}"]}}')
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["annotation_state_per_task"][0]["state"] == "annotated"
+    scene = geti.session.get(f"{_base(geti, answer.json())}/annotations/latest", timeout=30).json()
+    assert scene["annotations"][0]["shape"] == {"type": "RECTANGLE", "x": 0, "y": 0, "width": 80, "height": 60}
+    assert [lb["id"] for lb in scene["annotations"][0]["labels"]] == [ok]
+    assert upload('{"label_ids": ["' + "0" * 24 + '"]}').status_code == 404
+    assert upload("not json").status_code == 400
+    detection = geti.create_project()
+    refused = geti.session.post(f"{geti.dataset_url(detection)}/media/images",
+                                data={"upload_info": f'{{"label_ids": ["{ok}"]}}'},
+                                files={"file": ("x.jpg", h.jpeg_bytes())}, timeout=60)
+    assert refused.status_code == 400
+    total = geti.session.post(f"{geti.dataset_url(project)}/media:query", json={}, timeout=30).json()["total_images"]
+    assert total == 1  # refused uploads stored nothing
+
+
+def test_labels_to_revisit_keep_the_project_labels(api, geti, h) -> None:
+    project = geti.create_project()
+    cube = project["pipeline"]["tasks"][1]["labels"][0]["id"]
+    image = geti.upload(project, h.jpeg_bytes(64, 48)).json()
+    rect = {"type": "RECTANGLE", "x": 1, "y": 1, "width": 20, "height": 20}
+    body = {"annotations": [{"labels": [{"id": cube}], "shape": rect, "labels_to_revisit": [cube, "f" * 24]}],
+            "labels_to_revisit_full_scene": [cube]}
+    posted = geti.session.post(f"{_base(geti, image)}/annotations", json=body, timeout=30)
+    assert posted.status_code == 200, posted.text
+    scene = geti.session.get(f"{_base(geti, image)}/annotations/latest", timeout=30).json()
+    assert scene["annotations"][0]["labels_to_revisit"] == [cube]  # an id of another project is left out
+    assert scene["labels_to_revisit_full_scene"] == [cube]
+    sc_scene = api.session.get(f"{api.ws}/projects/{project['id']}/datasets/{project['datasets'][0]['id']}"
+                               f"/media/images/{image['id']}/annotations/latest", timeout=30).json()
+    assert sc_scene["annotations"][0]["labels_to_revisit"] == [cube]

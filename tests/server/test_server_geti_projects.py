@@ -135,6 +135,11 @@ def test_project_list_pages_with_exact_counts(fresh_geti) -> None:
     assert [p["name"] for p in by_name["projects"]] == ["alpha", "beta", "gamma"]
     filtered = geti.session.get(f"{geti.ws}/projects?name=AMM", timeout=30).json()
     assert filtered["project_counts"] == 1 and filtered["projects"][0]["name"] == "gamma"
+    spaced = geti.create_project(name="a & b")
+    first = geti.session.get(f"{geti.ws}/projects", params={"name": "a & b", "limit": 1}, timeout=30).json()
+    assert [p["id"] for p in first["projects"]] == [spaced["id"]]
+    assert geti.session.get(geti.url + first["next_page"], timeout=30).json()["projects"] == []
+    geti.session.delete(f"{geti.ws}/projects/{spaced['id']}", timeout=30)
     for limit in ("0", "101", "x"):
         assert geti.session.get(f"{geti.ws}/projects?limit={limit}", timeout=30).status_code == 400
     deleted = geti.session.delete(f"{geti.ws}/projects/{made[1]}", timeout=30)
@@ -170,6 +175,13 @@ def test_datasets_strict_keys_and_conflicts(geti) -> None:
     assert image.status_code == 200, image.text
     again = geti.session.get(f"{geti.ws}/projects/{project['id']}", timeout=30).json()
     assert [d["id"] for d in again["datasets"]] == [d["id"] for d in listed]
+    assert geti.session.delete(f"{url}/{listed[0]['id']}", timeout=30).status_code == 400  # the training dataset
+    deleted = geti.session.delete(f"{url}/{dataset['id']}", timeout=30)
+    assert deleted.status_code == 200 and deleted.json() == {"result": "success"}
+    assert [d["name"] for d in geti.session.get(url, timeout=30).json()["datasets"]] == ["Dataset"]
+    assert geti.session.get(f"{url}/{dataset['id']}/media/images/{image.json()['id']}", timeout=30).status_code == 404
+    assert geti.session.post(f"{url}/{dataset['id']}/media/images", files={"file": ("x.png", _png())},
+                             timeout=60).status_code == 404
 
 
 def _png() -> bytes:
@@ -196,6 +208,10 @@ def test_put_renames_edits_adds_and_deletes_labels(api, geti) -> None:
                                                                    "labels": [cube]}]}}
     answer = geti.session.put(url, json=missing, timeout=30)
     assert answer.status_code == 400 and answer.json()["error_code"] == "missing_labels"
+    moved = geti.session.put(url, json={**body, "pipeline": {**body["pipeline"], "tasks": [
+        body["pipeline"]["tasks"][0], {**body["pipeline"]["tasks"][1],
+                                       "labels": [{**cube, "parent_id": cylinder["id"]}, *labels[1:]]}]}}, timeout=30)
+    assert moved.status_code == 400 and "parent" in moved.json()["message"]
     cube.update(name="box", color="#00ff00ff")
     cylinder["is_deleted"] = True
     labels.append({"name": "sphere", "group": "shapes", "color": "#0000ff"})
@@ -226,3 +242,21 @@ def test_hierarchy_by_parent_name_and_storage_size(geti, h) -> None:
     assert geti.upload(project, data).status_code == 200
     assert geti.session.get(f"{url}?with_size=true", timeout=30).json()["storage_info"] == {"size": len(data)}
     assert geti.session.get(url, timeout=30).json()["storage_info"] == {}
+
+
+def test_jobs_list_is_empty_and_unknown_job_is_404(geti) -> None:
+    listed = geti.session.get(f"{geti.ws}/jobs", timeout=30).json()
+    assert listed["jobs"] == [] and set(listed["jobs_count"].values()) == {0}
+    missing = geti.session.get(f"{geti.ws}/jobs/{'1' * 24}", timeout=30)
+    assert missing.status_code == 404 and "could not be found" in missing.json()["message"]
+    assert geti.session.get(f"{geti.ws}/jobs/nope", timeout=30).status_code == 400
+
+
+def test_sc_anomaly_project_through_geti(api, geti) -> None:
+    anomaly = api.create_project("anomaly_classification", labels=[])
+    seen = geti.session.get(f"{geti.ws}/projects/{anomaly['id']}", timeout=30).json()
+    task = seen["pipeline"]["tasks"][1]
+    assert task["task_type"] == "anomaly"
+    assert {lb["name"]: lb["is_anomalous"] for lb in task["labels"]} == {"Normal": False, "Anomalous": True}
+    assert all(set(lb) <= LABEL_KEYS and "is_empty" in lb for lb in task["labels"])
+    assert [set(d) for d in seen["datasets"]] == [DATASET_KEYS]

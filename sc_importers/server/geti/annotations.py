@@ -25,13 +25,12 @@ from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, check_object_id, load_dataset_project, load_media, not_found
 from sc_importers.server.geti.media import frame_index_of
 from sc_importers.server.geti.shapes import to_normalized
-from sc_importers.server.geti.views import scene_view
-from sc_importers.server.project_builder import ANOMALY_TYPES, trainable_tasks
+from sc_importers.server.geti.views import GLOBAL_TYPES, scene_view
+from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import ServerSettings, settings_of
 
 router = APIRouter()
 _ROOT_KEYS = ("annotations", "media_identifier", "modified", "labels_to_revisit_full_scene")
-GLOBAL_TYPES = {"classification", *ANOMALY_TYPES}
 MAX_SCENES = 500
 _FULL = 1e-3  # how far (normalized) a "full-image" box may be from the image border (rounding of pixels)
 
@@ -76,14 +75,53 @@ def _normalize_body(project: dict, body: object, width: int, height: int, desc: 
                               "on a full image.")
         if any(lb["is_empty"] for lb in on_first) and not _is_full_box(shape):
             raise bad_request("Empty label for the first task must be a full box rectangle.")
-        converted.append({"labels": ann["labels"], "shape": shape})
-    return {"annotations": converted}
+        _check_label_combination(tasks, used, where)
+        converted.append({"labels": ann["labels"], "shape": shape,
+                          "labels_to_revisit": _known(ann.get("labels_to_revisit"), task_of)})
+    ids = [ann.get("id") for ann in body["annotations"] if isinstance(ann.get("id"), str)]
+    if len(ids) != len(set(ids)):
+        raise ApiError(400, "duplicated_annotation_id", f"{desc}: two annotations carry the same id.")
+    empties = [ann for ann in body["annotations"]
+               if any(task_of[spec["id"]][1]["is_empty"] and task_of[spec["id"]][0] is first for spec in ann["labels"])]
+    if empties and len(body["annotations"]) > 1:
+        raise bad_request("Not allowed to create annotation that overlaps with an empty box annotation.")
+    return {"annotations": converted, "labels_to_revisit_full_scene": _known(body.get("labels_to_revisit_full_scene"),
+                                                                             task_of)}
+
+
+def _known(ids: object, labels: dict) -> list[str]:
+    """The label ids of a ``labels_to_revisit`` list that name labels of the project. Others are
+    left out: geti-sdk re-sends the ids of the project it downloaded from (contract §5.2)."""
+    if not isinstance(ids, list):
+        return []
+    return [i for i in dict.fromkeys(x for x in ids if isinstance(x, str)) if i in labels]
+
+
+def _check_label_combination(tasks: list[dict], used: list[tuple[dict, dict]], where: str) -> None:
+    """One label per exclusive group (a group is exclusive within its task); in a detection ->
+    classification chain, a classification label needs the detection label on the same box."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for task, label in used:
+        groups.setdefault((task["id"], label["group"]), set()).add(label["name"])
+    for (_, group), names in groups.items():
+        if len(names) > 1:
+            raise ApiError(400, "conflicting_exclusive_labels", f"{where}: labels {sorted(names)} belong to the "
+                                                               f"exclusive group {group!r}; give one of them.")
+    used_tasks = {task["id"] for task, _ in used}
+    if len(tasks) == 2 and tasks[1]["task_type"] in GLOBAL_TYPES and tasks[1]["id"] in used_tasks \
+            and tasks[0]["id"] not in used_tasks:
+        raise bad_request("Annotation for a global task is missing a label for the preceding task.")
 
 
 def _store(settings: ServerSettings, project: dict, row: sqlite3.Row, frame: int, body: object,
            identifier: dict, desc: str) -> dict:
     normalized = _normalize_body(project, body, row["width"], row["height"], desc)
+    revisit = [ann.pop("labels_to_revisit") for ann in normalized["annotations"]]
+    scene_revisit = normalized.pop("labels_to_revisit_full_scene")
     scene, annotated = build_scene(project, normalized, identifier, desc)
+    for stored, labels in zip(scene["annotations"], revisit, strict=True):
+        stored["labels_to_revisit"] = labels
+    scene["labels_to_revisit_full_scene"] = scene_revisit
     with settings.db.write() as conn:
         if not conn.execute("SELECT 1 FROM media WHERE id=?", (row["id"],)).fetchone():
             raise not_found(row["kind"], row["id"])

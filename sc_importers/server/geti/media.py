@@ -15,12 +15,13 @@ import sqlite3
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project, load_media, not_found
+from sc_importers.server.geti.upload_info import annotate_upload, parse_upload_info
 from sc_importers.server.geti.views import media_view
 from sc_importers.server.routes_media import store_upload
 from sc_importers.server.settings import ServerSettings, settings_of
@@ -68,11 +69,12 @@ def _check_image_size(width: int, height: int) -> None:
 
 
 def _upload(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str,
-            kind: str, file: UploadFile) -> JSONResponse:
+            kind: str, file: UploadFile, upload_info: str | None) -> JSONResponse:
     settings = settings_of(request)
     project = load_dataset_project(settings, organization_id, workspace_id, project_id, dataset_id)
     filename = file.filename or ""
     _check_extension(filename, kind)
+    label_ids = parse_upload_info(project, upload_info)
 
     def refuse(exc: ValueError) -> ApiError:
         reason = str(exc) if "dimensions" in str(exc) else "The server was not able to interpret it."
@@ -80,19 +82,22 @@ def _upload(request: Request, organization_id: str, workspace_id: str, project_i
 
     row = store_upload(settings, project_id, dataset_id, kind, file, refuse,
                        _check_image_size if kind == "image" else None)
-    return JSONResponse(media_view(settings, project, row, set()), status_code=200)
+    annotated, frames = annotate_upload(settings, project, row, label_ids) if label_ids else (set(), 0)
+    return JSONResponse(media_view(settings, project, row, annotated, frames), status_code=200)
 
 
 @router.post(DATASET + "/media/images")
 def upload_image(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str,
-                 file: Annotated[UploadFile, File()]) -> JSONResponse:
-    return _upload(request, organization_id, workspace_id, project_id, dataset_id, "image", file)
+                 file: Annotated[UploadFile, File()],
+                 upload_info: Annotated[str | None, Form()] = None) -> JSONResponse:
+    return _upload(request, organization_id, workspace_id, project_id, dataset_id, "image", file, upload_info)
 
 
 @router.post(DATASET + "/media/videos")
 def upload_video(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str,
-                 file: Annotated[UploadFile, File()]) -> JSONResponse:
-    return _upload(request, organization_id, workspace_id, project_id, dataset_id, "video", file)
+                 file: Annotated[UploadFile, File()],
+                 upload_info: Annotated[str | None, Form()] = None) -> JSONResponse:
+    return _upload(request, organization_id, workspace_id, project_id, dataset_id, "video", file, upload_info)
 
 
 def _get(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str, kind: str,

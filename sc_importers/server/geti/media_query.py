@@ -9,14 +9,17 @@ users, subsets) are refused with 400 ``invalid_filter`` rather than ignored.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from fastapi import APIRouter, Request
 
 from sc_importers.server.body import read_json
 from sc_importers.server.errors import ApiError, bad_request
-from sc_importers.server.geti.common import DATASET, load_dataset_project
+from sc_importers.server.geti.common import DATASET, load_dataset_project, load_media
 from sc_importers.server.geti.media import annotation_summary, view_of
+from sc_importers.server.geti.views import media_view
+from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import settings_of
 from sc_importers.server.storage import media_path
 
@@ -134,4 +137,42 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
     if skip + len(page) < len(matched):  # only while more remain
         body["next_page"] = (f"{request.url.path}?limit={limit}&skip={skip + len(page)}&sort_by={sort_by}"
                              f"&sort_direction={direction}")
+    return body
+
+
+@router.post(DATASET + "/media/videos/{video_id}:query")
+async def query_video_frames(request: Request, organization_id: str, workspace_id: str, project_id: str,
+                             dataset_id: str, video_id: str) -> dict:
+    """The annotated frames of one video (what Geti answers for an empty filter), paged by
+    ``limit``/``skip``; ``include_frame_details`` (default true) adds one item per frame."""
+    settings = settings_of(request)
+    project = load_dataset_project(settings, organization_id, workspace_id, project_id, dataset_id)
+    video = load_media(settings, dataset_id, "video", video_id)
+    limit = _int_param(request, "limit", MAX_LIMIT, 1, MAX_LIMIT)
+    skip = _int_param(request, "skip", 0, 0, 10 ** 12)
+    details = request.query_params.get("include_frame_details", "true").lower() != "false"
+    if (await request.body()).strip() and await read_json(request, "Frame filter") != {}:
+        raise _invalid("This server filters video frames only with {} (the annotated frames).")
+    with settings.db.read() as conn:
+        rows = conn.execute("SELECT frame_index, json_extract(doc, '$.id') AS scene, annotated_tasks FROM annotations "
+                            "WHERE media_id=? AND frame_index>=0 AND json_array_length(doc, '$.annotations')>0 "
+                            "ORDER BY frame_index", (video_id,)).fetchall()
+    page = rows[skip:skip + limit]
+    view = media_view(settings, project, video, set())
+    body: dict = {"video_frame_indices": [r["frame_index"] for r in page],
+                  "total_matched_video_frames": len(rows), "video_information": view["media_information"]}
+    if details:
+        base = view["media_information"]["display_url"].rsplit("/display/", 1)[0]
+        tasks = trainable_tasks(project)
+        body["video_frames"] = [{
+            "video_id": video_id, "frame_index": r["frame_index"], "name": f"{video['name']}_{r['frame_index']}",
+            "type": "video_frame", "upload_time": video["upload_time"], "annotation_scene_id": r["scene"],
+            "annotation_state_per_task": [{"task_id": t["id"], "state": "annotated" if t["id"] in annotated
+                                           else "none"} for t in tasks],
+            "media_information": {"display_url": f"{base}/frames/{r['frame_index']}/display/full",
+                                  "width": video["width"], "height": video["height"]},
+            "thumbnail": f"{base}/frames/{r['frame_index']}/display/thumb"}
+            for r in page for annotated in [set(json.loads(r["annotated_tasks"]))]]
+    if skip + len(page) < len(rows):
+        body["next_page"] = f"{request.url.path}?limit={limit}&skip={skip + len(page)}"
     return body

@@ -9,9 +9,9 @@ Geti does (its web UI catches the path), which tells clients there is no credit 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from sc_importers.server.geti.common import check_scope
+from sc_importers.server.geti.common import check_object_id, check_scope
 from sc_importers.server.settings import settings_of
 
 router = APIRouter()
@@ -69,3 +69,19 @@ def profile(request: Request) -> dict:
             "organizations": [{"organizationId": settings.organization_id, "organizationName": "Default Organization",
                                "organizationCreatedAt": settings.workspace_created, "organizationStatus": "ACT",
                                "userStatus": "ACT"}]}
+
+
+@router.get("/organizations/{organization_id}/workspaces/{workspace_id}/jobs")
+def list_jobs(request: Request, organization_id: str, workspace_id: str) -> dict:
+    """Nothing here runs as a job (no training, no import/export jobs): always an empty list."""
+    check_scope(settings_of(request), organization_id, workspace_id)
+    counts = ("n_scheduled_jobs", "n_running_jobs", "n_finished_jobs", "n_failed_jobs", "n_cancelled_jobs")
+    return {"jobs": [], "jobs_count": dict.fromkeys(counts, 0)}
+
+
+@router.get("/organizations/{organization_id}/workspaces/{workspace_id}/jobs/{job_id}")
+def get_job(request: Request, organization_id: str, workspace_id: str, job_id: str) -> JSONResponse:
+    """No job exists; the jobs service answers ``{"message"}`` only (no ``error_code``)."""
+    check_scope(settings_of(request), organization_id, workspace_id)
+    check_object_id("job_id", job_id)
+    return JSONResponse({"message": f"Job with id `{job_id}` could not be found."}, status_code=404)

@@ -68,6 +68,10 @@ def _update_labels(task: dict, given: object, title: str) -> None:
             continue
         if "group" in spec and spec["group"] != label["group"]:
             raise _error("cannot_change_label_group", f"Label {label['name']!r} cannot move to another group.")
+        parent = spec.get("parent_id", label["parent_id"])
+        parent = by_name[parent]["id"] if parent in by_name else parent
+        if parent != label["parent_id"] and not (parent is None and label["parent_id"] is None):
+            raise bad_request(f"Label {label['name']!r}: the parent of an existing label cannot change.")
         updated = {**label, "name": _string(spec["name"], "name"), "color": _color(spec.get("color"), label["color"])}
         if "hotkey" in spec:
             updated["hotkey"] = spec["hotkey"] or ""

@@ -5,6 +5,7 @@ status, thumbnail, names, datasets and model groups. The project documents are t
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -58,8 +59,9 @@ def list_projects(request: Request, organization_id: str, workspace_id: str) -> 
     body = {"projects": [_with_size(request, settings, project_view(settings, d, with_datasets=False)) for d in page],
             "project_counts": len(docs), "project_page_count": len(page)}
     if page:  # Geti links a next page after every non-empty page
-        body["next_page"] = (f"{request.url.path}?limit={limit}&skip={skip + len(page)}&sort_by={sort_by}"
-                             f"&sort_direction={direction}" + (f"&name={name}" if name else ""))
+        query = {"limit": limit, "skip": skip + len(page), "sort_by": sort_by, "sort_direction": direction,
+                 **({"name": request.query_params["name"]} if name else {})}
+        body["next_page"] = f"{request.url.path}?{urlencode(query)}"
     return body
 
 
@@ -107,17 +109,14 @@ async def update_project(request: Request, organization_id: str, workspace_id: s
     settings = settings_of(request)
     load_project(settings, organization_id, workspace_id, project_id)
     body = await read_json(request, "Project body")
-    return project_view(settings, _save(settings, project_id, lambda project: apply_update(project, body)))
+    return project_view(settings, _save(settings, project_id, lambda project, _conn: apply_update(project, body)))
 
 
 @router.delete(PROJECT)
 def delete_project(request: Request, organization_id: str, workspace_id: str, project_id: str) -> dict:
     settings = settings_of(request)
-    project = load_project(settings, organization_id, workspace_id, project_id)
+    load_project(settings, organization_id, workspace_id, project_id)
     remove_project(settings, project_id)
-    with settings.db.write() as conn:  # per-task values only the Geti dialect keeps
-        for task in trainable_tasks(project):
-            conn.execute("DELETE FROM meta WHERE key LIKE ?", (f"geti.%:{task['id']}",))
     return {"result": "success"}
 
 
@@ -159,12 +158,13 @@ def list_datasets(request: Request, organization_id: str, workspace_id: str, pro
 
 
 def _save(settings: ServerSettings, project_id: str, change) -> dict:
-    """Apply ``change`` to the stored project document in one transaction; the new document."""
+    """Apply ``change(document, connection)`` to the stored project document in one transaction;
+    the new document."""
     with settings.db.write() as conn:
         row = conn.execute("SELECT doc FROM projects WHERE id=?", (project_id,)).fetchone()
         if row is None:
             raise not_found("project", project_id)
-        project = change(json.loads(row["doc"]))
+        project = change(json.loads(row["doc"]), conn)
         conn.execute("UPDATE projects SET doc=?, name=? WHERE id=?", (json.dumps(project), project["name"], project_id))
     return project
 
@@ -183,7 +183,7 @@ async def create_dataset(request: Request, organization_id: str, workspace_id: s
     name = _dataset_name(await read_json(request, "Dataset body"))
     dataset_id = new_id()
 
-    def add(project: dict) -> dict:
+    def add(project: dict, _conn) -> dict:
         if any(d["name"] == name for d in project["datasets"]):
             raise ApiError(409, "dataset_already_exists", f"A dataset named {name!r} already exists in this project.")
         project["datasets"].append({"id": dataset_id, "name": name})
@@ -214,7 +214,7 @@ async def rename_dataset(request: Request, organization_id: str, workspace_id: s
     _dataset_index(load_project(settings, organization_id, workspace_id, project_id), dataset_id)
     name = _dataset_name(await read_json(request, "Dataset body"))
 
-    def rename(project: dict) -> dict:
+    def rename(project: dict, _conn) -> dict:
         if any(d["name"] == name and d["id"] != dataset_id for d in project["datasets"]):
             raise ApiError(409, "dataset_already_exists", f"A dataset named {name!r} already exists in this project.")
         project["datasets"][_dataset_index(project, dataset_id)]["name"] = name
@@ -222,3 +222,27 @@ async def rename_dataset(request: Request, organization_id: str, workspace_id: s
 
     project = _save(settings, project_id, rename)
     return dataset_view(project, _dataset_index(project, dataset_id))
+
+
+@router.delete(PROJECT + "/datasets/{dataset_id}")
+def delete_dataset(request: Request, organization_id: str, workspace_id: str, project_id: str,
+                   dataset_id: str) -> dict:
+    """Delete a dataset other than the training dataset, with its media and their annotations."""
+    settings = settings_of(request)
+    project = load_project(settings, organization_id, workspace_id, project_id)
+    if _dataset_index(project, dataset_id) == 0:
+        raise bad_request("The training dataset of a project cannot be deleted.")
+    with settings.db.read() as conn:
+        rows = conn.execute("SELECT * FROM media WHERE dataset_id=?", (dataset_id,)).fetchall()
+
+    def drop(doc: dict, conn) -> dict:  # one transaction with the document: no upload slips in between
+        doc["datasets"] = [d for d in doc["datasets"] if d["id"] != dataset_id]
+        conn.execute("DELETE FROM annotations WHERE media_id IN (SELECT id FROM media WHERE dataset_id=?)",
+                     (dataset_id,))
+        conn.execute("DELETE FROM media WHERE dataset_id=?", (dataset_id,))
+        return doc
+
+    _save(settings, project_id, drop)
+    for row in rows:
+        media_path(settings.data_dir, row).unlink(missing_ok=True)
+    return {"result": "success"}

@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from sc_importers.server.annotation_rules import build_scene
 from sc_importers.server.body import read_json
 from sc_importers.server.errors import bad_request
-from sc_importers.server.geti.annotations import GLOBAL_TYPES
 from sc_importers.server.geti.common import DATASET, check_object_id, load_dataset_project, load_media, not_found
+from sc_importers.server.geti.views import GLOBAL_TYPES
 from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import settings_of
 

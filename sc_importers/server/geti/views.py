@@ -16,6 +16,9 @@ from sc_importers.server.project_builder import ANOMALY_TYPES, trainable_tasks
 from sc_importers.server.settings import ServerSettings
 from sc_importers.server.storage import media_path
 
+#: Task types whose annotations cover the whole media item (one full-image rectangle).
+GLOBAL_TYPES = frozenset({"classification", *ANOMALY_TYPES})
+
 
 def task_type_view(task_type: str) -> str:
     """Geti 2.x reports every anomaly task as ``anomaly`` (the store keeps SC's anomaly_* types)."""
