@@ -101,7 +101,7 @@ def dialect(request) -> str:
     return getattr(request, "param", "sc1")
 
 
-def login_args(server, dialect: str) -> list[str]:
+def login_args(server, dialect: str = "sc1") -> list[str]:
     """``sc-import``/``sc-export`` arguments logging in to a local ``server`` in ``dialect``."""
     if dialect == "geti":
         return ["--host", server.url, "--api", "geti", "--api-key", server.api_key]
@@ -110,7 +110,7 @@ def login_args(server, dialect: str) -> list[str]:
     return ["--host", server.url, "--username", server.username, "--password", server.password]
 
 
-def open_api(server, dialect: str, workers: int = 8):
+def open_api(server, dialect: str = "sc1", workers: int = 8):
     """A logged-in :class:`~sc_importers.rest.base.ServerAPI` of a local ``server`` in ``dialect``."""
     from sc_importers.rest import connect
 

@@ -18,7 +18,7 @@ from typing import Literal
 import requests
 import urllib3
 
-from sc_importers.rest.base import AuthenticationError, ServerAPI, ServerError
+from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.geti_v1 import API as GETI_API
 from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
 from sc_importers.rest.geti_v3 import API as GETI3_API
@@ -27,7 +27,7 @@ from sc_importers.rest.geti_v3_mapping import Geti3Choices
 from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, is_login_url
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
-from sc_importers.rest.session import SCSession, default_timeout, normalize_host
+from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
 from sc_importers.rest.unreachable import explain_unreachable
 
 Dialect = Literal["sc1", "geti", "geti3"]
@@ -53,8 +53,10 @@ def connect(host: str, username: str | None = None, password: str | None = None,
     """
     if api is not None and api not in API_CHOICES:
         raise ValueError(f"unknown API {api!r}; choose one of sc1, geti, geti3")
+    if not verify:
+        insecure(normalize_host(host), stacklevel=2)  # once, before any request
     dialect = API_CHOICES.get(api or "auto") or detect_dialect(host, verify, has_token=bool(api_key),
-                                                 has_password=bool(username or password))
+                                                                has_password=bool(username or password))
     if dialect == "geti3":
         if workspace is not None:
             raise ValueError("--workspace chooses a Geti 2.x workspace; Geti 3 has none")
@@ -112,7 +114,7 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
             geti = probe(http, f"{base}{GETI_API}/product_info", verify)
             sc1 = probe(http, f"{base}{SC_V1_API}/product_info", verify)
         except requests.RequestException as exc:
-            raise ServerError(f"cannot reach {base}: {explain_unreachable(exc, base)}") from None
+            raise ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}") from None
     candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
     if not candidates and _is_geti3(base, verify):
         return "geti3"
@@ -150,7 +152,7 @@ def _is_geti3(base: str, verify: bool) -> bool:
 
 
 def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices | None) -> ServerAPI:
-    session = SCSession(host, NoLogin(), verify=verify, workers=workers)
+    session = SCSession(host, NoLogin(), verify=verify, workers=workers, warn_insecure=False)
     try:
         session.login()
         listing = session.get_json(f"{GETI3_API}/projects")
@@ -165,7 +167,7 @@ def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices 
 
 def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int) -> ServerAPI:
     flow = ApiKeyLoginFlow(api_key)
-    session = SCSession(host, flow, verify=verify, workers=workers)
+    session = SCSession(host, flow, verify=verify, workers=workers, warn_insecure=False)
     try:
         session.login()
         info = session.get_json(f"{GETI_API}/product_info")
@@ -179,7 +181,8 @@ def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, 
 
 
 def _connect_sc1(host: str, username: str, password: str, verify: bool, workers: int) -> ServerAPI:
-    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers)
+    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers,
+                        warn_insecure=False)
     try:
         session.login()
         response = session.request("GET", f"{SC_V1_API}/product_info", expect="any", ok_statuses=(404,))

@@ -7,7 +7,8 @@ connections):
 * **Pool**: ``pool_maxsize`` equals the number of worker threads, so no worker waits for or
   throws away a connection.
 * **Retries** (urllib3 ``Retry``): connection errors are retried for every method, because the
-  request never reached the server. 502/503/504 answers and read errors are retried only for
+  request never reached the server. 429 (Geti's rate limit), 502/503/504 answers and read errors
+  are retried (honouring ``Retry-After``) only for
   idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS). A POST is **not** repeated after it may
   have reached the server: a repeated media upload would create a duplicate image, a repeated
   project creation a second project. The uploader decides what to do with such a failure
@@ -76,6 +77,18 @@ class InsecureConnectionWarning(UserWarning):
     """TLS certificate verification was switched off for a session."""
 
 
+def insecure(host: str, stacklevel: int = 2) -> None:
+    """Warn (once per connection) that ``host``'s certificate is not verified, and silence urllib3's
+    per-request warning. ``connect`` calls it before it probes the server; a session does unless told
+    (``warn_insecure=False``) that this was done."""
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    warnings.warn(
+        f"TLS certificate verification is disabled for {host}: the connection can be "
+        "intercepted. Use this only for a server with a self-signed certificate you trust.",
+        InsecureConnectionWarning, stacklevel=stacklevel + 1,
+    )
+
+
 class SessionExpired(Exception):
     """Internal: the server asked for a new login."""
 
@@ -105,6 +118,7 @@ class SCSession:
     def __init__(
         self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
         timeout: tuple[float, float] | None = None, retries: int = 3, backoff: float = 0.5,
+        warn_insecure: bool = True,
     ):
         self.host = normalize_host(host)
         self.verify = verify
@@ -118,20 +132,15 @@ class SCSession:
         self.http.headers["User-Agent"] = "sc-importers"
         self.retry = Retry(
             total=retries, connect=retries, read=retries, status=retries,
-            status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
+            status_forcelist=(429, 502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
             backoff_factor=backoff, raise_on_status=False, respect_retry_after_header=True,
             redirect=False,
         )
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.workers, max_retries=self.retry)
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
-        if not verify:
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            warnings.warn(
-                f"TLS certificate verification is disabled for {self.host}: the connection can be "
-                "intercepted. Use this only for a server with a self-signed certificate you trust.",
-                InsecureConnectionWarning, stacklevel=2,
-            )
+        if not verify and warn_insecure:
+            insecure(self.host, stacklevel=3)
 
     def __repr__(self) -> str:
         return (f"SCSession(host={self.host!r}, user={self._login_flow.identity!r}, "

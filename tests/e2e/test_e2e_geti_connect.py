@@ -65,6 +65,63 @@ def test_a_server_speaking_neither_dialect_is_named(tmp_path):
         httpd.server_close()
 
 
+def _answering(routes: dict[str, tuple[int, bytes, str]]):
+    """A tiny HTTP server answering ``routes`` (path -> status, body, content type) and 404 elsewhere."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            status, body, ctype = routes.get(self.path.split("?")[0], (404, b"not found", "text/plain"))
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            if status in (301, 302, 303):
+                self.send_header("Location", "/oauth2/start?rd=/")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+INFO = (200, b'{"product-version": "2.13.0"}', "application/json")
+
+
+@pytest.mark.parametrize(("routes", "token", "password", "expected"), [
+    ({"/api/v1/product_info": INFO}, False, True, "geti"),  # only Geti answers: the password does not matter
+    ({"/api/v1.0/product_info": (302, b"", "text/html")}, True, False, "sc1"),  # SC 1.0's login redirect
+    ({"/api/v1/product_info": (403, b"RBAC: access denied", "text/plain"),
+      "/api/v1.0/product_info": (403, b"RBAC: access denied", "text/plain")}, True, False, "geti"),
+    ({"/api/v1/product_info": INFO, "/api/v1.0/product_info": (401, b"", "text/plain")}, False, True, "sc1"),
+])
+def test_the_dialect_is_detected_before_logging_in(routes, token, password, expected):
+    from sc_importers.rest.connect import detect_dialect
+
+    httpd = _answering(routes)
+    try:
+        assert detect_dialect(f"http://127.0.0.1:{httpd.server_port}", has_token=token,
+                              has_password=password) == expected
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_login_wall_on_both_paths_without_credentials_is_a_question():
+    from sc_importers.rest.connect import detect_dialect
+
+    wall = (302, b"", "text/html")
+    httpd = _answering({"/api/v1/product_info": wall, "/api/v1.0/product_info": wall})
+    try:
+        with pytest.raises(AuthenticationError, match="--api geti|sc1"):
+            detect_dialect(f"http://127.0.0.1:{httpd.server_port}")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 class _Workspaces:
     """Stands in for the session in :func:`discover_workspace` (a pure choice among listed workspaces)."""
 
