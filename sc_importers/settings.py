@@ -23,7 +23,7 @@ from typing import Any
 
 #: Whether the task trains by itself once enough annotations exist.
 AUTO_TRAINING = "auto_training"
-#: Number of training iterations / epochs of the task's current model.
+#: How many iterations (or epochs) the task's current model trains for.
 ITERATIONS = "iterations"
 #: Annotated images per label needed before auto-training starts.
 MIN_IMAGES_PER_LABEL = "min_images_per_label"
