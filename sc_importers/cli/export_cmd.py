@@ -62,7 +62,8 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             names = sorted(p.name for p in api.list_projects())
             raise click.ClickException(f"no project named {project_name!r} on the server; projects there: "
                                        f"{', '.join(map(repr, names)) or '(none)'}")
-        diffs = verify_project(api, project, folder, workers=workers)
+        mappings: list[str] = []
+        diffs = verify_project(api, project, folder, workers=workers, mappings=mappings)
     except ServerError as exc:
         raise click.ClickException(f"server error: {exc}") from exc
     except (ValueError, KeyError, TypeError) as exc:
@@ -70,14 +71,18 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
     link = viewer_url(host, project.id)  # only for a local sc-server
     if json_output:
         click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
-                               "differences": diffs, **({"viewer_url": link} if link else {})}, indent=2))
+                               "differences": diffs, "mappings": mappings,
+                               **({"viewer_url": link} if link else {})}, indent=2))
     else:
         if diffs:
             click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
             for diff in diffs:
                 click.echo(f"  {diff}")
         else:
-            click.echo(f"{folder} and project {project_name!r} are identical")
+            modulo = f" modulo {len(mappings)} stated mapping(s)" if mappings else ""
+            click.echo(f"{folder} and project {project_name!r} are identical{modulo}")
+        for mapping in mappings:
+            click.echo(f"  mapped: {mapping}")
         if link:
             click.echo(f"View it in a browser: {link}")
     if open_viewer:
@@ -97,6 +102,12 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
 @click.option("--json", "json_output", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--open", "open_viewer", is_flag=True,
               help="Then open the project(s) in the web viewer of a local sc-server, in your browser.")
+@click.option("--chain-task", type=click.Choice(["detection", "classification", "segmentation"]),
+              help="--verify against Geti 3: the --chain-task the backup was imported with.")
+@click.option("--rotated-as", type=click.Choice(["polygon", "box"]),
+              help="--verify against Geti 3: the --rotated-as the backup was imported with.")
+@click.option("--anomaly-as", type=click.Choice(["classification"]),
+              help="--verify against Geti 3: the --anomaly-as the backup was imported with.")
 @connection_params
 def command(project_names: tuple[str, ...], export_all: bool, target_folder: Path, verify_folder: Path | None,
             workers: int, json_output: bool, open_viewer: bool, **connection: object) -> None:

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sc_importers.export.files import HashingSink, sha256_file
+from sc_importers.export.verify_mapped import Mapped, saved_tasks
 from sc_importers.export.verify_scenes import EMPTY, SceneViews
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
 from sc_importers.rest.saved_scenes import saved_project
@@ -25,17 +26,30 @@ TOLERANCE = 1e-6
 
 
 def verify_project(
-    api: ServerAPI, project: RemoteProject, folder: Path, tolerance: float = TOLERANCE, workers: int = 4
+    api: ServerAPI, project: RemoteProject, folder: Path, tolerance: float = TOLERANCE, workers: int = 4,
+    mappings: list[str] | None = None,
 ) -> list[str]:
     """Every difference between ``folder`` and ``project``; an empty list means identical.
 
     ``workers`` media are hashed on the server side at once (their bytes stream through a hash,
-    nothing is written).
+    nothing is written). A server that holds the backed-up project only through stated mappings
+    (``ServerAPI.adapt``: a migration into Geti 3) is compared with the backup *as mapped*; the names
+    of the mappings are appended to ``mappings`` (given), so "identical" is said modulo exactly those.
+    Raises :class:`~sc_importers.rest.base.ServerError` when the server refuses the backup's project
+    without the choices the import was given (``--chain-task`` ...).
     """
     saved = saved_project(json.loads((folder / "project.json").read_text(encoding="utf-8")))
-    diffs = _compare_labels(saved, saved_project(project.raw))
-    diffs += _compare_configuration(api, project, folder)
-    diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers)
+    adaptation = api.adapt(saved_tasks(saved))
+    mapped = Mapped(adaptation) if adaptation.mappings else None
+    if mapped is None:
+        diffs = _compare_labels(saved, saved_project(project.raw))
+        diffs += _compare_configuration(api, project, folder)
+    else:
+        diffs = mapped.compare_labels(project)
+        diffs += mapped.compare_configuration(_compare_configuration(api, project, folder), api, project)
+    diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers, mapped)
+    if mapped is not None and mappings is not None:
+        mappings.extend(mapped.names())
     diffs += [f"{relative.split('/')[0] if relative.startswith('annotations/') else 'media'}: {relative} is in "
               "the folder but not listed in manifest.json (added after the backup; a restore refuses it)"
               for relative in unlisted_files(folder)]
@@ -252,13 +266,14 @@ def _describe(shape: tuple) -> str:
 
 
 def _compare_media_and_annotations(
-    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int
+    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int,
+    mapped: Mapped | None = None,
 ) -> list[str]:
     """Media matched by (kind, name, SHA-256); within one such group of interchangeable media (equal
     names and bytes), paired by the old media id when ``project`` is the backed-up project itself,
     else so that as many pairs as possible have equal annotations (see :func:`_pair`)."""
     diffs = []
-    views = SceneViews(api, project, folder, saved_project, _manifest_dialect(folder), tolerance)
+    views = SceneViews(api, project, folder, saved_project, _manifest_dialect(folder), tolerance, mapped)
     remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
@@ -294,6 +309,8 @@ def _annotation_diffs(
     if media.id not in live_cache:
         live_cache[media.id] = _live_scenes(api, project, media)
     a, b = _saved_scenes(folder, entry), live_cache[media.id]
+    if views.mapped is not None:
+        a = views.mapped.drop_unwritable(a)
     tolerance = views.pixel_tolerance(media)
     diffs = []
     for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):

@@ -134,6 +134,10 @@ class Adaptation:
     counts: Counter = field(default_factory=Counter)
     #: Annotations handed to ``post_annotations`` that the client counted as left behind (not sent).
     not_sent: int = 0
+    #: How far (pixels) the server may move a coordinate it stores (e.g. whole-pixel boxes: 0.5).
+    pixel_tolerance: float = 0.0
+    #: Video frames the server cannot hold annotations of (their annotations are left behind, counted).
+    unwritable_frames: frozenset[int] = frozenset()
     converter: Callable[[list[Annotation], Counter], list[Annotation]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -28,8 +28,14 @@ from sc_importers.rest.base import Adaptation, ServerError
 
 #: Our task types Geti 3 holds as they are (``segmentation`` is created as ``instance_segmentation``).
 HELD = ("classification", "detection", "segmentation")
-ANOMALY = ("anomaly_classification", "anomaly_detection", "anomaly_segmentation")
+#: Geti 2.x task types held as one of ours: instance segmentation is Geti 3's own.
+SAME_AS = {"instance_segmentation": "segmentation"}
+ANOMALY = ("anomaly", "anomaly_classification", "anomaly_detection", "anomaly_segmentation")
 MAX_LABEL_NAME = 50
+#: Geti 3 stores boxes in whole pixels: each value moves by at most half a pixel.
+WHOLE_PIXELS = 0.5 + 1e-6
+#: What ``--verify`` names when it tolerates that.
+WHOLE_PIXEL_MAPPING = "box coordinates -> whole pixels (each moved by at most 0.5 px)"
 #: Points of the polygon an ellipse becomes.
 ELLIPSE_POINTS = 32
 CHOICES = {"chain_task": ("detection", "classification", "segmentation"), "rotated_as": ("polygon", "box"),
@@ -91,6 +97,8 @@ def _target(tasks: list[TaskPlan], choices: Geti3Choices) -> tuple[TaskPlan, lis
                         f"(--chain-task {choices.chain_task}: {how})"]
     task = tasks[0]
     kind = task.task_type
+    if kind in SAME_AS:
+        return TaskPlan(task.title, SAME_AS[kind], task.labels), []
     if kind in HELD:
         note = ([f"{kind} -> instance_segmentation (Geti 3 has no semantic segmentation; each polygon is one "
                  "instance)"] if kind == "segmentation" else [])
@@ -148,13 +156,17 @@ def adapt(tasks: list[TaskPlan], choices: Geti3Choices) -> Adaptation:
             not_kept.append("label groups and parents (Geti 3 classification is multi-class or multi-label)")
     if any(lb.color and len(lb.color) == 9 for lb in labels):
         mappings.append("label colours #RRGGBBAA -> #RRGGBB (alpha dropped)")
-    mappings.append("empty labels ('No object', 'Empty', ...) -> an empty annotation list (\"no objects\")")
+    if target.task_type == "detection":
+        mappings.append(WHOLE_PIXEL_MAPPING)
+    if any(lb.is_empty for t in tasks for lb in t.labels):
+        mappings.append("empty labels ('No object', 'Empty', ...) -> an empty annotation list (\"no objects\")")
     kept = {lb.name for lb in labels}
     dropped = {lb.name for t in tasks for lb in t.labels if not lb.is_empty} - kept
     plan = TaskPlan(target.title, target.task_type, [Label(lb.name, _color(lb.color), lb.group, lb.parent,
                                                            False, lb.hotkey) for lb in labels])
-    converter = _converter(target.task_type, dropped)
-    return Adaptation(tasks=[plan], mappings=mappings, not_kept=not_kept, converter=converter)
+    converter = _converter(target.task_type, kept, dropped)
+    return Adaptation(tasks=[plan], mappings=mappings, not_kept=not_kept, converter=converter,
+                      pixel_tolerance=WHOLE_PIXELS, unwritable_frames=frozenset({0}))
 
 
 def _color(color: str | None) -> str | None:
@@ -192,12 +204,15 @@ def _shape_name(shape) -> str:
         type(shape), "image-level label")
 
 
-def _converter(kind: str, dropped: set[str]):
+def _converter(kind: str, kept: set[str], dropped: set[str]):
     """The per-media conversion into a Geti 3 ``kind`` task (our vocabulary), counting into ``counts``."""
 
     def convert(annotations: list[Annotation], counts: Counter) -> list[Annotation]:
         out = []
         for ann in annotations:
+            if not any(n in kept or n in dropped for n in ann.labels):  # an empty label: the client posts []
+                out.append(ann)
+                continue
             labels = tuple(n for n in ann.labels if n not in dropped)
             what = _shape_name(ann.shape)
             if not labels:

@@ -30,6 +30,10 @@ FROM_GETI3 = {v: k for k, v in TO_GETI3.items()}
 TITLES = {"classification": "Classification", "detection": "Detection", "segmentation": "Segmentation"}
 
 
+#: The count of empty-label annotations sent as Geti 3's "no objects" (an empty list).
+EMPTY_CONVERTED = 'converted: empty label -> empty annotation list ("no objects")'
+
+
 class RecordError(ValueError):
     """A Geti 3 answer without the fields this client needs."""
 
@@ -167,6 +171,7 @@ def annotation_body(project: RemoteProject, media: RemoteMedia, annotations: lis
     for ann in annotations:
         names = [n for n in ann.labels if empty is None or n != empty.name]
         if not names:
+            counts[EMPTY_CONVERTED] += 1
             continue
         if task.task_type == "classification":
             if is_full_image(ann.shape, media.width, media.height):
