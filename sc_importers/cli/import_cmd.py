@@ -34,6 +34,7 @@ from sc_importers.cli.reader_options import (
     reader_option_table,
 )
 from sc_importers.cli.render import render_report
+from sc_importers.cli.server_mapping import server_adaptation
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset
@@ -138,14 +139,16 @@ def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectT
 
 
 def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_type: ProjectType | None,
-             request: Request, detection: dict | None) -> int:
+             request: Request, detection: dict | None, connection: dict | None = None) -> int:
     problems = validate(kept, check_images=True)
-    plan = plan_error = conversion = None
+    plan = plan_error = conversion = server = None
     if project_type is not None:
         try:
             plan = project_type.plan(kept, request.build_options)
+            server = server_adaptation(connection or {}, project_type, kept, plan, request.build_options,
+                                       skipped_items(problems))
         except BuildError as exc:
-            plan_error = str(exc)
+            plan_error, plan = str(exc), None
         else:
             conversion, convert_problems = conversion_counts(
                 project_type, kept, plan, request.build_options, skip=skipped_items(problems))
@@ -153,6 +156,8 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
                           conversion=conversion)
     report["detection"] = detection
+    if server:
+        report["server"] = server
     if request.html_report is not None:
         _write_html(request, report, kept, project_type, plan, skipped_items(problems))
     if request.json_output:
@@ -213,7 +218,7 @@ def _import_folder(source: Path, request: Request, readers: dict[str, FormatRead
         raise ImportRefused(str(exc), request.dry_run) from exc
     type_name, project_type = _pick_type(dataset, request)
     if request.dry_run:
-        return _dry_run(dataset, kept, type_name, project_type, request, detection)
+        return _dry_run(dataset, kept, type_name, project_type, request, detection, connection)
     return _upload(kept, project_type, request, connection, upload, len(dataset.items) - len(kept.items))
 
 

@@ -136,8 +136,10 @@ class Adaptation:
     not_sent: int = 0
     #: How far (pixels) the server may move a coordinate it stores (e.g. whole-pixel boxes: 0.5).
     pixel_tolerance: float = 0.0
-    #: Video frames the server cannot hold annotations of (their annotations are left behind, counted).
+    #: Video frames the server cannot hold annotations of (their annotations are left behind, counted
+    #: under ``unwritable_key``).
     unwritable_frames: frozenset[int] = frozenset()
+    unwritable_key: str = ""
     converter: Callable[[list[Annotation], Counter], list[Annotation]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -18,7 +18,8 @@ from typing import Literal
 import requests
 import urllib3
 
-from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAPI, ServerError
+from sc_importers.project_types.base import TaskPlan
+from sc_importers.rest.base import Adaptation, AuthenticationError, ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.geti_v1 import API as GETI_API
 from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
 from sc_importers.rest.geti_v3 import API as GETI3_API
@@ -82,6 +83,17 @@ def connect(host: str, username: str | None = None, password: str | None = None,
             raise AuthenticationError(f"{exc}; if this is a Geti 2.x server, log in with a personal access "
                                       "token (--api-key / SC_API_KEY) instead", status=exc.status) from None
         raise
+
+
+def adapt_offline(api: str | None, tasks: list[TaskPlan], geti3: Geti3Choices | None = None) -> Adaptation:
+    """What a server of dialect ``api`` would hold of a plan of ``tasks``, without connecting (for the dry
+    run, so it refuses and maps as the real run will); unchanged when the dialect is not named (auto) or
+    holds every project as planned. Raises :class:`ServerError` with the choices, as ``ServerAPI.adapt``."""
+    if api is not None and API_CHOICES.get(api) == "geti3":
+        from sc_importers.rest.geti_v3_mapping import adapt
+
+        return adapt(tasks, geti3 or Geti3Choices())
+    return Adaptation(tasks=list(tasks))
 
 
 def probe(http: requests.Session, url: str, verify: bool) -> Probe:

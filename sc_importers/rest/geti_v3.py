@@ -22,7 +22,7 @@ from sc_importers.model import Annotation
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest import geti_v3_records as rec
 from sc_importers.rest.base import Adaptation, RemoteMedia, RemoteProject, RemoteTask, ServerAPI, ServerError
-from sc_importers.rest.geti_v3_mapping import Geti3Choices, adapt, exclusive
+from sc_importers.rest.geti_v3_mapping import FRAME_0, Geti3Choices, adapt, exclusive
 from sc_importers.rest.login import LoginFlow
 from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
@@ -31,7 +31,6 @@ from sc_importers.settings import ProjectSettings, SettingsResult
 API = "/api"
 MEDIA_PAGE_SIZE = 100  # the server's maximum
 _MAX_PAGES = 100_000
-FRAME_0 = "left behind: annotations of video frame 0 (Geti 3's API cannot write frame 0)"
 NO_SETTINGS = "Geti 3 has no per-project training settings (training starts only on request, with per-architecture "\
               "parameters)"
 

@@ -36,6 +36,8 @@ MAX_LABEL_NAME = 50
 WHOLE_PIXELS = 0.5 + 1e-6
 #: What ``--verify`` names when it tolerates that.
 WHOLE_PIXEL_MAPPING = "box coordinates -> whole pixels (each moved by at most 0.5 px)"
+#: The count of annotations of video frame 0, which Geti 3's API cannot write (``frame_index=0`` is "missing").
+FRAME_0 = "left behind: annotations of video frame 0 (Geti 3's API cannot write frame 0)"
 #: Points of the polygon an ellipse becomes.
 ELLIPSE_POINTS = 32
 CHOICES = {"chain_task": ("detection", "classification", "segmentation"), "rotated_as": ("polygon", "box"),
@@ -166,7 +168,7 @@ def adapt(tasks: list[TaskPlan], choices: Geti3Choices) -> Adaptation:
                                                            False, lb.hotkey) for lb in labels])
     converter = _converter(target.task_type, kept, dropped)
     return Adaptation(tasks=[plan], mappings=mappings, not_kept=not_kept, converter=converter,
-                      pixel_tolerance=WHOLE_PIXELS, unwritable_frames=frozenset({0}))
+                      pixel_tolerance=WHOLE_PIXELS, unwritable_frames=frozenset({0}), unwritable_key=FRAME_0)
 
 
 def _color(color: str | None) -> str | None:
@@ -216,8 +218,10 @@ def _converter(kind: str, kept: set[str], dropped: set[str]):
             labels = tuple(n for n in ann.labels if n not in dropped)
             what = _shape_name(ann.shape)
             if not labels:
-                counts[f"left behind: {what}s with only labels of the task not kept"] += 1
+                counts[f"left behind: {what} with only labels of the task not kept"] += 1
                 continue
+            if len(labels) < len(ann.labels):
+                counts[f"converted: {what} without its labels of the task not kept"] += 1
             shape = ann.shape
             if kind == "classification":
                 pass  # image-level or not is decided with the media size (geti_v3_records.annotation_body)

@@ -156,8 +156,11 @@ def test_geti2_chain_is_refused_then_migrated_with_the_chosen_task(server, targe
     report = _json(result)
     assert any("--chain-task classification" in m for m in report["mappings"])
     # the frame-120 box with only the detection label cannot carry a classification label; frame 0 cannot be written
+    # every other box loses its detection label "animal" (stated, counted)
+    converted = report["conversions"].pop("converted: box without its labels of the task not kept")
+    assert converted == report["annotations_created"] + 1 > 1  # + the frame-0 box, converted then left behind
     assert report["conversions"] == {
-        "left behind: boxs with only labels of the task not kept": 1,
+        "left behind: box with only labels of the task not kept": 1,
         "left behind: annotations of video frame 0 (Geti 3's API cannot write frame 0)": 1}
     project = target.find_project(f"{name}-g3")
     assert project.raw["task"]["task_type"] == "detection"
@@ -210,3 +213,33 @@ def test_keypoints_and_long_names_are_refused_without_a_choice(target):
     rotated = target.adapt  # rotated detection: refused until --rotated-as is chosen
     with pytest.raises(ServerError, match="--rotated-as polygon.*--rotated-as box"):
         rotated([TaskPlan("Rotated", "rotated_detection", [Label("ship")])])
+
+
+def test_dry_run_refuses_and_maps_as_the_real_run(tmp_path, shared):
+    """``--dry-run --api geti3`` connects to nothing, and says what the real run says: the chain's refusal
+    with its choices, then (with the choice) the mappings and counts the import summary will show."""
+    from click.testing import CliRunner
+
+    from sc_importers.cli.import_cmd import build_command
+
+    truth = make_coco_dataset(tmp_path / "src", 4, ["dog", "cat"], seed=5, image_size=(120, 90))
+    base = [str(tmp_path / "src"), "--format", "coco", "--dry-run", "--json", "--host", "http://127.0.0.1:9",
+            "--api", "geti3"]
+    refused = CliRunner().invoke(build_command(), [*base, "--type", "detection_to_classification",
+                                                   "--chain-label", "animal"])
+    assert refused.exit_code == 1
+    report = json.loads(refused.output)
+    assert not report["importable"] and "--chain-task classification" in " ".join(report["blockers"])
+
+    chosen = CliRunner().invoke(build_command(), [*base, "--type", "detection_to_classification",
+                                                  "--chain-label", "animal", "--chain-task", "detection"])
+    assert chosen.exit_code == 0, chosen.output
+    server = json.loads(chosen.output)["server"]
+    assert any("--chain-task detection" in m for m in server["mappings"])
+    # every box keeps its detection label "animal" and loses its classification label: counted per box
+    boxes = sum(len(item.annotations) for item in truth.items)
+    assert server["conversions"] == {"converted: box without its labels of the task not kept": boxes}
+
+    ellipses = CliRunner().invoke(build_command(), [*base, "--type", "segmentation"])
+    assert ellipses.exit_code == 0, ellipses.output
+    assert any("instance_segmentation" in m for m in json.loads(ellipses.output)["server"]["mappings"])
