@@ -52,16 +52,18 @@ def empty_label_name(names: set[str]) -> str:
 
 
 # -- projects -------------------------------------------------------------------------------
-def parse_project(raw: Any) -> RemoteProject:
-    """A ProjectView (``GET /api/projects/{id}``, ``POST /api/projects``, items of the list)."""
+def parse_project(raw: Any, strict: bool = True) -> RemoteProject:
+    """A ProjectView (``GET /api/projects/{id}``, ``POST /api/projects``, items of the list). ``strict``
+    False keeps a task type this client does not know under its own name (for readers that refuse it)."""
     project_id = str(_require(raw, "id", "project"))
     name = str(_require(raw, "name", f"project {project_id}"))
     task = _require(raw, "task", f"project {name!r}")
-    kind = FROM_GETI3.get(str(_require(task, "task_type", f"task of project {name!r}")))
+    given = str(_require(task, "task_type", f"task of project {name!r}"))
+    kind = FROM_GETI3.get(given, None if strict else given)
     if kind is None:
         raise RecordError(f"project {name!r}: unknown Geti 3 task type {task.get('task_type')!r}")
     exclusive = bool(task.get("exclusive_labels"))
-    title = TITLES[kind]
+    title = TITLES.get(kind, kind.replace("_", " ").title())
     labels = []
     for lb in task.get("labels") or []:
         label_name = str(_require(lb, "name", f"label of project {name!r}"))
@@ -82,7 +84,7 @@ def is_multiclass(project: RemoteProject) -> bool:
 def as_pipeline(raw: dict) -> dict:
     """A Geti 3 ProjectView in the 2.x project shape backups are read in (``pipeline`` with a dataset task
     and the one trainable task, our task type, label groups as :func:`parse_project` gives them)."""
-    project = parse_project(raw)
+    project = parse_project(raw, strict=False)
     task = project.tasks[0]
     labels = [{"id": lb.id, "name": lb.name, "color": lb.color, "group": lb.group, "hotkey": lb.hotkey,
                "is_empty": False} for lb in task.labels if not lb.is_empty]
