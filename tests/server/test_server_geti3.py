@@ -161,6 +161,8 @@ def test_video_frames(g3, shared):
     assert [m["type"] for m in listed["items"]] == ["video"] and listed["items"][0]["annotated_frame_count"] == 1
     stats = http.get(f"{api}/projects/{project['id']}/dataset/statistics").json()
     assert stats["media_counts"] == {"images": 0, "videos": 1, "video_frames": 1}
+    page = http.get(api.removesuffix("/api") + f"/viewer/projects/{project['id']}")
+    assert page.status_code == 200 and "chaplin.mp4" in page.text and "1 annotated frame(s) of 241" in page.text
 
 
 def test_client_detects_geti3_over_https_and_refuses_an_untrusted_certificate(g3_server, monkeypatch):
