@@ -23,6 +23,7 @@ from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest import geti_v3_records as rec
 from sc_importers.rest.base import Adaptation, RemoteMedia, RemoteProject, RemoteTask, ServerAPI, ServerError
 from sc_importers.rest.geti_v3_mapping import FRAME_0, Geti3Choices, adapt, exclusive
+from sc_importers.rest.geti_v3_tus import TusUploader
 from sc_importers.rest.login import LoginFlow
 from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
@@ -30,6 +31,7 @@ from sc_importers.settings import ProjectSettings, SettingsResult
 
 API = "/api"
 MEDIA_PAGE_SIZE = 100  # the server's maximum
+RESUMABLE_THRESHOLD = 64 * 1024**2
 _MAX_PAGES = 100_000
 NO_SETTINGS = "Geti 3 has no per-project training settings (training starts only on request, with per-architecture "\
               "parameters)"
@@ -58,6 +60,15 @@ class GetiV3API(ServerAPI):
         self.media_page_size = media_page_size
         self._adaptation: Adaptation | None = None
         self._lock = threading.Lock()
+        #: Files at least this big go through the resumable upload (when the server has one).
+        self.resumable_threshold = RESUMABLE_THRESHOLD
+        self.tus = TusUploader(session)
+        self._tus: bool | None = None
+
+    def _has_tus(self) -> bool:
+        if self._tus is None:
+            self._tus = self.tus.available()
+        return self._tus
 
     def __repr__(self) -> str:
         return f"GetiV3API({self.session!r})"
@@ -123,11 +134,17 @@ class GetiV3API(ServerAPI):
                 return
 
     def upload_media(self, project: RemoteProject, path: Path, kind: Literal["image", "video"]) -> RemoteMedia:
+        """Multipart upload; a file of at least ``resumable_threshold`` bytes goes through the server's
+        resumable upload (TUS) when it has one, continuing where a broken transfer stopped."""
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
-        response = self.session.request("POST", f"{self._project_path(project)}/dataset/media",
-                                        body=lambda: MultipartFile(path, "file"))
+        if path.stat().st_size >= self.resumable_threshold and self._has_tus():
+            response = self.session.request("POST", f"{self._project_path(project)}/dataset/media:from-upload",
+                                            json={"upload_id": self.tus.send(path)})
+        else:
+            response = self.session.request("POST", f"{self._project_path(project)}/dataset/media",
+                                            body=lambda: MultipartFile(path, "file"))
         try:
             media = rec.parse_media(response.json())
         except ValueError as exc:

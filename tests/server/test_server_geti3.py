@@ -10,6 +10,8 @@ import pytest
 import requests
 from PIL import Image
 
+from sc_importers.model import Label
+
 
 @pytest.fixture(scope="module")
 def g3_server(tmp_path_factory):
@@ -177,3 +179,64 @@ def test_client_detects_geti3_over_https_and_refuses_an_untrusted_certificate(g3
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ServerError, match="(?i)certificate"):  # TLS verified by default: self-signed is refused
         connect(g3_server.url, api="geti3")
+
+
+def test_resumable_upload_protocol(g3):
+    import base64
+    import hashlib
+
+    api, http = g3
+    project = _project(g3)
+    data = _png((64, 48))
+    assert http.options(f"{api}/uploads").headers["Tus-Version"] == "1.0.0"
+    meta = "filename " + base64.b64encode(b"small.png").decode()
+    assert http.post(f"{api}/uploads", headers={"Upload-Length": str(len(data))}).status_code == 412
+    created = http.post(f"{api}/uploads", headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(len(data)),
+                                                   "Upload-Metadata": meta})
+    assert created.status_code == 201 and created.headers["Location"].startswith("/api/uploads/")
+    url = api.removesuffix("/api") + created.headers["Location"]
+    upload_id = created.headers["Location"].rsplit("/", 1)[1]
+    tus = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}
+    from_upload = f"{api}/projects/{project['id']}/dataset/media:from-upload"
+    assert http.post(from_upload, json={"upload_id": upload_id}).status_code == 409  # not complete yet
+    first = http.patch(url, data=data[:50], headers={**tus, "Upload-Offset": "0"})
+    assert first.status_code == 204 and first.headers["Upload-Offset"] == "50"
+    assert http.patch(url, data=data[50:], headers={**tus, "Upload-Offset": "0"}).status_code == 409
+    wrong = base64.b64encode(hashlib.sha1(b"other").digest()).decode()
+    assert http.patch(url, data=data[50:], headers={**tus, "Upload-Offset": "50",
+                                                     "Upload-Checksum": f"sha1 {wrong}"}).status_code == 460
+    assert http.head(url, headers={"Tus-Resumable": "1.0.0"}).headers["Upload-Offset"] == "50"
+    right = base64.b64encode(hashlib.sha1(data[50:]).digest()).decode()
+    assert http.patch(url, data=data[50:], headers={**tus, "Upload-Offset": "50",
+                                                     "Upload-Checksum": f"sha1 {right}"}).status_code == 204
+    media = http.post(from_upload, json={"upload_id": upload_id, "name": "renamed"})
+    assert media.status_code == 201 and (media.json()["name"], media.json()["width"]) == ("renamed", 64)
+    assert http.post(from_upload, json={"upload_id": upload_id}).status_code == 410  # used once
+    assert http.get(f"{api}/projects/{project['id']}/dataset/media/{media.json()['id']}/binary").content == data
+
+
+def test_client_uploads_large_media_resumably_and_continues_a_broken_upload(g3_server, shared):
+    from sc_importers.rest import connect
+
+    video = shared.datasets("videos-moviepy-media/chaplin.mp4")
+    api = connect(g3_server.url, api="geti3", verify=str(g3_server.cert_path))
+    try:
+        from sc_importers.project_types.base import TaskPlan
+
+        project = api.create_project(f"tus-{uuid.uuid4().hex[:6]}", [TaskPlan("Detection", "detection",
+                                                                               [Label("car")])])
+        api.resumable_threshold, api.tus.chunk_size = 1, 256 * 1024
+        media = api.upload_media(project, video, "video")
+        assert media.kind == "video" and media.frame_count == 241
+        # a transfer that broke off after its first chunk: the next call asks the offset and continues
+        upload = api.tus.create(video)
+        api.session.request("PATCH", upload, body=lambda: video.read_bytes()[:1000], expect="any", headers={
+            "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+        assert api.tus.offset(upload) == 1000
+        api.tus.resume(upload, video)
+        assert api.tus.offset(upload) == video.stat().st_size
+        target = g3_server.data_dir / "back.mp4"
+        api.download_media(project, media, target)
+        assert target.read_bytes() == video.read_bytes()
+    finally:
+        api.close()

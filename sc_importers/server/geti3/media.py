@@ -66,7 +66,6 @@ def upload(request: Request, project_id: str, file: Annotated[UploadFile, File()
     name, fmt = split_name(file.filename)
     if fmt not in IMAGE_FORMATS | VIDEO_FORMATS:
         raise fail(422, f"Unsupported media extension: {fmt}")
-    kind = "image" if fmt in IMAGE_FORMATS else "video"
     incoming = db.media_root / ".incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=incoming, prefix=".upload-")
@@ -74,33 +73,40 @@ def upload(request: Request, project_id: str, file: Annotated[UploadFile, File()
     try:
         with os.fdopen(handle, "wb") as target:
             shutil.copyfileobj(file.file, target, 1 << 20)
-        row = {"fps": None, "frame_count": None, "duration": None}
-        try:
-            if kind == "image":
-                width, height = probe_image(temp, f"{name}.{fmt}")
-            else:
-                info = probe_video(temp, f"{name}.{fmt}")
-                width, height = info.width, info.height
-                row = {"fps": info.fps, "frame_count": info.frame_count, "duration": info.duration}
-        except ValueError:
-            raise fail(422, "Invalid image has been uploaded." if kind == "image"
-                       else "Invalid video has been uploaded.") from None
-        media_id = str(uuid.uuid4())
-        filename = f"{media_id}.{fmt}"
-        with db.write() as conn:
-            project_row(conn, project_id)
-            conn.execute("INSERT INTO media (id, project_id, type, name, format, width, height, size, filename, fps, "
-                         "frame_count, duration, uploaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (media_id, project_id, kind, name, fmt, width, height, temp.stat().st_size, filename,
-                          row["fps"], row["frame_count"], row["duration"], now()))
-            if kind == "image":
-                conn.execute("INSERT INTO items (media_id, project_id) VALUES (?,?)", (media_id, project_id))
-            final = db.media_file(project_id, filename)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp, final)
-            return media_view(conn.execute(_WITH_FRAMES + "WHERE m.id=?", (media_id,)).fetchone())
+        return store_media(request, project_id, temp, name, fmt)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def store_media(request: Request, project_id: str, temp: Path, name: str, fmt: str) -> dict:
+    """Probe a received file and record it as a media of the project (the file is moved into place)."""
+    db = store(request)
+    kind = "image" if fmt in IMAGE_FORMATS else "video"
+    row = {"fps": None, "frame_count": None, "duration": None}
+    try:
+        if kind == "image":
+            width, height = probe_image(temp, f"{name}.{fmt}")
+        else:
+            info = probe_video(temp, f"{name}.{fmt}")
+            width, height = info.width, info.height
+            row = {"fps": info.fps, "frame_count": info.frame_count, "duration": info.duration}
+    except ValueError:
+        raise fail(422, "Invalid image has been uploaded." if kind == "image"
+                   else "Invalid video has been uploaded.") from None
+    media_id = str(uuid.uuid4())
+    filename = f"{media_id}.{fmt}"
+    with db.write() as conn:
+        project_row(conn, project_id)
+        conn.execute("INSERT INTO media (id, project_id, type, name, format, width, height, size, filename, fps, "
+                     "frame_count, duration, uploaded_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     (media_id, project_id, kind, name, fmt, width, height, temp.stat().st_size, filename,
+                      row["fps"], row["frame_count"], row["duration"], now()))
+        if kind == "image":
+            conn.execute("INSERT INTO items (media_id, project_id) VALUES (?,?)", (media_id, project_id))
+        final = db.media_file(project_id, filename)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, final)
+        return media_view(conn.execute(_WITH_FRAMES + "WHERE m.id=?", (media_id,)).fetchone())
 
 
 @router.get(PREFIX)

@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS media (
     video_id TEXT, frame_index INTEGER, uploaded_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS media_by_project ON media(project_id, type, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS frame_of_video ON media(video_id, frame_index);
+CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY, filename TEXT NOT NULL, size INTEGER NOT NULL, "offset" INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL, created_at TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
     media_id TEXT PRIMARY KEY REFERENCES media(id) ON DELETE CASCADE,
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
