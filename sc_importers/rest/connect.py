@@ -62,6 +62,10 @@ def connect(host: str, username: str | None = None, password: str | None = None,
         if workspace is not None:
             raise ValueError("--workspace chooses a Geti 2.x workspace; Geti 3 has none")
         return _connect_geti3(host, verify, workers, geti3)
+    if geti3 is not None and geti3 != Geti3Choices():
+        name = "Geti 2.x" if dialect == "geti" else "SC 1.0"
+        raise ValueError(f"--chain-task, --rotated-as and --anomaly-as answer what Geti 3 cannot hold; "
+                         f"{normalize_host(host)} speaks the {name} API, which holds the project as it is")
     if dialect == "geti":
         if not api_key:
             given = " (a user name and password are for SC 1.0 servers)" if username or password else ""

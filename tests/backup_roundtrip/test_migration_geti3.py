@@ -243,3 +243,13 @@ def test_dry_run_refuses_and_maps_as_the_real_run(tmp_path, shared):
     ellipses = CliRunner().invoke(build_command(), [*base, "--type", "segmentation"])
     assert ellipses.exit_code == 0, ellipses.output
     assert any("instance_segmentation" in m for m in json.loads(ellipses.output)["server"]["mappings"])
+
+
+def test_geti3_choices_against_another_dialect_are_refused(server, kit):
+    from sc_importers.rest import connect
+    from sc_importers.rest.geti_v3_mapping import Geti3Choices
+
+    with pytest.raises(ValueError, match="--chain-task.*SC 1.0 API"):
+        connect(server.url, server.username, server.password, geti3=Geti3Choices(chain_task="detection"))
+    with pytest.raises(ValueError, match="--chain-task"):
+        Geti3Choices(chain_task="keypoints")
