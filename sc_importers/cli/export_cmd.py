@@ -82,7 +82,7 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             modulo = f" modulo {len(mappings)} stated mapping(s)" if mappings else ""
             click.echo(f"{folder} and project {project_name!r} are identical{modulo}")
         for mapping in mappings:
-            click.echo(f"  mapped: {mapping}")
+            click.echo(f"mapped: {mapping}")
         if link:
             click.echo(f"View it in a browser: {link}")
     if open_viewer:

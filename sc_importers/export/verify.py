@@ -19,7 +19,7 @@ from sc_importers.export.files import HashingSink, sha256_file
 from sc_importers.export.verify_mapped import Mapped, saved_tasks
 from sc_importers.export.verify_scenes import EMPTY, SceneViews
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
-from sc_importers.rest.saved_scenes import saved_project
+from sc_importers.rest.saved_scenes import backup_dialect, saved_project
 from sc_importers.rest.saved_settings import load_backup_settings
 
 TOLERANCE = 1e-6
@@ -38,9 +38,12 @@ def verify_project(
     Raises :class:`~sc_importers.rest.base.ServerError` when the server refuses the backup's project
     without the choices the import was given (``--chain-task`` ...).
     """
-    saved = saved_project(json.loads((folder / "project.json").read_text(encoding="utf-8")))
-    adaptation = api.adapt(saved_tasks(saved))
-    mapped = Mapped(adaptation) if adaptation.mappings else None
+    raw = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    saved = saved_project(raw)
+    mapped = None
+    if backup_dialect(raw, _manifest_dialect(folder)) != api.dialect:  # the server's own dialect: no mapping
+        adaptation = api.adapt(saved_tasks(saved))
+        mapped = Mapped(adaptation) if adaptation.mappings else None
     if mapped is None:
         diffs = _compare_labels(saved, saved_project(project.raw))
         diffs += _compare_configuration(api, project, folder)

@@ -54,6 +54,16 @@ def saved_project(project: Any) -> Any:
     return project
 
 
+def backup_dialect(project: Any, manifest_dialect: str | None) -> str | None:
+    """The dialect a backup was taken from: its manifest's, else ``geti-v3`` for a Geti 3 ``project.json``
+    (one ``task``, no pipeline), else unknown (None)."""
+    if manifest_dialect:
+        return manifest_dialect
+    if isinstance(project, dict) and "pipeline" not in project and isinstance(project.get("task"), dict):
+        return "geti-v3"
+    return None
+
+
 def _is_geti3_scene(scene: dict) -> bool:
     """A Geti 3 annotation answer (``annotations``, ``user_reviewed``, ``prediction_model_id``, no scene id)."""
     return "prediction_model_id" in scene and "id" not in scene
