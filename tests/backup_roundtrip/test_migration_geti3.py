@@ -177,6 +177,14 @@ def test_geti2_chain_is_refused_then_migrated_with_the_chosen_task(server, targe
     without = kit.cli_for(server, "geti3").sc_export("--verify", str(backup), f"{name}-g3")
     assert without.exit_code != 0 and "--chain-task" in without.output  # the choice is needed to compare
 
+    # --resume of the finished migration: nothing uploaded or posted twice, still identical
+    again = _migrate(kit, server, backup, f"{name}-g3", "--chain-task", "classification", "--resume")
+    assert again.exit_code == 0, again.output
+    resumed = _json(again)
+    assert (resumed["media_created"], resumed["media_already_there"]) == (0, report["media_created"])
+    assert resumed["annotations_created"] == 0
+    _verify(kit, server, backup, f"{name}-g3", "--chain-task", "classification")
+
 
 def test_geti2_anomaly_is_refused_with_its_choices(server, target, kit, tmp_path):
     source = kit.open_api(server, "geti")
