@@ -29,13 +29,14 @@ class TusUploader:
         self.attempts = attempts
 
     def available(self) -> bool:
-        """Whether the server answers ``OPTIONS /api/uploads`` as a TUS 1.0.0 server with creation."""
+        """Whether the server answers ``OPTIONS /api/uploads`` as the TUS variant with ``media:from-upload``
+        (the notes' variant A, told by ``checksum`` among its extensions; variant B only feeds staged datasets)."""
         try:
             response = self.session.request("OPTIONS", UPLOADS, expect="any", ok_statuses=(404, 405))
         except ServerError:
             return False
-        return "1.0.0" in response.headers.get("Tus-Version", "") and "creation" in response.headers.get(
-            "Tus-Extension", "")
+        extensions = {e.strip() for e in response.headers.get("Tus-Extension", "").split(",")}
+        return "1.0.0" in response.headers.get("Tus-Version", "") and {"creation", "checksum"} <= extensions
 
     def create(self, path: Path) -> str:
         """A new upload for ``path``; its URL path (``/api/uploads/{id}``)."""
