@@ -24,6 +24,7 @@ from sc_importers.rest import geti_v3_records as rec
 from sc_importers.rest.base import Adaptation, RemoteMedia, RemoteProject, RemoteTask, ServerAPI, ServerError
 from sc_importers.rest.geti_v3_mapping import FRAME_0, Geti3Choices, adapt, exclusive
 from sc_importers.rest.geti_v3_tus import TusUploader
+from sc_importers.rest.landed import UploadClaims
 from sc_importers.rest.login import LoginFlow
 from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
@@ -64,6 +65,7 @@ class GetiV3API(ServerAPI):
         self.resumable_threshold = RESUMABLE_THRESHOLD
         self.tus = TusUploader(session)
         self._tus: bool | None = None
+        self._claims = UploadClaims()  # to tell whether an upload whose answer was lost landed
 
     def _has_tus(self) -> bool:
         if self._tus is None:
@@ -114,7 +116,9 @@ class GetiV3API(ServerAPI):
         if len(tasks) != 1 or tasks[0].task_type not in rec.TO_GETI3:
             tasks = self.adapt(tasks).tasks
         body = rec.project_body(name, tasks[0], exclusive(tasks[0]), project_id)
-        return rec.parse_project(self.session.post_json(f"{API}/projects", body))
+        # When the answer is lost, the project found by that name is it (callers checked it was free).
+        return self.session.post_checked(f"{API}/projects", json=body, parse=lambda r: rec.parse_project(r.json()),
+                                         took_effect=lambda: self.find_project(name))
 
     def delete_project(self, project: RemoteProject) -> None:
         self.session.delete(self._project_path(project))
@@ -139,16 +143,22 @@ class GetiV3API(ServerAPI):
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
+        def parse(response) -> RemoteMedia:
+            try:
+                return rec.parse_media(response.json())
+            except ValueError as exc:
+                raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+
+        def landed() -> RemoteMedia | None:
+            return self._claims.landed(self, project, path, kind)
+
         if path.stat().st_size >= self.resumable_threshold and self._has_tus():
-            response = self.session.request("POST", f"{self._project_path(project)}/dataset/media:from-upload",
-                                            json={"upload_id": self.tus.send(path)})
+            media = self.session.post_checked(f"{self._project_path(project)}/dataset/media:from-upload",
+                                              json={"upload_id": self.tus.send(path)}, parse=parse, took_effect=landed)
         else:
-            response = self.session.request("POST", f"{self._project_path(project)}/dataset/media",
-                                            body=lambda: MultipartFile(path, "file"))
-        try:
-            media = rec.parse_media(response.json())
-        except ValueError as exc:
-            raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+            media = self.session.post_checked(f"{self._project_path(project)}/dataset/media",
+                                              body=lambda: MultipartFile(path, "file"), parse=parse, took_effect=landed)
+        self._claims.claim(media)
         if media.kind != kind:
             raise ServerError(f"upload of {path}: the server took it as {media.kind}, not {kind}")
         return media
@@ -183,7 +193,8 @@ class GetiV3API(ServerAPI):
             counts.count("left behind: 'no objects' of a multi-class classification media (Geti 3 needs one label)",
                          len(annotations), sent=False)
             return {}
-        return self.session.post_json(self._annotation_path(project, media, frame), body)
+        # Setting a media's annotations again sets the same annotations: repeatable.
+        return self.session.post_json(self._annotation_path(project, media, frame), body, idempotent=True)
 
     def get_annotation_scene(self, project: RemoteProject, media: RemoteMedia,
                              frame: int | None = None) -> dict | None:
