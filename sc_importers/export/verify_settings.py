@@ -42,10 +42,12 @@ def compare_settings(api: ServerAPI, project: RemoteProject, folder: Path,
     tasks = project.trainable_tasks
     matched = saved.match_tasks([t.title for t in tasks])
     for task, old in zip(tasks, matched, strict=True):
-        if old is None:
-            sides.diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
-            continue
         new = next((t for t in live.tasks if t.title == task.title), None)
+        if old is None:
+            if new is not None:  # a server without per-task settings (Geti 3) has nothing to compare
+                sides.diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the "
+                                   "backup")
+            continue
         sides.compare(task.title, old.parameters, new.parameters if new else {})
     used = {id(t) for t in matched if t is not None}
     sides.diffs += [f"configuration: task {t.title!r} of the backup is not a task of the server's project"
