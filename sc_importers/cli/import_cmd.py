@@ -47,7 +47,8 @@ def list_formats(readers: dict[str, FormatReader]) -> str:
         return "no format readers are registered"
     lines = []
     for name, reader in readers.items():
-        opts = ", ".join("--" + o.replace("_", "-") for o in (getattr(reader, "options", None) or {}))
+        opts = ", ".join("--" + o.replace("_", "-") for o in [*(getattr(reader, "options", None) or {}),
+                                                              *(getattr(reader, "flags", None) or {})])
         lines.append(f"{name}\t[plugin {plugins.plugin_of('format', name)}]\t{reader.description}"
                      + (f" (options: {opts})" if opts else ""))
     return "\n".join(lines)

@@ -63,13 +63,16 @@ def load_manifest(root: Path) -> dict[str, Any] | None:
     return manifest
 
 
-def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
+def verify_manifest(root: Path, manifest: dict[str, Any], rerun_files: frozenset[str] = frozenset(),
+                    hint: str = "") -> list[Problem]:
     """Check every listed file; raise :class:`FormatError` listing all bad ones.
 
     Files in ``images/``, ``videos/`` and ``annotations/`` that the manifest does not list are refused
     the same way (one ``FormatError`` naming them all): a complete backup has none, and read anyway
     they would become extra media or annotations of the restored project. Hidden files, which the
-    reader never reads, only give warnings.
+    reader never reads, only give warnings, and so do ``rerun_files``: files an interrupted re-run
+    of sc-export added beside a complete backup (the reader leaves them out). ``hint`` is added to
+    a refusal (what to do about an interrupted re-run).
     """
     bad: list[str] = []
     for relative in manifest.get("media") or {}:
@@ -100,7 +103,7 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         listing = "\n  ".join(bad)
         raise FormatError(
             f"{root / MANIFEST_FILE}: {len(bad)} file(s) do not match the manifest "
-            f"(incomplete or damaged backup):\n  {listing}"
+            f"(incomplete or damaged backup){hint}:\n  {listing}"
         )
     listed = set(manifest["files"])
     unlisted, warnings = [], []
@@ -114,6 +117,9 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
                 continue
             if path.name.startswith("."):  # .DS_Store, a .part left by a download: never read as media
                 warnings.append(Problem("warning", "hidden file not listed in manifest.json; ignored", file=relative))
+            elif relative in rerun_files:
+                warnings.append(Problem("warning", "written by an interrupted re-run of sc-export, not part of "
+                                        "the backup manifest.json describes; left out", file=relative))
             else:
                 unlisted.append(relative)
     if unlisted:
@@ -121,6 +127,6 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         raise FormatError(
             f"{root / MANIFEST_FILE}: {len(unlisted)} file(s) in images/, videos/ or annotations/ are not listed "
             f"in the manifest (added after the backup; they would be restored as if they were part of the "
-            f"project). Remove them, or remove manifest.json to restore the folder unverified:\n  {listing}"
+            f"project){hint}. Remove them, or remove manifest.json to restore the folder unverified:\n  {listing}"
         )
     return warnings
