@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -63,6 +64,51 @@ def load_manifest(root: Path) -> dict[str, Any] | None:
     return manifest
 
 
+_FRAME_STEM = re.compile(r"^(?P<stem>.+)_frame_\d+$")
+_MEDIA_DIRS = {"images": "image", "videos": "video"}
+
+
+def _names_against_manifest(manifest: dict[str, Any]) -> list[str]:
+    """Media and annotation files whose names no longer fit the manifest's ``media`` entries.
+
+    A restore pairs a media file with its annotation files by file stem and names the restored
+    media after its entry, so a renamed file would silently lose its annotations or its name: every
+    media file the manifest lists needs a ``media`` entry whose name its stem is (``<name>`` or
+    ``<name>__<id>``, docs/backup-format.md), every ``media`` entry a listed file, and every listed
+    annotation file a media file of its stem (``<stem>_frame_<n>`` for a video)."""
+    from sc_importers.export.download import safe_folder_name
+
+    media = manifest.get("media") if isinstance(manifest.get("media"), dict) else {}
+    files = manifest["files"]
+    bad = [f"{relative}: has a manifest 'media' entry but is not among its files"
+           for relative in media if relative not in files and not escapes(str(relative))]
+    stems: dict[str, str] = {}
+    for relative in files:
+        top, _, rest = relative.partition("/")
+        if top not in _MEDIA_DIRS or not rest or PurePosixPath(relative).name.startswith("."):
+            continue
+        stem = PurePosixPath(relative).stem
+        stems[stem] = _MEDIA_DIRS[top]
+        entry = media.get(relative)
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            bad.append(f"{relative}: a media file without an entry in the manifest's 'media' (renamed after the "
+                       "backup?)")
+            continue
+        name = safe_folder_name(entry["name"])
+        if stem not in (name, f"{name}__{entry.get('id')}"):
+            bad.append(f"{relative}: the file name does not match its manifest entry (media {entry['name']!r}, "
+                       f"id {entry.get('id')}: the file would be {name}.* or {name}__{entry.get('id')}.*)")
+    for relative in files:
+        path = PurePosixPath(relative)
+        if path.parts[:1] != ("annotations",) or path.suffix != ".json":
+            continue
+        frame = _FRAME_STEM.match(path.stem)
+        if path.stem not in stems and not (frame and stems.get(frame["stem"]) == "video"):
+            bad.append(f"{relative}: an annotation file of no media file of the backup (its media file was "
+                       "renamed or removed after the backup?); its annotations would be lost")
+    return bad
+
+
 def verify_manifest(root: Path, manifest: dict[str, Any], rerun_files: frozenset[str] = frozenset(),
                     hint: str = "") -> list[Problem]:
     """Check every listed file; raise :class:`FormatError` listing all bad ones.
@@ -99,6 +145,7 @@ def verify_manifest(root: Path, manifest: dict[str, Any], rerun_files: frozenset
         digest = sha256_of(path)
         if digest != entry.get("sha256"):
             bad.append(f"{relative}: SHA-256 {digest}, the manifest says {entry.get('sha256')}")
+    bad += _names_against_manifest(manifest)
     if bad:
         listing = "\n  ".join(bad)
         raise FormatError(
