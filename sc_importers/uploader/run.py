@@ -33,8 +33,9 @@ from sc_importers.uploader.progress import ProgressBars
 from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
 from sc_importers.uploader.restore import SettingsError, backup_settings
-from sc_importers.uploader.resume import ResumeRefused, existing_media, open_for_resume
+from sc_importers.uploader.resume import ResumeRefused, match_by_content, open_for_resume
 from sc_importers.uploader.select import select_items
+from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
 from sc_importers.validation import unused_annotations
 from sc_importers.viewer_link import viewer_url
 
@@ -144,10 +145,21 @@ def import_dataset(
     try:
         if workdir is not None:  # same-named media of a backup get their own name back
             items = renamed_items(items, names, Path(workdir.name))
+        journal = UploadJournal(getattr(getattr(api, "session", None), "host", "") or "", project.id)
+        hashes = ContentHashes()
         existing: dict = {}
-        if resume:  # after renaming: restored media are matched by their original names
-            existing, report.unmatched_on_server = existing_media(api, project, items)
-        report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items, existing))
+        if resume:  # after renaming: restored media are matched by their original names (and bytes)
+            match = match_by_content(api, project, items, journal, hashes, workers)
+            existing, report.unmatched_on_server = match.paired, match.unmatched_on_server
+            report.resume_matches = {"by_upload_journal": match.by_journal,
+                                     "by_downloaded_content": match.by_download,
+                                     "same_name_other_content": match.same_name_other_content}
+        try:
+            engine = UploadEngine(api, project, convert, workers, bars, journal, hashes)
+            report.items.extend(engine.run(items, existing))
+        finally:
+            if journal.error:
+                report.warnings.append(journal.error)
         restored = restore_settings(api, project, backup)
         report.project_parameters_restored = restored.changed_in.get("", 0)
         report.settings_not_applied = dict(restored.not_applied)
