@@ -36,7 +36,7 @@ from sc_importers.cli.reader_options import (
 from sc_importers.cli.render import render_report
 from sc_importers.formats import FormatError, FormatReader, choose_format
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
-from sc_importers.model import Dataset
+from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
 
@@ -150,7 +150,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     if request.json_output:
         click.echo(json.dumps(report, indent=None if request.json_lines else 2))
     else:
-        click.echo(render_report(report))
+        click.echo(printable(render_report(report)))
     return 0 if report["importable"] else 1
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from sc_importers.labels import apply_label_options
-from sc_importers.model import Dataset, MediaItem
+from sc_importers.model import Dataset, MediaItem, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.rest.base import ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
@@ -36,7 +36,7 @@ from sc_importers.uploader.restore import SettingsError, backup_settings
 from sc_importers.uploader.resume import ResumeRefused, match_by_content, open_for_resume
 from sc_importers.uploader.select import select_items
 from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
-from sc_importers.validation import unused_annotations
+from sc_importers.validation import import_blockers, unused_annotations
 from sc_importers.viewer_link import viewer_url
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the
@@ -117,6 +117,12 @@ def import_dataset(
         report.planned = len(items) + len(selection.failed)
         report.filtered += selection.filtered
         report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
+        if not plan.restored:  # the dry run's verdict, so both say the same of one dataset
+            blockers = import_blockers(dataset.problems, len(items) + len(selection.failed),
+                                       len(selection.failed), dataset.labels)
+            if blockers:
+                raise BuildError("the dataset cannot be imported as asked (sc-import --dry-run says the same); "
+                                 "nothing was created:\n  " + "\n  ".join(blockers))
         uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
         report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
         project = (open_for_resume if resume else create_project)(api, project_name, plan)
@@ -221,7 +227,7 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
         print(json.dumps({**report.to_dict(), **({"viewer_url": link} if link else {})},
                          indent=None if json_lines else 2))
     else:
-        print(report.render(), file=sys.stderr if report.refused else sys.stdout)
+        print(printable(report.render()), file=sys.stderr if report.refused else sys.stdout)
         if link:
             print(f"View it in a browser: {link}")
     return report.exit_code()
