@@ -139,7 +139,8 @@ def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dic
     items = [new for item in dataset.items if (new := _filter_item(item, label_map, kept)) is not None]
     present = {lb.name for lb in labels}
     labels += [Label(name) for name in dict.fromkeys(add or []) if name not in present]
-    check_label_names(dataset, labels)
+    if dataset.project is None:  # a backup restores the labels its project had, as they were
+        check_label_names(dataset, labels)
     return dataclasses.replace(dataset, labels=labels, items=items, problems=list(dataset.problems))
 
 
