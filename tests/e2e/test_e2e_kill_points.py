@@ -4,7 +4,8 @@ clean run.
 - ``sc-import`` killed after k media exist on the server (k seeded), then ``--resume``: the project
   equals a clean import of the same dataset (each file once, each annotation once);
 - ``sc-export`` killed after k media files are written: the restore and its dry run refuse the folder
-  (count of missing media), the re-run finishes it and ``--verify`` says identical;
+  (count of missing media), the re-run finishes it and ``--verify`` says identical; a re-run into a
+  complete backup killed part-way leaves that backup's manifest, and a restore gives that backup;
 - ``sc-server`` killed mid-import, restarted on the same data dir: ``--resume`` gives the clean
   import's project and SQLite's ``PRAGMA integrity_check`` is ``ok``.
 
@@ -192,6 +193,39 @@ def test_export_killed_then_rerun_verifies_identical(sc_server, dataset, clean, 
     assert summary["media_kept"] >= point and summary["media_kept"] + summary["media_downloaded"] == IMAGES
     verified = CliRunner().invoke(export_command, ["--verify", str(folder), name, *_connection(sc_server)])
     assert verified.exit_code == 0 and "are identical" in verified.output, verified.output
+
+
+def test_killed_rerun_keeps_the_complete_backup(sc_server, api, dataset, clean, tmp_path):
+    """A complete backup, then the project grows and a re-run into the same folder is SIGKILLed
+    part-way: the manifest is still the complete backup's, and a restore gives that backup."""
+    name = f"kill-rerun-{os.getpid()}"
+    result = CliRunner().invoke(build_command(), [*_import_args(dataset, name), *_connection(sc_server)])
+    assert result.exit_code == 0, result.output
+    target = tmp_path / "backups"
+    folder = target / name
+    first = CliRunner().invoke(export_command, [name, "--target-folder", str(target), *_connection(sc_server)])
+    assert first.exit_code == 0, first.output
+    manifest = (folder / "manifest.json").read_bytes()
+    project = api.find_project(name)
+    extra = tmp_path / "extra"
+    make_coco_dataset(extra, 30, ["dog"], seed=SEED % 997, image_size=(320, 240))
+    for path in sorted((extra / "images").glob("*.jpg")):
+        api.upload_media(project, path.rename(path.with_name(f"new-{path.name}")), "image")
+    process = _popen("sc_importers.cli.export_cmd", [name, "--target-folder", str(target), "--workers", "1"],
+                     sc_server)
+    try:
+        _wait_until(process, lambda: sum(1 for _ in (folder / "images").rglob("new-*.jpg")) >= 3, "3 new files")
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert (folder / "manifest.json").read_bytes() == manifest
+
+    restored = CliRunner().invoke(build_command(), [str(folder), "--format", "backup", "--project-name",
+                                                    f"{name}-restored", "--json", *_connection(sc_server)])
+    assert restored.exit_code == 0, restored.output
+    assert project_view(api, f"{name}-restored") == clean[1], "the backup as it was before the re-run"
 
 
 def test_server_killed_mid_import_then_resumed(dataset, clean, tmp_path):
