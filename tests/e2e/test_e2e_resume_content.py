@@ -93,3 +93,16 @@ def test_without_the_journal_media_are_matched_by_their_bytes(sc_server, api, tm
                                          "same_name_other_content": 1}
     project = api.find_project(project_name)
     assert len(list(api.list_media(project, "image"))) == IMAGES + 1
+
+
+def test_an_unwritable_journal_is_a_warning_not_a_failure(sc_server, api, tmp_path, project_name, monkeypatch):
+    folder = tmp_path / "data"
+    make_coco_dataset(folder, 4, ["dog", "cat"], seed=5, image_size=(200, 150))
+    blocker = tmp_path / "state-is-a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SC_IMPORTERS_STATE_DIR", str(blocker))
+    summary = _json(_import(sc_server, folder, project_name, "--json"))
+    assert summary["exit_code"] == 0 and summary["media_created"] == 4, summary
+    assert any("cannot write the upload journal" in w for w in summary["warnings"]), summary["warnings"]
+    resumed = _json(_import(sc_server, folder, project_name, "--resume", "--json"))
+    assert resumed["media_created"] == 0 and resumed["resume_matches"]["by_downloaded_content"] == 4
