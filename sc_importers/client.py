@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sc_importers.formats import FormatError, choose_format
+from sc_importers.formats import FormatError, choose_dataset
 from sc_importers.model import Dataset
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.rest.base import RemoteProject, ServerAPI
@@ -42,8 +42,9 @@ def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_o
 
     readers = format_readers()
     path = Path(path)
-    if dataset_format is None:
-        reader = choose_format(path, list(readers.values())).reader
+    if dataset_format is None:  # as sc-import detects: one level down, the richer of several readers
+        choice = choose_dataset(path, list(readers.values()))
+        reader, path = choice.reader, choice.path or path
     elif dataset_format in readers:
         reader = readers[dataset_format]
     else:
@@ -52,19 +53,31 @@ def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_o
 
 
 class SCRESTClient:
-    """A logged-in client for one SC server (``verify=False`` skips TLS certificate checks)."""
+    """A logged-in client for one server: SC 1.0 with ``username``/``password``, Geti 2.x with a
+    personal access token ``api_key`` (and ``workspace``, a name, when the organization has several);
+    ``api`` (``"sc1"``/``"geti"``) skips the detection; ``verify=False`` skips TLS certificate checks::
 
-    def __init__(self, host: str, username: str, password: str, verify: bool = True):
-        from sc_importers.rest import connect
+        SCRESTClient("https://geti.example.com", api_key=os.environ["SC_API_KEY"])
+    """
 
+    def __init__(self, host: str, username: str | None = None, password: str | None = None,
+                 verify: bool = True, *, api_key: str | None = None, workspace: str | None = None,
+                 api: str | None = None):
         self.host = host
         self._credentials = (username, password)
+        self._dialect_options = {"api_key": api_key, "workspace": workspace, "api": api}
         self.verify = verify
         self._workers = DEFAULT_WORKERS
-        self.api: ServerAPI = connect(host, username, password, verify=verify, workers=DEFAULT_WORKERS)
+        self.api: ServerAPI = self._connect(DEFAULT_WORKERS)
+
+    def _connect(self, workers: int) -> ServerAPI:
+        from sc_importers.rest import connect
+
+        return connect(self.host, *self._credentials, verify=self.verify, workers=workers, **self._dialect_options)
 
     def __repr__(self) -> str:
-        return f"SCRESTClient(host={self.host!r}, username={self._credentials[0]!r})"
+        who = f"username={self._credentials[0]!r}" if self._credentials[0] else "api_key=***"
+        return f"SCRESTClient(host={self.host!r}, {who})"
 
     def close(self) -> None:
         """Release the connection pool; ``with SCRESTClient(...) as client:`` does it for you."""
@@ -79,10 +92,8 @@ class SCRESTClient:
     def _api_for(self, workers: int) -> ServerAPI:
         """The connection, re-opened with a larger pool when more workers are asked for."""
         if workers > self._workers:
-            from sc_importers.rest import connect
-
             self.api.close()
-            self.api = connect(self.host, *self._credentials, verify=self.verify, workers=workers)
+            self.api = self._connect(workers)
             self._workers = workers
         return self.api
 

@@ -214,21 +214,29 @@ def skipped_items(problems: list[Problem]) -> set[str]:
 
 def conversion_counts(
     project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, options: BuildOptions,
-    skip: set[str] | None = None,
+    skip: set[str] | None = None, totals: dict | None = None,
 ) -> tuple[dict[str, dict], list[Problem]]:
     """What ``project_type.convert`` would produce, per task title: ``{"media": n, "labels":
     {label: annotations}}`` (``EMPTY_LABEL`` counted under the first task).
 
     Items in ``skip`` are left out; an exception from ``convert`` becomes an item-level error.
+    ``totals``, when given, is filled with what the import then reports as created: ``media``
+    (every item uploaded: with a ``--labels`` filter, media that never had an annotation only
+    with the empty label, as the uploader selects them) and ``annotations`` (each converted
+    annotation once, whatever number of labels and tasks it serves).
     """
     task_of = {lb.name: task.title for task in plan.tasks for lb in task.labels}
     first = plan.tasks[0].title if plan.tasks else ""
     counts: dict[str, dict[str, int]] = {t.title: defaultdict(int) for t in plan.tasks}
     media: dict[str, int] = defaultdict(int)
     problems: list[Problem] = []
+    drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
+    created = {"media": 0, "annotations": 0}
     for item in dataset.items:
         if skip and item.key in skip:
             continue
+        if not (drop_unannotated and not item.is_annotated):
+            created["media"] += 1
         groups = [("", item.annotations)] + [(f"frame {i}: ", a) for i, a in sorted(item.frames.items())]
         tasks_hit: set[str] = set()
         for where, anns in groups:
@@ -241,6 +249,7 @@ def conversion_counts(
                     "error", f"{where}{project_type.name} cannot convert the annotations: "
                     f"{type(exc).__name__}: {exc}", str(item.path), item.key, "conversion"))
                 break
+            created["annotations"] += len(converted)
             for ann in converted:
                 for name in ann.labels:
                     task = first if name == EMPTY_LABEL else task_of.get(name, first)
@@ -250,6 +259,8 @@ def conversion_counts(
         for task in tasks_hit:
             media[task] += 1
     problems.extend(unused_annotations(project_type, dataset, plan, skip))
+    if totals is not None:
+        totals.update(created)
     return {task: {"media": media[task], "labels": dict(c)} for task, c in counts.items()}, problems
 
 
@@ -265,14 +276,34 @@ def _kind_rank(kind: str) -> int:
     return order.index(kind) if kind in order else len(order)
 
 
+#: Why :meth:`ProjectType.lost` says an accepted annotation is (partly) lost, as reports say it.
+LOST_REASONS = {
+    "folded": "become the image's label: a {type} project keeps one label per image (per label group) "
+              "and not the shapes",
+    "outvoted": "are not imported: their label is not the image's label (the image's image-level label, "
+                "else its most frequent shape label)",
+    "no_outline": "have no outline: the segmentation task gets nothing for them, only the detection task "
+                  "gets their box",
+}
+
+
+def _per_label(counter: dict[str, int]) -> str:
+    return ", ".join(f"{label} {n}" for label, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def unused_annotations(
     project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, skip: set[str] | None = None,
 ) -> list[Problem]:
-    """One warning per annotation kind the project type leaves out (``ProjectType.unused``), with
-    how many annotations on how many media: a dataset of image-level labels imported as detection
-    would otherwise upload bare images without a word. Items in ``skip`` are left out."""
+    """Warnings, with counts per kind and label, of everything the project type drops: annotation
+    kinds it does not accept (``ProjectType.unused``: a dataset of image-level labels imported as
+    detection would otherwise upload bare images without a word), what it loses of the ones it
+    takes (``ProjectType.lost``) and dataset labels it does not create. Items in ``skip`` are
+    left out."""
     counts: dict[str, int] = defaultdict(int)
-    media: dict[str, dict[str, str]] = defaultdict(dict)  # kind -> {item key: "image" | "video"}
+    labels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    lost: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> label -> n
+    lost_kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> kind -> n
+    media: dict[str, dict[str, str]] = defaultdict(dict)  # kind or reason -> {item key: "image" | "video"}
     for item in dataset.items:
         if skip and item.key in skip:
             continue
@@ -280,16 +311,44 @@ def unused_annotations(
             for kind, n in project_type.unused(anns, plan).items():
                 counts[kind] += n
                 media[kind][item.key] = item.kind
+            for ann in anns:
+                for kind in project_type.unused([ann], plan):
+                    for name in ann.labels:
+                        labels[kind][name] += 1
+            for (reason, kind, name), n in project_type.lost(anns, plan).items():
+                lost[reason][name] += n
+                lost_kinds[reason][kind] += n
+                media[reason][item.key] = item.kind
     accepted = sorted({k for t in plan.tasks for k in project_type.accepts.get(t.task_type, ())}, key=_kind_rank)
     takes = ", ".join(KIND_WORDS.get(k, k).replace("(s)", "s").replace("(es)", "es") for k in accepted)
     problems: list[Problem] = []
+
+    def where(key: str) -> str:
+        return f"{len(media[key])} {'image(s)' if set(media[key].values()) == {'image'} else 'media item(s)'}"
+
     for kind in sorted(counts, key=_kind_rank):
-        where = "image(s)" if set(media[kind].values()) == {"image"} else "media item(s)"
         hint = " (use --type classification for image-level labels)" if kind == "IMAGE" else ""
         problems.append(CheckProblem(
-            "warning", f"{counts[kind]} {KIND_WORDS.get(kind, kind)} on {len(media[kind])} {where} "
-            f"are not imported: a {project_type.name} project takes {takes or 'none of them'}{hint}",
-            str(dataset.root), None, "unused_annotations"))
+            "warning", f"{counts[kind]} {KIND_WORDS.get(kind, kind)} on {where(kind)} "
+            f"are not imported: a {project_type.name} project takes {takes or 'none of them'}{hint} "
+            f"(per label: {_per_label(labels[kind])})", str(dataset.root), None, "unused_annotations"))
+    for reason in sorted(lost):
+        kinds = ", ".join(f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(lost_kinds[reason].items()))
+        text = LOST_REASONS.get(reason, reason).format(type=project_type.name)
+        problems.append(CheckProblem(
+            "warning", f"{sum(lost[reason].values())} shapes ({kinds}) on {where(reason)} {text} "
+            f"(per label: {_per_label(lost[reason])})", str(dataset.root), None, "unused_annotations"))
+    planned = set(plan.label_names)
+    names = [lb.name for lb in dataset.labels if not lb.is_empty]
+    if not plan.restored and planned & set(names):  # a type that creates the dataset's labels (not anomaly)
+        on_shapes = {n for i in dataset.items for a in [*i.annotations, *(b for f in i.frames.values() for b in f)]
+                     if a.shape is not None for n in a.labels}
+        left_out = [n for n in names if n not in planned and n not in on_shapes]
+        if left_out:
+            problems.append(CheckProblem(
+                "warning", f"{len(left_out)} label(s) are not created: only image-level labels use them, "
+                f"which a {project_type.name} project does not take: {', '.join(left_out)}",
+                str(dataset.root), None, "unused_annotations"))
     return problems
 
 
@@ -335,14 +394,15 @@ def import_blockers(problems: list[Problem], items: int, skipped: int, labels: l
 def build_report(
     dataset: Dataset, kept_dataset: Dataset, problems: list[Problem], project_type_plan: ProjectPlan | None,
     *, project_type: str | None = None, plan_error: str | None = None,
-    conversion: dict[str, dict] | None = None,
+    conversion: dict[str, dict] | None = None, created: dict | None = None,
 ) -> dict:
     """The dry-run report as a JSON-ready dict; ``importable`` says whether an import can run.
 
     ``dataset`` is what the reader read, ``kept_dataset`` what is left after ``--labels`` and
     ``--label-map``, ``problems`` what :func:`validate` found on ``kept_dataset``.
     ``project_type_plan`` (or ``plan_error``, the builder's BuildError message) is the plan of the
-    asked ``project_type``; ``conversion`` is :func:`conversion_counts`' result.
+    asked ``project_type``; ``conversion`` is :func:`conversion_counts`' result, ``created`` its
+    ``totals``: the media and annotations the import would report as created.
     """
     items = kept_dataset.items
     kept_keys = {i.key for i in items}
@@ -352,7 +412,7 @@ def build_report(
         blockers.append(f"project type {project_type!r} cannot be built: {plan_error}")
     project = None
     if project_type is not None:
-        project = {"type": project_type, "error": plan_error, "tasks": []}
+        project = {"type": project_type, "error": plan_error, "tasks": [], "would_create": created}
         for task in project_type_plan.tasks if project_type_plan else []:
             project["tasks"].append({
                 "title": task.title, "task_type": task.task_type,

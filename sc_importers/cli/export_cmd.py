@@ -7,8 +7,9 @@
 A backup is restored with ``sc-import FOLDER --format backup [--project-name NEW]`` (or
 ``sc-import DIR --format backup --all``). Exit codes: 0 when everything asked for was written
 (or, with ``--verify``, the folder is a complete backup, with its manifest, identical to the
-project); 1 otherwise (with ``--verify``: differences found); 2 for usage errors; 3 only with
-``--verify``: no differences found, but the folder has no ``manifest.json`` (a folder of another
+project); 1 otherwise (with ``--verify``: differences found); 2 for usage errors; 3 when the server
+was lost part-way (no answer within ``--retries``/``--retry-max-seconds``): a re-run resumes; 4 only
+with ``--verify``: no differences found, but the folder has no ``manifest.json`` (a folder of another
 tool such as geti-sdk, or an sc-export that did not finish), so it is not called identical.
 """
 
@@ -25,9 +26,12 @@ from sc_importers.cli.options import ConnectionOptions, connection_params, resol
 from sc_importers.export.download import MANIFEST, ProjectNotFound, download_projects
 from sc_importers.export.files import JOURNAL_NAME
 from sc_importers.export.verify import verify_project
-from sc_importers.rest.base import ServerError
+from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.viewer_link import open_in_browser, viewer_url
+
+#: ``--verify``: nothing differs, but the folder has no manifest (never called identical).
+EXIT_NO_MANIFEST = 4
 
 
 def _connect(connection: ConnectionOptions, workers: int):
@@ -37,7 +41,8 @@ def _connect(connection: ConnectionOptions, workers: int):
 
     try:
         return connect(connection.host, connection.username, connection.password,
-                       verify=connection.verify, workers=workers)
+                       verify=connection.verify, workers=workers, retry=connection.retry_policy(),
+                       **connection.dialect_options)
     except (ServerError, ValueError) as exc:
         raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 
@@ -88,14 +93,14 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             click.echo(f"{folder} and project {project_name!r} are identical")
         else:
             click.echo(f"{folder}: no differences from project {project_name!r} found, but the folder is not "
-                       "a complete backup (exit code 3):")
+                       f"a complete backup (exit code {EXIT_NO_MANIFEST}):")
         if note:
             click.echo(f"  note: {note}")
         if link:
             click.echo(f"View it in a browser: {link}")
     if open_viewer:
         _open_viewer(host, project.id)
-    return 1 if diffs else 0 if has_manifest else 3
+    return 1 if diffs else 0 if has_manifest else EXIT_NO_MANIFEST
 
 
 def _completeness_note(folder: Path, has_manifest: bool) -> str | None:
@@ -145,6 +150,9 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
                                     show_progress=not json_output and sys.stderr.isatty())
     except ProjectNotFound as exc:
         raise click.ClickException(str(exc)) from exc
+    except ConnectionLost as exc:
+        click.echo(f"Error: lost the server: {exc}", err=True)
+        sys.exit(3)
     except ServerError as exc:
         raise click.ClickException(f"server error: {exc}") from exc
     summary = [
@@ -175,7 +183,7 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
                 continue
             if found is not None:
                 _open_viewer(conn.host, found.id)
-    sys.exit(0 if all(r.ok for r in reports) else 1)
+    sys.exit(0 if all(r.ok for r in reports) else 3 if any(r.server_lost for r in reports) else 1)
 
 
 def main(argv: list[str] | None = None) -> None:

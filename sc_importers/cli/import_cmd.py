@@ -25,7 +25,7 @@ import click
 from sc_importers import plugins
 from sc_importers.cli import setup_logging
 from sc_importers.cli.import_params import core_params
-from sc_importers.cli.options import UploadOptions, resolve_connection
+from sc_importers.cli.options import CONNECTION_KEYS, UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
     ReaderOption,
     click_options,
@@ -34,10 +34,11 @@ from sc_importers.cli.reader_options import (
     reader_option_table,
 )
 from sc_importers.cli.render import render_report
-from sc_importers.formats import FormatError, FormatReader, choose_format
+from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
+from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
 
 
@@ -90,17 +91,25 @@ class ImportRefused(click.ClickException):
 
 
 def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],
-                 table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None]:
+                 table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None, Path]:
+    """The reader, its options, the detection report (None with --format) and the folder to read."""
     if request.format_name is not None:
         if request.format_name not in readers:
             raise click.UsageError(
                 f"unknown format {request.format_name!r}; available: {', '.join(readers) or '(none)'}")
         reader, detection = readers[request.format_name], None
+        inner = single_dataset_folder(source)
+        if inner is not None and not reader.detect(source).confidence >= 0.5:
+            click.echo(f"{source} holds one folder beside README/LICENSE-like files: reading {inner}", err=True)
+            source = inner
     else:
         try:
-            choice = choose_format(source, list(readers.values()))
+            choice = choose_dataset(source, list(readers.values()))
         except FormatError as exc:
             raise ImportRefused(str(exc), request.dry_run) from exc
+        for note in choice.notes:
+            click.echo(note, err=True)
+        source = choice.path or source
         reader = choice.reader
         verdicts = {r.name: {"confidence": d.confidence, "reasons": d.reasons} for r, d in choice.verdicts}
         why = "; ".join(verdicts[reader.name]["reasons"]) or "no reason given"
@@ -110,8 +119,8 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
             if other is not reader:
                 click.echo(f"  not {other.name}: confidence {det.confidence:.2f} "
                            f"({'; '.join(det.reasons) or 'no reason given'})", err=True)
-        detection = {"chosen": reader.name, "verdicts": verdicts}
-    return reader, options_for(reader.name, request.reader_options, table), detection
+        detection = {"chosen": reader.name, "verdicts": verdicts, "path": str(source), "notes": choice.notes}
+    return reader, options_for(reader.name, request.reader_options, table), detection, source
 
 
 def _project_type_named(name: str) -> ProjectType:
@@ -133,6 +142,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
              request: Request, detection: dict | None) -> int:
     problems = validate(kept, check_images=True)
     plan = plan_error = conversion = None
+    created: dict = {}
     if project_type is not None:
         try:
             plan = project_type.plan(kept, request.build_options)
@@ -140,10 +150,10 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
             plan_error = str(exc)
         else:
             conversion, convert_problems = conversion_counts(
-                project_type, kept, plan, request.build_options, skip=skipped_items(problems))
+                project_type, kept, plan, request.build_options, skip=skipped_items(problems), totals=created)
             problems.extend(convert_problems)
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
-                          conversion=conversion)
+                          conversion=conversion, created=created or None)
     report["detection"] = detection
     if request.html_report is not None:
         _write_html(request, report, kept, project_type, plan, skipped_items(problems))
@@ -181,7 +191,19 @@ def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, c
 
 def _import_one(source: Path, request: Request, readers: dict[str, FormatReader],
                 table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
-    reader, options, detection = _pick_reader(source, request, readers, table)
+    """Read, check and import (or dry-run) one source; an archive is unpacked for the duration."""
+    try:
+        with unpacked(source) as (folder, note):
+            if note:
+                click.echo(note, err=True)
+            return _import_folder(folder, request, readers, table, connection, upload)
+    except FormatError as exc:  # the archive cannot be unpacked
+        raise ImportRefused(str(exc), request.dry_run) from exc
+
+
+def _import_folder(source: Path, request: Request, readers: dict[str, FormatReader],
+                   table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
+    reader, options, detection, source = _pick_reader(source, request, readers, table)
     try:
         dataset = reader.read(source, **options)
     except FormatError as exc:
@@ -276,7 +298,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     )
     if request.html_report is not None and (not request.dry_run or params["restore_all"]):
         raise click.UsageError("--html writes the report of one --dry-run (not with --all)")
-    connection = {key: params[key] for key in ("host", "username", "password", "no_verify_ssl")}
+    connection = {key: params[key] for key in CONNECTION_KEYS}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:

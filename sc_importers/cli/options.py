@@ -17,13 +17,33 @@ import click
 class ConnectionOptions:
     """Where and as whom to connect. ``verify`` False disables TLS certificate checks.
 
-    ``repr`` never shows the password, so logging or printing these options is safe.
+    SC 1.0 servers take ``username``/``password``, Geti 2.x servers a personal access token
+    (``api_key``) and, for an organization with several workspaces, ``workspace`` (a name). ``api``
+    names the dialect (``sc1``/``geti``; None detects it). ``repr`` never shows the password or the
+    token, so logging or printing these options is safe.
     """
 
     host: str
-    username: str
-    password: str = field(repr=False)
+    username: str = ""
+    password: str = field(default="", repr=False)
     verify: bool = True
+    api_key: str = field(default="", repr=False)
+    workspace: str | None = None
+    api: str | None = None
+
+    @property
+    def dialect_options(self) -> dict:
+        """The keyword arguments of :func:`sc_importers.rest.connect` beyond host, user and password."""
+        return {"api_key": self.api_key or None, "workspace": self.workspace, "api": self.api}
+    #: Retry policy of every request (``--retries``, ``--retry-max-seconds``; see sc_importers.rest.retry).
+    retries: int = 8
+    retry_max_seconds: float = 120.0
+
+    def retry_policy(self):
+        """The :class:`~sc_importers.rest.retry.RetryPolicy` these options ask for."""
+        from sc_importers.rest.retry import RetryPolicy
+
+        return RetryPolicy(retries=self.retries, max_seconds=self.retry_max_seconds)
 
 
 @dataclass
@@ -45,11 +65,29 @@ class UploadOptions:
 # -- the connection options shared by sc-import and sc-export -----------------------------------
 _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
     (["--host"], {"envvar": "SC_HOST", "help": "Server URL, e.g. https://sc.example.com (env SC_HOST)."}),
-    (["--username"], {"envvar": "SC_USERNAME", "help": "User name (env SC_USERNAME)."}),
+    (["--username"], {"envvar": "SC_USERNAME", "help": "SC 1.0 user name (env SC_USERNAME)."}),
     (["--password"], {"envvar": "SC_PASSWORD", "show_envvar": False,
-                      "help": "Password (env SC_PASSWORD; prompted for on a terminal when missing)."}),
+                      "help": "SC 1.0 password (env SC_PASSWORD; prompted for on a terminal when missing)."}),
+    (["--api-key"], {"envvar": "SC_API_KEY", "show_envvar": False,
+                     "help": "Geti 2.x personal access token (env SC_API_KEY); never printed."}),
+    (["--workspace"], {"envvar": "SC_WORKSPACE",
+                       "help": "Geti workspace name, when the organization has several (env SC_WORKSPACE)."}),
+    (["--api"], {"type": click.Choice(["auto", "sc1", "geti"]), "default": "auto", "show_default": True,
+                 "envvar": "SC_API",
+                 "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), or detect it (auto; env SC_API)."}),
     (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
+    (["--retries"], {"envvar": "SC_RETRIES", "type": click.IntRange(0, 100), "default": 8, "show_default": True,
+                     "help": "Repetitions of a request after a transient failure (connection lost, timeout, "
+                             "5xx, 429) (env SC_RETRIES)."}),
+    (["--retry-max-seconds"], {"envvar": "SC_RETRY_MAX_SECONDS", "type": click.FloatRange(0), "default": 120.0,
+                               "show_default": True,
+                               "help": "Longest time one request is retried, waits included; a server gone "
+                                       "for longer stops the run (env SC_RETRY_MAX_SECONDS)."}),
 ]
+
+#: The keys of the parsed connection options (what :func:`resolve_connection` reads).
+CONNECTION_KEYS = ("host", "username", "password", "api_key", "workspace", "api", "no_verify_ssl", "retries",
+                   "retry_max_seconds")
 
 
 def connection_click_options() -> list[click.Option]:
@@ -65,15 +103,28 @@ def connection_params(command: Callable) -> Callable:
 
 
 def resolve_connection(params: dict) -> ConnectionOptions:
-    """Connection options from parsed click params; prompts for a missing password on a terminal
-    (hidden input) and refuses to go on without host, user name or password otherwise."""
-    for key, flag in (("host", "--host / SC_HOST"), ("username", "--username / SC_USERNAME")):
-        if not params.get(key):
-            raise click.UsageError(f"{flag} is required to reach a server")
-    password = params.get("password")
-    if not password:
-        if not sys.stdin.isatty():
-            raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
-        password = click.prompt("Password", hide_input=True)
-    return ConnectionOptions(str(params["host"]), str(params["username"]), str(password),
-                             verify=not params.get("no_verify_ssl"))
+    """Connection options from parsed click params. A Geti server (``--api geti``, or a token given
+    while the API is detected) needs no user name or password; otherwise a missing password is
+    prompted for on a terminal (hidden input), and without host, user name or password this refuses
+    to go on."""
+    if not params.get("host"):
+        raise click.UsageError("--host / SC_HOST is required to reach a server")
+    api = params.get("api") or "auto"
+    api_key = str(params.get("api_key") or "")
+    username, password = str(params.get("username") or ""), str(params.get("password") or "")
+    if api == "geti" and not api_key:
+        raise click.UsageError("--api geti needs a personal access token: --api-key / SC_API_KEY")
+    if api == "sc1" or (api == "auto" and not api_key):
+        if not username:
+            raise click.UsageError("--username / SC_USERNAME is required to log in to an SC 1.0 server "
+                                   "(a Geti 2.x server takes --api-key / SC_API_KEY instead)")
+        if not password:
+            if not sys.stdin.isatty():
+                raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
+            password = click.prompt("Password", hide_input=True)
+    retries, seconds = params.get("retries"), params.get("retry_max_seconds")
+    return ConnectionOptions(str(params["host"]), username, password, verify=not params.get("no_verify_ssl"),
+                             api_key=api_key, workspace=params.get("workspace") or None,
+                             api=None if api == "auto" else api,
+                             retries=8 if retries is None else int(retries),
+                             retry_max_seconds=120.0 if seconds is None else float(seconds))

@@ -44,6 +44,9 @@ def _project_lines(report: dict) -> list[str]:
     if project["error"]:
         return [f"Project type {project['type']}: CANNOT BE BUILT: {project['error']}"]
     lines = [f"Project type {project['type']}:"]
+    created = project.get("would_create")
+    if created:
+        lines.append(f"  the import would create {created['media']} media and {created['annotations']} annotations")
     for task in project["tasks"]:
         lines.append(f"  task {task['title']!r} ({task['task_type']}): labels {_names(task['labels'])}")
         conv = task.get("would_convert")

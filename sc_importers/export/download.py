@@ -32,7 +32,7 @@ from sc_importers.export.files import (
     write_json_atomically,
 )
 from sc_importers.export.manifest import MANIFEST, is_export_bookkeeping, previous_media_entries, write_manifest
-from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI, ServerError
+from sc_importers.rest.base import ConnectionLost, RemoteMedia, RemoteProject, ServerAPI, ServerError
 
 __all__ = ["DownloadReport", "FolderInUse", "ProjectNotFound", "check_target_folder", "download_project",
            "download_projects", "is_export_bookkeeping", "media_stems", "safe_folder_name", "MANIFEST"]
@@ -53,6 +53,8 @@ class DownloadReport:
     bytes_downloaded: int = 0
     seconds: float = 0.0
     failures: dict[str, str] = field(default_factory=dict)
+    #: A failure was the server lost (no answer within the retry policy), not a refusal.
+    server_lost: bool = False
 
     @property
     def ok(self) -> bool:
@@ -219,6 +221,7 @@ def download_project(
                 entry, written, kept = future.result()
             except (ServerError, OSError, ValueError) as exc:
                 report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
+                report.server_lost |= isinstance(exc, ConnectionLost)
             else:
                 media_info[entry["path"]] = {
                     "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
@@ -357,6 +360,7 @@ def download_projects(
                 report = DownloadReport(listed.name, folder, failures={
                     "project": f"cannot write the backup into {folder}: {where}: {exc.strerror or exc}"})
             except (ServerError, ValueError) as exc:
-                report = DownloadReport(listed.name, folder, failures={"project": str(exc)})
+                report = DownloadReport(listed.name, folder, failures={"project": str(exc)},
+                                        server_lost=isinstance(exc, ConnectionLost))
         reports.append(report)
     return reports

@@ -193,6 +193,11 @@ class HashingSink:
     def hexdigest(self) -> str:
         return self._digest.hexdigest()
 
+    def reset(self) -> None:
+        """Start over: the download is restarted from its first byte (see ``SCSession.download``)."""
+        self._digest = hashlib.sha256()
+        self.size = 0
+
 
 def sniff_extension(path: Path, kind: str) -> str:
     """File extension from the first bytes: servers name media without one."""

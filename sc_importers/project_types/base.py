@@ -120,3 +120,10 @@ class ProjectType:
             if kind not in accepted:
                 unused[kind] += max(1, len(ann.labels)) if ann.shape is None else 1
         return unused
+
+    def lost(self, annotations: list[Annotation], plan: ProjectPlan) -> Counter[tuple[str, str, str]]:
+        """What :meth:`convert` loses of annotations it *does* take, per (reason, shape type name,
+        label): a classification project folds shapes into one label per image, a chain's second
+        task gets nothing for a plain box. Reasons are keys of
+        :data:`sc_importers.validation.LOST_REASONS`. Default: nothing is lost."""
+        return Counter()

@@ -14,6 +14,8 @@ SC puts a ``crop`` task between the two; the REST dialect adds it.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Rectangle
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
@@ -22,8 +24,8 @@ from sc_importers.project_types.common import (
     CoreProjectType,
     as_polygon,
     labelled_objects,
+    shape_labels,
     union_box,
-    user_labels,
 )
 
 DEFAULT_CHAIN_LABEL = "object"
@@ -36,7 +38,7 @@ class DetectionChain(CoreProjectType):
 
     def plan_new(self, dataset: Dataset, options: BuildOptions) -> ProjectPlan:
         chain_label = options.chain_label or DEFAULT_CHAIN_LABEL
-        labels = user_labels(dataset)
+        labels = shape_labels(dataset)
         if chain_label in {lb.name for lb in labels}:
             raise BuildError(
                 f"{dataset.root}: the detection task's label {chain_label!r} is also a dataset label; "
@@ -67,6 +69,18 @@ class DetectionToSegmentation(DetectionChain):
             out.append(Annotation((chain_label,), union_box(parts)))
             out.extend(Annotation(labels, as_polygon(s)) for s in parts if not isinstance(s, Rectangle))
         return out
+
+    def lost(self, annotations: list[Annotation], plan: ProjectPlan) -> Counter[tuple[str, str, str]]:
+        """Objects drawn only as boxes: the detection task gets their box, the segmentation task
+        nothing (a box is no outline)."""
+        lost: Counter[tuple[str, str, str]] = Counter()
+        if plan.restored:
+            return lost
+        for labels, parts in labelled_objects(annotations, {lb.name for lb in plan.tasks[1].labels}):
+            if all(isinstance(s, Rectangle) for s in parts):
+                for name in labels:
+                    lost[("no_outline", "RECTANGLE", name)] += 1
+        return lost
 
 
 class DetectionToClassification(DetectionChain):

@@ -123,6 +123,23 @@ def user_labels(dataset: Dataset) -> list[Label]:
     return [lb for lb in dataset.labels if not lb.is_empty]
 
 
+def shape_labels(dataset: Dataset) -> list[Label]:
+    """:func:`user_labels` without those only image-level annotations use (image tags): a project
+    of shapes would create them without a single annotation. Labels no annotation uses (declared
+    categories, ``--add-labels``) and parents of kept labels stay. When every label would go, all
+    stay (a project of image-level labels only: reports say its annotations are not imported)."""
+    on_shapes: set[str] = set()
+    on_images: set[str] = set()
+    for item in dataset.items:
+        for ann in [*item.annotations, *(a for frame in item.frames.values() for a in frame)]:
+            (on_images if ann.shape is None else on_shapes).update(ann.labels)
+    labels = user_labels(dataset)
+    kept = {lb.name for lb in labels if lb.name in on_shapes or lb.name not in on_images}
+    parents = {lb.parent for lb in labels if lb.name in kept and lb.parent}
+    chosen = [lb for lb in labels if lb.name in kept or lb.name in parents]
+    return chosen or labels
+
+
 def dominant_label(annotations: list[Annotation], names: set[str]) -> str | None:
     """The label an image as a whole is about: image-level labels first, else the most frequent
     label among its objects (the parts of one object count once; ties go to the label met first)."""

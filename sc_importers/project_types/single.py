@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sc_importers.model import Annotation, Dataset, MediaItem
+from collections import Counter
+
+from sc_importers.model import Annotation, Dataset, MediaItem, shape_type_name
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
     REGION_SHAPES,
@@ -13,13 +15,15 @@ from sc_importers.project_types.common import (
     full_image,
     labelled_objects,
     labelled_regions,
+    shape_labels,
     union_box,
     user_labels,
 )
 
 
 def _single_task_plan(name: str, task_type: str, dataset: Dataset) -> ProjectPlan:
-    return ProjectPlan(name, [TaskPlan(TASK_TITLES[task_type], task_type, user_labels(dataset))])
+    labels = user_labels(dataset) if task_type == "classification" else shape_labels(dataset)
+    return ProjectPlan(name, [TaskPlan(TASK_TITLES[task_type], task_type, labels)])
 
 
 class Classification(CoreProjectType):
@@ -39,13 +43,32 @@ class Classification(CoreProjectType):
     ) -> list[Annotation]:
         """One full-image annotation with, per label group, the image's label of that group:
         an image-level label if the dataset has one, else the group's most frequent shape label."""
-        groups: dict[str | None, set[str]] = {}
-        for label in plan.tasks[0].labels:
-            groups.setdefault(label.group, set()).add(label.name)
-        chosen = [name for names in groups.values() if (name := dominant_label(annotations, names))]
+        chosen = self._chosen(annotations, plan)
         if not chosen:
             return []
         return [Annotation(tuple(chosen), full_image(item))]
+
+    @staticmethod
+    def _chosen(annotations: list[Annotation], plan: ProjectPlan) -> list[str]:
+        groups: dict[str | None, set[str]] = {}
+        for label in plan.tasks[0].labels:
+            groups.setdefault(label.group, set()).add(label.name)
+        return [name for names in groups.values() if (name := dominant_label(annotations, names))]
+
+    def lost(self, annotations: list[Annotation], plan: ProjectPlan) -> Counter[tuple[str, str, str]]:
+        """Every shape: it becomes (part of) the image's label, its region is gone; a shape whose
+        label is not the image's label of its group is lost altogether."""
+        lost: Counter[tuple[str, str, str]] = Counter()
+        if plan.restored:
+            return lost
+        names = set(plan.label_names)
+        chosen = set(self._chosen(annotations, plan))
+        for ann in annotations:
+            if ann.shape is None:
+                continue
+            for name in (n for n in ann.labels if n in names):
+                lost[("folded" if name in chosen else "outvoted", shape_type_name(ann.shape), name)] += 1
+        return lost
 
 
 class Detection(CoreProjectType):

@@ -1,26 +1,177 @@
 """``connect``: log in to a server and get the :class:`ServerAPI` of its dialect.
 
-Only SC 1.0 (``sc-v1``) exists now. Detection asks ``/api/v1.0/product_info`` after the login;
-a later dialect (modern Geti, ``/api/v1/...`` with personal access tokens) adds its own probe
-and login flow here, and callers keep calling ``connect``.
+Two dialects exist: SC 1.0 (``sc-v1``: ``/api/v1.0/...``, user name and password through a Dex
+login form) and Geti 2.x (``geti-v1``: ``/api/v1/...``, a personal access token). Unless the
+caller names one (``api="sc1"`` or ``"geti"``, the CLI's ``--api``), the dialect is found by asking
+both ``product_info`` paths **before** logging in: a path that answers with a product description,
+or that asks for a login, belongs to a server of that dialect; when both do (a server speaking
+both), the credentials given decide. Credentials that do not fit the dialect are refused with a
+message naming what is missing, before any secret is sent.
 """
 
 from __future__ import annotations
 
-from sc_importers.rest.base import ServerAPI, ServerError
-from sc_importers.rest.login import DexLoginFlow
+import time
+from typing import Literal
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAPI, ServerError
+from sc_importers.rest.geti_v1 import API as GETI_API
+from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
+from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, LoginInterrupted, is_login_url
+from sc_importers.rest.retry import TRANSIENT_STATUSES, Attempts, RetryPolicy, never_sent, retry_after_seconds
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
-from sc_importers.rest.session import SCSession
+from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
+from sc_importers.rest.unreachable import explain_unreachable
+
+Dialect = Literal["sc1", "geti"]
+#: Accepted spellings of ``api=`` / ``--api``.
+API_CHOICES = {"sc1": "sc1", "sc-v1": "sc1", "geti": "geti", "geti-v1": "geti", "auto": None}
+#: What a probe of one ``product_info`` path found: the dialect itself, a login wall, or nothing.
+Probe = Literal["yes", "login", "no"]
 
 
-def connect(host: str, username: str, password: str, verify: bool = True, workers: int = 4) -> ServerAPI:
+def connect(host: str, username: str | None = None, password: str | None = None, verify: bool = True,
+            workers: int = 4, *, api_key: str | None = None, workspace: str | None = None,
+            api: str | None = None, retry: RetryPolicy | None = None) -> ServerAPI:
     """Log in to ``host`` (``https://host`` or ``http://127.0.0.1:PORT``) and return its API.
 
-    Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong credentials and
+    ``username``/``password`` log in to SC 1.0, ``api_key`` (a personal access token) to Geti 2.x;
+    ``workspace`` names the Geti workspace when the organization has several; ``api`` (``"sc1"``,
+    ``"geti"``, None to detect) skips the detection. ``retry`` is the retry policy of every request
+    (default: :class:`RetryPolicy`'s defaults).
+
+    Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong or missing credentials and
     :class:`~sc_importers.rest.base.ServerError` when the server speaks no known dialect.
     """
-    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers)
+    if api is not None and api not in API_CHOICES:
+        raise ValueError(f"unknown API {api!r}; choose one of sc1, geti")
+    if not verify:
+        insecure(normalize_host(host), stacklevel=2)  # once, before any request
+    dialect = API_CHOICES.get(api or "auto") or detect_dialect(host, verify, has_token=bool(api_key),
+                                                                has_password=bool(username or password),
+                                                                retry=retry)
+    if dialect == "geti":
+        if not api_key:
+            given = " (a user name and password are for SC 1.0 servers)" if username or password else ""
+            raise AuthenticationError(f"{normalize_host(host)} speaks the Geti 2.x API, which needs a personal "
+                                      f"access token: give it with --api-key / SC_API_KEY{given}")
+        return _connect_geti(host, api_key, workspace, verify, workers, retry)
+    missing = [what for what, value in (("a user name (--username / SC_USERNAME)", username),
+                                        ("a password (--password / SC_PASSWORD)", password)) if not value]
+    if missing:
+        given = " (a personal access token is for Geti 2.x servers)" if api_key else ""
+        raise AuthenticationError(f"{normalize_host(host)} speaks the SC 1.0 API, which needs "
+                                  f"{' and '.join(missing)}{given}")
+    if workspace is not None:
+        raise ValueError("--workspace chooses a Geti workspace; an SC 1.0 server has one per user")
+    try:
+        return _connect_sc1(host, str(username), str(password), verify, workers, retry)
+    except AuthenticationError as exc:
+        if api is None and "not recognised" in str(exc):
+            raise AuthenticationError(f"{exc}; if this is a Geti 2.x server, log in with a personal access "
+                                      "token (--api-key / SC_API_KEY) instead", status=exc.status) from None
+        raise
+
+
+def probe(http: requests.Session, url: str, verify: bool) -> Probe:
+    """What ``GET url`` (a ``product_info``) says without credentials: a product description
+    ("yes"), a login wall (401/403 or a redirect into the login pages: "login") or neither."""
+    response = http.get(url, allow_redirects=False, timeout=default_timeout(), verify=verify)
+    try:
+        if response.status_code in TRANSIENT_STATUSES:  # may pass: the caller's retry policy decides
+            failure = ServerError(f"GET {urlsplit(url).path} answered HTTP {response.status_code}",
+                                  status=response.status_code)
+            failure.retry_after = retry_after_seconds(response)
+            raise failure
+        if response.status_code == 200:
+            try:
+                info = response.json()
+            except ValueError:
+                return "no"
+            return "yes" if isinstance(info, dict) and ("product-version" in info or "build-version" in info) else "no"
+        if response.status_code in (401, 403):
+            return "login"
+        if response.is_redirect and is_login_url(response.headers.get("Location", "")):
+            return "login"
+        return "no"
+    finally:
+        response.close()
+
+
+def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, policy: RetryPolicy) -> Probe:
+    """:func:`probe` under the retry policy: transient answers and broken connections are tried
+    again; a server that cannot be connected to at all (refused, unknown name) fails at once."""
+    attempts = Attempts(policy)
+    while True:
+        try:
+            return probe(http, f"{base}{path}", verify)
+        except requests.RequestException as exc:
+            lost = ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}")
+            if never_sent(exc) and attempts.count == 1:
+                raise lost from None
+            failure: ServerError = lost
+        except ServerError as exc:
+            failure = exc
+        wait = attempts.next_wait(failure)
+        if wait is None:
+            raise LoginInterrupted(f"cannot tell which API {base} speaks: {failure} ({attempts.gave_up()})",
+                                   status=failure.status) from None
+        time.sleep(wait)
+
+
+def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_password: bool = False,
+                   retry: RetryPolicy | None = None) -> Dialect:
+    """The dialect of ``host`` from its unauthenticated ``product_info`` answers (see the module doc)."""
+    base = normalize_host(host)
+    policy = retry or RetryPolicy()
+    if not verify:
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # the session warns once
+    with requests.Session() as http:
+        geti = _probe_retrying(http, base, f"{GETI_API}/product_info", verify, policy)
+        sc1 = _probe_retrying(http, base, f"{SC_V1_API}/product_info", verify, policy)
+    candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
+    if len(candidates) == 1:
+        return candidates[0]
+    if len(candidates) == 2:
+        if has_token != has_password:  # a server (or a gateway) that answers on both paths
+            return "geti" if has_token else "sc1"
+        answered: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == "yes"]
+        if len(answered) == 1:
+            return answered[0]
+        raise AuthenticationError(
+            f"{base} answers on both the Geti 2.x and the SC 1.0 API paths: give either a personal access "
+            "token (--api-key) or a user name and password, or choose with --api geti|sc1")
+    raise ServerError(
+        f"{base} does not look like an SC 1.0 or Geti 2.x server: neither GET {GETI_API}/product_info nor "
+        f"GET {SC_V1_API}/product_info answered with a product description or a login request; check the "
+        "address (or name the API with --api)")
+
+
+def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int,
+                  retry: RetryPolicy | None) -> ServerAPI:
+    flow = ApiKeyLoginFlow(api_key)
+    session = SCSession(host, flow, verify=verify, workers=workers, warn_insecure=False, retry=retry)
+    try:
+        session.login()
+        info = session.get_json(f"{GETI_API}/product_info")
+        if not isinstance(info, dict):
+            raise ServerError(f"{session.host}: GET {GETI_API}/product_info is no product description")
+        workspace_id = discover_workspace(session, str(flow.organization_id), workspace)
+        return GetiV1API(session, str(flow.organization_id), workspace_id, info)
+    except BaseException:
+        session.close()
+        raise
+
+
+def _connect_sc1(host: str, username: str, password: str, verify: bool, workers: int,
+                 retry: RetryPolicy | None) -> ServerAPI:
+    session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers,
+                        warn_insecure=False, retry=retry)
     try:
         session.login()
         response = session.request("GET", f"{SC_V1_API}/product_info", expect="any", ok_statuses=(404,))
@@ -32,8 +183,7 @@ def connect(host: str, username: str, password: str, verify: bool = True, worker
         raise ServerError(
             f"{session.host} does not look like an SC 1.0 server: GET {SC_V1_API}/product_info "
             f"answered HTTP {response.status_code}"
-            + (f" with {sorted(info)[:5]}" if isinstance(info, dict) else "")
-            + "; only the SC 1.0 API (sc-v1) is supported so far",
+            + (f" with {sorted(info)[:5]}" if isinstance(info, dict) else ""),
             status=response.status_code,
         )
     except BaseException:

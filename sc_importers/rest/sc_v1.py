@@ -8,6 +8,7 @@ every upload worker.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -38,6 +39,8 @@ class SCv1API(ServerAPI):
         self.session = session
         self._workspace_id = workspace_id
         self.media_page_size = media_page_size
+        self._claimed: set[str] = set()  # media ids our uploads returned (see _landed)
+        self._claim_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SCv1API({self.session!r}, workspace={self._workspace_id!r})"
@@ -91,9 +94,12 @@ class SCv1API(ServerAPI):
         return rec.parse_project(self.session.get_json(self._project_path(project_id)))
 
     def create_project(self, name: str, tasks: list[TaskPlan]) -> RemoteProject:
+        """Create project ``name``; when the answer is lost, the project found by that name is it
+        (callers make sure the name was free before)."""
         body = rec.project_body(name, tasks)
-        raw = self.session.post_json(f"{API}/workspaces/{self.workspace_id}/projects", body)
-        return rec.parse_project(raw)
+        return self.session.post_checked(f"{API}/workspaces/{self.workspace_id}/projects", json=body,
+                                         parse=lambda r: rec.parse_project(r.json()),
+                                         took_effect=lambda: self.find_project(name))
 
     def delete_project(self, project: RemoteProject) -> None:
         self.session.delete(self._project_path(project))
@@ -114,11 +120,33 @@ class SCv1API(ServerAPI):
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
         target = f"{self._project_path(project)}/datasets/{project.dataset_id}/media/{kind}s"
-        response = self.session.request("POST", target, body=lambda: MultipartFile(path, "file"))
-        try:
-            return rec.parse_media(response.json())
-        except ValueError as exc:
-            raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+
+        def parse(response) -> RemoteMedia:
+            try:
+                return rec.parse_media(response.json())
+            except ValueError as exc:
+                raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+
+        media = self.session.post_checked(target, body=lambda: MultipartFile(path, "file"), parse=parse,
+                                          took_effect=lambda: self._landed(project, path, kind))
+        with self._claim_lock:
+            self._claimed.add(media.id)
+        return media
+
+    def _landed(self, project: RemoteProject, path: Path, kind: Literal["image", "video"]) -> RemoteMedia | None:
+        """The media an upload of ``path`` whose answer was lost created, or None: a media of the
+        file's name (and, for an image, its pixel size) that no upload of this API object returned.
+        Same-named files uploaded at the same moment by two workers could be confused; the count
+        of media stays right either way."""
+        size = _image_size(path) if kind == "image" else None
+        sizes = {None} if size is None else {size, size[::-1]}  # a server may apply EXIF rotation
+        with self._claim_lock:
+            claimed = set(self._claimed)
+        for media in self.list_media(project, kind):
+            shape = None if size is None else (media.width, media.height)
+            if media.name == path.stem and media.id not in claimed and shape in sizes:
+                return media
+        return None
 
     def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path,
                        on_chunk: Callable[[bytes], None] | None = None) -> None:
@@ -132,7 +160,8 @@ class SCv1API(ServerAPI):
     def post_annotations(self, project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
                          frame: int | None = None) -> dict:
         body = rec.annotation_body(project, media, annotations, frame)
-        return self.session.post_json(self._annotation_path(project, media, frame), body)
+        # Posting the latest annotation again only sets the same latest annotation: repeatable.
+        return self.session.post_json(self._annotation_path(project, media, frame), body, idempotent=True)
 
     def get_annotation_scene(self, project: RemoteProject, media: RemoteMedia,
                              frame: int | None = None) -> dict | None:
@@ -177,12 +206,14 @@ class SCv1API(ServerAPI):
         return self.session.get_json(self._task_config_path(project, task))
 
     def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
-        self.session.post_json(self._task_config_path(project, task), rec.task_configuration_body(config))
+        self.session.post_json(self._task_config_path(project, task), rec.task_configuration_body(config),
+                               idempotent=True)
 
     def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
         # SC 1.0 has no endpoint for the project-level part alone; the whole-configuration POST
         # (as recorded) takes a body with only a "global" list.
-        self.session.post_json(f"{self._project_path(project)}/configuration", {"global": components})
+        self.session.post_json(f"{self._project_path(project)}/configuration", {"global": components},
+                               idempotent=True)
 
     def _set_parameter(self, project: RemoteProject, task: RemoteTask, names: tuple[str, ...],
                        value) -> None:
@@ -192,7 +223,7 @@ class SCv1API(ServerAPI):
                               f"no parameter named {' or '.join(names)}")
         component, param = found
         body = rec.parameter_update_body(component, {param["name"]: value})
-        self.session.post_json(self._task_config_path(project, task), body)
+        self.session.post_json(self._task_config_path(project, task), body, idempotent=True)
 
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None:
         self._set_parameter(project, task, ("auto_training",), bool(enabled))
@@ -274,3 +305,14 @@ class SCv1API(ServerAPI):
 
     def close(self) -> None:
         self.session.close()
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the image file's header, or None when Pillow cannot tell."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return image.size
+    except Exception:  # noqa: BLE001 - any unreadable header: match by name only
+        return None

@@ -6,12 +6,11 @@ connections):
 
 * **Pool**: ``pool_maxsize`` equals the number of worker threads, so no worker waits for or
   throws away a connection.
-* **Retries** (urllib3 ``Retry``): connection errors are retried for every method, because the
-  request never reached the server. 502/503/504 answers and read errors are retried only for
-  idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS). A POST is **not** repeated after it may
-  have reached the server: a repeated media upload would create a duplicate image, a repeated
-  project creation a second project. The uploader decides what to do with such a failure
-  (its journal and a listing tell whether the item arrived).
+* **Retries**: one policy for every request, login included (:mod:`sc_importers.rest.retry`):
+  requests the server did not act on are repeated, idempotent ones after any transient failure,
+  and a POST that may have taken effect only after its ``took_effect`` check found that it did
+  not (:meth:`SCSession.post_checked`). urllib3 itself retries nothing, so there is one place
+  that decides. A dialect gets all of this by sending through the session.
 * **Timeouts** on every request (connect 10 s, read 300 s; env ``SC_READ_TIMEOUT`` sets the read
   timeout in seconds, for a server known to be slow or a test of slow answers).
 * **TLS** is verified by default. ``verify=False`` warns once and silences urllib3's
@@ -20,7 +19,11 @@ connections):
   or file bytes were expected means the login expired. The session logs in again **once**
   (one thread logs in, the others wait and reuse the new login) and repeats the request with a
   fresh body from the caller's body factory; a second failure is an error.
-* **Secrets**: the password and the session cookie never appear in ``repr``, exceptions or logs.
+* **Secrets**: the password, the session cookie and a personal access token never appear in
+  ``repr``, exceptions or logs.
+* **Login flows** (:mod:`sc_importers.rest.login`): SC 1.0's Dex form or a Geti personal access
+  token; a caller that expects a 401/403 as an answer (a feature switched off) lists it in
+  ``ok_statuses`` and gets it back instead of a new login.
 """
 
 from __future__ import annotations
@@ -30,25 +33,34 @@ import logging
 import os
 import re
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerError
-from sc_importers.rest.login import LoginFlow, is_login_url
+from sc_importers.rest.login import LoginFlow, LoginInterrupted, is_login_url
+from sc_importers.rest.retry import (
+    Attempts,
+    RetryPolicy,
+    did_nothing,
+    is_transient,
+    never_sent,
+    retry_after_seconds,
+)
 
 log = logging.getLogger("sc_importers.rest")
 
 #: Produces a fresh request body for each attempt (a new stream for file uploads).
 BodyFactory = Callable[[], Any]
 Expect = Literal["json", "binary", "any"]
+T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_REDIRECTS = 5
@@ -70,6 +82,18 @@ def default_timeout() -> tuple[float, float]:
 
 class InsecureConnectionWarning(UserWarning):
     """TLS certificate verification was switched off for a session."""
+
+
+def insecure(host: str, stacklevel: int = 2) -> None:
+    """Warn (once per connection) that ``host``'s certificate is not verified, and silence urllib3's
+    per-request warning. ``connect`` calls it before it probes the server; a session does unless told
+    (``warn_insecure=False``) that this was done."""
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    warnings.warn(
+        f"TLS certificate verification is disabled for {host}: the connection can be "
+        "intercepted. Use this only for a server with a self-signed certificate you trust.",
+        InsecureConnectionWarning, stacklevel=stacklevel + 1,
+    )
 
 
 class SessionExpired(Exception):
@@ -100,7 +124,8 @@ class SCSession:
 
     def __init__(
         self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
-        timeout: tuple[float, float] | None = None, retries: int = 3, backoff: float = 0.5,
+        timeout: tuple[float, float] | None = None, retry: RetryPolicy | None = None,
+        warn_insecure: bool = True,
     ):
         self.host = normalize_host(host)
         self.verify = verify
@@ -112,22 +137,12 @@ class SCSession:
         self.http = requests.Session()
         self.http.verify = verify
         self.http.headers["User-Agent"] = "sc-importers"
-        self.retry = Retry(
-            total=retries, connect=retries, read=retries, status=retries,
-            status_forcelist=(502, 503, 504), allowed_methods=IDEMPOTENT_METHODS,
-            backoff_factor=backoff, raise_on_status=False, respect_retry_after_header=True,
-            redirect=False,
-        )
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.workers, max_retries=self.retry)
+        self.retry = retry or RetryPolicy()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.workers, max_retries=0)
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
-        if not verify:
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            warnings.warn(
-                f"TLS certificate verification is disabled for {self.host}: the connection can be "
-                "intercepted. Use this only for a server with a self-signed certificate you trust.",
-                InsecureConnectionWarning, stacklevel=2,
-            )
+        if not verify and warn_insecure:
+            insecure(self.host, stacklevel=3)
 
     def __repr__(self) -> str:
         return (f"SCSession(host={self.host!r}, user={self._login_flow.identity!r}, "
@@ -144,12 +159,29 @@ class SCSession:
             self._do_login()
 
     def _do_login(self) -> None:
+        """Run the login flow, again from its start after a transient failure (the flow raises
+        :class:`LoginInterrupted`), within the retry policy. The first login of a session does not
+        wait for a server that refuses connections or whose name does not resolve: nothing listens
+        there yet, and the user should hear so at once."""
         log.info("logging in to %s as %s", self.host, self._login_flow.identity)
-        # A flow's messages are built from the host, the user name and HTTP statuses, never from a
-        # secret, so they are not redacted: replacing a password that happens to be a word of the
-        # message ("wrong", "login") would show the password by its place in the sentence.
-        self._login_flow.login(self.http, self.host, {"timeout": self.timeout, "verify": self.verify})
-        self._generation += 1
+        attempts = Attempts(self.retry)
+        while True:
+            # A flow's messages are built from the host, the user name and HTTP statuses, never from
+            # a secret, so they are not redacted: replacing a password that happens to be a word of
+            # the message ("wrong", "login") would show the password by its place in the sentence.
+            try:
+                self._login_flow.login(self.http, self.host, {"timeout": self.timeout, "verify": self.verify})
+            except LoginInterrupted as exc:
+                if exc.unreachable and self._generation == 0:
+                    raise
+                wait = attempts.next_wait(exc)
+                if wait is None:
+                    raise LoginInterrupted(f"{exc} ({attempts.gave_up()})", status=exc.status) from None
+                log.info("login interrupted (%s); trying again in %.1f s", exc, wait)
+                time.sleep(wait)
+                continue
+            self._generation += 1
+            return
 
     def _relogin(self, seen_generation: int) -> None:
         """Log in again unless another thread already did since ``seen_generation``."""
@@ -165,20 +197,64 @@ class SCSession:
     def request(
         self, method: str, path: str, *, params: dict | None = None, json: Any = None,
         body: BodyFactory | None = None, headers: dict | None = None, expect: Expect = "json",
-        stream: bool = False, ok_statuses: tuple[int, ...] = (),
+        stream: bool = False, ok_statuses: tuple[int, ...] = (), idempotent: bool | None = None,
     ) -> requests.Response:
-        """Send one API request, logging in again once if the session expired.
+        """Send one API request under the retry policy (see :mod:`sc_importers.rest.retry`),
+        logging in again once if the session expired.
 
         ``body`` is a factory called for each attempt (a file stream cannot be sent twice).
+        ``idempotent`` (default: by method) says whether repeating the request after it may have
+        taken effect is harmless; a POST that is not is repeated only when the server certainly
+        did nothing (use :meth:`post_checked` to have it checked instead).
         Statuses >= 400 raise :class:`ServerError` unless listed in ``ok_statuses``.
         """
-        method = method.upper()
+        return self._retrying(method.upper(), path, idempotent, None, params=params, json=json, body=body,
+                              headers=headers, expect=expect, stream=stream, ok_statuses=ok_statuses)
+
+    def post_checked(self, path: str, *, parse: Callable[[requests.Response], T],
+                     took_effect: Callable[[], T | None], json: Any = None,
+                     body: BodyFactory | None = None) -> T:
+        """POST something that must exist once (a media upload, a new project): after an ambiguous
+        failure (a broken connection, a timeout, a 5xx that may come after the effect),
+        ``took_effect()`` asks the server whether the first attempt took effect and returns its
+        result (then it is this call's result) or None (then the POST is repeated). ``parse``
+        turns a successful answer into the result."""
+        outcome = self._retrying("POST", path, False, took_effect, params=None, json=json, body=body,
+                                 headers=None, expect="json", stream=False, ok_statuses=())
+        return outcome.value if isinstance(outcome, _Found) else parse(outcome)
+
+    def _retrying(self, method: str, path: str, idempotent: bool | None, took_effect, **send) -> Any:
+        repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        attempts = Attempts(self.retry)
+        while True:
+            try:
+                return self._send_relogging(method, path, send)
+            except ServerError as exc:
+                if not is_transient(exc) or isinstance(exc, AuthenticationError):
+                    raise
+                failure = exc
+            if not (repeatable or did_nothing(failure)):
+                if took_effect is None:
+                    raise failure
+                found = took_effect()
+                if found is not None:
+                    log.info("%s %s failed (%s) but had taken effect", method, _path_only(path), failure)
+                    return _Found(found)
+                if getattr(failure, "timed_out", False):  # it may still be running on the server
+                    failure.args = (f"{failure} (not repeated: the server may still be handling it)",)
+                    raise failure
+            wait = attempts.next_wait(failure)
+            if wait is None:
+                failure.args = (f"{failure} ({attempts.gave_up()})",)
+                raise failure
+            log.info("%s %s failed (%s); trying again in %.1f s", method, _path_only(path), failure, wait)
+            time.sleep(wait)
+
+    def _send_relogging(self, method: str, path: str, send: dict) -> requests.Response:
         for attempt in (1, 2):
             generation = self._generation
             try:
-                return self._send(method, path, params=params, json=json, body=body,
-                                  headers=headers, expect=expect, stream=stream,
-                                  ok_statuses=ok_statuses)
+                return self._send(method, path, **send)
             except SessionExpired as exc:
                 if attempt == 2:
                     raise AuthenticationError(
@@ -207,9 +283,12 @@ class SCSession:
                     timeout=self.timeout, verify=self.verify, allow_redirects=False, stream=stream,
                 )
             except requests.RequestException as exc:
-                raise ConnectionLost(
+                lost = ConnectionLost(
                     f"{method} {_path_only(url)} on {self.host} failed: {type(exc).__name__}: "
-                    f"{self.redact(_strip_queries(str(exc)))}") from None
+                    f"{self.redact(_strip_queries(str(exc)))}")
+                lost.not_sent = never_sent(exc)
+                lost.timed_out = isinstance(exc, requests.Timeout) and not lost.not_sent
+                raise lost from None
             finally:
                 if hasattr(data, "close"):
                     data.close()
@@ -232,7 +311,7 @@ class SCSession:
                ok_statuses: tuple[int, ...]) -> None:
         status = response.status_code
         ctype = response.headers.get("Content-Type", "")
-        if status in (401, 403):
+        if status in (401, 403) and status not in ok_statuses:
             response.close()
             raise SessionExpired(f"HTTP {status}")
         if is_login_url(response.url):
@@ -259,14 +338,19 @@ class SCSession:
         text = f"{method} {_path_only(path)}: HTTP {response.status_code}"
         text += f" {code}" if code else ""
         text += f": {self.redact(message)}" if message else ""
-        return ServerError(text, status=response.status_code, code=code)
+        error = ServerError(text, status=response.status_code, code=code)
+        error.retry_after = retry_after_seconds(response)
+        return error
 
     # -- conveniences -----------------------------------------------------------------------
     def get_json(self, path: str, params: dict | None = None) -> Any:
         return self.request("GET", path, params=params).json()
 
-    def post_json(self, path: str, payload: Any) -> Any:
-        response = self.request("POST", path, json=payload)
+    def post_json(self, path: str, payload: Any, idempotent: bool = False) -> Any:
+        """POST ``payload``; ``idempotent`` True when sending it twice has the effect of sending it
+        once (setting a value, posting the latest annotation), so it is repeated after any
+        transient failure."""
+        response = self.request("POST", path, json=payload, idempotent=idempotent)
         return response.json() if response.content else None
 
     def delete(self, path: str) -> None:
@@ -275,21 +359,33 @@ class SCSession:
     def download(self, path: str, target: Path, chunk: int = 1 << 20,
                  on_chunk: Callable[[bytes], None] | None = None) -> int:
         """Stream ``path``'s bytes into ``target``; returns the number of bytes written.
-        ``on_chunk`` (optional) sees every chunk written, e.g. to hash it on the way."""
-        response = self.request("GET", path, expect="binary", stream=True, headers={"Accept": "*/*"})
-        written = 0
-        try:
-            with open(target, "wb") as out:
-                for part in response.iter_content(chunk):
-                    out.write(part)
-                    written += len(part)
-                    if on_chunk is not None:
-                        on_chunk(part)
-        except requests.RequestException as exc:
-            raise ConnectionLost(f"GET {_path_only(path)}: download interrupted: {type(exc).__name__}") from None
-        finally:
-            response.close()
-        return written
+
+        ``on_chunk`` (optional) sees every chunk written, e.g. to hash it on the way. A transfer
+        that breaks off is started again from the first byte under the retry policy, when
+        ``on_chunk`` is None or can start over (it has a ``reset()`` method)."""
+        attempts = Attempts(self.retry)
+        restart = getattr(on_chunk, "reset", None) if on_chunk is not None else (lambda: None)
+        while True:
+            response = self.request("GET", path, expect="binary", stream=True, headers={"Accept": "*/*"})
+            written = 0
+            try:
+                with open(target, "wb") as out:
+                    for part in response.iter_content(chunk):
+                        out.write(part)
+                        written += len(part)
+                        if on_chunk is not None:
+                            on_chunk(part)
+                return written
+            except requests.RequestException as exc:
+                lost = ConnectionLost(f"GET {_path_only(path)}: download interrupted: {type(exc).__name__}")
+            finally:
+                response.close()
+            wait = attempts.next_wait(lost) if restart is not None else None
+            if wait is None:
+                raise ConnectionLost(f"{lost} ({attempts.gave_up()})") from None
+            log.info("%s; downloading again in %.1f s", lost, wait)
+            time.sleep(wait)
+            restart()
 
     def redact(self, text: str) -> str:
         """``text`` with every secret of the login flow replaced by ``***``.
@@ -303,6 +399,13 @@ class SCSession:
 
     def close(self) -> None:
         self.http.close()
+
+
+class _Found:
+    """What a ``took_effect`` check found: the result of a POST whose answer was lost."""
+
+    def __init__(self, value: Any):
+        self.value = value
 
 
 def _path_only(url: str) -> str:

@@ -6,21 +6,28 @@ The chain a client follows (each hop a redirect, as recorded from a real cluster
 ``password`` (303) -> ``/dex/approval`` -> ``/oauth2/callback`` (sets ``_oauth2_proxy``) -> ``/``.
 
 Absolute ``Location`` headers are built from the request's Host, so the chain works on any port.
-Pending logins are kept in memory (they last seconds); sessions are random tokens stored in SQLite
-with an expiry (``--session-ttl``), so they survive a restart of the server.
+Pending logins are kept in memory (they last seconds); sessions are random tokens whose SHA-256
+(:func:`token_hash`, never the token itself) is stored in SQLite with an expiry (``--session-ttl``),
+so they survive a restart of the server and a copy of the database logs no one in.
+
+Geti 2.x (``/api/v1/``) authenticates differently: a personal access token in ``x-api-key``
+(:func:`api_key_refusal`). The server keeps only the token's SHA-384 hash, as Geti does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import html
 import secrets
+import string
 import threading
 import time
+import zlib
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from sc_importers.server.errors import error_response
 from sc_importers.server.settings import settings_of
@@ -178,7 +185,7 @@ def oauth2_callback(request: Request, code: str = "", state: str = "") -> Respon
     with settings.db.write() as conn:
         conn.execute("DELETE FROM sessions WHERE expires_at < ?", (time.time(),))
         conn.execute("INSERT INTO sessions (token, username, expires_at) VALUES (?, ?, ?)",
-                     (token, pending["user"], expires))
+                     (token_hash(token), pending["user"], expires))
     response = _found("/")
     secure = request.url.scheme == "https"
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -196,17 +203,95 @@ def home() -> Response:
                         '<body><div id="root">sc-server: <a href="/viewer/">open the viewer</a></div></body></html>')
 
 
-def session_is_valid(request: Request) -> bool:
-    """True when the request carries an unexpired ``_oauth2_proxy`` session token."""
+def token_hash(token: str) -> str:
+    """What the sessions table stores of a session token: its SHA-256, hex. The token is 48 random
+    bytes, so a plain (unsalted, fast) hash cannot be reversed; the database alone logs no one in."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_expiry(request: Request) -> float:
+    """When the request's ``_oauth2_proxy`` session expires (0.0: no such session)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
-        return False
+        return 0.0
     with settings_of(request).db.read() as conn:
-        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token,)).fetchone()
-    return bool(row) and row["expires_at"] >= time.time()
+        row = conn.execute("SELECT expires_at FROM sessions WHERE token=?", (token_hash(token),)).fetchone()
+    return row["expires_at"] if row else 0.0
+
+
+def session_is_valid(request: Request) -> bool:
+    """True when the request carries an unexpired ``_oauth2_proxy`` session token."""
+    return session_expiry(request) >= time.time()
 
 
 def unauthorized() -> Response:
     """What an ``/api/`` request without a valid session gets: 401 with an SC-style body."""
     return error_response(401, "unauthorized",
                           "Authentication required: no valid session cookie. Log in via /user/login.")
+
+
+# -- Geti 2.x personal access tokens (x-api-key) ------------------------------------------------------------
+
+PAT_PREFIX = "geti_pat_"
+_BASE62 = string.digits + string.ascii_letters
+
+
+def _base62(data: bytes, width: int) -> str:
+    number = int.from_bytes(data, "big")
+    digits = ""
+    while number:
+        number, digit = divmod(number, 62)
+        digits = _BASE62[digit] + digits
+    return digits.rjust(width, "0")
+
+
+def new_api_key() -> str:
+    """A fresh token in Geti's format: ``geti_pat_<43 base62 chars>_<6 base62 chars>``, 32 random bytes
+    followed by their CRC32 (written little-endian) as checksum."""
+    secret = secrets.token_bytes(32)
+    checksum = zlib.crc32(secret).to_bytes(4, "little")
+    return f"{PAT_PREFIX}{_base62(secret, 43)}_{_base62(checksum, 6)}"
+
+
+def api_key_format_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a Geti token (the gateway answers such a header with 400), else None."""
+    if not key.startswith(PAT_PREFIX) or len(key.split("_")) != 4:
+        return f"it must look like {PAT_PREFIX}<secret>_<checksum> (4 parts separated by '_')"
+    if not all(char in _BASE62 + "_" for char in key):
+        return "it may contain only letters, digits and '_'"
+    return None
+
+
+def api_key_hash(key: str) -> str:
+    """The only form in which the server keeps a token: its SHA-384 hex digest."""
+    return hashlib.sha384(key.encode()).hexdigest()
+
+
+def _plain(status: int, message: str) -> Response:
+    """Geti's gateway and auth proxy refuse in plain text, not with a JSON error object."""
+    return PlainTextResponse(message, status_code=status)
+
+
+def invalid_token() -> Response:
+    """401 for a token that is unknown, or used on another organization's path."""
+    return _plain(401, "Invalid authorization token")
+
+
+def api_key_refusal(request: Request, key_hash: str) -> Response | None:
+    """None when the request may reach a Geti 2.x route, else the refusal Geti's gateway gives:
+    400 ``Bad request`` for an ``x-api-key`` not shaped like a token; 401 ``Invalid authorization token``
+    for a wrong one; 401 for an ``Authorization`` header (we issue no JWTs); 403 ``RBAC: access denied``
+    without any credentials. ``Authorization`` wins over ``x-api-key`` when both are sent, as in Geti."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        if not authorization.startswith("Bearer "):
+            return _plain(401, "Authorization header is in unexpected format")
+        return invalid_token()
+    key = request.headers.get("x-api-key")
+    if key is None:
+        return _plain(403, "RBAC: access denied")
+    if not key.startswith(PAT_PREFIX) or len(key.split("_")) != 4:
+        return _plain(400, "Bad request")
+    if not key_hash or not hmac.compare_digest(api_key_hash(key), key_hash):
+        return invalid_token()
+    return None

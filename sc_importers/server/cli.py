@@ -1,11 +1,20 @@
 """``sc-server``: run the local SC 1.0-compatible server.
 
-    sc-server --data-dir DIR [--host 127.0.0.1] [--port 5000] [--username admin] [--password PASS]
-              [--session-ttl SECONDS]
+    sc-server --data-dir DIR [--host 127.0.0.1] [--port 5000] [--username admin]
+              [--password-file FILE | --password PASS] [--session-ttl SECONDS]
+              [--api-key TOKEN] [--tls | --tls-cert FILE --tls-key FILE]
+              [--fault-rate 0.1 --fault-seed 7 --fault-kinds 500,503,429,drop-before,drop-after,slow]
 
-The password comes from ``--password``, else the environment variable ``SC_SERVER_PASSWORD``, else a
-random one is generated and printed at start-up (a new one at every start: pass ``--password`` or
-``SC_SERVER_PASSWORD`` to keep one across restarts).
+The password comes from ``--password-file`` (its first line), else ``--password`` (visible in ``ps``:
+prefer the file or the environment), else the environment variable ``SC_SERVER_PASSWORD``, else a
+random one is generated and printed at start-up (a new one at every start). The Geti 2.x personal
+access token (``x-api-key`` on ``/api/v1/``) works the same way with ``--api-key`` /
+``SC_SERVER_API_KEY``; only its hash is kept. ``--tls`` serves HTTPS with a self-signed certificate
+for localhost kept in ``<data-dir>/tls/``.
+
+The data directory and everything the server writes into it are private to the user (created with
+umask 077: directories 0700, files 0600). ``--fault-rate`` turns on fault injection (see
+:mod:`sc_importers.server.faults`); it is off by default.
 """
 
 from __future__ import annotations
@@ -19,7 +28,10 @@ from pathlib import Path
 
 import uvicorn
 
+from sc_importers.server import tls
 from sc_importers.server.app import create_app
+from sc_importers.server.auth import api_key_format_problem, new_api_key
+from sc_importers.server.faults import KINDS, FaultMiddleware, FaultPlan, TrackedH11Protocol, parse_kinds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -27,31 +39,107 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="sc-server",
         description="Local SC 1.0-compatible server: the SC 1.0 REST API under /api/v1.0/, metadata in "
                     "SQLite and media files under --data-dir, login required.",
-        epilog="Example: sc-server --data-dir ./sc-data --port 5000 --password choose-one, then "
+        epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
                "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
     )
     parser.add_argument("--data-dir", required=True, type=Path, help="where metadata and media are stored")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", default=5000, type=int, help="port to listen on (default 5000)")
     parser.add_argument("--username", default="admin", help="the one user's login name (default admin)")
-    parser.add_argument("--password", default=None, help="default: $SC_SERVER_PASSWORD, else generated")
+    parser.add_argument("--password", default=None,
+                        help="the password (visible to other users in ps: prefer --password-file or "
+                             "$SC_SERVER_PASSWORD); default: $SC_SERVER_PASSWORD, else generated")
+    parser.add_argument("--password-file", type=Path, default=None,
+                        help="read the password from the first line of this file")
     parser.add_argument("--session-ttl", default=7 * 24 * 3600.0, type=float,
                         help="seconds a login session stays valid (default one week)")
-    return parser.parse_args(argv)
+    parser.add_argument("--api-key", default=None,
+                        help="Geti 2.x personal access token accepted in x-api-key on /api/v1/ "
+                             "(geti_pat_<secret>_<checksum>; default: $SC_SERVER_API_KEY, else generated)")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve HTTPS with a self-signed certificate for localhost/127.0.0.1, "
+                             "written to <data-dir>/tls/cert.pem (give it to clients as their CA bundle)")
+    parser.add_argument("--tls-cert", type=Path, default=None, help="serve HTTPS with this PEM certificate")
+    parser.add_argument("--tls-key", type=Path, default=None, help="the PEM private key of --tls-cert")
+    faults = parser.add_argument_group("fault injection (for tests; off by default)")
+    faults.add_argument("--fault-rate", type=float, default=0.0,
+                        help="share of requests (0..1) that fail on purpose, the login chain included")
+    faults.add_argument("--fault-seed", type=int, default=0, help="seed of the deterministic fault choice")
+    faults.add_argument("--fault-kinds", default=",".join(KINDS),
+                        help=f"comma-separated kinds to inject (default all: {','.join(KINDS)})")
+    faults.add_argument("--fault-slow-seconds", type=float, default=2.0,
+                        help="how late a 'slow' answer comes (default 2)")
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    try:
+        args.fault_plan = FaultPlan(args.fault_rate, args.fault_seed, parse_kinds(args.fault_kinds),
+                                    args.fault_slow_seconds)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def read_password(args: argparse.Namespace) -> str | None:
+    """The password from ``--password-file``, ``--password`` or ``$SC_SERVER_PASSWORD`` (in that order)."""
+    if args.password_file is not None:
+        try:
+            lines = args.password_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            sys.exit(f"sc-server: cannot read --password-file {args.password_file}: "
+                     f"{getattr(exc, 'strerror', None) or type(exc).__name__}")
+        password = lines[0].strip() if lines else ""
+        if not password:
+            sys.exit(f"sc-server: --password-file {args.password_file}: the first line is empty")
+        return password
+    return args.password or os.environ.get("SC_SERVER_PASSWORD")
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    password = args.password or os.environ.get("SC_SERVER_PASSWORD")
+    os.umask(0o077)  # the data directory, database, media and log are the user's alone
+    password = read_password(args)
     if not password:
         password = secrets.token_urlsafe(12)
         print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
-    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl)
+    api_key = args.api_key or os.environ.get("SC_SERVER_API_KEY")
+    if api_key:
+        problem = api_key_format_problem(api_key)
+        if problem:
+            sys.exit(f"sc-server: --api-key / SC_SERVER_API_KEY is not a Geti personal access token: {problem}")
+    else:
+        api_key = new_api_key()
+        print(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}", flush=True)
+    files = _tls_files(args)
+    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl, api_key=api_key)
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
-    print(f"sc-server: serving {args.data_dir} on http://{args.host}:{args.port}", flush=True)
-    config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30)
+    scheme = "https" if files else "http"
+    if files:
+        trust = "" if args.tls_cert else " (self-signed: clients trust it as their CA bundle)"
+        print(f"sc-server: TLS certificate {files.cert}{trust}", flush=True)
+    if args.fault_plan.rate > 0:
+        app = FaultMiddleware(app, args.fault_plan)
+        print(f"sc-server: injecting faults into {args.fault_plan.rate:.0%} of requests "
+              f"(seed {args.fault_plan.seed}, kinds {','.join(args.fault_plan.kinds)})", flush=True)
+    print(f"sc-server: serving {args.data_dir} on {scheme}://{args.host}:{args.port}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30,
+                            ssl_certfile=str(files.cert) if files else None,
+                            ssl_keyfile=str(files.key) if files else None, http=TrackedH11Protocol)
     uvicorn.Server(config).run(sockets=[listening])
     sys.stdout.flush()
+
+
+def _tls_files(args: argparse.Namespace) -> tls.TlsFiles | None:
+    """The certificate and key to serve HTTPS with, or None for plain HTTP; exits with a one-line message
+    when given files are unusable."""
+    try:
+        if args.tls_cert is not None:
+            return tls.given(args.tls_cert, args.tls_key)
+        if args.tls:
+            return tls.self_signed(args.data_dir)
+    except (tls.TlsError, OSError) as exc:
+        sys.exit(f"sc-server: cannot serve HTTPS: {exc}")
+    return None
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -80,7 +80,7 @@ def _find_component(components: list[dict], ident: object) -> dict | None:
     return loose[0] if len(loose) == 1 else None
 
 
-def _check_value(param: dict, value: object, where: str) -> object:
+def check_value(param: dict, value: object, where: str) -> object:
     kind = param.get("data_type")
     name = param["name"]
     if kind == "boolean":
@@ -117,7 +117,7 @@ def _apply_parameters(target: dict, given: object, where: str) -> None:
             if item["value"] == param.get("value") and type(item["value"]) is type(param.get("value")):
                 continue  # a configuration posted back as read: the unchanged value is no edit
             raise bad_request(f"{where}: parameter {item['name']!r} is not editable.")
-        param["value"] = _check_value(param, item["value"], where)
+        param["value"] = check_value(param, item["value"], where)
 
 
 def _apply_component(components: list[dict], update: object) -> None:

@@ -7,6 +7,7 @@ media rows keep the columns the listing filters and sorts on. Media bytes live o
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (
+CREATE TABLE IF NOT EXISTS sessions (  -- token: the SHA-256 of the session token (auth.token_hash)
     token TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS projects (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, dataset_id TEXT NOT NULL, doc TEXT NOT NULL,
@@ -36,14 +37,26 @@ IMAGE_FRAME = -1
 
 
 class Database:
-    """Opens connections to ``<data_dir>/sc-server.sqlite3``; safe to share between threads."""
+    """Opens connections to ``<data_dir>/sc-server.sqlite3``; safe to share between threads.
+
+    The database file is readable by its owner only (0600), whatever the umask: it holds the
+    sessions. A database of an older version, which stored session tokens in plain text, loses
+    those sessions once (their clients log in again) and the freed pages are overwritten."""
 
     def __init__(self, data_dir: Path):
         self.path = Path(data_dir) / "sc-server.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(self.path, 0o600)
         with self._open() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            if conn.execute("SELECT 1 FROM meta WHERE key='session_tokens'").fetchone() is None:
+                conn.execute("PRAGMA secure_delete=ON")
+                conn.execute("DELETE FROM sessions")  # plain-text tokens of an older version
+                conn.execute("INSERT INTO meta (key, value) VALUES ('session_tokens', 'sha256')")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)

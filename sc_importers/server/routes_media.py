@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import sqlite3
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
@@ -16,7 +18,7 @@ from sc_importers.server.errors import ApiError, bad_request, check_id
 from sc_importers.server.ids import new_id
 from sc_importers.server.lookup import load_dataset_project, load_media
 from sc_importers.server.media_records import annotated_tasks_by_media, media_record
-from sc_importers.server.settings import settings_of
+from sc_importers.server.settings import ServerSettings, settings_of
 from sc_importers.server.storage import (
     commit,
     jpeg_thumbnail,
@@ -38,10 +40,13 @@ DEFAULT_TOP = 100
 _DIGITS = re.compile(r"[0-9]{1,18}\Z")
 
 
-def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
-            file: UploadFile) -> dict:
-    settings = settings_of(request)
-    project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
+def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kind: str, file: UploadFile,
+                 refuse: Callable[[ValueError], ApiError], check: Callable[[int, int], None] | None = None
+                 ) -> dict:
+    """Receive, probe and store an uploaded ``image`` or ``video``; its new media row (a dict with the
+    media table's columns). Both dialects upload through here: ``refuse`` turns an undecodable file
+    into the dialect's error, ``check(width, height)`` may raise ValueError for sizes the dialect
+    does not take."""
     filename = file.filename or "upload"
     temp = receive(settings.data_dir, file.file)
     try:
@@ -51,9 +56,11 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
         else:
             video = probe_video(temp, filename)
             width, height = video.width, video.height
+        if check is not None:
+            check(width, height)
     except ValueError as exc:
         temp.unlink(missing_ok=True)
-        raise ApiError(400, f"invalid_{kind}_file", str(exc)) from exc
+        raise refuse(exc) from exc
     media_id = new_id()
     name, stored = upload_names(filename, media_id, ".jpg" if kind == "image" else ".mp4")
     final = media_dir(settings.data_dir, project_id) / stored
@@ -65,8 +72,11 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
         # before its folder is removed) gets no file, and a crash before COMMIT leaves a file
         # without a row, which storage.recover removes at the next start.
         with settings.db.write() as conn:
-            if not conn.execute("SELECT 1 FROM projects WHERE id=?", (project_id,)).fetchone():
+            found = conn.execute("SELECT doc FROM projects WHERE id=?", (project_id,)).fetchone()
+            if not found:
                 raise ApiError(404, "project_not_found", f"Project with id {project_id} was not found.")
+            if dataset_id not in {d["id"] for d in json.loads(found["doc"])["datasets"]}:
+                raise ApiError(404, "dataset_not_found", f"Dataset with id {dataset_id} was deleted meanwhile.")
             commit(temp, final)
             conn.execute("INSERT INTO media (id, project_id, dataset_id, kind, name, filename, upload_time, "
                          "width, height, frame_count, fps, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
@@ -74,7 +84,19 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
         temp.unlink(missing_ok=True)
         final.unlink(missing_ok=True)
         raise
-    row = load_media(settings, dataset_id, kind, media_id)
+    # The stored row as it was inserted (not read back: a project deleted right after the commit
+    # would leave nothing to read, and the upload itself did succeed).
+    columns = ("id", "project_id", "dataset_id", "kind", "name", "filename", "upload_time", "width", "height",
+               "frame_count", "fps", "duration")
+    return dict(zip(columns, values, strict=True))
+
+
+def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
+            file: UploadFile) -> dict:
+    settings = settings_of(request)
+    project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    row = store_upload(settings, project_id, dataset_id, kind, file,
+                       lambda exc: ApiError(400, f"invalid_{kind}_file", str(exc)))
     return media_record(settings.workspace_id, project, row, set())
 
 

@@ -15,7 +15,7 @@ from sc_importers.server.configuration import build_configuration
 from sc_importers.server.errors import ApiError
 from sc_importers.server.lookup import check_workspace, load_project
 from sc_importers.server.project_builder import build_project, trainable_tasks
-from sc_importers.server.settings import PRODUCT_VERSION, settings_of
+from sc_importers.server.settings import PRODUCT_VERSION, ServerSettings, settings_of
 from sc_importers.server.storage import media_dir, thumbnail_response
 
 router = APIRouter()
@@ -82,12 +82,21 @@ def get_project(request: Request, workspace_id: str, project_id: str) -> dict:
 def delete_project(request: Request, workspace_id: str, project_id: str) -> dict:
     settings = settings_of(request)
     load_project(settings, workspace_id, project_id)
+    remove_project(settings, project_id)
+    return {"result": "success"}
+
+
+def remove_project(settings: ServerSettings, project_id: str) -> None:
+    """Delete a project with its media rows, annotations, media files and the per-task values the
+    Geti dialect keeps in the meta table (``geti.<name>:<task id>``); both dialects delete through here."""
     with settings.db.write() as conn:
+        row = conn.execute("SELECT doc FROM projects WHERE id=?", (project_id,)).fetchone()
+        for task in json.loads(row["doc"])["pipeline"]["tasks"] if row else []:
+            conn.execute("DELETE FROM meta WHERE key LIKE ?", (f"geti.%:{task['id']}",))
         conn.execute("DELETE FROM annotations WHERE project_id=?", (project_id,))
         conn.execute("DELETE FROM media WHERE project_id=?", (project_id,))
         conn.execute("DELETE FROM projects WHERE id=?", (project_id,))
     shutil.rmtree(media_dir(settings.data_dir, project_id), ignore_errors=True)
-    return {"result": "success"}
 
 
 @router.get("/workspaces/{workspace_id}/projects/{project_id}/status")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,18 @@ class ServerSettings:
     username: str
     password: str
     session_ttl: float = 7 * 24 * 3600.0
+    #: SHA-384 hex digest of the Geti 2.x personal access token (``x-api-key``); the token itself is not kept.
+    api_key_hash: str = ""
     db: Database = field(init=False)
     workspace_id: str = field(init=False)
+    #: The Geti dialect's ids (uuid4, stored once): one organization holding one workspace, which is
+    #: the same workspace as the SC dialect's ``workspace_id`` (ObjectId-style).
+    organization_id: str = field(init=False)
+    geti_workspace_id: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.db = Database(self.data_dir)
         with self.db.write() as conn:  # no request runs yet: clean up after a crash or kill
             removed = recover(self.data_dir, conn)
@@ -43,6 +50,10 @@ class ServerSettings:
         continue_after(newest)
         self.workspace_id = self.db.meta("workspace_id", new_id)
         self.workspace_created = self.db.meta("workspace_created", now_iso)
+        self.geti_workspace_id = self.db.meta("geti_workspace_id", lambda: str(uuid.uuid4()))
+        #: The one organization of the Geti 2.x dialect (a uuid4, as Geti's media service requires); the token
+        #: belongs to it, so ``/api/v1/organizations/{other}/...`` is refused like a wrong token.
+        self.organization_id = self.db.meta("organization_id", lambda: str(uuid.uuid4()))
 
 
 def settings_of(request: Request) -> ServerSettings:

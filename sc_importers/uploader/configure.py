@@ -22,7 +22,8 @@ class ProjectExistsError(Exception):
 def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProject:
     """Create the project of ``plan`` called ``name`` with auto-training off on every task.
 
-    Raises :class:`ProjectExistsError` before creating anything when the name is taken.
+    Raises :class:`ProjectExistsError` before creating anything when the name is taken; an error
+    after the project was created carries it as ``created_project``.
     """
     existing = api.find_project(name)
     if existing is not None:
@@ -32,8 +33,12 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
             "interrupted import into it (--resume / resume=True). Nothing was uploaded."
         )
     project = api.create_project(name, plan.tasks)
-    for task in project.trainable_tasks:
-        api.set_auto_training(project, task, False)
+    try:
+        for task in project.trainable_tasks:
+            api.set_auto_training(project, task, False)
+    except Exception as exc:
+        exc.created_project = project  # the caller must not report "nothing was created"
+        raise
     return project
 
 

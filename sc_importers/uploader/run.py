@@ -19,7 +19,7 @@ import requests
 from sc_importers.labels import apply_label_options
 from sc_importers.model import Dataset, MediaItem, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
-from sc_importers.rest.base import ServerAPI, ServerError
+from sc_importers.rest.base import ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.uploader.configure import (
     ProjectExistsError,
@@ -114,6 +114,9 @@ def import_dataset(
         backup = backup_settings(dataset) if plan.restored else None
         selection = select_items(dataset, options, limit, check=not plan.restored)
         items = selection.items
+        if not items and not plan.restored and not resume and limit != 0:  # as the dry run's "no media to import"
+            why = f"{len(selection.failed)} item(s) have errors" if selection.failed else "the dataset has none"
+            raise BuildError(f"{dataset.root}: no media to import ({why}); no project was created")
         report.planned = len(items) + len(selection.failed)
         report.filtered += selection.filtered
         report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
@@ -136,7 +139,16 @@ def import_dataset(
         report.seconds = time.monotonic() - started
         return report
     except (ServerError, requests.RequestException) as exc:
-        report.refused = f"the server refused the project {project_name!r}: {exc}"
+        created = getattr(exc, "created_project", None)
+        if created is None and not isinstance(exc, (ConnectionLost, requests.RequestException)):
+            report.refused = f"the server refused the project {project_name!r}: {exc}"
+            return report
+        # The project exists (or may: the server was lost while creating it): exit 3, not 2.
+        report.project_id = created.id if created is not None else None
+        where = "after creating" if created is not None else "while preparing"
+        report.aborted = (f"lost the server {where} project {project_name!r}: {exc}; "
+                          "no media were uploaded")
+        report.seconds = time.monotonic() - started
         return report
     report.project_id = project.id
     report.items.extend(selection.failed)
@@ -207,8 +219,10 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
     name = upload_options.project_name or dataset.name or dataset.root.name
     workers = upload_options.workers or DEFAULT_WORKERS
     try:
+        retry = connection.retry_policy() if hasattr(connection, "retry_policy") else None
         api = connect(connection.host, connection.username, connection.password,
-                      verify=connection.verify, workers=workers)
+                      verify=connection.verify, workers=workers, retry=retry,
+                      **getattr(connection, "dialect_options", {}))
     except (ServerError, requests.RequestException, ValueError) as exc:  # ValueError: a malformed address
         report = UploadReport(project_name=name, workers=workers,
                               refused=f"cannot log in to {shown_host(connection.host)}: {exc}")

@@ -29,30 +29,21 @@ def source_server(tmp_path_factory) -> Iterator[object]:
         yield server
 
 
-def open_api(server) -> ServerAPI:
-    from sc_importers.rest import connect
-
-    return connect(server.url, server.username, server.password, workers=8)
-
-
 @pytest.fixture(scope="session")
-def source_api(source_server) -> Iterator[ServerAPI]:
-    api = open_api(source_server)
+def source_api(source_server, dialect, dialects) -> Iterator[ServerAPI]:
+    """The source server in the dialect under test (see ``both_dialects`` in the root conftest)."""
+    api = dialects.open_api(source_server, dialect)
     yield api
     api.close()
 
 
 @dataclass
 class Cli:
-    """``sc-import`` and ``sc-export`` run in-process (click's CliRunner) against one server."""
+    """``sc-import`` and ``sc-export`` run in-process (click's CliRunner) against one server,
+    logging in with ``connection`` (the arguments of one dialect)."""
 
     url: str
-    username: str
-    password: str
-
-    @property
-    def connection(self) -> list[str]:
-        return ["--host", self.url, "--username", self.username, "--password", self.password]
+    connection: list[str]
 
     def sc_import(self, *args: str) -> Result:
         from sc_importers.cli.import_cmd import build_command
@@ -65,13 +56,9 @@ class Cli:
         return CliRunner().invoke(command, [*args, *self.connection], catch_exceptions=False)
 
 
-def cli_for(server) -> Cli:
-    return Cli(server.url, server.username, server.password)
-
-
 @pytest.fixture(scope="session")
-def source_cli(source_server) -> Cli:
-    return cli_for(source_server)
+def source_cli(source_server, dialect, dialects) -> Cli:
+    return Cli(source_server.url, dialects.login_args(source_server, dialect))
 
 
 @pytest.fixture
@@ -178,8 +165,11 @@ def assert_same_backup(a: dict, b: dict, tolerance: float = 1e-6) -> None:
 
 
 @pytest.fixture(scope="session")
-def kit():
+def kit(dialects):
     """The helpers above, for test modules (importing from a conftest is unreliable under
     ``--import-mode=importlib``)."""
+    def cli_for(server, dialect: str = "sc1") -> Cli:
+        return Cli(server.url, dialects.login_args(server, dialect))
+
     return types.SimpleNamespace(backup_view=backup_view, assert_same_backup=assert_same_backup,
-                                 cli_for=cli_for, open_api=open_api)
+                                 cli_for=cli_for, open_api=dialects.open_api)

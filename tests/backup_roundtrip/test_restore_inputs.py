@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 def _write_json(path: Path, body: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +58,7 @@ def geti_sdk_folder(folder: Path, name: str, task_type: str = "detection") -> Pa
     return folder
 
 
-def test_geti_sdk_folder_without_manifest_is_restored(source_api, source_cli, tmp_path, unique):
+def test_geti_sdk_folder_without_manifest_is_restored(source_api, source_cli, tmp_path, unique, dialect):
     folder = geti_sdk_folder(tmp_path / "geti", f"geti-{unique}")
     result = source_cli.sc_import(str(folder), "--format", "backup")  # default name: project.json's
     assert result.exit_code == 0, result.output
@@ -63,14 +66,17 @@ def test_geti_sdk_folder_without_manifest_is_restored(source_api, source_cli, tm
     assert project is not None
     labels = {lb.name: lb for lb in project.labels}
     assert (labels["car"].color, labels["car"].group, labels["car"].hotkey) == ("#ff0000ff", "vehicles", "c")
-    assert labels["bus"].hotkey == "b" and labels["No Object"].is_empty
+    assert labels["bus"].hotkey == "b"
+    assert [lb.name for lb in project.labels if lb.is_empty] == [{"sc1": "No Object", "geti": "No object"}[dialect]]
     images = {m.name: m for m in source_api.list_media(project, "image")}
     assert sorted(images) == ["depot", "empty", "road"]
     scene = source_api.get_annotation_scene(project, images["road"])
     (annotation,) = scene["annotations"]
     assert [lb["id"] for lb in annotation["labels"]] == [labels["car"].id]
     shape = annotation["shape"]
-    assert [shape[k] for k in ("x", "y", "width", "height")] == pytest.approx([0.125, 0.25, 0.5, 0.375], abs=1e-6)
+    # the 200 x 100 image's box: normalized on SC 1.0, whole pixels on Geti
+    expected = {"sc1": ([0.125, 0.25, 0.5, 0.375], 1e-6), "geti": ([25, 25, 100, 37.5], 0.5 + 1e-6)}[dialect]
+    assert [shape[k] for k in ("x", "y", "width", "height")] == pytest.approx(expected[0], abs=expected[1])
     assert source_api.get_annotation_scene(project, images["empty"]) is None
     (task,) = project.trainable_tasks
     assert source_api.get_iterations(project, task) == 9  # mapped by task title from the plain body

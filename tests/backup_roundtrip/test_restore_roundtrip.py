@@ -8,12 +8,18 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
 from PIL import Image
 
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Polygon, Rectangle
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.uploader import import_dataset
+
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server. A geti-v1 backup
+#: holds Geti's pixel coordinates, but the backup reader reads every scene as normalized (SC 1.0), so the
+#: Geti restore scales them by the media size: expected to fail until plugins/backup honours the dialect.
+pytestmark = pytest.mark.both_dialects(geti_xfail="plugins/backup reads geti-v1 pixel scenes as normalized")
 
 #: Colours and hotkeys given to the labels of the source project, so defaults cannot pass by accident.
 LOOKS = [("#ff0000ff", "ctrl+1"), ("#00ff00ff", "ctrl+2"), ("#0000ffff", "ctrl+3"), ("#aa5500ff", "ctrl+4")]

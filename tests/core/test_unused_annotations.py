@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from sc_importers import plugins
 from sc_importers.cli.import_cmd import build_command
-from sc_importers.model import Annotation, Dataset, Ellipse, Label, MediaItem, Rectangle
+from sc_importers.model import Annotation, Dataset, Ellipse, Label, MediaItem, Polygon, Rectangle
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.project_types.single import Detection
 from sc_importers.validation import conversion_counts, kind_of
@@ -50,14 +50,38 @@ def _image_labels_dataset() -> Dataset:
 @pytest.mark.parametrize("type_name", ["detection", "segmentation", "detection_to_segmentation",
                                        "detection_to_classification"])
 def test_image_level_labels_are_counted_once_for_shape_projects(type_name):
-    (message,) = _unused(type_name, _image_labels_dataset())
+    message, *others = _unused(type_name, _image_labels_dataset())
     assert message.startswith("3 image-level label(s) on 2 image(s) are not imported: "
                               f"a {type_name} project takes boxes")
-    assert "--type classification" in message
+    assert "--type classification" in message and message.endswith("(per label: dog 2, cat 1)")
+    # 'dog' names only whole images: a project of shapes does not create it, and says so
+    assert others[-1] == (f"1 label(s) are not created: only image-level labels use them, which a {type_name} "
+                          "project does not take: dog")
 
 
-@pytest.mark.parametrize("type_name", ["classification", "anomaly_classification", "anomaly_detection",
-                                       "anomaly_segmentation"])
+def test_classification_says_shapes_become_the_images_label():
+    (message,) = _unused("classification", _image_labels_dataset())
+    assert message.startswith("2 shapes (box(es) 2) on 2 image(s) become the image's label")
+    assert message.endswith("(per label: cat 2)")
+
+
+def test_a_shape_outvoted_in_classification_is_counted():
+    ds = _dataset(_item("a.jpg", Annotation(("cat",), BOX), Annotation(("cat",), BOX), Annotation(("dog",), BOX)))
+    messages = _unused("classification", ds)
+    assert any(m.startswith("1 shapes (box(es) 1) on 1 image(s) are not imported: their label is not the image's")
+               and m.endswith("(per label: dog 1)") for m in messages)
+
+
+def test_boxes_without_outline_in_a_segmentation_chain_are_counted():
+    outline = Polygon(((1.0, 1.0), (9.0, 1.0), (5.0, 8.0)))
+    ds = _dataset(_item("a.jpg", Annotation(("cat",), BOX), Annotation(("dog",), outline), Annotation(("cat",), BOX)))
+    (message,) = _unused("detection_to_segmentation", ds)
+    assert message.startswith("2 shapes (box(es) 2) on 1 image(s) have no outline: the segmentation task gets "
+                              "nothing for them")
+    assert message.endswith("(per label: cat 2)")
+
+
+@pytest.mark.parametrize("type_name", ["anomaly_classification", "anomaly_detection", "anomaly_segmentation"])
 def test_types_that_use_every_kind_warn_nothing(type_name):
     assert _unused(type_name, _image_labels_dataset()) == []
 

@@ -1,9 +1,15 @@
 """Helpers for the end-to-end import tests: a logged-in API on the shared local server, and a view
-of what the server holds, read back as the server sends it (raw JSON, normalized coordinates).
+of what the server holds, read back as the server sends it (raw JSON).
 
 The expected side is computed in the tests from ground truth (the synthetic generator's own
 record of what it drew, or simple rules per project type), never by calling the builders, so a
 wrong conversion or a wrong normalization shows up as a difference.
+
+Dialects: the local server speaks SC 1.0 (normalized coordinates, user and password) and Geti 2.x
+(pixel coordinates rounded to whole pixels, a personal access token). A test module runs against
+both with ``pytestmark = pytest.mark.both_dialects`` (each of its tests that uses the server, through
+``api``, ``connection`` or ``dialect``, runs once per dialect); ``flat.expected`` then gives the
+expected side in the coordinates of the dialect under test, and ``connection`` the CLI arguments.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from sc_importers.model import Annotation, Ellipse, Polygon, RotatedRectangle
 from sc_importers.rest.base import RemoteProject, ServerAPI
 
 TOLERANCE = 1e-6
+#: Geti returns pixel coordinates rounded to whole pixels (rotated rectangles' angles to 4 decimals).
+PIXEL_TOLERANCE = 0.5 + 1e-6
 
 #: One annotation as compared: (sorted label names, shape type, normalized numbers).
 Flat = tuple[tuple[str, ...], str, tuple[float, ...]]
@@ -40,10 +48,25 @@ def normalized(annotation: Annotation, width: int, height: int) -> Flat:
     return labels, kind, (shape.x / width, shape.y / height, shape.width / width, shape.height / height)
 
 
-def flat_from_raw(raw: dict) -> Flat:
-    """One annotation of a raw SC 1.0 annotation scene, as compared."""
+def in_pixels(annotation: Annotation, width: int, height: int) -> Flat:
+    """An expected pixel annotation in the form a Geti raw scene is compared in."""
+    shape = annotation.shape
+    labels = tuple(sorted(annotation.labels))
+    if shape is None:  # image-level: a full-image rectangle
+        return labels, "RECTANGLE", (0.0, 0.0, float(width), float(height))
+    if isinstance(shape, Polygon):
+        return labels, "POLYGON", tuple(float(v) for p in shape.points for v in p)
+    if isinstance(shape, RotatedRectangle):
+        return labels, "ROTATED_RECTANGLE", (shape.x, shape.y, shape.width, shape.height, shape.angle)
+    kind = "ELLIPSE" if isinstance(shape, Ellipse) else "RECTANGLE"
+    return labels, kind, (shape.x, shape.y, shape.width, shape.height)
+
+
+def flat_from_raw(raw: dict, names: dict[str, str] | None = None) -> Flat:
+    """One annotation of a raw annotation scene, as compared. Label names come from ``names``
+    (label id -> name) when given (Geti scenes carry label ids only), else from the scene."""
     shape = raw["shape"]
-    labels = tuple(sorted(lb["name"] for lb in raw["labels"]))
+    labels = tuple(sorted(names[lb["id"]] if names is not None else lb["name"] for lb in raw["labels"]))
     kind = shape["type"]
     if kind == "POLYGON":
         return labels, kind, tuple(v for p in shape["points"] for v in (p["x"], p["y"]))
@@ -51,17 +74,17 @@ def flat_from_raw(raw: dict) -> Flat:
     return labels, kind, tuple(float(shape[k]) for k in keys)
 
 
-def _close(a: Flat, b: Flat) -> bool:
+def _close(a: Flat, b: Flat, tolerance: float = TOLERANCE) -> bool:
     return (a[0] == b[0] and a[1] == b[1] and len(a[2]) == len(b[2])
-            and all(math.isclose(x, y, abs_tol=TOLERANCE) for x, y in zip(a[2], b[2], strict=True)))
+            and all(math.isclose(x, y, abs_tol=tolerance) for x, y in zip(a[2], b[2], strict=True)))
 
 
-def assert_same(actual: list[Flat], expected: list[Flat], where: str) -> None:
-    """Same multiset of annotations, coordinates within :data:`TOLERANCE`."""
+def assert_same(actual: list[Flat], expected: list[Flat], where: str, tolerance: float = TOLERANCE) -> None:
+    """Same multiset of annotations, coordinates within ``tolerance``."""
     assert len(actual) == len(expected), f"{where}: {len(actual)} annotations, expected {len(expected)}"
     left = list(actual)
     for exp in expected:
-        match = next((a for a in left if _close(a, exp)), None)
+        match = next((a for a in left if _close(a, exp, tolerance)), None)
         assert match is not None, f"{where}: no server annotation matches {exp}; server has {left}"
         left.remove(match)
 
@@ -73,6 +96,10 @@ class ServerView:
     api: ServerAPI
     project: RemoteProject
 
+    @property
+    def tolerance(self) -> float:
+        return PIXEL_TOLERANCE if self.api.dialect == "geti-v1" else TOLERANCE
+
     def images(self) -> dict[str, object]:
         return {m.name: m for m in self.api.list_media(self.project, "image")}
 
@@ -81,7 +108,8 @@ class ServerView:
         scene = self.api.get_annotation_scene(self.project, media, frame)
         if not scene or not scene.get("annotations"):
             return None
-        return [flat_from_raw(a) for a in scene["annotations"]]
+        names = {lb.id: lb.name for lb in self.project.labels}
+        return [flat_from_raw(a, names) for a in scene["annotations"]]
 
     def check(self, media, expected: list[Flat], where: str, frame: int | None = None) -> None:
         """The media (or frame) holds exactly ``expected``; an empty list means no annotation."""
@@ -90,7 +118,7 @@ class ServerView:
             assert actual is None, f"{where}: expected no annotation, the server has {actual}"
         else:
             assert actual is not None, f"{where}: the server has no annotation"
-            assert_same(actual, expected, where)
+            assert_same(actual, expected, where, self.tolerance)
 
     def check_images(self, items, expected_of) -> None:
         """The project's images are exactly ``items`` (by name), with the sizes of the files, each
@@ -112,12 +140,24 @@ class ServerView:
 
 
 @pytest.fixture(scope="session")
-def api(sc_server) -> Iterator[ServerAPI]:
-    from sc_importers.rest import connect
-
-    client = connect(sc_server.url, sc_server.username, sc_server.password, workers=8)
+def api(sc_server, dialect, dialects) -> Iterator[ServerAPI]:
+    client = dialects.open_api(sc_server, dialect)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def connection(sc_server, dialect, dialects) -> list[str]:
+    """``sc-import``/``sc-export`` arguments that log in to the shared server in the dialect under test."""
+    return dialects.login_args(sc_server, dialect)
+
+
+@pytest.fixture(scope="session")
+def connection_env(sc_server, dialect) -> dict[str, str]:
+    """The same as environment variables (for subprocesses)."""
+    if dialect == "geti":
+        return {"SC_HOST": sc_server.url, "SC_API": "geti", "SC_API_KEY": sc_server.api_key}
+    return {"SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username, "SC_PASSWORD": sc_server.password}
 
 
 @pytest.fixture
@@ -144,10 +184,12 @@ def animals(tmp_path_factory) -> tuple[Path, object]:
 
 
 @pytest.fixture
-def flat():
-    """The comparison helpers, for tests: ``flat.normalized``, ``flat.assert_same``."""
+def flat(dialect):
+    """The comparison helpers, for tests: ``flat.expected(annotation, width, height)`` (the expected
+    side in the dialect's coordinates: normalized for SC 1.0, pixels for Geti), ``flat.assert_same``."""
 
     class _Flat:
+        expected = staticmethod(in_pixels if dialect == "geti" else normalized)
         normalized = staticmethod(normalized)
         assert_same = staticmethod(assert_same)
 

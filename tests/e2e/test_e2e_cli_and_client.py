@@ -14,15 +14,24 @@ from sc_importers.cli.import_cmd import build_command
 from sc_importers.client import ImportFailed, SCRESTClient
 from sc_importers.formats import FormatError
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
 
-def _cli_args(server, *extra: str) -> list[str]:
-    return ["--host", server.url, "--username", server.username, "--password", server.password, *extra]
+
+def _secret(server, dialect: str) -> str:
+    return server.api_key if dialect == "geti" else server.password
 
 
-def test_sc_import_uploads_and_reports_json(sc_server, api, animals, project_name):
+def _client(server, dialect: str) -> SCRESTClient:
+    if dialect == "geti":
+        return SCRESTClient(server.url, api_key=server.api_key)
+    return SCRESTClient(server.url, server.username, server.password)
+
+
+def test_sc_import_uploads_and_reports_json(connection, api, animals, project_name):
     folder, truth = animals
     args = [str(folder), "--format", "coco", "--type", "detection", "--project-name", project_name,
-            "--labels", "cat", "--workers", "3", "--iterations", "4", "--json", *_cli_args(sc_server)]
+            "--labels", "cat", "--workers", "3", "--iterations", "4", "--json", *connection]
     result = CliRunner().invoke(build_command(), args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -38,36 +47,36 @@ def test_sc_import_uploads_and_reports_json(sc_server, api, animals, project_nam
     assert api.get_iterations(project, project.trainable_tasks[0]) == 4
 
 
-def test_sc_import_refuses_a_taken_name(sc_server, api, animals, project_name):
+def test_sc_import_refuses_a_taken_name(connection, api, animals, project_name):
     folder, _ = animals
     args = [str(folder), "--format", "coco", "--type", "segmentation", "--project-name", project_name,
-            *_cli_args(sc_server)]
+            *connection]
     assert CliRunner().invoke(build_command(), args).exit_code == 0
     again = CliRunner().invoke(build_command(), args)
     assert again.exit_code == 2
     assert "already exists" in again.stderr and project_name in again.stderr
 
 
-def test_sc_import_console_script_names_the_project_after_the_folder(sc_server, api, tmp_path):
+def test_sc_import_console_script_names_the_project_after_the_folder(sc_server, dialect, connection_env, api,
+                                                                     tmp_path):
     from sc_importers.synthetic import make_coco_dataset
 
-    folder = tmp_path / "console-script-dataset"
+    folder = tmp_path / f"console-script-dataset-{dialect}"
     make_coco_dataset(folder, 4, ["dog"], seed=9, image_size=(160, 120))
-    env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
-           "SC_PASSWORD": sc_server.password}
+    env = {**os.environ, **connection_env}
     done = subprocess.run(["sc-import", str(folder), "--type", "detection"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "console-script-dataset" in done.stdout and "media created:       4 of 4" in done.stdout
-    assert sc_server.password not in done.stdout + done.stderr
-    project = api.find_project("console-script-dataset")
+    assert folder.name in done.stdout and "media created:       4 of 4" in done.stdout
+    assert _secret(sc_server, dialect) not in done.stdout + done.stderr
+    project = api.find_project(folder.name)
     assert project is not None and len(list(api.list_media(project, "image"))) == 4
 
 
-def test_screstclient_creates_single_task_and_chain_projects(sc_server, api, animals, project_name):
+def test_screstclient_creates_single_task_and_chain_projects(sc_server, dialect, api, animals, project_name):
     folder, truth = animals
-    client = SCRESTClient(sc_server.url, sc_server.username, sc_server.password)
-    assert sc_server.password not in repr(client)
+    client = _client(sc_server, dialect)
+    assert _secret(sc_server, dialect) not in repr(client)
 
     project = client.create_single_task_project_from_dataset(
         project_name=project_name, project_type="detection", path_to_dataset=folder,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sc_importers.labels import apply_label_options
 from sc_importers.model import Annotation, bounding_box
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.uploader import import_dataset
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 def _boxes(item, keep, flat, rename=None):
     rename = rename or {}
-    return [flat.normalized(Annotation(tuple(rename.get(n, n) for n in a.labels), bounding_box(a.shape)),
+    return [flat.expected(Annotation(tuple(rename.get(n, n) for n in a.labels), bounding_box(a.shape)),
                             *item.size())
             for a in item.annotations if a.labels[0] in keep]
 
@@ -42,7 +47,7 @@ def test_labels_filter_with_empty_label_adds_unannotated_images(api, view, anima
     empty = project.trainable_tasks[0].empty_label().name
     wanted = [i for i in truth.items if not i.annotations or any(a.labels == ("dog",) for a in i.annotations)]
     view(project).check_images(wanted, lambda item: _boxes(item, {"dog"}, flat)
-                               or [flat.normalized(Annotation((empty,)), 1, 1)])
+                               or [flat.expected(Annotation((empty,)), *item.size())])
 
 
 def test_label_map_merges_labels(api, view, animals, project_name, flat):
@@ -84,11 +89,11 @@ def test_backup_empty_label_of_another_name_maps_to_the_tasks_empty_label(api, v
     empty = created.trainable_tasks[0].empty_label().name
     assert empty != "Nothing at all"
     view(created).check_images(items, lambda item: [
-        flat.normalized(Annotation((empty,) if a.labels == ("Nothing at all",) else a.labels, a.shape), 320, 240)
+        flat.expected(Annotation((empty,) if a.labels == ("Nothing at all",) else a.labels, a.shape), 320, 240)
         for a in item.annotations])
 
 
-def test_add_labels_makes_a_project_of_an_unannotated_video(sc_server, api, shared, project_name):
+def test_add_labels_makes_a_project_of_an_unannotated_video(connection, api, shared, project_name):
     """A dataset that is one video and no label (Datumaro's video_frames fixture) becomes a project
     with the label asked for and the video, frame count as in the file, nothing annotated."""
     import av
@@ -101,8 +106,7 @@ def test_add_labels_makes_a_project_of_an_unannotated_video(sc_server, api, shar
         frames = sum(1 for packet in container.demux(container.streams.video[0]) if packet.size > 0)
     result = CliRunner().invoke(build_command(), [
         str(video), "--format", "datumaro", "--datumaro-format", "video_frames", "--type", "detection",
-        "--add-labels", "defect,scratch", "--project-name", project_name, "--host", sc_server.url,
-        "--username", sc_server.username, "--password", sc_server.password])
+        "--add-labels", "defect,scratch", "--project-name", project_name, *connection])
     assert result.exit_code == 0, result.output
     project = api.find_project(project_name)
     names = {lb.name for t in project.trainable_tasks for lb in t.labels if not lb.is_empty}

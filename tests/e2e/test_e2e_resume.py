@@ -25,28 +25,30 @@ from sc_importers.uploader import import_dataset
 
 IMAGES = 120
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
 
-def _args(server, folder: Path, name: str, *extra: str) -> list[str]:
+
+def _args(connection: list[str], folder: Path, name: str, *extra: str) -> list[str]:
     return [str(folder), "--format", "coco", "--type", "segmentation", "--project-name", name,
-            "--host", server.url, "--username", server.username, "--password", server.password, *extra]
+            *connection, *extra]
 
 
-def _resume(server, folder: Path, name: str, *extra: str) -> tuple[int, dict]:
-    result = CliRunner().invoke(build_command(), _args(server, folder, name, "--resume", "--json", *extra))
+def _resume(connection: list[str], folder: Path, name: str, *extra: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(build_command(), _args(connection, folder, name, "--resume", "--json", *extra))
     assert result.stdout.strip(), result.output
     return result.exit_code, json.loads(result.stdout)
 
 
 def _expected(flat, item: MediaItem) -> list:
-    return [flat.normalized(a, *item.size()) for a in item.annotations]
+    return [flat.expected(a, *item.size()) for a in item.annotations]
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_killed_import_is_finished_by_resume(sc_server, api, view, flat, tmp_path, project_name):
+def test_killed_import_is_finished_by_resume(connection, connection_env, api, view, flat, tmp_path, project_name):
     folder = tmp_path / "many"
     truth = make_coco_dataset(folder, IMAGES, ["dog", "cat"], seed=21, image_size=(640, 480), unannotated=6)
-    env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
-           "SC_PASSWORD": sc_server.password}
+    env = {**os.environ, **connection_env}
     command = ["sc-import", str(folder), "--format", "coco", "--type", "segmentation",
                "--project-name", project_name, "--workers", "2"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -72,7 +74,7 @@ def test_killed_import_is_finished_by_resume(sc_server, api, view, flat, tmp_pat
     had_scene = {name for name, m in before.items() if api.get_annotation_scene(project, m) is not None}
     lacking = {name for name in before if by_name[name].annotations and name not in had_scene}
 
-    code, summary = _resume(sc_server, folder, project_name, "--workers", "4")
+    code, summary = _resume(connection, folder, project_name, "--workers", "4")
     assert code == 0, summary
     assert summary["resumed"] is True and summary["failed"] == [] and summary["items"] == IMAGES
     assert summary["media_already_there"] == len(before)
@@ -91,7 +93,7 @@ def test_killed_import_is_finished_by_resume(sc_server, api, view, flat, tmp_pat
     assert api.get_auto_training(project, project.trainable_tasks[0]) is False
 
 
-def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server, api, view, flat,
+def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server, dialect, api, view, flat,
                                                                           tmp_path, project_name):
     folder = tmp_path / "partial"
     truth = make_coco_dataset(folder, 8, ["dog", "cat"], seed=4, image_size=(240, 180), unannotated=2)
@@ -107,7 +109,8 @@ def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server
     on_server = {m.name: m for m in api.list_media(project, "image")}
     assert len(on_server) == 5 and api.get_annotation_scene(project, on_server[annotated.name]) is None
 
-    client = SCRESTClient(sc_server.url, sc_server.username, sc_server.password)
+    client = (SCRESTClient(sc_server.url, api_key=sc_server.api_key) if dialect == "geti"
+              else SCRESTClient(sc_server.url, sc_server.username, sc_server.password))
     resumed = client.create_single_task_project_from_dataset(
         project_name, "segmentation", folder, dataset_format="coco", workers=3, resume=True,
         enable_auto_train=True, iterations=5)
@@ -121,15 +124,15 @@ def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server
     assert api.get_auto_training(project, task) is True and api.get_iterations(project, task) == 5
 
 
-def test_resume_of_a_complete_project_uploads_nothing(sc_server, api, view, flat, animals, project_name):
+def test_resume_of_a_complete_project_uploads_nothing(connection, api, view, flat, animals, project_name):
     folder, truth = animals
-    done = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--workers", "4"))
+    done = CliRunner().invoke(build_command(), _args(connection, folder, project_name, "--workers", "4"))
     assert done.exit_code == 0, done.output
     project = api.find_project(project_name)
     ids = {m.name: m.id for m in api.list_media(project, "image")}
     scenes = {m.name: api.get_annotation_scene(project, m) for m in api.list_media(project, "image")}
 
-    code, summary = _resume(sc_server, folder, project_name)
+    code, summary = _resume(connection, folder, project_name)
     assert code == 0, summary
     assert summary["media_created"] == 0 and summary["annotations_created"] == 0
     assert summary["media_already_there"] == len(truth.items) == summary["items"]
@@ -138,20 +141,20 @@ def test_resume_of_a_complete_project_uploads_nothing(sc_server, api, view, flat
     assert {m.name: api.get_annotation_scene(project, m) for m in api.list_media(project, "image")} == scenes
     view(project).check_images(truth.items, lambda item: _expected(flat, item))
 
-    human = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--resume"))
+    human = CliRunner().invoke(build_command(), _args(connection, folder, project_name, "--resume"))
     assert human.exit_code == 0, human.output
     assert "media created:       0 of 15" in human.stdout
     assert "already there:       15 media" in human.stdout
 
 
-def test_resume_refuses_a_missing_or_different_project(sc_server, api, animals, project_name):
+def test_resume_refuses_a_missing_or_different_project(connection, api, animals, project_name):
     folder, _ = animals
-    missing = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--resume"))
+    missing = CliRunner().invoke(build_command(), _args(connection, folder, project_name, "--resume"))
     assert missing.exit_code == 2
     assert "nothing to resume" in missing.stderr and project_name in missing.stderr
     assert api.find_project(project_name) is None, "a refused resume must not create the project"
 
-    first = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--labels", "dog",
+    first = CliRunner().invoke(build_command(), _args(connection, folder, project_name, "--labels", "dog",
                                                       "--auto-train"))
     assert first.exit_code == 0, first.output
     project = api.find_project(project_name)
@@ -159,20 +162,52 @@ def test_resume_refuses_a_missing_or_different_project(sc_server, api, animals, 
     ids = sorted(m.id for m in api.list_media(project, "image"))
 
     other_type = [str(folder), "--format", "coco", "--type", "detection", "--project-name", project_name,
-                  "--resume", "--host", sc_server.url, "--username", sc_server.username,
-                  "--password", sc_server.password]
+                  "--resume", *connection]
     wrong_type = CliRunner().invoke(build_command(), other_type)
     assert wrong_type.exit_code == 2
     assert "not the project" in wrong_type.stderr and "segmentation" in wrong_type.stderr
     assert "detection" in wrong_type.stderr
 
-    wrong_labels = CliRunner().invoke(build_command(), _args(sc_server, folder, project_name, "--resume"))
+    wrong_labels = CliRunner().invoke(build_command(), _args(connection, folder, project_name, "--resume"))
     assert wrong_labels.exit_code == 2
     assert "lacks label(s) 'cat'" in wrong_labels.stderr
 
     # nothing changed: the same media, auto-training still as the first import left it
     assert sorted(m.id for m in api.list_media(project, "image")) == ids
     assert api.get_auto_training(project, task) is True
+
+
+def test_same_named_files_are_told_apart_by_content_on_resume(api, tmp_path, project_name):
+    """a/x.jpg and b/x.jpg are both "x" on the server. An interrupted run that uploaded only the
+    later one (b) must, on --resume, upload a's bytes, not b's again: by name alone the first
+    item in dataset order (a) was taken as uploaded, so a's picture never reached the server."""
+    import hashlib
+
+    files = {}
+    for key, color in (("a/x.jpg", (200, 30, 30)), ("b/x.jpg", (30, 30, 200)), ("y.jpg", (0, 90, 0))):
+        path = tmp_path / key  # a and b: the same pixel size, so only their bytes differ
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (48, 32), color).save(path)
+        files[key] = path
+    box = [Annotation(("thing",), Polygon(((1, 1), (20, 1), (20, 20))))]
+    items = [MediaItem(path, key, annotations=list(box)) for key, path in files.items()]
+    dataset = Dataset("twins", "test", tmp_path, labels=[Label("thing")], items=items)
+    first = import_dataset(api, Dataset("twins", "test", tmp_path, labels=[Label("thing")], items=items[1:2]),
+                           "segmentation", BuildOptions(), project_name, workers=1, show_progress=False)
+    assert first.exit_code() == 0, first.render()  # the "interrupted" run: only b/x.jpg arrived
+
+    done = import_dataset(api, dataset, "segmentation", BuildOptions(), project_name, workers=2,
+                          show_progress=False, resume=True)
+
+    assert done.exit_code() == 0, done.render()
+    assert (done.media_created, done.media_already_there) == (2, 1)
+    project = api.find_project(project_name)
+    held = []
+    for media in api.list_media(project, "image"):
+        target = tmp_path / f"held-{media.id}"
+        api.download_media(project, media, target)
+        held.append(hashlib.sha256(target.read_bytes()).hexdigest())
+    assert sorted(held) == sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
 
 
 def _frames_on_server(api, project, video) -> dict[int, str]:

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, bounding_box
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.synthetic import make_coco_dataset
 from sc_importers.uploader import import_dataset
+
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 
 def _read_coco(folder: Path) -> Dataset:
@@ -27,7 +33,7 @@ def test_detection_round_trip_and_configuration(api, view, animals, project_name
     project = api.get_project(report.project_id)
     v = view(project)
     v.check_images(truth.items, lambda item: [
-        flat.normalized(Annotation(a.labels, bounding_box(a.shape)), *item.size())
+        flat.expected(Annotation(a.labels, bounding_box(a.shape)), *item.size())
         for a in item.annotations])
     labels = v.labels()
     assert {n for n, lb in labels.items() if not lb["is_empty"]} == {"dog", "cat"}
@@ -45,7 +51,7 @@ def test_segmentation_keeps_polygons_exactly(api, view, animals, project_name, f
     assert report.exit_code() == 0, report.render()
     project = api.get_project(report.project_id)
     view(project).check_images(truth.items,
-                               lambda item: [flat.normalized(a, *item.size()) for a in item.annotations])
+                               lambda item: [flat.expected(a, *item.size()) for a in item.annotations])
     (task,) = project.trainable_tasks
     assert api.get_auto_training(project, task) is True
 
@@ -58,8 +64,8 @@ def test_unannotated_images_get_the_empty_label_only_when_asked(api, view, anima
     project = api.get_project(report.project_id)
     empty = project.trainable_tasks[0].empty_label().name
     view(project).check_images(truth.items, lambda item: [
-        flat.normalized(Annotation(a.labels, bounding_box(a.shape)), *item.size())
-        for a in item.annotations] or [flat.normalized(Annotation((empty,)), *item.size())])
+        flat.expected(Annotation(a.labels, bounding_box(a.shape)), *item.size())
+        for a in item.annotations] or [flat.expected(Annotation((empty,)), *item.size())])
 
 
 def test_classification_one_label_per_image(api, view, tmp_path, project_name, flat):
@@ -68,7 +74,7 @@ def test_classification_one_label_per_image(api, view, tmp_path, project_name, f
     report = import_dataset(api, _read_coco(tmp_path), "classification", BuildOptions(), project_name)
     assert report.exit_code() == 0, report.render()
     v = view(api.get_project(report.project_id))
-    v.check_images(truth.items, lambda item: [flat.normalized(Annotation(item.annotations[0].labels), 1, 1)])
+    v.check_images(truth.items, lambda item: [flat.expected(Annotation(item.annotations[0].labels), *item.size())])
     labels = {n: lb for n, lb in v.labels().items() if not lb["is_empty"]}
     assert set(labels) == {"dog", "cat", "bird"}
     assert len({lb["group"] for lb in labels.values()}) == 1, "multi-class labels share one group"
@@ -89,4 +95,4 @@ def test_hierarchical_classification_keeps_groups_and_parents(api, view, animals
     server_labels = v.labels()
     assert server_labels["dog"]["parent"] == "animal" and server_labels["cat"]["parent"] == "animal"
     assert server_labels["dog"]["group"] == server_labels["cat"]["group"] != server_labels["animal"]["group"]
-    v.check_images(items, lambda item: [flat.normalized(item.annotations[0], 1, 1)])
+    v.check_images(items, lambda item: [flat.expected(item.annotations[0], *item.size())])

@@ -32,10 +32,9 @@ def export_server(tmp_path_factory) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def export_api(export_server) -> Iterator[ServerAPI]:
-    from sc_importers.rest import connect
-
-    api = connect(export_server.url, export_server.username, export_server.password, workers=8)
+def export_api(export_server, dialect, dialects) -> Iterator[ServerAPI]:
+    """The export server in the dialect under test (see ``both_dialects`` in the root conftest)."""
+    api = dialects.open_api(export_server, dialect)
     yield api
     api.close()
 
@@ -145,15 +144,11 @@ def add_video(api: ServerAPI, uploaded: Uploaded, video: Path, frames: dict[int,
 # -- running sc-export ----------------------------------------------------------------------------
 @dataclass
 class Exporter:
-    """Runs ``sc-export`` against the export server, in-process or as a subprocess."""
+    """Runs ``sc-export`` against the export server, in-process or as a subprocess, logging in with
+    ``connection`` (the arguments of the dialect under test)."""
 
     url: str
-    username: str
-    password: str
-
-    @property
-    def connection(self) -> list[str]:
-        return ["--host", self.url, "--username", self.username, "--password", self.password]
+    connection: list[str]
 
     def run(self, *args: str) -> Result:
         from sc_importers.cli.export_cmd import command
@@ -168,8 +163,8 @@ class Exporter:
 
 
 @pytest.fixture(scope="session")
-def exporter(export_server) -> Exporter:
-    return Exporter(export_server.url, export_server.username, export_server.password)
+def exporter(export_server, dialect, dialects) -> Exporter:
+    return Exporter(export_server.url, dialects.login_args(export_server, dialect))
 
 
 def read_manifest(folder: Path) -> dict:

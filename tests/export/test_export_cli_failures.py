@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 def test_project_folder_blocked_by_a_file(export_api, exporter, kit, tmp_path, unique):
     first = kit.upload(export_api, f"blocked-{unique}", "detection", ["car", "person"],

@@ -7,9 +7,14 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from sc_importers.model import Annotation, Polygon, Rectangle
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
+
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
 
 
 def sha256(path: Path) -> str:
@@ -25,7 +30,7 @@ def check_manifest(folder: Path, manifest: dict) -> None:
         assert entry == {"size": path.stat().st_size, "sha256": sha256(path)}, relative
 
 
-def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, unique):
+def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, unique, dialect):
     """Polygons, ellipses, an image without annotations, two images of one name, a video with
     annotated frames: every file, every checksum, stable names, and --verify says identical."""
     uploaded = kit.upload(export_api, f"mixed-{unique}", "segmentation", ["cat", "dog"],
@@ -39,7 +44,8 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
     assert result.exit_code == 0, result.output
     folder = target / uploaded.name
     manifest = kit.read_manifest(folder)
-    assert manifest["dialect"] == "sc-v1" and manifest["format"] == "sc-importers-backup"
+    assert manifest["dialect"] == {"sc1": "sc-v1", "geti": "geti-v1"}[dialect]
+    assert manifest["format"] == "sc-importers-backup"
     assert manifest["tool_version"] and manifest["project_name"] == uploaded.name
     check_manifest(folder, manifest)
 
@@ -64,7 +70,9 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
         expected.add(f"annotations/{stem}.json" if frame is None else f"annotations/{stem}_frame_{frame}.json")
     assert {p.relative_to(folder).as_posix() for p in (folder / "annotations").iterdir()} == expected
     frame_scene = json.loads((folder / "annotations/chaplin_frame_120.json").read_text())
-    assert [lb["name"] for a in frame_scene["annotations"] for lb in a["labels"]] == ["dog"]
+    saved = json.loads((folder / "project.json").read_text())
+    names = {lb["id"]: lb["name"] for t in saved["pipeline"]["tasks"] for lb in t.get("labels", [])}
+    assert [names[lb["id"]] for a in frame_scene["annotations"] for lb in a["labels"]] == ["dog"]
     oval = json.loads((folder / "annotations/oval.json").read_text())
     assert [a["shape"]["type"] for a in oval["annotations"]] == ["ELLIPSE"]
 

@@ -14,6 +14,9 @@ import pytest
 from sc_importers.client import SCRESTClient
 from sc_importers.export.download import FolderInUse
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` with the SHA-256 of its bytes."""
@@ -22,8 +25,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(export_server):
-    with SCRESTClient(export_server.url, export_server.username, export_server.password) as opened:
+def client(export_server, dialect):
+    login = ({"api_key": export_server.api_key} if dialect == "geti" else
+             {"username": export_server.username, "password": export_server.password})
+    with SCRESTClient(export_server.url, **login) as opened:
         yield opened
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from sc_importers.export.download import download_projects
+
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
 
 
 def test_one_bar_per_project(export_api, kit, tmp_path, unique, capsys):

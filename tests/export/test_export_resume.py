@@ -15,6 +15,9 @@ from sc_importers.export.files import JOURNAL_NAME
 
 IMAGES = 150
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_killed_download_resumes(export_api, exporter, kit, tmp_path, unique):

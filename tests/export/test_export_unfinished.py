@@ -138,7 +138,7 @@ def test_verify_never_calls_a_folder_without_manifest_identical(export_api, expo
     shutil.copytree(folder, copy)
     (copy / "manifest.json").unlink()
     result = exporter.run("--verify", str(copy), project.name)
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 4, result.output
     assert "are identical" not in result.output and "no manifest.json" in result.output
     report = json.loads(exporter.run("--verify", str(copy), project.name, "--json").output)
     assert report["identical"] is False and report["manifest"] is False and report["differences"] == []

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 @pytest.fixture
 def backed_up(export_api, exporter, kit, tmp_path, unique):

@@ -10,6 +10,9 @@ import shutil
 
 import pytest
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 @pytest.fixture
 def backup(export_api, exporter, kit, tmp_path, unique):

@@ -13,6 +13,9 @@ import pytest
 
 from sc_importers.model import Annotation, MediaItem, Rectangle
 
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
 
 @pytest.fixture
 def twins(export_api, exporter, kit, tmp_path, unique):

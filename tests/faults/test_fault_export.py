@@ -1,5 +1,5 @@
-"""sc-export through the fault proxy: a media download cut half-way leaves an INCOMPLETE backup
-(named media, exit 1, no manifest, no truncated file under a final name) that a re-run completes
+"""sc-export through the fault proxy: a media download cut half-way on every attempt leaves an INCOMPLETE backup
+(named media, exit 3, no manifest, no truncated file under a final name) that a re-run completes
 while keeping the files already finished; a server slower than the client's read timeout gives a
 one-line error and a non-zero exit, never a traceback."""
 
@@ -34,14 +34,14 @@ def test_download_cut_half_way_is_incomplete_and_a_rerun_completes_it(proxy, dir
     project = _project(direct_api, truth, "cut-download")
     media = sorted(direct_api.list_media(project, "image"), key=lambda m: m.name)
     victim = media[4]
-    rule = proxy.on("GET", rf"/images/{victim.id}/display/full$", hits=[1]).cut_body(0.5)
+    rule = proxy.on("GET", rf"/images/{victim.id}/display/full$").cut_body(0.5)  # every attempt
     folder = tmp_path / "backups" / "cut-download"
 
-    result = _export(proxy, "cut-download", tmp_path / "backups")
+    result = _export(proxy, "cut-download", tmp_path / "backups", "--retries", "1")
 
-    assert len(rule.fired) == 1
+    assert len(rule.fired) == 2  # downloaded again once from the first byte, cut again
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output  # the connection kept breaking: "server lost", re-run
     assert "INCOMPLETE (1 media failed" in result.output
     assert f"failed: {victim.name}: " in result.output and "download interrupted" in result.output
     assert not (folder / "manifest.json").exists()
@@ -71,13 +71,13 @@ def test_annotation_answer_cut_half_way_leaves_no_annotation_file(proxy, direct_
     project = _project(direct_api, truth, "cut-annotation")
     victim = next(m for m in sorted(direct_api.list_media(project, "image"), key=lambda m: m.name)
                   if direct_api.get_annotation_scene(project, m) is not None)
-    rule = proxy.on("GET", rf"/images/{victim.id}/annotations/latest$", hits=[1]).cut_body(0.5)
+    rule = proxy.on("GET", rf"/images/{victim.id}/annotations/latest$", hits=[1, 2]).cut_body(0.5)
     folder = tmp_path / "backups" / "cut-annotation"
 
-    result = _export(proxy, "cut-annotation", tmp_path / "backups")
+    result = _export(proxy, "cut-annotation", tmp_path / "backups", "--retries", "1")
 
-    assert len(rule.fired) == 1
-    assert result.exit_code == 1 and f"failed: {victim.name}: " in result.output, result.output
+    assert len(rule.fired) == 2
+    assert result.exit_code == 3 and f"failed: {victim.name}: " in result.output, result.output
     assert not (folder / "manifest.json").exists()
     assert not (folder / "annotations" / f"{victim.name}.json").exists()
     assert not list(folder.rglob("*.part"))
@@ -88,3 +88,23 @@ def test_annotation_answer_cut_half_way_leaves_no_annotation_file(proxy, direct_
     assert result.exit_code == 0, result.output
     saved = json.loads((folder / "annotations" / f"{victim.name}.json").read_text())
     assert saved == direct_api.get_annotation_scene(project, victim)
+
+
+def test_a_download_cut_once_is_downloaded_again_within_the_run(proxy, direct_api, small_coco, tmp_path):
+    _, truth = small_coco
+    project = _project(direct_api, truth, "cut-once")
+    victim = sorted(direct_api.list_media(project, "image"), key=lambda m: m.name)[2]
+    rule = proxy.on("GET", rf"/images/{victim.id}/display/full$", hits=[1]).cut_body(0.5)
+
+    result = _export(proxy, "cut-once", tmp_path / "backups")
+
+    assert len(rule.fired) == 1
+    assert result.exit_code == 0 and "cut-once: complete" in result.output, result.output
+    folder = tmp_path / "backups" / "cut-once"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (saved,) = [p for p in (folder / "images").rglob(f"{victim.name}.*")]
+    on_server = tmp_path / "direct.bin"
+    direct_api.download_media(project, victim, on_server)
+    digest = hashlib.sha256(on_server.read_bytes()).hexdigest()
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == digest  # the hash restarted with the bytes
+    assert manifest["files"][saved.relative_to(folder).as_posix()]["sha256"] == digest

@@ -56,15 +56,15 @@ def test_slow_project_listing_makes_sc_export_fail_with_one_line(proxy, direct_a
     rule = proxy.on("GET", r"/projects/?$").delay(3)  # every attempt: the client's retries time out too
     server = proxy.server
     env = {**os.environ, "SC_HOST": proxy.url, "SC_USERNAME": server.username, "SC_PASSWORD": server.password,
-           "SC_READ_TIMEOUT": READ_TIMEOUT}
+           "SC_READ_TIMEOUT": READ_TIMEOUT, "SC_RETRIES": "1"}
     result = subprocess.run(["sc-export", "slow-export",
                              "--target-folder", str(tmp_path)], env=env, capture_output=True, text=True,
                             timeout=60, check=False)
 
     assert len(rule.fired) >= 2, proxy.log  # retried (GET is idempotent) before giving up
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 3, result.stderr  # no answer within the retry policy: the server is lost
     assert "Traceback" not in result.stderr + result.stdout
     lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: server error: GET "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("Error: lost the server: GET "), result.stderr
     assert "timed out" in lines[0] and server.password not in result.stderr
     assert not list(tmp_path.rglob("manifest.json"))

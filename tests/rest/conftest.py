@@ -5,7 +5,6 @@ TLS behaviour. It is not our local server (that one is used end to end in test_s
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import ssl
 import threading
@@ -123,6 +122,9 @@ def _handler(fake: FakeSC):
             if path == "/api/v1.0/busy":
                 self._count(f"{method} {path}")
                 return self._send(503, b'{"message": "busy"}')
+            if path == "/api/v1.0/crash":  # may have acted before failing
+                self._count(f"{method} {path}")
+                return self._send(500, b'{"message": "crashed"}')
             token = self._cookie()
             if token not in fake.tokens:
                 if fake.expiry == "401":
@@ -170,27 +172,10 @@ def fake_sc_factory():
 
 @pytest.fixture(scope="session")
 def tls_context(tmp_path_factory) -> ssl.SSLContext:
-    """A server TLS context with a fresh self-signed certificate for 127.0.0.1."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    """A server TLS context with a fresh self-signed certificate for 127.0.0.1 (sc-server's own, see tls.py)."""
+    from sc_importers.server.tls import self_signed
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    import ipaddress
-
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("tls")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    files = self_signed(tmp_path_factory.mktemp("tls"))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
+    context.load_cert_chain(files.cert, files.key)
     return context

@@ -12,6 +12,7 @@ import pytest
 from sc_importers.rest.base import AuthenticationError, ServerError
 from sc_importers.rest.login import DexLoginFlow, find_login_form
 from sc_importers.rest.multipart import MultipartFile
+from sc_importers.rest.retry import RetryPolicy
 from sc_importers.rest.session import InsecureConnectionWarning, SCSession, normalize_host
 
 
@@ -98,19 +99,29 @@ def test_server_error_messages_are_redacted(fake_sc) -> None:
     assert "***" in str(info.value)
 
 
-def test_idempotent_requests_retry_on_503_but_posts_do_not(fake_sc) -> None:
-    session = session_for(fake_sc, backoff=0)
+def test_503_is_retried_for_every_method_a_500_only_for_idempotent_ones(fake_sc) -> None:
+    session = session_for(fake_sc, retry=RetryPolicy(retries=2, backoff=0))
     assert session.get_json("/api/v1.0/flaky")["attempts"] == 3
+    with pytest.raises(ServerError, match="gave up after 3 attempt") as info:
+        session.post_json("/api/v1.0/busy", {"x": 1})  # 503: the server did nothing, so repeatable
+    assert info.value.status == 503 and fake_sc.hits["POST /api/v1.0/busy"] == 3
     with pytest.raises(ServerError) as info:
-        session.post_json("/api/v1.0/busy", {"x": 1})
-    assert info.value.status == 503 and fake_sc.hits["POST /api/v1.0/busy"] == 1
+        session.post_json("/api/v1.0/crash", {"x": 1})  # 500: it may have acted; not repeated blindly
+    assert info.value.status == 500 and fake_sc.hits["POST /api/v1.0/crash"] == 1
+    with pytest.raises(ServerError):
+        session.post_json("/api/v1.0/crash", {"x": 1}, idempotent=True)
+    assert fake_sc.hits["POST /api/v1.0/crash"] == 1 + 3
+    checks = []
+    found = session.post_checked("/api/v1.0/crash", json={"x": 1}, parse=lambda r: "parsed",
+                                 took_effect=lambda: checks.append(1) or ("found" if len(checks) == 2 else None))
+    assert (found, len(checks), fake_sc.hits["POST /api/v1.0/crash"]) == ("found", 2, 4 + 2)
 
 
 def test_pool_is_sized_to_the_workers(fake_sc) -> None:
     session = session_for(fake_sc, workers=7)
     adapter = session.http.get_adapter(fake_sc.url)
     assert adapter._pool_maxsize == 7
-    assert "POST" not in adapter.max_retries.allowed_methods
+    assert adapter.max_retries.total == 0  # urllib3 retries nothing: the session's policy decides
     assert session.timeout[0] > 0 and session.timeout[1] > 0
 
 
@@ -149,7 +160,7 @@ def test_tls_is_verified_by_default(fake_sc_factory, tls_context) -> None:
     fake = fake_sc_factory(tls=tls_context)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # verify=True must not warn
-        session = session_for(fake, retries=0)
+        session = session_for(fake, retry=RetryPolicy(retries=0))
     assert session.verify is True and session.http.verify is True
     with pytest.raises(AuthenticationError, match="TLS certificate is not trusted"):
         session.login()

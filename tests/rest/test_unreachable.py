@@ -8,12 +8,12 @@ import sys
 import pytest
 
 from sc_importers.rest import connect
-from sc_importers.rest.base import AuthenticationError
+from sc_importers.rest.base import ServerError
 from sc_importers.server.testing import free_port
 
 
 def _refusal(host: str) -> str:
-    with pytest.raises(AuthenticationError) as caught:
+    with pytest.raises(ServerError) as caught:
         connect(host, "admin", "Secret-Never-Shown-1")
     message = str(caught.value)
     assert "Secret-Never-Shown-1" not in message
@@ -23,7 +23,7 @@ def _refusal(host: str) -> str:
 def test_nothing_listening_on_the_port():
     port = free_port()
     message = _refusal(f"http://127.0.0.1:{port}")
-    assert f"cannot reach the login page of http://127.0.0.1:{port}: connection refused" in message
+    assert f"cannot reach http://127.0.0.1:{port}: connection refused" in message
 
 
 def test_https_to_a_plain_http_server_suggests_http(sc_server):

@@ -94,3 +94,73 @@ def h() -> SimpleNamespace:
     """The helpers above, for test modules (conftest modules are not importable under importlib mode)."""
     return SimpleNamespace(login=login, jpeg_bytes=jpeg_bytes, make_api=make_api, task_of=task_of,
                            rectangle=rectangle)
+
+
+# -- the Geti 2.x dialect (/api/v1/) ------------------------------------------------------------------------
+
+
+@dataclass
+class GetiApi:
+    """A ``requests`` session on the Geti 2.x dialect: the token header, and the organization and
+    workspace discovered the way geti-sdk does (token organization, then ``workspaces[0]``)."""
+
+    url: str
+    session: requests.Session
+    organization_id: str
+    workspace_id: str
+
+    @property
+    def ws(self) -> str:
+        return f"{self.url}/api/v1/organizations/{self.organization_id}/workspaces/{self.workspace_id}"
+
+    def absolute(self, path: str) -> str:
+        """A URL the server handed out (``/api/v1/...``) made absolute."""
+        return self.url + path
+
+    def create_project(self, task_type: str = "detection", labels: list[dict] | None = None,
+                       name: str | None = None) -> dict:
+        title = f"{task_type.capitalize()} task"
+        if labels is None:
+            labels = [{"name": "cube", "group": "shapes"}, {"name": "cylinder", "group": "shapes"}]
+        body = {"name": name or f"geti-{uuid.uuid4().hex[:10]}",
+                "pipeline": {"connections": [{"from": "Dataset", "to": title}],
+                             "tasks": [{"title": "Dataset", "task_type": "dataset"},
+                                       {"title": title, "task_type": task_type, "labels": labels}]}}
+        response = self.session.post(f"{self.ws}/projects", json=body, timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def dataset_url(self, project: dict, index: int = 0) -> str:
+        return f"{self.ws}/projects/{project['id']}/datasets/{project['datasets'][index]['id']}"
+
+    def upload(self, project: dict, data: bytes, filename: str = "img.jpg", kind: str = "images"):
+        return self.session.post(f"{self.dataset_url(project)}/media/{kind}", files={"file": (filename, data)},
+                                 timeout=120)
+
+
+def make_geti(server) -> GetiApi:
+    session = requests.Session()
+    if getattr(server, "api_key", None):
+        session.headers["x-api-key"] = server.api_key
+    if getattr(server, "cert_path", None):
+        session.verify = str(server.cert_path)
+    base = f"{server.url}/api/v1"
+    organization = session.get(f"{base}/personal_access_tokens/organization", timeout=30)
+    assert organization.status_code == 200, organization.text
+    organization_id = organization.json()["organizationId"]
+    workspaces = session.get(f"{base}/organizations/{organization_id}/workspaces", timeout=30)
+    assert workspaces.status_code == 200, workspaces.text
+    return GetiApi(url=server.url, session=session, organization_id=organization_id,
+                   workspace_id=workspaces.json()["workspaces"][0]["id"])
+
+
+@pytest.fixture
+def geti(sc_server) -> GetiApi:
+    """A Geti 2.x session on the shared session-scoped server."""
+    return make_geti(sc_server)
+
+
+@pytest.fixture
+def fresh_geti(fresh_sc_server) -> GetiApi:
+    """A Geti 2.x session on an empty server of its own."""
+    return make_geti(fresh_sc_server)

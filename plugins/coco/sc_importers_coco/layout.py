@@ -145,8 +145,9 @@ def find_annotation_files(root: Path) -> tuple[list[AnnotationFile], list[Annota
     )
 
 
-def image_dirs(annotation: AnnotationFile, images_dir: Path | None) -> list[Path]:
-    """Folders in which a ``file_name`` of ``annotation`` is looked up, in order."""
+def image_dirs(annotation: AnnotationFile, images_dir: Path | None, fallback: bool = True) -> list[Path]:
+    """Folders in which a ``file_name`` of ``annotation`` is looked up, in order (with ``fallback``,
+    also :func:`fallback_image_dirs`)."""
     dirs: list[Path] = []
     if images_dir is not None:
         dirs += [images_dir, images_dir / annotation.split]
@@ -155,8 +156,21 @@ def image_dirs(annotation: AnnotationFile, images_dir: Path | None) -> list[Path
         root = here.parent
         dirs += [root / "images" / annotation.split, root / annotation.split, root / "images", root]
     dirs.append(here)
+    dirs += fallback_image_dirs(annotation, images_dir) if fallback else []
     unique: list[Path] = []
     for d in dirs:
         if d not in unique:
             unique.append(d)
     return unique
+
+
+def fallback_image_dirs(annotation: AnnotationFile, images_dir: Path | None) -> list[Path]:
+    """Common places of the images beyond COCO's own layouts, tried last (only without
+    ``images_dir``): ``images/`` beside the json (CVAT's export unpacked next to its XML), and the
+    ``images/`` folder one level up (``<root>/json/x.json`` + ``<root>/images/``), each with the
+    split's sub-folder first. Images found there are reported, naming the folder."""
+    if images_dir is not None:
+        return []
+    here = annotation.path.parent
+    return [here / "images" / annotation.split, here / "images",
+            here.parent / "images" / annotation.split, here.parent / "images"]

@@ -18,7 +18,13 @@ from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Problem
 from sc_importers_coco.convert import CROWD_MODES, ImageContext, convert
 from sc_importers_coco.detect import detect_coco
-from sc_importers_coco.layout import AnnotationFile, classify, find_annotation_files, image_dirs
+from sc_importers_coco.layout import (
+    AnnotationFile,
+    classify,
+    fallback_image_dirs,
+    find_annotation_files,
+    image_dirs,
+)
 
 
 class CocoReader(FormatReader):
@@ -204,6 +210,7 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
                                 "each is imported as its own annotation", json_name))
 
     dirs = image_dirs(annotation_file, images_dir)
+    first_item = len(state.dataset.items)
     seen_names: set[str] = set()
     seen_ids: set[object] = set()
     saw_keypoints = False
@@ -244,6 +251,15 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
         state.dataset.items.append(item)
     if saw_keypoints:
         state.keypoint_files.append(json_name)
+    usual = image_dirs(annotation_file, images_dir, fallback=False)
+    fallback = [d for d in fallback_image_dirs(annotation_file, images_dir) if d not in usual]
+    new_items = state.dataset.items[first_item:]
+    found_in = (next((d for d in fallback if d in item.path.parents), None) for item in new_items)
+    used = sorted({str(d) for d in found_in if d is not None})
+    if used:
+        problems.append(Problem("warning", f"images of {annotation_file.path.name} found in {', '.join(used)} "
+                                "(not beside the json; pass images_dir (--images-dir) to choose another folder)",
+                                json_name))
 
 
 def _annotate(item: MediaItem, anns: list[dict], categories: dict[object, str], ctx: ImageContext,

@@ -115,12 +115,38 @@ def _empty_mask_message(ann: object, label: str) -> str:
     return f"mask of label {label!r} ({pixels} pixels) is too thin to trace into a polygon; skipped"
 
 
+#: Datumaro attributes that are bookkeeping, not information a user gave (never counted as dropped).
+BOOKKEEPING_ATTRIBUTES = {"outside", "keyframe", "track_id", "z_order", "rotation", "is_crowd", "score", "id",
+                          "frame", "source"}
+#: Attribute values that say nothing (VOC writes every flag, "Unspecified" poses).
+EMPTY_VALUES = (False, None, "", "Unspecified")
+
+
+def _count_dropped_details(ann: object, ctx: ItemContext) -> bool:
+    """Count what SC 1.0 cannot hold of one annotation in ``ctx.unsupported`` (keys
+    ``("attribute", label, name)`` for every informative attribute value, ``("outside", label)``
+    for a track's shape marked outside the frame); True when the whole annotation is to be
+    skipped (outside: the object is not visible there)."""
+    attributes = getattr(ann, "attributes", None) or {}
+    index = getattr(ann, "label", None)
+    label = ctx.label_names[index] if isinstance(index, int) and 0 <= index < len(ctx.label_names) else "?"
+    if attributes.get("outside") is True:
+        ctx.unsupported[("outside", label)] += 1
+        return True
+    for name, value in attributes.items():
+        if name not in BOOKKEEPING_ATTRIBUTES and not any(value is v or value == v for v in EMPTY_VALUES):
+            ctx.unsupported[("attribute", label, name)] += 1
+    return False
+
+
 def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]:
     """Convert one item's annotations, recording problems and unsupported types in ``ctx``."""
     from datumaro.components.annotation import AnnotationType
 
     out: list[Annotation] = []
     for position, ann in enumerate(annotations):
+        if _count_dropped_details(ann, ctx):
+            continue
         if ann.type == AnnotationType.label:
             names = _label_name(ann, ctx)
             if names is not None:
@@ -146,4 +172,22 @@ def convert_annotations(annotations: list, ctx: ItemContext) -> list[Annotation]
                 ctx.problem("warning", f"{type(shape).__name__.lower()} has zero area; dropped")
                 continue
             out.append(Annotation(names, shape, object_id))
+    return out
+
+
+def detail_warnings(unsupported: Counter, root: object) -> list[Problem]:
+    """One warning for attribute values, one for track shapes outside their frame (see
+    ``convert._count_dropped_details``), each with counts per label."""
+    details = [(k, n) for k, n in unsupported.items() if isinstance(k, tuple)]
+    attributes = Counter({(k[1], k[2]): n for k, n in details if k[0] == "attribute"})
+    outside = Counter({k[1]: n for k, n in details if k[0] == "outside"})
+    out = []
+    if attributes:
+        listed = ", ".join(f"{name} of {label!r}: {n}" for (label, name), n in sorted(attributes.items()))
+        out.append(Problem("warning", f"{sum(attributes.values())} attribute values are not imported (SC 1.0 has "
+                           f"no attributes) ({listed})", file=str(root)))
+    if outside:
+        listed = ", ".join(f"{label!r}: {n}" for label, n in sorted(outside.items()))
+        out.append(Problem("warning", f"{sum(outside.values())} track shapes are marked outside their frame (the "
+                           f"object is not visible there) and are not imported ({listed})", file=str(root)))
     return out

@@ -10,20 +10,25 @@ from pathlib import Path
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
-from sc_importers_datumaro.convert import ItemContext, convert_annotations, labels_from_categories
+from sc_importers_datumaro.convert import ItemContext, convert_annotations, detail_warnings, labels_from_categories
 from sc_importers_datumaro.detection import datumaro_format_names, detect_formats, quiet_datumaro_logs
 from sc_importers_datumaro.staging import (
-    VOC_FORMATS,
+    IMAGE_EXTENSIONS,
     Staged,
     check_yolo,
-    is_flat_voc,
     looks_like_yolo,
     needs_yolo_staging,
-    stage_flat_voc,
     stage_yolo,
     yolo_pose_config,
 )
 from sc_importers_datumaro.videos import group_videos, video_level_warning
+from sc_importers_datumaro.voc import (
+    VOC_FORMATS,
+    devkit_needing_labels,
+    is_flat_voc,
+    stage_devkit_without_labelmap,
+    stage_flat_voc,
+)
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
@@ -139,6 +144,9 @@ class DatumaroReader(FormatReader):
         if set(formats) <= TABLE_FORMATS:
             return Detection(0.2, [found_line, "only CSV tables without images (Datumaro's catch-all 'tabular')",
                                    *notes])
+        if "imagenet" in formats and (classes := imagenet_classes(path)):
+            return Detection(0.55, [found_line, f"ImageNet class folders ({_first(classes)}): every image is "
+                                    "in a folder named after its class", *notes])
         if set(formats) <= WEAK_FORMATS:
             return Detection(0.3, [found_line, "only a folder of images or videos", *notes])
         if len(formats) > 3:
@@ -167,18 +175,19 @@ class DatumaroReader(FormatReader):
                 raise FormatError(f"{path}: Datumaro could not import it as {fmt!r}: {describe_chain(exc)}") from exc
             dataset = Dataset(name=path.name, format=f"datumaro:{fmt}", root=path)
             dataset.labels = labels_from_categories(dm_dataset.categories())
-            for note in staged.notes if staged else []:
-                dataset.problems.append(Problem("warning", note, file=str(path)))
-            for kind, (item_id, subset), cause in policy.errors:
-                dataset.problems.append(
-                    Problem(
-                        "error",
-                        _describe_error(fmt, kind, cause),
-                        file=_item_file(path, fmt, item_id, subset),
-                        item=f"{subset}/{item_id}",
-                    )
+            keys = self._convert_items(dataset, items, staged, videos_expected=_is_video_dataset(dm_dataset))
+            # Named by the item's key when it was read, so the import skips exactly that item.
+            dataset.problems[:0] = [
+                Problem(
+                    "error",
+                    _describe_error(fmt, kind, cause),
+                    file=_item_file(path, fmt, item_id, subset),
+                    item=keys.get((subset, item_id), f"{subset}/{item_id}"),
                 )
-            self._convert_items(dataset, items, staged, videos_expected=_is_video_dataset(dm_dataset))
+                for kind, (item_id, subset), cause in policy.errors
+            ]
+            notes = staged.notes if staged else []
+            dataset.problems[:0] = [Problem("warning", note, file=str(path)) for note in notes]
         return dataset
 
     def _detect_one(self, path: Path) -> str:
@@ -188,6 +197,8 @@ class DatumaroReader(FormatReader):
             return "voc"
         if not formats and looks_like_yolo(path):
             return "yolo"
+        if "imagenet" in formats and imagenet_classes(path):
+            return "imagenet"
         if len(formats) != 1:
             what = ", ".join(formats) if formats else "none"
             raise FormatError(f"{path}: cannot tell the Datumaro format (matches: {what}); pass --datumaro-format NAME")
@@ -208,6 +219,8 @@ class DatumaroReader(FormatReader):
                 f"{path}: flat VOC layout (annotations/ + images/, no ImageSets/); "
                 "pass --voc-flat 1 (or leave it at auto) to read it"
             )
+        if fmt in VOC_FORMATS and path.is_dir() and (root := devkit_needing_labels(path)) is not None:
+            return stage_devkit_without_labelmap(root, tmp)
         if fmt.startswith("yolo") and path.is_dir():
             check_yolo(path, options.get("yolo_config"))
         if fmt.startswith("yolo") and path.is_dir() and needs_yolo_staging(path, options.get("yolo_config")):
@@ -215,13 +228,18 @@ class DatumaroReader(FormatReader):
         return None
 
     @staticmethod
-    def _convert_items(dataset: Dataset, items: list, staged: Staged | None, videos_expected: bool = False) -> None:
+    def _convert_items(dataset: Dataset, items: list, staged: Staged | None,
+                       videos_expected: bool = False) -> dict[tuple[str, str], str]:
+        """Append the converted items to ``dataset``; returns the key of each (subset, id) read."""
         from datumaro.components.media import Image, Video, VideoFrame
 
         label_names = [lb.name for lb in dataset.labels]
         unsupported: Counter = Counter()
         by_path: dict[Path, str] = {}
         video_items: list = []
+        keys: dict[tuple[str, str], str] = {}
+        first_id: dict[Path, str] = {}
+        relisted: Counter = Counter()  # subset -> items already read from another subset
         for it in items:
             item_id = f"{it.subset}/{it.id}" if it.subset and it.subset != "default" else it.id
             if isinstance(it.media, (Video, VideoFrame)):
@@ -244,6 +262,10 @@ class DatumaroReader(FormatReader):
                 )
                 continue
             if media_path in by_path:
+                keys[(it.subset, it.id)] = by_path[media_path]
+                if first_id[media_path] == it.id:  # the same item in another image list (VOC trainval)
+                    relisted[it.subset] += 1
+                    continue
                 dataset.problems.append(
                     Problem(
                         "warning",
@@ -253,8 +275,9 @@ class DatumaroReader(FormatReader):
                     )
                 )
                 continue
-            by_path[media_path] = item_id
             key = _key(dataset.root, media_path, it, staged, raw)
+            by_path[media_path] = keys[(it.subset, it.id)] = key
+            first_id[media_path] = it.id
             ctx = ItemContext(str(media_path), key, label_names)  # problems name the item by its key
             try:
                 h, w = it.media.size or (None, None)
@@ -281,7 +304,8 @@ class DatumaroReader(FormatReader):
             warning = video_level_warning(groups, dataset.root)
             if warning is not None:
                 dataset.problems.append(warning)
-        for kind, count in sorted(unsupported.items()):
+        dataset.problems.extend(detail_warnings(unsupported, dataset.root))
+        for kind, count in sorted((k, n) for k, n in unsupported.items() if isinstance(k, str)):
             dataset.problems.append(
                 Problem(
                     "warning",
@@ -289,6 +313,37 @@ class DatumaroReader(FormatReader):
                     file=str(dataset.root),
                 )
             )
+        if relisted:
+            lists = ", ".join(f"{n} in {subset}" for subset, n in sorted(relisted.items()))
+            dataset.problems.append(Problem(
+                "warning", f"{sum(relisted.values())} items are listed again in another subset ({lists}); "
+                "each is read once, from the first list naming it", file=str(dataset.root)))
+        return keys
+
+
+#: Folder names of dataset splits, which are not classes (``images/train2017``, ``val/``).
+_SPLIT_NAME = re.compile(r"(train|val|valid|validation|test|eval|dev)[\w-]*", re.IGNORECASE)
+
+
+def imagenet_classes(path: Path) -> list[str]:
+    """The class folders of an ImageNet layout: at least two folders directly in ``path``, each
+    holding images and nothing else (no sub-folder), not all named like splits; [] otherwise."""
+    folders = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    if len(folders) < 2 or all(_SPLIT_NAME.fullmatch(f.name) for f in folders):
+        return []
+    names: list[set[str]] = []
+    for folder in folders:
+        entries = [e for e in folder.iterdir() if not e.name.startswith(".")]
+        if not entries or any(e.is_dir() or e.suffix.lower() not in IMAGE_EXTENSIONS for e in entries):
+            return []
+        names.append({e.name for e in entries})
+    if set.intersection(*names):  # one picture in every folder (HR/ and LR/ of super-resolution): not classes
+        return []
+    return [f.name for f in folders]
+
+
+def _first(names: list[str], shown: int = 5) -> str:
+    return ", ".join(names[:shown]) + (f", ... ({len(names)} in all)" if len(names) > shown else "")
 
 
 def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:

@@ -3,11 +3,7 @@
 Two layouts users really have are handled by building, in a temporary folder, the tree Datumaro
 expects and mapping the media paths Datumaro reports back to the user's files:
 
-* **flat VOC** (``annotations/*.xml`` + ``images/``, or ``Annotations/`` + ``JPEGImages/`` as labelme
-  exports it, without VOCdevkit's ``ImageSets``): the XML files
-  are copied to ``Annotations/`` (Datumaro refuses symlinks that leave its folder), an image list
-  ``ImageSets/Main/default.txt`` and a ``labelmap.txt`` naming every object class are written.
-  Images are not copied: their staged paths are mapped to ``images/``.
+* **VOC** without a ``labelmap.txt`` or without ``ImageSets``: see :mod:`sc_importers_datumaro.voc`.
 * **YOLO with another config name** (``config.yaml`` instead of Ultralytics' ``data.yaml``):
   the tree is mirrored with real folders, small text files copied and images symlinked, and the
   config is offered as ``data.yaml``. A file that holds only a relative path to a folder (how
@@ -18,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +22,6 @@ from sc_importers.formats import FormatError
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".jfif"}
 #: Refuse to copy more than this many bytes of annotation files into a staging folder.
 MAX_COPY_BYTES = 512 * 1024 * 1024
-VOC_FORMATS = {"voc", "voc_detection", "voc_classification", "voc_layout", "voc_action"}
 
 
 @dataclass
@@ -43,82 +37,6 @@ class Staged:
         if path in self.original:
             return self.original[path]
         return Path(path)
-
-
-def flat_voc_annotations(path: Path) -> Path | None:
-    """The XML folder of a flat VOC layout: ``annotations/`` or ``Annotations/`` holding ``*.xml``
-    without VOCdevkit's ``ImageSets/`` (labelme's VOC export writes ``Annotations/`` + ``JPEGImages/``
-    and no image lists, which Datumaro's ``voc`` importer does not accept)."""
-    if (path / "ImageSets").is_dir():
-        return None
-    for name in ("annotations", "Annotations"):
-        ann = path / name
-        if ann.is_dir() and any(ann.glob("*.xml")):
-            return ann
-    return None
-
-
-def is_flat_voc(path: Path) -> bool:
-    """``annotations/*.xml`` (or ``Annotations/*.xml``) next to an images folder, without ``ImageSets``."""
-    return flat_voc_annotations(path) is not None
-
-
-def stage_flat_voc(path: Path, tmp: Path) -> Staged:
-    """Build a VOCdevkit-shaped view of a flat VOC folder in ``tmp`` (see module doc)."""
-    images_dir = next((path / n for n in ("images", "JPEGImages", "Images") if (path / n).is_dir()), None)
-    staged = Staged(tmp)
-    (tmp / "Annotations").mkdir(parents=True)
-    (tmp / "JPEGImages").mkdir()
-    (tmp / "ImageSets" / "Main").mkdir(parents=True)
-    ids: list[str] = []
-    names: list[str] = []
-    ann_dir = flat_voc_annotations(path) or path / "annotations"
-    emptied = 0
-    for xml in sorted(ann_dir.glob("*.xml")):
-        ids.append(xml.stem)
-        try:
-            tree = ET.parse(xml)
-        except ET.ParseError as exc:
-            raise FormatError(f"{xml}: not valid XML: {exc}") from exc
-        root = tree.getroot()
-        dropped = _drop_empty_flags(root)
-        if dropped:
-            emptied += dropped
-            tree.write(tmp / "Annotations" / xml.name, encoding="utf-8")
-        else:
-            shutil.copyfile(xml, tmp / "Annotations" / xml.name)
-        for obj in root.iter("object"):
-            name = (obj.findtext("name") or "").strip()
-            if name and name not in names:
-                names.append(name)
-        filename = (root.findtext("filename") or "").strip()
-        if filename and images_dir is not None:
-            staged.original[str(tmp / "JPEGImages" / filename)] = images_dir / filename
-            # Datumaro names the image after the item id when the XML gives none that exists.
-            staged.original.setdefault(str(tmp / "JPEGImages" / f"{xml.stem}.jpg"), images_dir / filename)
-    (tmp / "ImageSets" / "Main" / "default.txt").write_text("".join(f"{i}\n" for i in ids))
-    (tmp / "labelmap.txt").write_text("# label:color_rgb:parts:actions\n" + "".join(f"{n}:::\n" for n in names))
-    staged.notes.append(
-        f"flat VOC layout ({ann_dir.name}/ + {images_dir.name if images_dir else '?'}/, no ImageSets/) read through a "
-        f"VOCdevkit-shaped view; {len(ids)} XML files, labels {', '.join(names) or 'none'}"
-        + (f"; {emptied} empty <difficult>/<truncated>/<occluded> fields read as 0" if emptied else "")
-    )
-    return staged
-
-
-#: Per-object 0/1 flags Datumaro's VOC importer requires to hold a number when present.
-_VOC_FLAGS = ("difficult", "truncated", "occluded")
-
-
-def _drop_empty_flags(root: ET.Element) -> int:
-    """Remove empty ``<difficult/>``-style flags (labelme writes them), which Datumaro rejects with
-    ``InvalidFieldError`` for the whole object; absent means 0 in VOC. Returns how many were removed."""
-    dropped = 0
-    for obj in root.iter("object"):
-        for flag in [child for child in obj if child.tag in _VOC_FLAGS and not (child.text or "").strip()]:
-            obj.remove(flag)
-            dropped += 1
-    return dropped
 
 
 def _placeholder_target(file: Path) -> Path | None:
