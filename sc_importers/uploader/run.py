@@ -121,8 +121,9 @@ def import_dataset(
         report.filtered += selection.filtered
         report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
         if not plan.restored:  # the dry run's verdict, so both say the same of one dataset
-            blockers = import_blockers(dataset.problems, len(items) + len(selection.failed),
-                                       len(selection.failed), dataset.labels)
+            checked_all = limit is None or limit < 0  # with a limit only the first items were checked
+            blockers = import_blockers(dataset.problems, len(dataset.items),
+                                       len(selection.failed) if checked_all else 0, dataset.labels)
             if blockers:
                 raise BuildError("the dataset cannot be imported as asked (sc-import --dry-run says the same); "
                                  "nothing was created:\n  " + "\n  ".join(blockers))
