@@ -31,6 +31,13 @@ MIN_IMAGES_PER_LABEL = "min_images_per_label"
 DYNAMIC_REQUIRED_ANNOTATIONS = "dynamic_required_annotations"
 
 
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as configuration values: ``True`` is not ``1``, but ``300`` is ``300.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    return a == b
+
+
 @dataclass
 class TaskSettings:
     """One trainable task's settings. ``title`` and ``task_type`` identify the task across

@@ -71,18 +71,20 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             names = sorted(p.name for p in api.list_projects())
             raise click.ClickException(f"no project named {project_name!r} on the server; projects there: "
                                        f"{', '.join(map(repr, names)) or '(none)'}")
-        diffs = verify_project(api, project, folder, workers=workers)
+        verification = verify_project(api, project, folder, workers=workers)
     except ServerError as exc:
         raise click.ClickException(f"server error: {exc}") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
     link = viewer_url(host, project.id)  # only for a local sc-server
+    diffs, stated = verification.differences, verification.not_comparable
     has_manifest = (folder / MANIFEST).is_file()
     note = _completeness_note(folder, has_manifest)
     if json_output:
         click.echo(json.dumps({"folder": str(folder), "project": project_name,
                                "identical": not diffs and has_manifest, "differences": diffs,
-                               "manifest": has_manifest, **({"note": note} if note else {}),
+                               "not_comparable": stated, "manifest": has_manifest,
+                               **({"note": note} if note else {}),
                                **({"viewer_url": link} if link else {})}, indent=2))
     else:
         if diffs:
@@ -90,12 +92,17 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             for diff in diffs:
                 click.echo(f"  {diff}")
         elif has_manifest:
-            click.echo(f"{folder} and project {project_name!r} are identical")
+            click.echo(f"{folder} and project {project_name!r} are identical"
+                       + (" on everything both dialects hold" if stated else ""))
         else:
             click.echo(f"{folder}: no differences from project {project_name!r} found, but the folder is not "
                        f"a complete backup (exit code {EXIT_NO_MANIFEST}):")
         if note:
             click.echo(f"  note: {note}")
+        if stated:
+            click.echo(f"Not comparable ({len(stated)}: differences of the two servers' dialects, not of the data):")
+            for line in stated:
+                click.echo(f"  {line}")
         if link:
             click.echo(f"View it in a browser: {link}")
     if open_viewer:

@@ -186,11 +186,12 @@ def download_project(
     dataset_dir = safe_folder_name(dataset_name)
 
     write_json_atomically(folder / "project.json", project.raw)
-    # configuration.json: the server's own GET /configuration body, as older tools (the 2022
-    # client, geti-sdk) read and restore it; settings.json: the neutral model, which restores and
-    # --verify use, whatever the dialect of the server it came from or goes to
-    write_json_atomically(folder / "configuration.json", api.get_configuration(project))
+    # settings.json: the neutral model, which restores and --verify use, whatever the dialect of
+    # the server it came from or goes to (and whichever configuration API it has: Geti 2.12+ may
+    # have no legacy GET /configuration). The configuration.json earlier versions wrote (the
+    # server's raw body) would describe an older state next to it: removed.
     write_json_atomically(folder / "settings.json", api.get_settings(project).to_json())
+    (folder / "configuration.json").unlink(missing_ok=True)
 
     media = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
     if on_total:
@@ -243,7 +244,7 @@ def download_project(
         session = getattr(api, "session", None)
         write_manifest(folder, dialect=api.dialect, source_host=getattr(session, "host", ""),
                        project_name=project.name, files=media_files,
-                       hashed_files=["project.json", "configuration.json", "settings.json", *sorted(annotation_files)],
+                       hashed_files=["project.json", "settings.json", *sorted(annotation_files)],
                        media=media_info)
         journal.remove()
     report.seconds = time.monotonic() - started
@@ -355,7 +356,7 @@ def download_projects(
                     on_progress=lambda _kind: bar.update(1),
                     on_total=lambda total: setattr(bar, "total", total) or bar.refresh(),
                 )
-            except OSError as exc:  # the folder, project.json, configuration.json or the journal
+            except OSError as exc:  # the folder, project.json, settings.json or the journal
                 where = exc.filename or folder
                 report = DownloadReport(listed.name, folder, failures={
                     "project": f"cannot write the backup into {folder}: {where}: {exc.strerror or exc}"})

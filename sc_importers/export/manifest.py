@@ -50,7 +50,7 @@ def write_manifest(
     """Write ``manifest.json`` (atomically) and return it.
 
     ``files`` holds already known ``{"size", "sha256"}`` entries (media hashed while they
-    streamed); ``hashed_files`` are hashed here (project.json, configuration.json, annotations).
+    streamed); ``hashed_files`` are hashed here (project.json, settings.json, annotations).
     """
     listed = dict(files)
     for relative in hashed_files:

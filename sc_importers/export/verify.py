@@ -5,6 +5,16 @@ the backed-up one?). Ids differ between projects, so everything is compared by w
 labels by name (with color, group, hotkey, parent name, emptiness), media by kind, name and
 SHA-256 of their bytes, annotations shape by shape (labels by name, coordinates within a
 tolerance), configuration parameter by parameter.
+
+A backup of one dialect verified against a project on a server of another (a migration, e.g. SC
+1.0 -> Geti 2.x) meets differences that are the dialects', not the data's. Each is a stated rule,
+listed apart as *not comparable* (see :class:`Verification`), never silently equal:
+
+* settings a dialect cannot hold (:mod:`sc_importers.export.verify_settings`);
+* parents a server gives labels by itself (:meth:`ServerAPI.automatic_parents`; Geti: a chain's
+  top-level classification labels hang under the first task's label);
+* coordinates a server rounds (:attr:`ServerAPI.coordinate_step`; Geti: whole pixels): compared to
+  within half a step, and how many shapes needed that is said.
 """
 
 from __future__ import annotations
@@ -13,32 +23,53 @@ import json
 import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sc_importers.export.files import HashingSink, sha256_file
 from sc_importers.export.verify_scenes import EMPTY, SceneViews
+from sc_importers.export.verify_settings import compare_settings
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
-from sc_importers.rest.saved_settings import load_backup_settings
 
 TOLERANCE = 1e-6
 
 
+@dataclass
+class Verification:
+    """What ``--verify`` found: ``differences`` (the folder and the project are not the same) and
+    ``not_comparable`` (stated differences of the two dialects, which do not count against being
+    identical)."""
+
+    differences: list[str] = field(default_factory=list)
+    not_comparable: list[str] = field(default_factory=list)
+
+    @property
+    def identical(self) -> bool:
+        return not self.differences
+
+
 def verify_project(
     api: ServerAPI, project: RemoteProject, folder: Path, tolerance: float = TOLERANCE, workers: int = 4
-) -> list[str]:
-    """Every difference between ``folder`` and ``project``; an empty list means identical.
+) -> Verification:
+    """Every difference between ``folder`` and ``project``, and every stated dialect difference.
 
     ``workers`` media are hashed on the server side at once (their bytes stream through a hash,
     nothing is written).
     """
     saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-    diffs = _compare_labels(saved, project.raw)
-    diffs += _compare_configuration(api, project, folder)
-    diffs += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers)
-    diffs += [f"{relative.split('/')[0] if relative.startswith('annotations/') else 'media'}: {relative} is in "
-              "the folder but not listed in manifest.json (added after the backup; a restore refuses it)"
-              for relative in unlisted_files(folder)]
-    return diffs
+    dialect = _manifest_dialect(folder)
+    result = Verification()
+    automatic = api.automatic_parents(saved) if dialect != api.dialect else {}
+    _compare_labels(saved, project.raw, automatic, api.dialect, result)
+    diffs, stated = compare_settings(api, project, folder, dialect)
+    result.differences += diffs
+    result.not_comparable += stated
+    result.differences += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers, result)
+    result.differences += [
+        f"{relative.split('/')[0] if relative.startswith('annotations/') else 'media'}: {relative} is in "
+        "the folder but not listed in manifest.json (added after the backup; a restore refuses it)"
+        for relative in unlisted_files(folder)]
+    return result
 
 
 # -- labels -----------------------------------------------------------------------------------
@@ -74,59 +105,31 @@ def _label_names(project: dict) -> dict[str, str]:
             if lb.get("id") is not None}
 
 
-def _compare_labels(saved: dict, live: dict) -> list[str]:
-    diffs = []
+def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect: str, result: Verification) -> None:
+    """Label by label; a parent the server set by itself (``automatic``: label name -> the parent
+    its dialect gives a label that had none) is stated, not counted."""
     a, b = _label_view(saved), _label_view(live)
     for task in sorted(set(a) | set(b)):
         if task not in a or task not in b:
-            diffs.append(f"labels: {task} only {'in the backup' if task in a else 'on the server'}")
+            result.differences.append(f"labels: {task} only {'in the backup' if task in a else 'on the server'}")
             continue
         for name in sorted(set(a[task]) | set(b[task])):
             if name not in b[task]:
-                diffs.append(f"labels: {task}: label {name!r} missing on the server")
+                result.differences.append(f"labels: {task}: label {name!r} missing on the server")
             elif name not in a[task]:
-                diffs.append(f"labels: {task}: label {name!r} on the server is not in the backup")
+                result.differences.append(f"labels: {task}: label {name!r} on the server is not in the backup")
             else:
                 for key, value in a[task][name].items():
-                    if b[task][name][key] != value:
-                        diffs.append(
-                            f"labels: {task}: label {name!r}: {key} is {b[task][name][key]!r} "
-                            f"on the server, {value!r} in the backup"
-                        )
-    return diffs
-
-
-# -- configuration ----------------------------------------------------------------------------
-def _compare_configuration(api: ServerAPI, project: RemoteProject, folder: Path) -> list[str]:
-    """Parameter by parameter in the neutral settings model: the folder's ``settings.json`` (or its
-    ``configuration.json`` of the dialect it was taken from) against the project's settings."""
-    saved_project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-    types = {t.get("title"): t.get("task_type") for t in saved_project["pipeline"]["tasks"]}
-    try:
-        saved = load_backup_settings(folder, _manifest_dialect(folder), types)
-    except ValueError as exc:
-        return [f"configuration: {exc}"]
-    if saved is None:
-        return []
-    live = api.get_settings(project)
-    diffs = _compare_values("project", saved.parameters, live.parameters)
-    tasks = project.trainable_tasks
-    matched = saved.match_tasks([t.title for t in tasks])
-    for task, old in zip(tasks, matched, strict=True):
-        if old is None:
-            diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the backup")
-            continue
-        new = next((t for t in live.tasks if t.title == task.title), None)
-        diffs += _compare_values(task.title, old.parameters, new.parameters if new else {})
-    used = {id(t) for t in matched if t is not None}
-    diffs += [f"configuration: task {t.title!r} of the backup is not a task of the server's project"
-              for t in saved.tasks if id(t) not in used]
-    return diffs
-
-
-def _compare_values(where: str, saved: dict, live: dict) -> list[str]:
-    return [f"configuration: {where}: {key} is {live.get(key)!r} on the server, {saved.get(key)!r} in the backup"
-            for key in sorted(set(saved) | set(live)) if saved.get(key) != live.get(key)]
+                    now = b[task][name][key]
+                    if now == value:
+                        continue
+                    line = f"labels: {task}: label {name!r}: {key} is {now!r} on the server, {value!r} in the backup"
+                    if key == "parent" and value is None and now is not None and automatic.get(name) == now:
+                        result.not_comparable.append(
+                            f"{line}: the server's dialect ({dialect}) makes the first task's label the parent "
+                            "of a chain's top-level classification labels")
+                    else:
+                        result.differences.append(line)
 
 
 def _manifest_dialect(folder: Path) -> str | None:
@@ -250,13 +253,16 @@ def _describe(shape: tuple) -> str:
 
 
 def _compare_media_and_annotations(
-    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int
+    api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int,
+    result: Verification,
 ) -> list[str]:
     """Media matched by (kind, name, SHA-256); within one such group of interchangeable media (equal
     names and bytes), paired by the old media id when ``project`` is the backed-up project itself,
     else so that as many pairs as possible have equal annotations (see :func:`_pair`)."""
     diffs = []
-    views = SceneViews(api, project, folder, saved_project, _manifest_dialect(folder), tolerance)
+    dialect = _manifest_dialect(folder)
+    views = SceneViews(api, project, folder, saved_project, dialect, tolerance,
+                       api.coordinate_step if dialect != api.dialect else 0.0)
     remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
@@ -280,6 +286,11 @@ def _compare_media_and_annotations(
     for entries in remaining.values():
         for entry in entries:
             diffs.append(entry.get("problem") or f"media: {entry['path']} from the backup is not on the server")
+    if views.rounded:
+        result.not_comparable.append(
+            f"annotations: {len(views.rounded)} image(s)/video frame(s) match only to within half a pixel: the "
+            f"server's dialect ({api.dialect}) answers coordinates rounded to {api.coordinate_step:g} pixel(s), "
+            f"the backup ({dialect or 'unknown dialect'}) keeps them finer")
     return diffs
 
 
@@ -299,7 +310,11 @@ def _annotation_diffs(
         va, vb = views.saved(a.get(frame), media), views.live(b.get(frame), media)
         if isinstance(va, str):
             diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) is {va}")
-        elif not _same_scene(va, vb, tolerance):
+        elif _same_scene(va, vb, tolerance):
+            continue
+        elif views.rounding and _same_scene(va, vb, max(tolerance, views.rounding)):
+            views.rounded.add((media.id, frame))
+        else:
             diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) differs "
                          f"from the server: {_scene_difference(va, vb, tolerance)}")
     return diffs

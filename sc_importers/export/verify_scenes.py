@@ -36,8 +36,12 @@ class SceneViews:
     """Turns saved and live scenes of one backup / project pair into comparable views."""
 
     def __init__(self, api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict,
-                 dialect: str | None, tolerance: float):
+                 dialect: str | None, tolerance: float, coordinate_step: float = 0.0):
         self.api, self.project, self.tolerance = api, project, tolerance
+        #: Pixels two coordinates may differ by when the server rounds what it answers to
+        #: ``coordinate_step`` (0: no rounding allowed); and the (media id, frame) that needed it.
+        self.rounding = coordinate_step / 2 + 1e-6 if coordinate_step else 0.0
+        self.rounded: set[tuple[str, int | None]] = set()
         labels = [lb for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])]
         self.saved_names = {str(lb["id"]) if lb.get("id") is not None else f"name:{lb['name']}": lb["name"]
                             for lb in labels}

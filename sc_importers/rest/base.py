@@ -124,6 +124,17 @@ class ServerAPI(ABC):
 
     #: Name of the dialect, written into backup manifests (``sc-v1``, ``geti-v1``, ...).
     dialect: str = ""
+    #: The step, in pixels, this dialect's server rounds the coordinates it answers to (Geti 2.x:
+    #: whole pixels); 0 when it answers what it was given. ``--verify`` of a backup of another
+    #: dialect compares coordinates to within half of it and says so.
+    coordinate_step: float = 0.0
+
+    def automatic_parents(self, project: dict) -> dict[str, str]:
+        """Labels whose parent this dialect's server sets by itself when it creates a project
+        described by ``project`` (a ``project.json`` of any dialect): label name -> parent name.
+        Empty for a dialect that keeps the parents it is given. ``--verify`` states such a parent
+        as a dialect difference instead of counting it as one."""
+        return {}
 
     @abstractmethod
     def product_info(self) -> dict:
@@ -198,23 +209,6 @@ class ServerAPI(ABC):
         """Turn a raw annotation scene of this dialect into neutral pixel-coordinate annotations."""
 
     # -- configuration ----------------------------------------------------------------------
-    @abstractmethod
-    def get_configuration(self, project: RemoteProject) -> dict:
-        """The project's full configuration, raw."""
-
-    @abstractmethod
-    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
-        """One task's configurable parameters, raw."""
-
-    @abstractmethod
-    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
-        """Write back a (possibly edited) task configuration as returned by the getter."""
-
-    @abstractmethod
-    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
-        """Write project-level (not per-task) components: each an ``entity_identifier`` of the
-        project's own configuration with the ``parameters`` (name and value) to change."""
-
     @abstractmethod
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None: ...
 

@@ -65,6 +65,7 @@ class GetiV1API(GetiConfiguration, ServerAPI):
     """Geti REST API v1 over a session logged in with a personal access token."""
 
     dialect = "geti-v1"
+    coordinate_step = 1.0  # Geti answers whole pixels (rotated rectangles: 4 decimals)
 
     def __init__(self, session: SCSession, organization_id: str, workspace_id: str, info: dict | None = None,
                  media_page_size: int = MEDIA_PAGE_SIZE, project_page_size: int = PROJECT_PAGE_SIZE):
@@ -232,6 +233,9 @@ class GetiV1API(GetiConfiguration, ServerAPI):
                 break
             params = {"start_frame": remaining[0], "end_frame": remaining[1]}
         return scenes
+
+    def automatic_parents(self, project: dict) -> dict[str, str]:
+        return rec.chain_parents(project)
 
     def annotations_from_scene(self, project: RemoteProject, media: RemoteMedia, scene: dict) -> list[Annotation]:
         return rec.annotations_from_scene(project, media, scene)

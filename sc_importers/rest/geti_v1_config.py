@@ -5,9 +5,8 @@ A Geti 2.x server configures training through one of two APIs: ``project_configu
 (``configuration``, ``configuration/task_chain/{task_id}``; the shape SC 1.0 has). The one the
 server's version points to is tried first, the other on 404 (or 403: Geti's answer when the new API is
 switched off); the one that answered is kept for the connection. The JSON shapes are converted in
-:mod:`sc_importers.rest.geti_v1_settings`. The raw-dict methods of
-:class:`~sc_importers.rest.base.ServerAPI` (``get_configuration`` and the like) are served through the
-legacy API only: a server without it gets a clear error pointing to ``get_settings``/``apply_settings``.
+:mod:`sc_importers.rest.geti_v1_settings`. Callers see only the neutral
+settings (``get_settings`` / ``apply_settings``), so a server with either API serves them.
 """
 
 from __future__ import annotations
@@ -17,9 +16,17 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from sc_importers.rest import geti_v1_settings as conf
+from sc_importers.rest import sc_v1_settings as legacy
 from sc_importers.rest.base import RemoteProject, RemoteTask, ServerError
 from sc_importers.rest.session import SCSession
-from sc_importers.settings import AUTO_TRAINING, ITERATIONS, ProjectSettings, SettingsResult, TaskSettings
+from sc_importers.settings import (
+    AUTO_TRAINING,
+    ITERATIONS,
+    ProjectSettings,
+    SettingsResult,
+    TaskSettings,
+    same_value,
+)
 
 #: The first version with ``project_configuration`` (geti-sdk switches there too).
 CONFIGURATION_REVAMP = (2, 12)
@@ -66,36 +73,8 @@ class GetiConfiguration:
         raise ServerError(f"project {project.name!r}: the server has no configuration API this client knows "
                           f"({'; '.join(missing)})", status=404)
 
-    def _legacy_only(self, project: RemoteProject, call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except ServerError as exc:
-            if exc.status == 404:
-                raise ServerError(
-                    f"project {project.name!r}: this server has no legacy configuration API (Geti 2.12 and "
-                    "later have project_configuration only); the neutral get_settings/apply_settings work "
-                    "there", status=404, code=exc.code) from None
-            raise
-
-    # -- configuration: raw (legacy configurable parameters) --------------------------------------
-    def get_configuration(self, project: RemoteProject) -> dict:
-        return self._legacy_only(project, lambda: self.session.get_json(f"{self._project_path(project)}/configuration"))
-
     def _task_config_path(self, project: RemoteProject, task: RemoteTask) -> str:
         return f"{self._project_path(project)}/configuration/task_chain/{task.id}"
-
-    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
-        return self._legacy_only(project, lambda: self.session.get_json(self._task_config_path(project, task)))
-
-    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
-        from sc_importers.rest.sc_v1_records import task_configuration_body  # the same legacy shape
-
-        body = task_configuration_body(config)
-        self._legacy_only(project, lambda: self.session.post_json(self._task_config_path(project, task), body))
-
-    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
-        path = f"{self._project_path(project)}/configuration/global"
-        self._legacy_only(project, lambda: self.session.post_json(path, {"global": components}))
 
     # -- configuration: 2.12+ --------------------------------------------------------------------
     def _get_config(self, path: str, params: dict | None = None, missing_ok: bool = False) -> Any:
@@ -137,13 +116,17 @@ class GetiConfiguration:
                                 for t in project.trainable_tasks])
 
     def _legacy_settings(self, project: RemoteProject) -> ProjectSettings:
-        settings = ProjectSettings()
-        conf.legacy_settings(self.session.get_json(f"{self._project_path(project)}/configuration").get("global"),
-                             settings)
+        """The legacy configurable parameters (SC 1.0's shape, read by the same code as SC 1.0's)."""
+        where = f"project {project.name!r}: configuration"
+        config = self.session.get_json(f"{self._project_path(project)}/configuration")
+        values, editable = legacy.parameters_of((config if isinstance(config, dict) else {}).get("global") or [],
+                                                f"{where}: global")
+        settings = ProjectSettings(parameters=values, editable=editable)
         for task in project.trainable_tasks:
-            ts = TaskSettings(task.title, task.task_type)
-            conf.legacy_settings(self.session.get_json(self._task_config_path(project, task)), ts)
-            settings.tasks.append(ts)
+            entry = self.session.get_json(self._task_config_path(project, task))
+            params, task_editable = legacy.parameters_of((entry if isinstance(entry, dict) else {}).get("components")
+                                                         or [], f"{where}: task {task.title!r}")
+            settings.tasks.append(TaskSettings(task.title, task.task_type, params, task_editable))
         return settings
 
     def apply_settings(self, project: RemoteProject, settings: ProjectSettings,
@@ -151,21 +134,35 @@ class GetiConfiguration:
         current = self.get_settings(project)
         result = SettingsResult()
         wanted: dict[str, dict[str, Any]] = {}  # task id ("" = project level) -> key -> value
-        _diff("", settings.parameters, current.parameters, current.editable, skip, "", result, wanted)
+        not_applied: dict[str, str] = {}
+        _diff("", settings.parameters, current.parameters, current.editable, skip, "", not_applied, wanted)
+        result.add("", 0, not_applied)
         tasks = project.trainable_tasks
-        by_title = {t.title: t for t in tasks}
-        for index, saved in enumerate(settings.tasks):
-            task = by_title.get(saved.title) or (tasks[index] if index < len(tasks) else None)
-            mine = next((c for c in current.tasks if task is not None and c.title == task.title), None)
-            if task is None or mine is None:
-                for key in saved.parameters:
-                    result.not_applied[f"{saved.title}/{key}"] = "the project has no such task"
+        matched = settings.match_tasks([t.title for t in tasks])
+        for task, saved in zip(tasks, matched, strict=True):
+            if saved is None:
                 continue
-            _diff(task.id, saved.parameters, mine.parameters, mine.editable, skip, f"{saved.title}/", result, wanted)
+            mine = next((c for c in current.tasks if c.title == task.title), None)
+            where, not_applied = f"{task.title}: ", {}
+            if mine is None:
+                not_applied = {f"{where}{key}": "the server lists no configuration for this task"
+                               for key in saved.parameters if key not in skip}
+            else:
+                _diff(task.id, saved.parameters, mine.parameters, mine.editable, skip, where, not_applied, wanted)
+            result.add(task.title, 0, not_applied)
+        used = {id(t) for t in matched if t is not None}
+        for extra in settings.tasks:
+            lost = [key for key in extra.parameters if key not in skip]
+            if id(extra) not in used and lost:
+                result.not_applied[f"{extra.title}: *"] = (
+                    f"the project has no task {extra.title!r} (nor one at its position); "
+                    f"{len(lost)} parameter(s) not applied")
         if any(wanted.values()):
             self._config_call(project, {"modern": lambda: self._write_modern(project, wanted),
                                         "legacy": lambda: self._write_legacy(project, wanted)})
-        result.changed = sum(len(v) for v in wanted.values())
+        titles = {t.id: t.title for t in tasks}
+        for task_id, values in wanted.items():
+            result.add(titles.get(task_id, ""), len(values), {})
         return result
 
     def _write_modern(self, project: RemoteProject, wanted: dict[str, dict[str, Any]]) -> None:
@@ -190,20 +187,20 @@ class GetiConfiguration:
             self._patch_training(project, task, training, values)
 
     def _write_legacy(self, project: RemoteProject, wanted: dict[str, dict[str, Any]]) -> None:
+        """POST the changed parameters: project-level ones to ``configuration/global``, a task's to
+        ``configuration/task_chain/{task_id}`` (bodies built as for SC 1.0)."""
         for task_id, values in wanted.items():
             if not values:
                 continue
-            if not task_id:
-                config = self.session.get_json(f"{self._project_path(project)}/configuration/global")
-                body = conf.legacy_update(config, values)
-                if body:
-                    self.session.post_json(f"{self._project_path(project)}/configuration/global",
-                                           {"global": body["components"]})
-                continue
-            path = self._task_config_path(project, _task(project, task_id))
-            body = conf.legacy_update(self.session.get_json(path), values)
-            if body:
-                self.session.post_json(path, body)
+            if task_id:
+                path, part = self._task_config_path(project, _task(project, task_id)), "components"
+            else:
+                path, part = f"{self._project_path(project)}/configuration/global", "global"
+            current = self.session.get_json(path)
+            located = legacy.locate((current if isinstance(current, dict) else {}).get(part) or [], path)
+            components, _, _ = legacy.update_bodies(located, values, frozenset(), "")
+            if components:
+                self.session.post_json(path, {part: components})
 
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None:
         self._set_one(project, task, AUTO_TRAINING, bool(enabled))
@@ -244,15 +241,16 @@ def _in_entry(entry: dict | None, key: str) -> bool:
 
 
 def _diff(task_id: str, saved: dict, current: dict, editable: set[str], skip: frozenset[str], where: str,
-          result: SettingsResult, wanted: dict[str, dict[str, Any]]) -> None:
-    """Record in ``wanted`` every saved value that differs and can be written, in ``result`` the rest."""
+          not_applied: dict[str, str], wanted: dict[str, dict[str, Any]]) -> None:
+    """Record in ``wanted`` every saved value that differs and can be written, in ``not_applied``
+    (keyed ``<where><key>``) the rest."""
     for key, value in saved.items():
         if key in skip:
             continue
         if key not in current:
-            result.not_applied[f"{where}{key}"] = "this server has no such parameter"
+            not_applied[f"{where}{key}"] = "this server has no such parameter"
         elif key not in editable:
-            if current[key] != value:
-                result.not_applied[f"{where}{key}"] = "not editable on this server"
-        elif current[key] != value:
+            if not same_value(current[key], value):
+                not_applied[f"{where}{key}"] = f"not editable on this server (it keeps {current[key]!r})"
+        elif not same_value(current[key], value):
             wanted.setdefault(task_id, {})[key] = value

@@ -253,3 +253,25 @@ def video_page(raw: Any) -> tuple[list[dict], tuple[int, int] | None]:
     if not items or not isinstance(end, int) or not isinstance(last, int) or end >= last:
         return scenes, None
     return scenes, (end + 1, last)
+
+
+def chain_parents(project: Any) -> dict[str, str]:
+    """The parents Geti gives labels by itself when it creates a project shaped like ``project``
+    (a ``project.json`` of any dialect): in a chain, the top-level (parentless, non-empty) labels of
+    a classification task that follows another trainable task hang under that task's first
+    non-empty label (real Geti: the detection label of a det -> cls chain). Label name -> parent name."""
+    pipeline = project.get("pipeline") if isinstance(project, dict) else None
+    tasks = [t for t in (pipeline or {}).get("tasks") or []
+             if isinstance(t, dict) and t.get("task_type") not in ("dataset", "crop")]
+    parents: dict[str, str] = {}
+    for previous, task in zip(tasks, tasks[1:], strict=False):
+        if task.get("task_type") != "classification":
+            continue
+        anchor = next((lb.get("name") for lb in previous.get("labels") or []
+                       if isinstance(lb, dict) and not lb.get("is_empty")), None)
+        if not isinstance(anchor, str):
+            continue
+        for label in task.get("labels") or []:
+            if isinstance(label, dict) and not label.get("is_empty") and not label.get("parent_id"):
+                parents[str(label.get("name"))] = anchor
+    return parents

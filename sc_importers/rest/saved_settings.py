@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sc_importers.rest.legacy_parameters import FORMER_KEYS, current_keys
 from sc_importers.rest.sc_v1_settings import settings_from_saved_configuration
 from sc_importers.settings import ProjectSettings
 
@@ -41,12 +42,24 @@ def load_backup_settings(folder: Path, dialect: str | None, task_types: dict[str
     settings_path, config_path = folder / SETTINGS_FILE, folder / CONFIGURATION_FILE
     if settings_path.is_file():
         try:
-            return ProjectSettings.from_json(_load(settings_path))
+            return _with_current_keys(ProjectSettings.from_json(_load(settings_path)))
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{settings_path}: {exc}") from None
     if config_path.is_file():
         return settings_from_backup(_load(config_path), dialect, task_types, source=str(config_path))
     return None
+
+
+def _with_current_keys(settings: ProjectSettings) -> ProjectSettings:
+    """Keys an older ``settings.json`` wrote for a parameter that now has a neutral key, renamed
+    (:data:`~sc_importers.rest.legacy_parameters.FORMER_KEYS`)."""
+    rename = FORMER_KEYS
+    settings.parameters = current_keys(settings.parameters)
+    settings.editable = {rename.get(k, k) for k in settings.editable}
+    for task in settings.tasks:
+        task.parameters = current_keys(task.parameters)
+        task.editable = {rename.get(k, k) for k in task.editable}
+    return settings
 
 
 def _load(path: Path) -> object:

@@ -196,20 +196,18 @@ class SCv1API(ServerAPI):
         return rec.annotations_from_scene(project, media, scene)
 
     # -- configuration ----------------------------------------------------------------------
-    def get_configuration(self, project: RemoteProject) -> dict:
+    # The configurable parameters, raw: only this module reads and writes them; everyone else sees
+    # the neutral settings (get_settings / apply_settings).
+    def _configuration(self, project: RemoteProject) -> dict:
         return self.session.get_json(f"{self._project_path(project)}/configuration")
 
     def _task_config_path(self, project: RemoteProject, task: RemoteTask) -> str:
         return f"{self._project_path(project)}/configuration/task_chain/{task.id}"
 
-    def get_task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
+    def _task_configuration(self, project: RemoteProject, task: RemoteTask) -> dict:
         return self.session.get_json(self._task_config_path(project, task))
 
-    def set_task_configuration(self, project: RemoteProject, task: RemoteTask, config: dict) -> None:
-        self.session.post_json(self._task_config_path(project, task), rec.task_configuration_body(config),
-                               idempotent=True)
-
-    def set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
+    def _set_project_configuration(self, project: RemoteProject, components: list[dict]) -> None:
         # SC 1.0 has no endpoint for the project-level part alone; the whole-configuration POST
         # (as recorded) takes a body with only a "global" list.
         self.session.post_json(f"{self._project_path(project)}/configuration", {"global": components},
@@ -217,7 +215,7 @@ class SCv1API(ServerAPI):
 
     def _set_parameter(self, project: RemoteProject, task: RemoteTask, names: tuple[str, ...],
                        value) -> None:
-        found = rec.find_parameter(self.get_task_configuration(project, task), names)
+        found = rec.find_parameter(self._task_configuration(project, task), names)
         if found is None:
             raise ServerError(f"project {project.name!r}, task {task.title!r}: the configuration has "
                               f"no parameter named {' or '.join(names)}")
@@ -229,7 +227,7 @@ class SCv1API(ServerAPI):
         self._set_parameter(project, task, ("auto_training",), bool(enabled))
 
     def get_auto_training(self, project: RemoteProject, task: RemoteTask) -> bool:
-        found = rec.find_parameter(self.get_task_configuration(project, task), ("auto_training",))
+        found = rec.find_parameter(self._task_configuration(project, task), ("auto_training",))
         if found is None:
             raise ServerError(f"project {project.name!r}, task {task.title!r}: no auto_training parameter")
         return bool(found[1]["value"])
@@ -241,25 +239,25 @@ class SCv1API(ServerAPI):
 
     def get_iterations(self, project: RemoteProject, task: RemoteTask) -> int | None:
         """The task's number of training iterations/epochs, or None if it has no such setting."""
-        found = rec.find_parameter(self.get_task_configuration(project, task), rec.ITERATION_PARAMETER_NAMES)
+        found = rec.find_parameter(self._task_configuration(project, task), rec.ITERATION_PARAMETER_NAMES)
         return None if found is None else int(found[1]["value"])
 
     # -- neutral settings -------------------------------------------------------------------
     def get_settings(self, project: RemoteProject) -> ProjectSettings:
         types = {t.title: t.task_type for t in project.trainable_tasks}
         types.update({t.id: t.task_type for t in project.trainable_tasks})
-        return sv.settings_from_configuration(self.get_configuration(project), types,
+        return sv.settings_from_configuration(self._configuration(project), types,
                                               f"project {project.name!r}: configuration")
 
     def apply_settings(self, project: RemoteProject, settings: ProjectSettings,
                        skip: frozenset[str] = frozenset()) -> SettingsResult:
-        current = self.get_configuration(project)
+        current = self._configuration(project)
         result = SettingsResult()
         located = sv.locate(current.get("global") or [], "global")
         components, not_applied, changed = sv.update_bodies(located, settings.parameters, skip, "")
         if components:
             changed, not_applied = self._post_settings(
-                lambda: self.set_project_configuration(project, components), changed, not_applied, "")
+                lambda: self._set_project_configuration(project, components), changed, not_applied, "")
         result.add("", len(changed), not_applied)
         chain = {e.get("task_id"): e for e in current.get("task_chain") or [] if isinstance(e, dict)}
         tasks = project.trainable_tasks

@@ -7,12 +7,11 @@ project's settings as components: ``GET /configuration`` answers ``{"global": [c
 ``HYPER_PARAMETER_GROUP`` with a ``group_name`` such as ``learning_parameters``) and holds
 ``parameters`` and nested ``groups`` of parameters.
 
-Neutral keys: ``TASK_NODE.auto_training`` -> ``auto_training``; the learning parameters' epochs /
-iterations parameter (:data:`~sc_importers.rest.sc_v1_records.ITERATION_PARAMETER_NAMES`) ->
-``iterations``; ``DATASET_COUNTER.required_images_auto_training`` -> ``min_images_per_label``;
-``DATASET_COUNTER.use_dynamic_required_annotations`` -> ``dynamic_required_annotations``; every
-other parameter ``"<section>.<name>"``, the section being the lower-cased component or group name
-(a parameter of a nested group: that group's name, e.g. ``subset_parameters.test_proportion``).
+Neutral keys: the parameters SC 1.0 shares with Geti 2.x get the key of the one table in
+:mod:`sc_importers.rest.legacy_parameters` (``auto_training``, ``iterations``,
+``min_images_per_label``: SC's ``DATASET_COUNTER.required_images_first_training``, ...); every other
+parameter ``"<section>.<name>"``, the section being the lower-cased component or group name (a
+parameter of a nested group: that group's name, e.g. ``subset_parameters.test_proportion``).
 
 Parsing never trusts its input: a body of the wrong shape raises ``ValueError`` naming the key.
 """
@@ -23,21 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sc_importers.rest.sc_v1_records import ITERATION_PARAMETER_NAMES
-from sc_importers.settings import (
-    AUTO_TRAINING,
-    DYNAMIC_REQUIRED_ANNOTATIONS,
-    ITERATIONS,
-    MIN_IMAGES_PER_LABEL,
-    ProjectSettings,
-    TaskSettings,
-)
-
-_WELL_KNOWN = {
-    ("task_node", "auto_training"): AUTO_TRAINING,
-    ("dataset_counter", "required_images_auto_training"): MIN_IMAGES_PER_LABEL,
-    ("dataset_counter", "use_dynamic_required_annotations"): DYNAMIC_REQUIRED_ANNOTATIONS,
-}
+from sc_importers.rest.legacy_parameters import LEGACY_KEYS, is_iteration_parameter
+from sc_importers.settings import ITERATIONS, ProjectSettings, TaskSettings, same_value
 
 
 @dataclass
@@ -94,9 +80,9 @@ def locate(components: object, where: str) -> list[Located]:
         for group_name, node, node_at in nodes:
             for param in _parameters(node, node_at):
                 name = param["name"]
-                key = _WELL_KNOWN.get((section, name)) if group_name is None else None
-                if (key is None and group_name is None and section == "learning_parameters"
-                        and name in ITERATION_PARAMETER_NAMES and not iterations_taken):
+                key = LEGACY_KEYS.get((section, name)) if group_name is None else None
+                if (key is None and group_name is None and is_iteration_parameter(section, name)
+                        and not iterations_taken):
                     key, iterations_taken = ITERATIONS, True
                 if key is None:
                     key = f"{(group_name or section).lower()}.{name}"
@@ -113,6 +99,12 @@ def _values(located: list[Located]) -> tuple[dict[str, Any], set[str]]:
         if item.editable:
             editable.add(item.key)
     return values, editable
+
+
+def parameters_of(components: object, where: str) -> tuple[dict[str, Any], set[str]]:
+    """The values (by neutral key) and editable keys of a list of components (a task's
+    ``components`` or the project's ``global``); ``where`` names the list in errors."""
+    return _values(locate(components, where))
 
 
 def settings_from_configuration(config: object, task_types: dict[str, str] | None = None,
@@ -160,13 +152,6 @@ def settings_from_saved_configuration(data: object, task_types: dict[str, str] |
             tasks.append(TaskSettings(str(title), (task_types or {}).get(str(title), ""), params, task_editable))
         return ProjectSettings(tasks, values, editable)
     return settings_from_configuration(data, task_types, source)
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Equal as configuration values: ``True`` is not ``1``, but ``300`` is ``300.0``."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return a == b
 
 
 def update_bodies(current: list[Located], wanted: dict[str, Any], skip: frozenset[str],

@@ -97,27 +97,6 @@ def _flat(annotation: dict, names: dict[str, str]) -> tuple:
     return labels, shape["type"], coords
 
 
-def _parameters(node: object, prefix: str = "") -> dict[str, object]:
-    """Every parameter value of a configuration by component kind / group / name (no ids)."""
-    out: dict[str, object] = {}
-    if isinstance(node, list):
-        for entry in node:
-            out.update(_parameters(entry, prefix))
-    elif isinstance(node, dict):
-        ident = node.get("entity_identifier")
-        if isinstance(ident, dict):
-            prefix = f"{ident.get('type')}:{ident.get('component') or ident.get('group_name')}"
-        elif isinstance(node.get("name"), str) and "parameters" in node:
-            prefix = f"{prefix}/{node['name']}"
-        for param in node.get("parameters") or []:
-            if isinstance(param, dict) and "name" in param and "value" in param:
-                out[f"{prefix}/{param['name']}"] = param["value"]
-        for key, value in node.items():
-            if key != "parameters" and isinstance(value, (dict, list)):
-                out.update(_parameters(value, prefix))
-    return out
-
-
 def backup_view(folder: Path) -> dict:
     """What a backup folder says, with every server-assigned id taken out: media as sorted (kind,
     name, SHA-256), annotations per (kind, name, SHA-256, frame) so same-named media stay apart."""
@@ -138,14 +117,14 @@ def backup_view(folder: Path) -> dict:
                 scene = json.loads(path.read_text(encoding="utf-8"))
                 key = (info["kind"], info["name"], sha, frame)
                 annotations[key] = sorted(_flat(a, names) for a in scene["annotations"])
-    configuration = json.loads((folder / "configuration.json").read_text(encoding="utf-8"))
+    settings = json.loads((folder / "settings.json").read_text(encoding="utf-8"))
     return {
         "type": [t["task_type"] for t in project["pipeline"]["tasks"]],
         "labels": _labels(project),
         "media": sorted(media),
         "annotations": annotations,
-        "configuration": {entry["task_title"]: _parameters(entry["components"])
-                          for entry in configuration["task_chain"]},
+        # settings.json: the neutral model; "" holds the project-level parameters
+        "configuration": {"": settings["parameters"], **{t["title"]: t["parameters"] for t in settings["tasks"]}},
     }
 
 

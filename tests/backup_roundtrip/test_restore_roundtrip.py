@@ -14,12 +14,21 @@ from PIL import Image
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Polygon, Rectangle
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
+from sc_importers.settings import ProjectSettings, TaskSettings
 from sc_importers.uploader import import_dataset
 
-#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server. A geti-v1 backup
-#: holds Geti's pixel coordinates, but the backup reader reads every scene as normalized (SC 1.0), so the
-#: Geti restore scales them by the media size: expected to fail until plugins/backup honours the dialect.
-pytestmark = pytest.mark.both_dialects(geti_xfail="plugins/backup reads geti-v1 pixel scenes as normalized")
+#: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
+pytestmark = pytest.mark.both_dialects
+
+#: Settings the source project gets away from their defaults, per dialect: (task-level, project-level). SC 1.0
+#: has the whole configurable parameters; Geti 2.12+ (the local server says 2.13) configures what its
+#: project_configuration / training_configuration hold, and nothing project-level.
+CHANGED = {
+    "sc-v1": ({"learning_parameters.learning_rate": 0.0123},
+              {"active_manager.max_unseen_media": 123, "pipeline_dataset_manager.use_ndr": True}),
+    "geti-v1": ({"min_images_per_label": 5, "dynamic_required_annotations": False,
+                 "training.min_images_per_label": 2}, {}),
+}
 
 #: Colours and hotkeys given to the labels of the source project, so defaults cannot pass by accident.
 LOOKS = [("#ff0000ff", "ctrl+1"), ("#00ff00ff", "ctrl+2"), ("#0000ffff", "ctrl+3"), ("#aa5500ff", "ctrl+4")]
@@ -27,8 +36,8 @@ LOOKS = [("#ff0000ff", "ctrl+1"), ("#00ff00ff", "ctrl+2"), ("#0000ffff", "ctrl+3
 
 def _make_source_project(api, shared, name: str):
     """Segmentation project from labelme-examples' COCO instances, plus chaplin.mp4 with polygons
-    on frames 0 and 120; iterations 7, a changed learning rate, auto-training on and both
-    project-level parameters changed."""
+    on frames 0 and 120; iterations 7, auto-training on and the dialect's :data:`CHANGED` settings
+    (through the neutral model)."""
     root = shared.datasets("labelme-examples/examples/instance_segmentation/data_dataset_coco")
     dataset = format_readers()["coco"].read(root)
     assert dataset.items and not dataset.errors
@@ -46,20 +55,11 @@ def _make_source_project(api, shared, name: str):
                                           Annotation((label,), Polygon(((1, 1), (50, 2), (30, 40))))], frame=120)
     (task,) = project.trainable_tasks
     api.set_iterations(project, task, 7)
-    config = api.get_task_configuration(project, task)
-    for component in config["components"]:
-        for param in component.get("parameters", []):
-            if param["name"] == "learning_rate":
-                param["value"] = 0.0123
-                api.set_task_configuration(project, task, {"components": [{
-                    "entity_identifier": component["entity_identifier"],
-                    "parameters": [{"name": "learning_rate", "value": 0.0123}]}]})
+    task_changes, project_changes = CHANGED[api.dialect]
+    result = api.apply_settings(project, ProjectSettings([TaskSettings(task.title, task.task_type, task_changes)],
+                                                         project_changes))
+    assert result.not_applied == {} and result.changed == len(task_changes) + len(project_changes)
     api.set_auto_training(project, task, True)
-    globals_ = api.get_configuration(project)["global"]
-    api.set_project_configuration(project, [  # project-level parameters away from their defaults
-        {"entity_identifier": c["entity_identifier"],
-         "parameters": [{"name": "max_unseen_media", "value": 123}] if c["entity_identifier"]["component"]
-         == "ACTIVE_MANAGER" else [{"name": "use_ndr", "value": True}]} for c in globals_])
     return project, dataset
 
 
@@ -82,10 +82,11 @@ def test_restore_under_a_new_name_is_identical(source_api, source_cli, shared, t
     (task,) = restored.trainable_tasks
     assert source_api.get_auto_training(restored, task) is True
     assert source_api.get_iterations(restored, task) == 7
-    assert report["project_parameters_restored"] == 2
-    values = {(c["entity_identifier"]["component"], p["name"]): p["value"]
-              for c in source_api.get_configuration(restored)["global"] for p in c["parameters"]}
-    assert values == {("ACTIVE_MANAGER", "max_unseen_media"): 123, ("PIPELINE_DATASET_MANAGER", "use_ndr"): True}
+    task_changes, project_changes = CHANGED[source_api.dialect]
+    assert report["project_parameters_restored"] == len(project_changes)
+    after = source_api.get_settings(restored)
+    assert after.parameters == project_changes
+    assert {k: after.tasks[0].parameters.get(k) for k in task_changes} == task_changes
 
     result = source_cli.sc_export(new_name, "--target-folder", str(tmp_path / "second"))
     assert result.exit_code == 0, result.output
@@ -95,7 +96,8 @@ def test_restore_under_a_new_name_is_identical(source_api, source_cli, shared, t
     labels = {n: lb for n, lb in first["labels"].items() if not lb["is_empty"]}
     assert {(lb["color"], lb["hotkey"]) for lb in labels.values()} >= set(LOOKS[:min(4, len(labels))])
     params = first["configuration"][task.title]
-    assert 7 in params.values() and 0.0123 in params.values() and True in params.values()
+    assert params["iterations"] == 7 and params["auto_training"] is True
+    assert {k: params[k] for k in task_changes} == task_changes and first["configuration"][""] == project_changes
     kit.assert_same_backup(first, second)
 
     # the downloader's own check: the new backup is complete and the same as the restored project

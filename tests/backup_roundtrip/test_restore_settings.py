@@ -66,7 +66,10 @@ def test_configuration_json_of_either_shape_restores_without_settings_json(sourc
                                                                           unique):
     folder = _backup(source_api, source_cli, tmp_path, f"config-{unique}")
     (folder / "settings.json").unlink()
-    plain = json.loads((folder / "configuration.json").read_text())
+    assert not (folder / "configuration.json").exists()  # sc-export writes the neutral settings.json only
+    # what earlier sc-export versions (and the 2022 client) wrote: the server's raw GET /configuration
+    plain = source_api._configuration(source_api.find_project(f"config-{unique}"))
+    (folder / "configuration.json").write_text(json.dumps(plain))
     report = _restore(source_cli, folder, f"config-plain-{unique}")
     assert report["settings_not_applied"] == {}
     restored = source_api.find_project(f"config-plain-{unique}")

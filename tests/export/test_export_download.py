@@ -76,11 +76,10 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
     oval = json.loads((folder / "annotations/oval.json").read_text())
     assert [a["shape"]["type"] for a in oval["annotations"]] == ["ELLIPSE"]
 
-    # configuration.json: the server's GET /configuration, as older tools read it; settings.json: neutral
-    configuration = json.loads((folder / "configuration.json").read_text())
+    # settings.json: the neutral settings, read through get_settings only (a Geti 2.12+ server may have no
+    # legacy GET /configuration, so no raw configuration.json is written)
+    assert not (folder / "configuration.json").exists()
     (task,) = uploaded.project.trainable_tasks
-    assert configuration == export_api.get_configuration(uploaded.project)
-    assert [e["task_title"] for e in configuration["task_chain"]] == [task.title]
     settings = json.loads((folder / "settings.json").read_text())
     assert settings == export_api.get_settings(uploaded.project).to_json()
     (saved_task,) = settings["tasks"]
@@ -140,9 +139,8 @@ def test_all_writes_one_folder_per_project(export_api, exporter, kit, tmp_path, 
         project = json.loads((folder / "project.json").read_text())
         assert [t["task_type"] for t in project["pipeline"]["tasks"]] == (
             ["dataset", "detection"] if uploaded is boxes else ["dataset", "detection", "crop", "segmentation"])
-        configuration = json.loads((folder / "configuration.json").read_text())
-        assert {e["task_title"] for e in configuration["task_chain"]} == {
-            t.title for t in uploaded.project.trainable_tasks}
+        settings = json.loads((folder / "settings.json").read_text())
+        assert [t["title"] for t in settings["tasks"]] == [t.title for t in uploaded.project.trainable_tasks]
         verified = exporter.run("--verify", str(folder), uploaded.name)
         assert verified.exit_code == 0 and "identical" in verified.output, verified.output
 

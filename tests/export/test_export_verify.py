@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sc_importers.settings import ProjectSettings
+
 #: Every test here runs against the SC 1.0 and the Geti 2.x dialect of the local server.
 pytestmark = pytest.mark.both_dialects
 
@@ -97,15 +99,15 @@ def test_changed_iterations_on_the_server(backed_up, exporter, export_api):
 
 def test_changed_project_level_parameter_on_the_server(backed_up, exporter, export_api):
     uploaded, folder = backed_up
-    (manager,) = [c for c in export_api.get_configuration(uploaded.project)["global"]
-                  if c["entity_identifier"]["component"] == "ACTIVE_MANAGER"]
-    (param,) = [p for p in manager["parameters"] if p["name"] == "max_unseen_media"]
-    export_api.set_project_configuration(uploaded.project, [{
-        "entity_identifier": manager["entity_identifier"],
-        "parameters": [{"name": "max_unseen_media", "value": param["value"] + 7}]}])
+    key = "active_manager.max_unseen_media"
+    settings = export_api.get_settings(uploaded.project)
+    if export_api.dialect == "geti-v1":
+        assert settings.parameters == {}  # Geti 2.12+ has no project-level settings: nothing to change
+        return
+    value = settings.parameters[key]
+    assert export_api.apply_settings(uploaded.project, ProjectSettings(parameters={key: value + 7})).changed == 1
     (diff,) = _differences(exporter.run("--verify", str(folder), uploaded.name))
-    assert diff == (f"configuration: project: active_manager.max_unseen_media is {param['value'] + 7} "
-                    f"on the server, {param['value']} in the backup")
+    assert diff == f"configuration: project: {key} is {value + 7} on the server, {value} in the backup"
 
 
 def test_a_long_polygon_is_summarized_so_a_difference_stays_one_short_line():

@@ -1,8 +1,7 @@
 """The Geti dialect's choice of configuration API against a stand-in Geti gateway (a few canned
 answers over a real socket): a 2.13 server whose ``project_configuration`` is switched off (403
 ``feature_not_available``, as Geti answers without its feature flag) is configured through the legacy
-API, with no new login; a server with neither API gets one clear error; the raw methods on a server
-without the legacy API say what to use instead."""
+API, with no new login; a server with neither API gets one clear error."""
 
 from __future__ import annotations
 
@@ -22,6 +21,13 @@ LEGACY = {"task_id": TASK, "components": [
     {"entity_identifier": {"type": "HYPER_PARAMETER_GROUP", "group_name": "learning_parameters",
                            "model_storage_id": "ms"},
      "parameters": [{"name": "num_iters", "value": 100}]}]}
+
+
+MODERN = {"task_configs": [{"task_id": TASK, "training": {"constraints": [{"key": "min_images_per_label", "value": 0}]},
+                            "auto_training": [{"key": "enable", "value": False},
+                                              {"key": "enable_dynamic_required_annotations", "value": True},
+                                              {"key": "min_images_per_label", "value": 12}]}]}
+MODERN_TRAINING = {"task_id": TASK, "training": [{"key": "max_epochs", "value": 30}]}
 
 
 class FakeGeti:
@@ -58,7 +64,9 @@ class FakeGeti:
                 path = self.path.split("?")[0]
                 if path.endswith("/personal_access_tokens/organization"):
                     fake.logins += 1
-                if path.endswith(("/project_configuration", "/training_configuration")):
+                if path.endswith(("/project_configuration", "/training_configuration")) and modern_status == 200:
+                    self._answer(200, MODERN_TRAINING if path.endswith("/training_configuration") else MODERN)
+                elif path.endswith(("/project_configuration", "/training_configuration")):
                     self._answer(modern_status, {"error_code": "feature_not_available", "http_status": modern_status,
                                                  "message": "The feature is not available."})
                 elif path in routes:
@@ -69,7 +77,10 @@ class FakeGeti:
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.posts.append((self.path, body))
-                self._answer(200, {"result": "success"})
+                if self.path.split("?")[0].endswith("/media:query"):
+                    self._answer(200, {"media": [], "total_matched_images": 0, "total_matched_videos": 0})
+                else:
+                    self._answer(200, {"result": "success"})
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
@@ -107,6 +118,22 @@ def test_no_configuration_api_at_all_is_one_clear_error(fake_geti):
     project = api.get_project(PROJECT)
     with pytest.raises(ServerError, match="no configuration API this client knows"):
         api.get_settings(project)
-    with pytest.raises(ServerError, match="no legacy configuration API .* get_settings/apply_settings"):
-        api.get_configuration(project)
     api.close()
+
+
+@pytest.mark.parametrize("fake_geti", [{"legacy": False, "modern_status": 200}], indirect=True)
+def test_a_backup_of_a_server_without_the_legacy_configuration_api(fake_geti, tmp_path):
+    """Geti 2.12+ may have no legacy ``GET /configuration``: sc-export reads the settings through
+    ``project_configuration`` / ``training_configuration`` only, and the backup holds them."""
+    from sc_importers.export.download import download_project
+
+    api = connect(fake_geti.url, api_key="geti_pat_x", api="geti")
+    project = api.get_project(PROJECT)
+    report = download_project(api, project, tmp_path / "backup")
+    api.close()
+    assert report.ok and (tmp_path / "backup" / "manifest.json").is_file()
+    settings = json.loads((tmp_path / "backup" / "settings.json").read_text())
+    assert settings["tasks"][0]["parameters"] == {"training.min_images_per_label": 0, "auto_training": False,
+                                                  "dynamic_required_annotations": True, "min_images_per_label": 12,
+                                                  "iterations": 30}
+    assert not (tmp_path / "backup" / "configuration.json").exists()

@@ -214,19 +214,22 @@ LEGACY_TASK = {"task_id": "t1", "components": [
 
 
 def test_legacy_configuration_to_settings_and_back():
-    from sc_importers.settings import TaskSettings
+    """Geti's legacy configurable parameters are read and written by SC 1.0's code (one shape, one
+    key table): Geti's counter name is ``min_images_per_label`` too."""
+    from sc_importers.rest.sc_v1_settings import locate, parameters_of, update_bodies
 
-    settings = TaskSettings("Detection", "detection")
-    conf.legacy_settings(LEGACY_TASK, settings)
-    assert settings.parameters == {"auto_training": True, "min_images_per_label": 12,
-                                   "dataset_counter.label_constraint_first_training": False,
-                                   "iterations": 50, "learning_parameters.batch_size": 8, "nncf.enable": False}
-    assert "dataset_counter.label_constraint_first_training" not in settings.editable
-    body = conf.legacy_update(LEGACY_TASK, {"iterations": 3, "auto_training": False, "nncf.enable": True})
-    assert body == {"components": [
+    values, editable = parameters_of(LEGACY_TASK["components"], "task")
+    assert values == {"auto_training": True, "min_images_per_label": 12,
+                      "dataset_counter.label_constraint_first_training": False,
+                      "iterations": 50, "learning_parameters.batch_size": 8, "nncf.enable": False}
+    assert "dataset_counter.label_constraint_first_training" not in editable
+    components, not_applied, changed = update_bodies(
+        locate(LEGACY_TASK["components"], "task"), {"iterations": 3, "auto_training": False, "nncf.enable": True},
+        frozenset(), "")
+    assert not_applied == {} and sorted(changed) == ["auto_training", "iterations", "nncf.enable"]
+    assert sorted(components, key=lambda c: str(c["entity_identifier"])) == [
         {"entity_identifier": LEGACY_TASK["components"][0]["entity_identifier"],
          "parameters": [{"name": "auto_training", "value": False}]},
         {"entity_identifier": LEGACY_TASK["components"][2]["entity_identifier"],
          "parameters": [{"name": "max_num_epochs", "value": 3}],
-         "groups": [{"name": "nncf", "type": "PARAMETER_GROUP", "parameters": [{"name": "enable", "value": True}]}]}]}
-    assert conf.legacy_update(LEGACY_TASK, {}) is None
+         "groups": [{"name": "nncf", "type": "PARAMETER_GROUP", "parameters": [{"name": "enable", "value": True}]}]}]
