@@ -83,8 +83,9 @@ def sc_server_tls(tmp_path_factory: pytest.TempPathFactory):
 
 # -- API dialects: tests marked ``both_dialects`` run against SC 1.0 and Geti 2.x ---------------------------
 
-#: The dialects of the local sc-server: SC 1.0 (user and password) and Geti 2.x (a personal access token).
-DIALECTS = ("sc1", "geti")
+#: The dialects of the local sc-server: SC 1.0 (user and password), Geti 2.x (a personal access token) and
+#: Geti 3 (no login), the last served by the server's Geti 3 companion (``LocalServer.geti3()``, a separate mode).
+DIALECTS = ("sc1", "geti", "geti3")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -92,10 +93,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     directly or through a fixture that logs in, runs once per dialect."""
     marker = metafunc.definition.get_closest_marker("both_dialects")
     if marker is not None and "dialect" in metafunc.fixturenames:
-        # both_dialects(geti_xfail="why"): the Geti run is expected to fail (strictly: a fix shows up)
-        why = marker.kwargs.get("geti_xfail")
-        params = [pytest.param(d, marks=pytest.mark.xfail(reason=why, strict=True)) if d == "geti" and why else d
-                  for d in DIALECTS]
+        # both_dialects(geti_xfail="why"): the Geti run is expected to fail (strictly: a fix shows up);
+        # not_geti3("why"): the test is about something Geti 3 does not have
+        skip = metafunc.definition.get_closest_marker("not_geti3")
+        params = []
+        for d in DIALECTS:
+            why = marker.kwargs.get(f"{d}_xfail")
+            if d == "geti3" and skip is not None:
+                params.append(pytest.param(d, marks=pytest.mark.skip(reason=f"Geti 3: {skip.args[0]}")))
+            elif why:
+                params.append(pytest.param(d, marks=pytest.mark.xfail(reason=why, strict=True)))
+            else:
+                params.append(d)
         metafunc.parametrize("dialect", params, indirect=True, scope="session")
 
 
@@ -109,6 +118,8 @@ def login_args(server, dialect: str = "sc1") -> list[str]:
     """``sc-import``/``sc-export`` arguments logging in to a local ``server`` in ``dialect``."""
     if dialect == "geti":
         return ["--host", server.url, "--api", "geti", "--api-key", server.api_key]
+    if dialect == "geti3":
+        return ["--host", server.geti3().url, "--api", "geti3"]
     return ["--host", server.url, "--username", server.username, "--password", server.password]
 
 
@@ -118,6 +129,8 @@ def open_api(server, dialect: str = "sc1", workers: int = 8):
 
     if dialect == "geti":
         return connect(server.url, api_key=server.api_key, workers=workers)
+    if dialect == "geti3":  # detected: no credentials, no --api
+        return connect(server.geti3().url, workers=workers)
     return connect(server.url, server.username, server.password, workers=workers)
 
 

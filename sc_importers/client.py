@@ -20,12 +20,16 @@ does; together they migrate projects from one server to another::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sc_importers.formats import FormatError, choose_dataset
 from sc_importers.model import Dataset
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.rest.base import RemoteProject, ServerAPI
 from sc_importers.uploader.run import DEFAULT_WORKERS, import_dataset, prepare_dataset, resolve_project_type
+
+if TYPE_CHECKING:
+    from sc_importers.rest.geti_v3_mapping import Geti3Choices
 
 
 class ImportFailed(Exception):
@@ -55,17 +59,20 @@ def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_o
 class SCRESTClient:
     """A logged-in client for one server: SC 1.0 with ``username``/``password``, Geti 2.x with a
     personal access token ``api_key`` (and ``workspace``, a name, when the organization has several);
-    ``api`` (``"sc1"``/``"geti"``) skips the detection; ``verify=False`` skips TLS certificate checks::
+    ``api`` (``"sc1"``/``"geti"``/``"geti3"``) skips the detection; ``verify=False`` skips TLS certificate
+    checks. Geti 3 needs no credentials; ``geti3`` answers what it cannot hold (``Geti3Choices(chain_task=...)``,
+    as ``sc-import --chain-task``)::
 
         SCRESTClient("https://geti.example.com", api_key=os.environ["SC_API_KEY"])
+        SCRESTClient("https://geti3.example.com:7860", geti3=Geti3Choices(chain_task="classification"))
     """
 
     def __init__(self, host: str, username: str | None = None, password: str | None = None,
                  verify: bool = True, *, api_key: str | None = None, workspace: str | None = None,
-                 api: str | None = None):
+                 api: str | None = None, geti3: Geti3Choices | None = None):
         self.host = host
         self._credentials = (username, password)
-        self._dialect_options = {"api_key": api_key, "workspace": workspace, "api": api}
+        self._dialect_options = {"api_key": api_key, "workspace": workspace, "api": api, "geti3": geti3}
         self.verify = verify
         self._workers = DEFAULT_WORKERS
         self.api: ServerAPI = self._connect(DEFAULT_WORKERS)
@@ -76,7 +83,8 @@ class SCRESTClient:
         return connect(self.host, *self._credentials, verify=self.verify, workers=workers, **self._dialect_options)
 
     def __repr__(self) -> str:
-        who = f"username={self._credentials[0]!r}" if self._credentials[0] else "api_key=***"
+        who = (f"username={self._credentials[0]!r}" if self._credentials[0] else
+               "api_key=***" if self._dialect_options["api_key"] else "no login")
         return f"SCRESTClient(host={self.host!r}, {who})"
 
     def close(self) -> None:

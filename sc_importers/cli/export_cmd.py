@@ -83,8 +83,8 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
     if json_output:
         click.echo(json.dumps({"folder": str(folder), "project": project_name,
                                "identical": not diffs and has_manifest, "differences": diffs,
-                               "not_comparable": stated, "manifest": has_manifest,
-                               **({"note": note} if note else {}),
+                               "not_comparable": stated, "mappings": verification.mappings,
+                               "manifest": has_manifest, **({"note": note} if note else {}),
                                **({"viewer_url": link} if link else {})}, indent=2))
     else:
         if diffs:
@@ -92,13 +92,16 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             for diff in diffs:
                 click.echo(f"  {diff}")
         elif has_manifest:
-            click.echo(f"{folder} and project {project_name!r} are identical"
+            modulo = f" modulo {len(verification.mappings)} stated mapping(s)" if verification.mappings else ""
+            click.echo(f"{folder} and project {project_name!r} are identical{modulo}"
                        + (" on everything both dialects hold" if stated else ""))
         else:
             click.echo(f"{folder}: no differences from project {project_name!r} found, but the folder is not "
                        f"a complete backup (exit code {EXIT_NO_MANIFEST}):")
         if note:
             click.echo(f"  note: {note}")
+        for mapping in verification.mappings:
+            click.echo(f"mapped: {mapping}")
         if stated:
             click.echo(f"Not comparable ({len(stated)}: differences of the two servers' dialects, not of the data):")
             for line in stated:
@@ -137,6 +140,12 @@ def _completeness_note(folder: Path, has_manifest: bool) -> str | None:
 @click.option("--json", "json_output", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--open", "open_viewer", is_flag=True,
               help="Then open the project(s) in the web viewer of a local sc-server, in your browser.")
+@click.option("--chain-task", type=click.Choice(["detection", "classification", "segmentation"]),
+              help="--verify against Geti 3: the --chain-task the backup was imported with.")
+@click.option("--rotated-as", type=click.Choice(["polygon", "box"]),
+              help="--verify against Geti 3: the --rotated-as the backup was imported with.")
+@click.option("--anomaly-as", type=click.Choice(["classification"]),
+              help="--verify against Geti 3: the --anomaly-as the backup was imported with.")
 @connection_params
 def command(project_names: tuple[str, ...], export_all: bool, target_folder: Path, verify_folder: Path | None,
             workers: int, json_output: bool, open_viewer: bool, **connection: object) -> None:

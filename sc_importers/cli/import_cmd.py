@@ -25,7 +25,7 @@ import click
 from sc_importers import plugins
 from sc_importers.cli import setup_logging
 from sc_importers.cli.import_params import core_params
-from sc_importers.cli.options import CONNECTION_KEYS, UploadOptions, resolve_connection
+from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
     ReaderOption,
     click_options,
@@ -34,6 +34,7 @@ from sc_importers.cli.reader_options import (
     reader_option_table,
 )
 from sc_importers.cli.render import render_report
+from sc_importers.cli.server_mapping import server_adaptation
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset, printable
@@ -139,15 +140,17 @@ def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectT
 
 
 def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_type: ProjectType | None,
-             request: Request, detection: dict | None) -> int:
+             request: Request, detection: dict | None, connection: dict | None = None) -> int:
     problems = validate(kept, check_images=True)
-    plan = plan_error = conversion = None
+    plan = plan_error = conversion = server = None
     created: dict = {}
     if project_type is not None:
         try:
             plan = project_type.plan(kept, request.build_options)
+            server = server_adaptation(connection or {}, project_type, kept, plan, request.build_options,
+                                       skipped_items(problems))
         except BuildError as exc:
-            plan_error = str(exc)
+            plan_error, plan = str(exc), None
         else:
             conversion, convert_problems = conversion_counts(
                 project_type, kept, plan, request.build_options, skip=skipped_items(problems), totals=created)
@@ -155,6 +158,8 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
                           conversion=conversion, created=created or None)
     report["detection"] = detection
+    if server:
+        report["server"] = server
     if request.html_report is not None:
         _write_html(request, report, kept, project_type, plan, skipped_items(problems))
     if request.json_output:
@@ -215,7 +220,7 @@ def _import_folder(source: Path, request: Request, readers: dict[str, FormatRead
         raise ImportRefused(str(exc), request.dry_run) from exc
     type_name, project_type = _pick_type(dataset, request)
     if request.dry_run:
-        return _dry_run(dataset, kept, type_name, project_type, request, detection)
+        return _dry_run(dataset, kept, type_name, project_type, request, detection, connection)
     return _upload(kept, project_type, request, connection, upload, len(dataset.items) - len(kept.items))
 
 
@@ -298,7 +303,7 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     )
     if request.html_report is not None and (not request.dry_run or params["restore_all"]):
         raise click.UsageError("--html writes the report of one --dry-run (not with --all)")
-    connection = {key: params[key] for key in CONNECTION_KEYS}
+    connection = {key: params[key] for key in (*CONNECTION_KEYS, *GETI3_KEYS)}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])
     if params["restore_all"] and params["project_name"]:

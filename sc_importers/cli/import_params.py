@@ -53,6 +53,14 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--anomalous-labels"], metavar="A,B",
                      help="For anomaly projects: the labels that mean 'Anomalous'."),
         *connection_click_options(),
+        click.Option(["--chain-task"], type=click.Choice(["detection", "classification", "segmentation"]),
+                     help="Geti 3 target: of a task chain, keep this task (Geti 3 has one task per project; "
+                          "classification: boxes labelled with their classification label)."),
+        click.Option(["--rotated-as"], type=click.Choice(["polygon", "box"]),
+                     help="Geti 3 target: rotated boxes become 4-corner polygons (instance segmentation) "
+                          "or enclosing boxes (detection)."),
+        click.Option(["--anomaly-as"], type=click.Choice(["classification"]),
+                     help="Geti 3 target: an anomaly project becomes a Normal/Anomalous classification project."),
         click.Option(["--all", "restore_all"], is_flag=True,
                      help="Import every folder directly under SOURCE; with --format backup, every backup "
                           "folder (one holding project.json) at or under SOURCE. With --json, one report "

@@ -9,8 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from sc_importers.rest.geti_v3_mapping import Geti3Choices
 
 
 @dataclass
@@ -30,14 +34,16 @@ class ConnectionOptions:
     api_key: str = field(default="", repr=False)
     workspace: str | None = None
     api: str | None = None
+    #: ``sc-import`` into Geti 3: the answers to what it cannot hold (``--chain-task`` ...), or None.
+    geti3: Geti3Choices | None = None
+    #: Retry policy of every request (``--retries``, ``--retry-max-seconds``; see sc_importers.rest.retry).
+    retries: int = 8
+    retry_max_seconds: float = 120.0
 
     @property
     def dialect_options(self) -> dict:
         """The keyword arguments of :func:`sc_importers.rest.connect` beyond host, user and password."""
-        return {"api_key": self.api_key or None, "workspace": self.workspace, "api": self.api}
-    #: Retry policy of every request (``--retries``, ``--retry-max-seconds``; see sc_importers.rest.retry).
-    retries: int = 8
-    retry_max_seconds: float = 120.0
+        return {"api_key": self.api_key or None, "workspace": self.workspace, "api": self.api, "geti3": self.geti3}
 
     def retry_policy(self):
         """The :class:`~sc_importers.rest.retry.RetryPolicy` these options ask for."""
@@ -72,9 +78,10 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
                      "help": "Geti 2.x personal access token (env SC_API_KEY); never printed."}),
     (["--workspace"], {"envvar": "SC_WORKSPACE",
                        "help": "Geti workspace name, when the organization has several (env SC_WORKSPACE)."}),
-    (["--api"], {"type": click.Choice(["auto", "sc1", "geti"]), "default": "auto", "show_default": True,
+    (["--api"], {"type": click.Choice(["auto", "sc1", "geti", "geti3"]), "default": "auto", "show_default": True,
                  "envvar": "SC_API",
-                 "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), or detect it (auto; env SC_API)."}),
+                 "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), Geti 3.x (geti3, no login), or detect it "
+                         "(auto; env SC_API)."}),
     (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
     (["--retries"], {"envvar": "SC_RETRIES", "type": click.IntRange(0, 100), "default": 8, "show_default": True,
                      "help": "Repetitions of a request after a transient failure (connection lost, timeout, "
@@ -88,6 +95,8 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
 #: The keys of the parsed connection options (what :func:`resolve_connection` reads).
 CONNECTION_KEYS = ("host", "username", "password", "api_key", "workspace", "api", "no_verify_ssl", "retries",
                    "retry_max_seconds")
+#: ``sc-import``'s answers for a Geti 3 target (see :class:`~sc_importers.rest.geti_v3_mapping.Geti3Choices`).
+GETI3_KEYS = ("chain_task", "rotated_as", "anomaly_as")
 
 
 def connection_click_options() -> list[click.Option]:
@@ -114,7 +123,7 @@ def resolve_connection(params: dict) -> ConnectionOptions:
     username, password = str(params.get("username") or ""), str(params.get("password") or "")
     if api == "geti" and not api_key:
         raise click.UsageError("--api geti needs a personal access token: --api-key / SC_API_KEY")
-    if api == "sc1" or (api == "auto" and not api_key):
+    if api == "sc1" or (api == "auto" and not api_key and (username or password)):
         if not username:
             raise click.UsageError("--username / SC_USERNAME is required to log in to an SC 1.0 server "
                                    "(a Geti 2.x server takes --api-key / SC_API_KEY instead)")
@@ -122,9 +131,12 @@ def resolve_connection(params: dict) -> ConnectionOptions:
             if not sys.stdin.isatty():
                 raise click.UsageError("--password / SC_PASSWORD is required (no terminal to prompt on)")
             password = click.prompt("Password", hide_input=True)
+    choices = {key: params.get(key) for key in GETI3_KEYS if params.get(key)}
+    if choices:
+        from sc_importers.rest.geti_v3_mapping import Geti3Choices
     retries, seconds = params.get("retries"), params.get("retry_max_seconds")
     return ConnectionOptions(str(params["host"]), username, password, verify=not params.get("no_verify_ssl"),
                              api_key=api_key, workspace=params.get("workspace") or None,
-                             api=None if api == "auto" else api,
+                             api=None if api == "auto" else api, geti3=Geti3Choices(**choices) if choices else None,
                              retries=8 if retries is None else int(retries),
                              retry_max_seconds=120.0 if seconds is None else float(seconds))

@@ -68,6 +68,17 @@ def _problem_lines(report: dict) -> list[str]:
     return lines
 
 
+def _server_lines(report: dict) -> list[str]:
+    """What the target server (``--api geti3``) holds instead: mappings and counts, as the real run says."""
+    server = report.get("server")
+    if not server:
+        return []
+    lines = ["Mapped for the target server:", *(f"  {m}" for m in server["mappings"])]
+    lines += [f"  {key}: {n}" for key, n in sorted(server["conversions"].items())]
+    lines += [f"  not kept: {m}" for m in server["not_kept"]]
+    return lines
+
+
 def render_report(report: dict) -> str:
     """The report as plain text, ending with the verdict and why an import could not run."""
     media = report["media"]
@@ -81,6 +92,7 @@ def render_report(report: dict) -> str:
         f"skipped for errors: {media['skipped']}",
         *_annotation_lines(report),
         *_project_lines(report),
+        *_server_lines(report),
         *_problem_lines(report),
     ]
     if report["importable"]:

@@ -188,10 +188,15 @@ def download_project(
     write_json_atomically(folder / "project.json", project.raw)
     # settings.json: the neutral model, which restores and --verify use, whatever the dialect of
     # the server it came from or goes to (and whichever configuration API it has: Geti 2.12+ may
-    # have no legacy GET /configuration). The configuration.json earlier versions wrote (the
-    # server's raw body) would describe an older state next to it: removed.
+    # have no legacy GET /configuration). configuration.json: the server's own body, kept unread
+    # for older tools (the 2022 client restores it); where the dialect has none, a stale one of an
+    # earlier run is removed.
     write_json_atomically(folder / "settings.json", api.get_settings(project).to_json())
-    (folder / "configuration.json").unlink(missing_ok=True)
+    native = api.native_configuration(project)
+    if native is None:
+        (folder / "configuration.json").unlink(missing_ok=True)
+    else:
+        write_json_atomically(folder / "configuration.json", native)
 
     media = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
     if on_total:
@@ -244,7 +249,9 @@ def download_project(
         session = getattr(api, "session", None)
         write_manifest(folder, dialect=api.dialect, source_host=getattr(session, "host", ""),
                        project_name=project.name, files=media_files,
-                       hashed_files=["project.json", "settings.json", *sorted(annotation_files)],
+                       hashed_files=["project.json", "settings.json",
+                                     *(["configuration.json"] if native is not None else []),
+                                     *sorted(annotation_files)],
                        media=media_info)
         journal.remove()
     report.seconds = time.monotonic() - started

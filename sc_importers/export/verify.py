@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sc_importers.export.files import HashingSink, sha256_file
+from sc_importers.export.verify_mapped import Mapped, saved_tasks
 from sc_importers.export.verify_scenes import EMPTY, SceneViews
 from sc_importers.export.verify_settings import compare_settings
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+from sc_importers.rest.saved_scenes import backup_dialect, saved_project
 
 TOLERANCE = 1e-6
 
@@ -42,6 +44,8 @@ class Verification:
 
     differences: list[str] = field(default_factory=list)
     not_comparable: list[str] = field(default_factory=list)
+    #: The stated mappings the comparison was made modulo (a migration into Geti 3; see ``ServerAPI.adapt``).
+    mappings: list[str] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
@@ -54,17 +58,33 @@ def verify_project(
     """Every difference between ``folder`` and ``project``, and every stated dialect difference.
 
     ``workers`` media are hashed on the server side at once (their bytes stream through a hash,
-    nothing is written).
+    nothing is written). A server that holds the backed-up project only through stated mappings
+    (``ServerAPI.adapt``: a migration into Geti 3) is compared with the backup *as mapped*; the names
+    of the mappings are listed in ``Verification.mappings``, so "identical" is said modulo exactly those.
+    Raises :class:`~sc_importers.rest.base.ServerError` when the server refuses the backup's project
+    without the choices the import was given (``--chain-task`` ...).
     """
-    saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    raw = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    saved = saved_project(raw)
     dialect = _manifest_dialect(folder)
     result = Verification()
-    automatic = api.automatic_parents(saved) if dialect != api.dialect else {}
-    _compare_labels(saved, project.raw, automatic, api.dialect, result)
+    mapped = None
+    if backup_dialect(raw, dialect) != api.dialect:  # the server's own dialect: no mapping
+        adaptation = api.adapt(saved_tasks(saved))
+        mapped = Mapped(adaptation) if adaptation.mappings else None
     diffs, stated = compare_settings(api, project, folder, dialect)
-    result.differences += diffs
     result.not_comparable += stated
-    result.differences += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers, result)
+    if mapped is None:
+        automatic = api.automatic_parents(saved) if dialect != api.dialect else {}
+        _compare_labels(saved, saved_project(project.raw), automatic, api.dialect, result)
+        result.differences += diffs
+    else:
+        result.differences += mapped.compare_labels(project)
+        result.differences += mapped.compare_configuration(diffs, api, project)
+    result.differences += _compare_media_and_annotations(api, project, folder, saved, tolerance, workers, result,
+                                                         mapped)
+    if mapped is not None:
+        result.mappings += mapped.names()
     result.differences += [
         f"{relative.split('/')[0] if relative.startswith('annotations/') else 'media'}: {relative} is in "
         "the folder but not listed in manifest.json (added after the backup; a restore refuses it)"
@@ -254,7 +274,7 @@ def _describe(shape: tuple) -> str:
 
 def _compare_media_and_annotations(
     api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict, tolerance: float, workers: int,
-    result: Verification,
+    result: Verification, mapped: Mapped | None = None,
 ) -> list[str]:
     """Media matched by (kind, name, SHA-256); within one such group of interchangeable media (equal
     names and bytes), paired by the old media id when ``project`` is the backed-up project itself,
@@ -262,7 +282,7 @@ def _compare_media_and_annotations(
     diffs = []
     dialect = _manifest_dialect(folder)
     views = SceneViews(api, project, folder, saved_project, dialect, tolerance,
-                       api.coordinate_step if dialect != api.dialect else 0.0)
+                       api.coordinate_step if dialect != api.dialect else 0.0, mapped)
     remaining: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for entry in _saved_media(folder):
         remaining[(entry["kind"], entry["name"], entry["sha256"])].append(entry)
@@ -303,6 +323,8 @@ def _annotation_diffs(
     if media.id not in live_cache:
         live_cache[media.id] = _live_scenes(api, project, media)
     a, b = _saved_scenes(folder, entry), live_cache[media.id]
+    if views.mapped is not None:
+        a = views.mapped.drop_unwritable(a)
     tolerance = views.pixel_tolerance(media)
     diffs = []
     for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sc_importers.model import Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
+from sc_importers.export.verify_mapped import Mapped
+from sc_importers.model import EMPTY_LABEL, Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
 from sc_importers.rest.saved_scenes import SceneError, looks_normalized, normalized_for_dialect, scene_annotations
 
@@ -36,8 +37,8 @@ class SceneViews:
     """Turns saved and live scenes of one backup / project pair into comparable views."""
 
     def __init__(self, api: ServerAPI, project: RemoteProject, folder: Path, saved_project: dict,
-                 dialect: str | None, tolerance: float, coordinate_step: float = 0.0):
-        self.api, self.project, self.tolerance = api, project, tolerance
+                 dialect: str | None, tolerance: float, coordinate_step: float = 0.0, mapped: Mapped | None = None):
+        self.api, self.project, self.tolerance, self.mapped = api, project, tolerance, mapped
         #: Pixels two coordinates may differ by when the server rounds what it answers to
         #: ``coordinate_step`` (0: no rounding allowed); and the (media id, frame) that needed it.
         self.rounding = coordinate_step / 2 + 1e-6 if coordinate_step else 0.0
@@ -45,7 +46,7 @@ class SceneViews:
         labels = [lb for t in saved_project["pipeline"]["tasks"] for lb in t.get("labels", [])]
         self.saved_names = {str(lb["id"]) if lb.get("id") is not None else f"name:{lb['name']}": lb["name"]
                             for lb in labels}
-        self.saved_empty = {lb["name"] for lb in labels if lb.get("is_empty")}
+        self.saved_empty = {lb["name"] for lb in labels if lb.get("is_empty")} | {EMPTY_LABEL}
         self.live_empty = {lb.name for lb in project.labels if lb.is_empty}
         try:
             normalized = normalized_for_dialect(dialect)
@@ -57,8 +58,10 @@ class SceneViews:
         self.normalized = normalized
 
     def pixel_tolerance(self, media: RemoteMedia) -> float:
-        """The tolerance (given relative to the media size) in pixels of ``media``."""
-        return self.tolerance * max(media.width, media.height, 1)
+        """The tolerance (given relative to the media size) in pixels of ``media``; at least what a
+        mapping server moves coordinates by (whole-pixel boxes)."""
+        own = self.tolerance * max(media.width, media.height, 1)
+        return max(own, self.mapped.adaptation.pixel_tolerance) if self.mapped else own
 
     def _view(self, annotations, empty: set[str], media: RemoteMedia) -> list[tuple]:
         out = []
@@ -75,6 +78,8 @@ class SceneViews:
             annotations = scene_annotations(scene, media.width, media.height, self.saved_names, self.normalized)
         except SceneError as exc:
             return f"unreadable: {exc}"
+        if self.mapped is not None:  # as the server holds it (chains, shapes, ...)
+            annotations = self.mapped.adaptation.convert(annotations)
         return self._view(annotations, self.saved_empty, media)
 
     def live(self, scene: dict | None, media: RemoteMedia) -> list[tuple]:

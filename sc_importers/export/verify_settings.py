@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sc_importers.rest.base import RemoteProject, ServerAPI
+from sc_importers.rest.saved_scenes import saved_project
 from sc_importers.rest.saved_settings import load_backup_settings
 from sc_importers.settings import same_value
 
@@ -27,8 +28,8 @@ from sc_importers.settings import same_value
 def compare_settings(api: ServerAPI, project: RemoteProject, folder: Path,
                      saved_dialect: str | None) -> tuple[list[str], list[str]]:
     """(differences, not comparable) between ``folder``'s settings and ``project``'s."""
-    saved_project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-    types = {t.get("title"): t.get("task_type") for t in saved_project["pipeline"]["tasks"]}
+    project_json = saved_project(json.loads((folder / "project.json").read_text(encoding="utf-8")))
+    types = {t.get("title"): t.get("task_type") for t in project_json["pipeline"]["tasks"]}
     try:
         saved = load_backup_settings(folder, saved_dialect, types)
     except ValueError as exc:

@@ -158,10 +158,15 @@ def dominant_label(annotations: list[Annotation], names: set[str]) -> str | None
     return counts.most_common(1)[0][0] if counts else None
 
 
+#: Task types of backups under another name: Geti 2.x calls its one (image-level) anomaly task ``anomaly``.
+TASK_ALIASES = {"anomaly": "anomaly_classification"}
+
+
 def project_type_of(project: dict) -> str:
     """The core project-type name of a server project description (as kept in backups)."""
     tasks = project["pipeline"]["tasks"]
-    kinds = [t["task_type"] for t in tasks if t["task_type"] not in ("dataset", "crop")]
+    kinds = [TASK_ALIASES.get(t["task_type"], t["task_type"]) for t in tasks
+             if t["task_type"] not in ("dataset", "crop")]
     if len(kinds) == 1:
         return kinds[0]
     if kinds in (["detection", "segmentation"], ["detection", "classification"]):
@@ -231,7 +236,7 @@ class CoreProjectType(ProjectType):
                 for lb in task.get("labels", [])
                 if not lb.get("is_empty")
             ]
-            tasks.append(TaskPlan(task["title"], task["task_type"], labels))
+            tasks.append(TaskPlan(task["title"], TASK_ALIASES.get(task["task_type"], task["task_type"]), labels))
         return ProjectPlan(self.name, tasks, restored=True)
 
 

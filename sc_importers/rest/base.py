@@ -11,7 +11,9 @@ normalized coordinates converts with the media size it is given or has.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -115,6 +117,52 @@ class RemoteMedia:
     raw: dict = field(default_factory=dict, repr=False)
 
 
+@dataclass
+class Adaptation:
+    """How a server holds a project it cannot hold as planned (:meth:`ServerAPI.adapt`).
+
+    ``tasks`` are the trainable tasks to create instead of the plan's; ``mappings`` state every
+    mapping applied (shown in the summary and by ``--verify``); ``not_kept`` lists what of the project
+    (structure, configuration) has no counterpart on the server. :meth:`convert` turns the builder's
+    annotations of one media item (or frame) into ones the server holds, counting in ``counts``
+    (``"converted: ..."`` / ``"left behind: ..."`` -> annotations) what it changed or could not carry.
+    """
+
+    tasks: list[TaskPlan]
+    mappings: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    #: Annotations handed to ``post_annotations`` that the client counted as left behind (not sent).
+    not_sent: int = 0
+    #: How far (pixels) the server may move a coordinate it stores (e.g. whole-pixel boxes: 0.5).
+    pixel_tolerance: float = 0.0
+    #: Video frames the server cannot hold annotations of (their annotations are left behind, counted
+    #: under ``unwritable_key``).
+    unwritable_frames: frozenset[int] = frozenset()
+    unwritable_key: str = ""
+    converter: Callable[[list[Annotation], Counter], list[Annotation]] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def convert(self, annotations: list[Annotation]) -> list[Annotation]:
+        """The annotations as the server will hold them (thread-safe; counts what changed)."""
+        if self.converter is None:
+            return annotations
+        local: Counter = Counter()
+        out = self.converter(annotations, local)
+        if local:
+            with self._lock:
+                self.counts.update(local)
+        return out
+
+    def count(self, key: str, n: int = 1, sent: bool = True) -> None:
+        """Count ``n`` annotations under ``key``; ``sent`` False: they were given to ``post_annotations``
+        but not sent (so the uploader does not count them as created)."""
+        with self._lock:
+            self.counts[key] += n
+            if not sent:
+                self.not_sent += n
+
+
 class ServerAPI(ABC):
     """One logged-in connection to one server, in that server's API dialect.
 
@@ -160,6 +208,13 @@ class ServerAPI(ABC):
 
     @abstractmethod
     def delete_project(self, project: RemoteProject) -> None: ...
+
+    def adapt(self, tasks: list[TaskPlan]) -> Adaptation:
+        """What this server creates for a plan of ``tasks`` and how annotations map onto it; a server
+        that holds every planned project as it is (the default) changes nothing. Raises
+        :class:`ServerError` (code ``unsupported_project``) naming the choices when it cannot hold the
+        plan without a decision of the user."""
+        return Adaptation(tasks=list(tasks))
 
     # -- media ------------------------------------------------------------------------------
     @abstractmethod
@@ -231,6 +286,13 @@ class ServerAPI(ABC):
         ``skip`` (usually auto-training, which the uploader sets last) are left alone. What could
         not be written is returned, never dropped silently."""
         raise NotImplementedError(f"{type(self).__name__} does not write settings yet")
+
+    def native_configuration(self, project: RemoteProject) -> dict | None:
+        """The server's own whole-configuration body (``GET /configuration`` of SC 1.0 and of Geti's
+        legacy API), or None where the dialect has none. Backups keep it, unread, as
+        ``configuration.json`` so that older tools (the 2022 client, geti-sdk before 2.12) can
+        restore what this tool writes; this tool itself restores and verifies ``settings.json``."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional for dialects without resources
         """Release connections."""

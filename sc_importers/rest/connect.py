@@ -1,7 +1,9 @@
 """``connect``: log in to a server and get the :class:`ServerAPI` of its dialect.
 
-Two dialects exist: SC 1.0 (``sc-v1``: ``/api/v1.0/...``, user name and password through a Dex
-login form) and Geti 2.x (``geti-v1``: ``/api/v1/...``, a personal access token). Unless the
+Three dialects exist: SC 1.0 (``sc-v1``: ``/api/v1.0/...``, user name and password through a Dex
+login form), Geti 2.x (``geti-v1``: ``/api/v1/...``, a personal access token) and Geti 3.x (``geti-v3``:
+``/api/projects``, no login; found when neither ``product_info`` answers but ``GET /api/projects`` gives a
+JSON list). Unless the
 caller names one (``api="sc1"`` or ``"geti"``, the CLI's ``--api``), the dialect is found by asking
 both ``product_info`` paths **before** logging in: a path that answers with a product description,
 or that asks for a login, belongs to a server of that dialect; when both do (a server speaking
@@ -18,9 +20,13 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerAPI, ServerError
+from sc_importers.project_types.base import TaskPlan
+from sc_importers.rest.base import Adaptation, AuthenticationError, ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.geti_v1 import API as GETI_API
 from sc_importers.rest.geti_v1 import GetiV1API, discover_workspace
+from sc_importers.rest.geti_v3 import API as GETI3_API
+from sc_importers.rest.geti_v3 import GetiV3API, NoLogin
+from sc_importers.rest.geti_v3_mapping import Geti3Choices
 from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, LoginInterrupted, is_login_url
 from sc_importers.rest.retry import TRANSIENT_STATUSES, Attempts, RetryPolicy, never_sent, retry_after_seconds
 from sc_importers.rest.sc_v1 import API as SC_V1_API
@@ -28,33 +34,44 @@ from sc_importers.rest.sc_v1 import SCv1API
 from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
 from sc_importers.rest.unreachable import explain_unreachable
 
-Dialect = Literal["sc1", "geti"]
+Dialect = Literal["sc1", "geti", "geti3"]
 #: Accepted spellings of ``api=`` / ``--api``.
-API_CHOICES = {"sc1": "sc1", "sc-v1": "sc1", "geti": "geti", "geti-v1": "geti", "auto": None}
+API_CHOICES = {"sc1": "sc1", "sc-v1": "sc1", "geti": "geti", "geti-v1": "geti", "geti3": "geti3",
+               "geti-v3": "geti3", "auto": None}
 #: What a probe of one ``product_info`` path found: the dialect itself, a login wall, or nothing.
 Probe = Literal["yes", "login", "no"]
 
 
 def connect(host: str, username: str | None = None, password: str | None = None, verify: bool = True,
             workers: int = 4, *, api_key: str | None = None, workspace: str | None = None,
-            api: str | None = None, retry: RetryPolicy | None = None) -> ServerAPI:
+            api: str | None = None, geti3: Geti3Choices | None = None,
+            retry: RetryPolicy | None = None) -> ServerAPI:
     """Log in to ``host`` (``https://host`` or ``http://127.0.0.1:PORT``) and return its API.
 
     ``username``/``password`` log in to SC 1.0, ``api_key`` (a personal access token) to Geti 2.x;
     ``workspace`` names the Geti workspace when the organization has several; ``api`` (``"sc1"``,
-    ``"geti"``, None to detect) skips the detection. ``retry`` is the retry policy of every request
-    (default: :class:`RetryPolicy`'s defaults).
+    ``"geti"``, ``"geti3"``, None to detect) skips the detection. A Geti 3 server needs no credentials;
+    ``geti3`` holds the user's answers to what Geti 3 cannot hold (``--chain-task`` ...). ``retry`` is
+    the retry policy of every request (default: :class:`RetryPolicy`'s defaults).
 
     Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong or missing credentials and
     :class:`~sc_importers.rest.base.ServerError` when the server speaks no known dialect.
     """
     if api is not None and api not in API_CHOICES:
-        raise ValueError(f"unknown API {api!r}; choose one of sc1, geti")
+        raise ValueError(f"unknown API {api!r}; choose one of sc1, geti, geti3")
     if not verify:
         insecure(normalize_host(host), stacklevel=2)  # once, before any request
     dialect = API_CHOICES.get(api or "auto") or detect_dialect(host, verify, has_token=bool(api_key),
                                                                 has_password=bool(username or password),
                                                                 retry=retry)
+    if dialect == "geti3":
+        if workspace is not None:
+            raise ValueError("--workspace chooses a Geti 2.x workspace; Geti 3 has none")
+        return _connect_geti3(host, verify, workers, geti3, retry)
+    if geti3 is not None and geti3 != Geti3Choices():
+        name = "Geti 2.x" if dialect == "geti" else "SC 1.0"
+        raise ValueError(f"--chain-task, --rotated-as and --anomaly-as answer what Geti 3 cannot hold; "
+                         f"{normalize_host(host)} speaks the {name} API, which holds the project as it is")
     if dialect == "geti":
         if not api_key:
             given = " (a user name and password are for SC 1.0 servers)" if username or password else ""
@@ -76,6 +93,17 @@ def connect(host: str, username: str | None = None, password: str | None = None,
             raise AuthenticationError(f"{exc}; if this is a Geti 2.x server, log in with a personal access "
                                       "token (--api-key / SC_API_KEY) instead", status=exc.status) from None
         raise
+
+
+def adapt_offline(api: str | None, tasks: list[TaskPlan], geti3: Geti3Choices | None = None) -> Adaptation:
+    """What a server of dialect ``api`` would hold of a plan of ``tasks``, without connecting (for the dry
+    run, so it refuses and maps as the real run will); unchanged when the dialect is not named (auto) or
+    holds every project as planned. Raises :class:`ServerError` with the choices, as ``ServerAPI.adapt``."""
+    if api is not None and API_CHOICES.get(api) == "geti3":
+        from sc_importers.rest.geti_v3_mapping import adapt
+
+        return adapt(tasks, geti3 or Geti3Choices())
+    return Adaptation(tasks=list(tasks))
 
 
 def probe(http: requests.Session, url: str, verify: bool) -> Probe:
@@ -135,6 +163,8 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
         geti = _probe_retrying(http, base, f"{GETI_API}/product_info", verify, policy)
         sc1 = _probe_retrying(http, base, f"{SC_V1_API}/product_info", verify, policy)
     candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
+    if not candidates and _is_geti3(base, verify):
+        return "geti3"
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) == 2:
@@ -147,9 +177,40 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
             f"{base} answers on both the Geti 2.x and the SC 1.0 API paths: give either a personal access "
             "token (--api-key) or a user name and password, or choose with --api geti|sc1")
     raise ServerError(
-        f"{base} does not look like an SC 1.0 or Geti 2.x server: neither GET {GETI_API}/product_info nor "
-        f"GET {SC_V1_API}/product_info answered with a product description or a login request; check the "
-        "address (or name the API with --api)")
+        f"{base} does not look like an SC 1.0, Geti 2.x or Geti 3 server: neither GET {GETI_API}/product_info nor "
+        f"GET {SC_V1_API}/product_info answered with a product description or a login request, nor GET "
+        f"{GETI3_API}/projects with a project list; check the address (or name the API with --api)")
+
+
+def _is_geti3(base: str, verify: bool) -> bool:
+    """Whether ``base`` answers ``GET /api/projects`` with a JSON list (Geti 3, which has no login)."""
+    try:
+        response = requests.get(f"{base}{GETI3_API}/projects", allow_redirects=False, timeout=default_timeout(),
+                                verify=verify)
+    except requests.RequestException:
+        return False
+    with response:
+        if response.status_code != 200:
+            return False
+        try:
+            return isinstance(response.json(), list)
+        except ValueError:
+            return False
+
+
+def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices | None,
+                   retry: RetryPolicy | None) -> ServerAPI:
+    session = SCSession(host, NoLogin(), verify=verify, workers=workers, warn_insecure=False, retry=retry)
+    try:
+        session.login()
+        listing = session.get_json(f"{GETI3_API}/projects")
+        if not isinstance(listing, list):
+            raise ServerError(f"{session.host} does not look like a Geti 3 server: GET {GETI3_API}/projects "
+                              "is no project list")
+        return GetiV3API(session, choices)
+    except BaseException:
+        session.close()
+        raise
 
 
 def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int,

@@ -20,6 +20,7 @@ from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest import geti_v1_records as rec
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI, ServerError
 from sc_importers.rest.geti_v1_config import GetiConfiguration
+from sc_importers.rest.landed import UploadClaims
 from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
 
@@ -75,6 +76,7 @@ class GetiV1API(GetiConfiguration, ServerAPI):
         self.workspace_id = workspace_id
         self.media_page_size = media_page_size
         self._info = info
+        self._claims = UploadClaims()  # to tell whether an upload whose answer was lost landed
 
     def __repr__(self) -> str:
         return f"GetiV1API({self.session!r}, workspace={self.workspace_id!r})"
@@ -151,10 +153,15 @@ class GetiV1API(GetiConfiguration, ServerAPI):
             body = rec.project_body(name, tasks)
         except ValueError as exc:  # a project this dialect cannot hold: refused before anything is sent
             raise ServerError(str(exc), code="unsupported_project") from None
-        raw = self.session.post_json(f"{self._workspace}/projects", body)
-        if not isinstance(raw, dict) or not raw.get("datasets"):
-            return self.get_project(str(rec._require(raw, "id", "created project")))
-        return rec.parse_project(raw)
+        def parse(response) -> RemoteProject:
+            raw = response.json()
+            if not isinstance(raw, dict) or not raw.get("datasets"):
+                return self.get_project(str(rec._require(raw, "id", "created project")))
+            return rec.parse_project(raw)
+
+        # When the answer is lost, the project found by that name is it (callers checked it was free).
+        return self.session.post_checked(f"{self._workspace}/projects", json=body, parse=parse,
+                                         took_effect=lambda: self.find_project(name))
 
     def delete_project(self, project: RemoteProject) -> None:
         self.session.delete(self._project_path(project))
@@ -172,7 +179,7 @@ class GetiV1API(GetiConfiguration, ServerAPI):
             if path is None or path in seen_paths:
                 return
             seen_paths.add(path)
-            response = self.session.request("POST", path, params=params, json=body)
+            response = self.session.request("POST", path, params=params, json=body, idempotent=True)  # a query
             page, next_page, total = rec.next_media_page(response.json(), kind)
             params = None  # next_page carries limit and skip
             for media in page:
@@ -188,11 +195,15 @@ class GetiV1API(GetiConfiguration, ServerAPI):
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
         target = f"{self._dataset_path(project)}/media/{kind}s"
-        response = self.session.request("POST", target, body=lambda: MultipartFile(path, "file"))
-        try:
-            return rec.parse_media(response.json())
-        except ValueError as exc:
-            raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+        def parse(response) -> RemoteMedia:
+            try:
+                return rec.parse_media(response.json())
+            except ValueError as exc:
+                raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+
+        media = self.session.post_checked(target, body=lambda: MultipartFile(path, "file"), parse=parse,
+                                          took_effect=lambda: self._claims.landed(self, project, path, kind))
+        return self._claims.claim(media)
 
     def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path,
                        on_chunk: Callable[[bytes], None] | None = None) -> None:
@@ -206,7 +217,8 @@ class GetiV1API(GetiConfiguration, ServerAPI):
     def post_annotations(self, project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
                          frame: int | None = None) -> dict:
         body = rec.annotation_body(project, media, annotations, frame)
-        return self.session.post_json(self._annotation_path(project, media, frame), body)
+        # Posting the latest annotation again only sets the same latest annotation: repeatable.
+        return self.session.post_json(self._annotation_path(project, media, frame), body, idempotent=True)
 
     def get_annotation_scene(self, project: RemoteProject, media: RemoteMedia,
                              frame: int | None = None) -> dict | None:

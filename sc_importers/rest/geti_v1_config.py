@@ -98,11 +98,12 @@ class GetiConfiguration:
     def _patch_project_configuration(self, project: RemoteProject, current: dict,
                                      changes: dict[str, dict[str, Any]]) -> None:
         self.session.request("PATCH", f"{self._project_path(project)}/project_configuration",
-                             json=conf.modern_patch(current, changes), expect="any")
+                             json=conf.modern_patch(current, changes), expect="any", idempotent=True)
 
     def _patch_training(self, project: RemoteProject, task: RemoteTask, training: dict, values: dict) -> None:
         self.session.request("PATCH", f"{self._project_path(project)}/training_configuration",
-                             params={"task_id": task.id}, json=conf.training_patch(training, values), expect="any")
+                             params={"task_id": task.id}, json=conf.training_patch(training, values), expect="any",
+                             idempotent=True)
 
     # -- configuration: neutral settings ---------------------------------------------------------
     def get_settings(self, project: RemoteProject) -> ProjectSettings:
@@ -114,6 +115,12 @@ class GetiConfiguration:
         return ProjectSettings([conf.modern_task_settings(t, conf.task_entry(current, t),
                                                           self._training_configuration(project, t))
                                 for t in project.trainable_tasks])
+
+    def native_configuration(self, project: RemoteProject) -> dict | None:
+        """The legacy ``GET /configuration`` body where the server still has it (older tools read it)."""
+        response = self.session.request("GET", f"{self._project_path(project)}/configuration", ok_statuses=(403, 404))
+        body = response.json() if response.status_code == 200 else None
+        return body if isinstance(body, dict) else None
 
     def _legacy_settings(self, project: RemoteProject) -> ProjectSettings:
         """The legacy configurable parameters (SC 1.0's shape, read by the same code as SC 1.0's)."""
@@ -200,7 +207,7 @@ class GetiConfiguration:
             located = legacy.locate((current if isinstance(current, dict) else {}).get(part) or [], path)
             components, _, _ = legacy.update_bodies(located, values, frozenset(), "")
             if components:
-                self.session.post_json(path, {part: components})
+                self.session.post_json(path, {part: components}, idempotent=True)  # sets values: repeatable
 
     def set_auto_training(self, project: RemoteProject, task: RemoteTask, enabled: bool) -> None:
         self._set_one(project, task, AUTO_TRAINING, bool(enabled))

@@ -1,5 +1,8 @@
 """Annotation scenes as backups save them -> neutral pixel annotations.
 
+Geti 3 scenes (lower-case ``rectangle``/``polygon``/``full_image`` in pixels, ``[]`` for "no objects",
+read as the empty label) are read too; :func:`saved_project` gives a Geti 3 ``project.json`` the 2.x shape.
+
 SC 1.0 and Geti 2.x share one scene vocabulary (``annotations`` with ``labels`` and a ``shape`` of
 type ``RECTANGLE``, ``ELLIPSE``, ``ROTATED_RECTANGLE`` or ``POLYGON``) but not its scale: SC 1.0
 gives every coordinate relative to the media size (``x`` and ``width`` fractions of the width,
@@ -20,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sc_importers.model import Annotation, Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
+from sc_importers.model import EMPTY_LABEL, Annotation, Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
 
 
 class SceneError(ValueError):
@@ -35,7 +38,35 @@ def _num(shape: dict[str, Any], key: str, where: str) -> float:
 
 
 #: Dialects whose saved scenes are in normalized coordinates (True) or pixels (False).
-_NORMALIZED = {"sc-v1": True, "geti-v1": False}
+_NORMALIZED = {"sc-v1": True, "geti-v1": False, "geti-v3": False}
+
+
+def saved_project(project: Any) -> Any:
+    """A backup's ``project.json`` in the 2.x shape (``pipeline`` with tasks): a Geti 3 ProjectView (one
+    ``task``, no pipeline) is turned into it; anything else is returned as it is."""
+    if isinstance(project, dict) and "pipeline" not in project and isinstance(project.get("task"), dict):
+        from sc_importers.rest.geti_v3_records import RecordError, as_pipeline
+
+        try:
+            return as_pipeline(project)
+        except RecordError:
+            return project
+    return project
+
+
+def backup_dialect(project: Any, manifest_dialect: str | None) -> str | None:
+    """The dialect a backup was taken from: its manifest's, else ``geti-v3`` for a Geti 3 ``project.json``
+    (one ``task``, no pipeline), else unknown (None)."""
+    if manifest_dialect:
+        return manifest_dialect
+    if isinstance(project, dict) and "pipeline" not in project and isinstance(project.get("task"), dict):
+        return "geti-v3"
+    return None
+
+
+def _is_geti3_scene(scene: dict) -> bool:
+    """A Geti 3 annotation answer (``annotations``, ``user_reviewed``, ``prediction_model_id``, no scene id)."""
+    return "prediction_model_id" in scene and "id" not in scene
 #: Scenes sampled to tell normalized from pixel coordinates when no manifest says (as geti-sdk).
 SAMPLE_FILES = 50
 
@@ -78,11 +109,13 @@ def looks_normalized(scenes: Iterable[Any]) -> bool:
 def to_pixels(shape: Any, width: int, height: int, where: str, normalized: bool = True) -> Shape:
     """One saved shape as a pixel shape of a ``width`` x ``height`` media item; ``normalized``
     False: the shape already is in pixels."""
-    if not normalized:
-        width = height = 1
     if not isinstance(shape, dict):
         raise SceneError(f"{where}: no shape")
     kind = shape.get("type")
+    if kind in ("rectangle", "polygon", "full_image"):  # Geti 3: lower-case, always pixels
+        return _geti3_shape(shape, kind, width, height, where)
+    if not normalized:
+        width = height = 1
     if kind in ("RECTANGLE", "ELLIPSE", "ROTATED_RECTANGLE"):
         x, y = _num(shape, "x", where) * width, _num(shape, "y", where) * height
         w, h = _num(shape, "width", where) * width, _num(shape, "height", where) * height
@@ -105,6 +138,24 @@ def to_pixels(shape: Any, width: int, height: int, where: str, normalized: bool 
     raise SceneError(f"{where}: unknown shape type {kind!r}")
 
 
+def _geti3_shape(shape: dict, kind: str, width: int, height: int, where: str) -> Shape:
+    if kind == "full_image":
+        return Rectangle(0.0, 0.0, float(width), float(height))
+    if kind == "rectangle":
+        return Rectangle(*(_num(shape, k, where) for k in ("x", "y", "width", "height")))
+    points = shape.get("points")
+    if not isinstance(points, list) or len(points) < 3:
+        raise SceneError(f"{where}: a polygon needs a 'points' list of at least 3 points")
+    pixels = []
+    for k, point in enumerate(points):
+        if isinstance(point, list) and len(point) == 2:  # [x, y] pairs, as some Geti 3 examples show
+            point = {"x": point[0], "y": point[1]}
+        if not isinstance(point, dict):
+            raise SceneError(f"{where}.points[{k}]: neither an object with x and y nor an [x, y] pair")
+        pixels.append((_num(point, "x", f"{where}.points[{k}]"), _num(point, "y", f"{where}.points[{k}]")))
+    return Polygon(tuple(pixels))
+
+
 def scene_annotations(scene: Any, width: int, height: int, names: dict[str, str],
                       normalized: bool = True) -> list[Annotation]:
     """The annotations of one raw scene; ``names`` maps the old project's label ids (or, for
@@ -114,6 +165,8 @@ def scene_annotations(scene: Any, width: int, height: int, names: dict[str, str]
     """
     if not isinstance(scene, dict) or not isinstance(scene.get("annotations"), list):
         raise SceneError("not an annotation scene: no 'annotations' list")
+    if not scene["annotations"] and _is_geti3_scene(scene):  # Geti 3's "no objects": the empty label
+        return [Annotation((EMPTY_LABEL,), Rectangle(0.0, 0.0, float(width), float(height)))]
     out = []
     for i, raw in enumerate(scene["annotations"]):
         where = f"annotations[{i}]"

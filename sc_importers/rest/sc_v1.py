@@ -8,7 +8,6 @@ every upload worker.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -18,6 +17,7 @@ from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest import sc_v1_records as rec
 from sc_importers.rest import sc_v1_settings as sv
 from sc_importers.rest.base import RemoteMedia, RemoteProject, RemoteTask, ServerAPI, ServerError
+from sc_importers.rest.landed import UploadClaims
 from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
 from sc_importers.settings import ProjectSettings, SettingsResult
@@ -39,8 +39,7 @@ class SCv1API(ServerAPI):
         self.session = session
         self._workspace_id = workspace_id
         self.media_page_size = media_page_size
-        self._claimed: set[str] = set()  # media ids our uploads returned (see _landed)
-        self._claim_lock = threading.Lock()
+        self._claims = UploadClaims()  # to tell whether an upload whose answer was lost landed
 
     def __repr__(self) -> str:
         return f"SCv1API({self.session!r}, workspace={self._workspace_id!r})"
@@ -128,25 +127,8 @@ class SCv1API(ServerAPI):
                 raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
 
         media = self.session.post_checked(target, body=lambda: MultipartFile(path, "file"), parse=parse,
-                                          took_effect=lambda: self._landed(project, path, kind))
-        with self._claim_lock:
-            self._claimed.add(media.id)
-        return media
-
-    def _landed(self, project: RemoteProject, path: Path, kind: Literal["image", "video"]) -> RemoteMedia | None:
-        """The media an upload of ``path`` whose answer was lost created, or None: a media of the
-        file's name (and, for an image, its pixel size) that no upload of this API object returned.
-        Same-named files uploaded at the same moment by two workers could be confused; the count
-        of media stays right either way."""
-        size = _image_size(path) if kind == "image" else None
-        sizes = {None} if size is None else {size, size[::-1]}  # a server may apply EXIF rotation
-        with self._claim_lock:
-            claimed = set(self._claimed)
-        for media in self.list_media(project, kind):
-            shape = None if size is None else (media.width, media.height)
-            if media.name == path.stem and media.id not in claimed and shape in sizes:
-                return media
-        return None
+                                          took_effect=lambda: self._claims.landed(self, project, path, kind))
+        return self._claims.claim(media)
 
     def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path,
                        on_chunk: Callable[[bytes], None] | None = None) -> None:
@@ -243,6 +225,9 @@ class SCv1API(ServerAPI):
         return None if found is None else int(found[1]["value"])
 
     # -- neutral settings -------------------------------------------------------------------
+    def native_configuration(self, project: RemoteProject) -> dict | None:
+        return self._configuration(project)
+
     def get_settings(self, project: RemoteProject) -> ProjectSettings:
         types = {t.title: t.task_type for t in project.trainable_tasks}
         types.update({t.id: t.task_type for t in project.trainable_tasks})
@@ -276,7 +261,7 @@ class SCv1API(ServerAPI):
             if components:
                 path = self._task_config_path(project, task)
                 changed, not_applied = self._post_settings(
-                    lambda p=path, c=components: self.session.post_json(p, {"components": c}),
+                    lambda p=path, c=components: self.session.post_json(p, {"components": c}, idempotent=True),
                     changed, not_applied, where)
             result.add(task.title, len(changed), not_applied)
         used = {id(t) for t in matched if t is not None}
@@ -303,14 +288,3 @@ class SCv1API(ServerAPI):
 
     def close(self) -> None:
         self.session.close()
-
-
-def _image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the image file's header, or None when Pillow cannot tell."""
-    try:
-        from PIL import Image
-
-        with Image.open(path) as image:
-            return image.size
-    except Exception:  # noqa: BLE001 - any unreadable header: match by name only
-        return None

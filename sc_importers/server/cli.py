@@ -4,6 +4,7 @@
               [--password-file FILE | --password PASS] [--session-ttl SECONDS]
               [--api-key TOKEN] [--tls | --tls-cert FILE --tls-key FILE]
               [--fault-rate 0.1 --fault-seed 7 --fault-kinds 500,503,429,drop-before,drop-after,slow]
+    sc-server --dialect geti3 --data-dir DIR [--port 7860] [--no-tls | --tls-cert FILE --tls-key FILE]
 
 The password comes from ``--password-file`` (its first line), else ``--password`` (visible in ``ps``:
 prefer the file or the environment), else the environment variable ``SC_SERVER_PASSWORD``, else a
@@ -15,6 +16,9 @@ for localhost kept in ``<data-dir>/tls/``.
 The data directory and everything the server writes into it are private to the user (created with
 umask 077: directories 0700, files 0600). ``--fault-rate`` turns on fault injection (see
 :mod:`sc_importers.server.faults`); it is off by default.
+
+``--dialect geti3`` is a separate mode: the Geti 3.x API (``/api/projects``, no login) on its own store in
+``--data-dir``, HTTPS by default as Geti 3 (``--no-tls``: plain HTTP, for tests and local tools).
 """
 
 from __future__ import annotations
@@ -42,9 +46,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
                "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
     )
+    parser.add_argument("--dialect", choices=("sc1-geti2", "geti3"), default="sc1-geti2",
+                        help="sc1-geti2 (default): SC 1.0 under /api/v1.0/ and Geti 2.x under /api/v1/ on one store; "
+                             "geti3: the Geti 3.x API under /api/ (no login, HTTPS unless --no-tls) on its own store")
+    parser.add_argument("--no-tls", action="store_true", help="geti3 mode: serve plain HTTP instead of HTTPS")
     parser.add_argument("--data-dir", required=True, type=Path, help="where metadata and media are stored")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", default=5000, type=int, help="port to listen on (default 5000)")
+    parser.add_argument("--port", default=None, type=int, help="port to listen on (default 5000; geti3: 7860)")
     parser.add_argument("--username", default="admin", help="the one user's login name (default admin)")
     parser.add_argument("--password", default=None,
                         help="the password (visible to other users in ps: prefer --password-file or "
@@ -72,6 +80,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
+    if args.port is None:
+        args.port = 7860 if args.dialect == "geti3" else 5000
+    if args.no_tls and (args.dialect != "geti3" or args.tls_cert):
+        parser.error("--no-tls is for --dialect geti3 without --tls-cert")
     try:
         args.fault_plan = FaultPlan(args.fault_rate, args.fault_seed, parse_kinds(args.fault_kinds),
                                     args.fault_slow_seconds)
@@ -98,6 +110,9 @@ def read_password(args: argparse.Namespace) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     os.umask(0o077)  # the data directory, database, media and log are the user's alone
+    if args.dialect == "geti3":
+        _serve_geti3(args)
+        return
     password = read_password(args)
     if not password:
         password = secrets.token_urlsafe(12)
@@ -127,6 +142,25 @@ def main(argv: list[str] | None = None) -> None:
                             ssl_keyfile=str(files.key) if files else None, http=TrackedH11Protocol)
     uvicorn.Server(config).run(sockets=[listening])
     sys.stdout.flush()
+
+
+def _serve_geti3(args: argparse.Namespace) -> None:
+    """The Geti 3 mode: its own app and store, no credentials, HTTPS unless ``--no-tls``."""
+    from sc_importers.server.geti3 import create_geti3_app
+
+    if not args.no_tls and args.tls_cert is None:
+        args.tls = True
+    files = _tls_files(args)
+    app = create_geti3_app(args.data_dir)
+    listening = _listen(args.host, args.port)
+    if files:
+        print(f"sc-server: TLS certificate {files.cert}", flush=True)
+    print(f"sc-server: Geti 3 API (no login) for {args.data_dir} on {'https' if files else 'http'}://"
+          f"{args.host}:{args.port}/api/projects", flush=True)
+    config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30,
+                            ssl_certfile=str(files.cert) if files else None,
+                            ssl_keyfile=str(files.key) if files else None)
+    uvicorn.Server(config).run(sockets=[listening])
 
 
 def _tls_files(args: argparse.Namespace) -> tls.TlsFiles | None:

@@ -54,6 +54,8 @@ class LocalServer:
     fault_rate: float = 0.0
     fault_seed: int = 0
     fault_kinds: Sequence[str] = ()
+    #: ``"geti3"``: the separate Geti 3 mode (``--dialect geti3``; plain HTTP unless ``tls``).
+    dialect: str = "sc1-geti2"
     _process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -65,10 +67,10 @@ class LocalServer:
 
     def _tls_args(self) -> list[str]:
         if not self.tls:
-            return []
+            return ["--no-tls"] if self.dialect == "geti3" else []
         if self.tls_cert:
             return ["--tls-cert", str(self.tls_cert), "--tls-key", str(self.tls_key)]
-        return ["--tls"]
+        return [] if self.dialect == "geti3" else ["--tls"]
 
     @property
     def verify(self) -> str | bool:
@@ -79,8 +81,12 @@ class LocalServer:
         """Start the subprocess and wait until it answers HTTP. The password goes through the
         environment (``SC_SERVER_PASSWORD``), never the command line."""
         command = [sys.executable, "-m", "sc_importers.server", "--data-dir", str(self.data_dir),
-                   "--host", "127.0.0.1", "--port", str(self.port), "--username", self.username,
-                   *self._tls_args(), *self.fault_args(), *self.extra_args]
+                   "--host", "127.0.0.1", "--port", str(self.port), *self._tls_args(), *self.fault_args(),
+                   *self.extra_args]
+        if self.dialect == "geti3":
+            command += ["--dialect", "geti3"]
+        else:
+            command += ["--username", self.username]
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         log = os.fdopen(os.open(self.data_dir / "sc-server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "SC_SERVER_PASSWORD": self.password,
@@ -96,7 +102,8 @@ class LocalServer:
                                    f"see {self.data_dir / 'sc-server.log'}")
             try:
                 context = ssl.create_default_context(cafile=str(self.cert_path)) if self.tls else None
-                urllib.request.urlopen(f"{self.url}/api/v1.0/product_info", timeout=1, context=context)
+                probe = "/health" if self.dialect == "geti3" else "/api/v1.0/product_info"
+                urllib.request.urlopen(f"{self.url}{probe}", timeout=1, context=context)
                 return
             except urllib.error.HTTPError:
                 return  # it answered (401 without a session): it is up
@@ -124,8 +131,23 @@ class LocalServer:
                 counts[kind] = counts.get(kind, 0) + 1
         return counts
 
+    def geti3(self) -> LocalServer:
+        """A Geti 3 mode server beside this one (``<data-dir>/geti3``), started on first use and stopped
+        with this one: how tests parametrized over dialects reach the Geti 3 dialect of "the" server."""
+        companion = getattr(self, "_geti3", None)
+        if companion is None:
+            port = free_port()
+            companion = LocalServer(url=f"http://127.0.0.1:{port}", username="", password="",
+                                    data_dir=self.data_dir / "geti3", port=port, dialect="geti3")
+            companion.start()
+            self._geti3 = companion
+        return companion
+
     def stop(self) -> None:
         """Terminate the subprocess (kill it if it does not stop within 10 s)."""
+        companion = getattr(self, "_geti3", None)
+        if companion is not None:
+            companion.stop()
         process, self._process = self._process, None
         if process is None or process.poll() is not None:
             return
@@ -145,16 +167,19 @@ class LocalServer:
 
     def restart(self) -> None:
         """Stop and start again on the same port and data dir; stored data survives."""
+        companion = getattr(self, "_geti3", None)
         self.stop()
         self.start()
+        if companion is not None:
+            companion.start()
 
 
 @contextmanager
 def running_server(data_dir: Path, username: str = "admin", password: str = "sc-test-password",
                    port: int | None = None, extra_args: Sequence[str] = (), api_key: str | None = None,
                    tls: bool = False, tls_cert: Path | None = None, tls_key: Path | None = None,
-                   fault_rate: float = 0.0, fault_seed: int = 0,
-                   fault_kinds: Sequence[str] = ()) -> Iterator[LocalServer]:
+                   fault_rate: float = 0.0, fault_seed: int = 0, fault_kinds: Sequence[str] = (),
+                   dialect: str = "sc1-geti2") -> Iterator[LocalServer]:
     """A running server on ``port`` (default: a free one), stopped when the block ends. ``api_key``
     (default: a fresh one) is the Geti 2.x token; ``tls`` serves HTTPS (``server.cert_path``), with the
     given ``tls_cert``/``tls_key`` or else the server's self-signed certificate. ``fault_rate`` > 0
@@ -165,7 +190,8 @@ def running_server(data_dir: Path, username: str = "admin", password: str = "sc-
     server = LocalServer(url=f"{'https' if tls else 'http'}://127.0.0.1:{port}", username=username,
                          password=password, data_dir=Path(data_dir), port=port, extra_args=tuple(extra_args),
                          api_key=api_key or new_api_key(), tls=tls, tls_cert=tls_cert, tls_key=tls_key,
-                         fault_rate=fault_rate, fault_seed=fault_seed, fault_kinds=tuple(fault_kinds))
+                         fault_rate=fault_rate, fault_seed=fault_seed, fault_kinds=tuple(fault_kinds),
+                         dialect=dialect)
     server.start()
     try:
         yield server

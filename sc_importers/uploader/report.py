@@ -59,6 +59,13 @@ class UploadReport:
     #: (imported with a caveat), from the reader and the same checks as ``--dry-run``.
     dataset_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: A server that cannot hold the project as planned (``ServerAPI.adapt``, e.g. Geti 3): the mappings
+    #: applied, what was not kept, and annotations converted or left behind ("converted: ..." /
+    #: "left behind: ..." -> count); ``not_sent`` of the posted annotations the client left behind.
+    mappings: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)
+    conversions: dict[str, int] = field(default_factory=dict)
+    not_sent: int = 0
 
     @property
     def media_created(self) -> int:
@@ -77,7 +84,7 @@ class UploadReport:
 
     @property
     def annotations_created(self) -> int:
-        return sum(r.annotations_posted for r in self.items)
+        return sum(r.annotations_posted for r in self.items) - self.not_sent
 
     @property
     def resumable(self) -> bool:
@@ -121,6 +128,9 @@ class UploadReport:
             "configuration": self.configuration,
             "project_parameters_restored": self.project_parameters_restored,
             "settings_not_applied": self.settings_not_applied,
+            "mappings": self.mappings,
+            "not_kept": self.not_kept,
+            "conversions": self.conversions,
             "seconds": round(self.seconds, 3),
             "items_per_second": round(self.items_per_second, 2),
             "workers": self.workers,
@@ -162,6 +172,15 @@ class UploadReport:
                          + (f", {values['iterations']} iterations" if values["iterations"] else "")
                          + (f", {values['restored_parameters']} parameter(s) restored"
                             if values.get("restored_parameters") else ""))
+        if self.mappings:
+            lines.append("  mapped for this server:")
+            lines += [f"    {m}" for m in self.mappings]
+        if self.conversions:
+            lines.append("  annotations converted / left behind:")
+            lines += [f"    {key}: {n}" for key, n in sorted(self.conversions.items())]
+        if self.not_kept:
+            lines.append("  not kept (no counterpart on this server):")
+            lines += [f"    {m}" for m in self.not_kept]
         lines.append(f"  time: {self.seconds:.1f} s ({self.items_per_second:.1f} items/s, "
                      f"{self.workers} workers)")
         failed = self.failed

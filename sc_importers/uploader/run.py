@@ -109,6 +109,8 @@ def import_dataset(
     try:
         builder = resolve_project_type(project_type)
         plan = builder.plan(dataset, options)
+        adaptation = api.adapt(plan.tasks)  # what the server holds instead, or a refusal with the choices
+        report.mappings, report.not_kept = adaptation.mappings, adaptation.not_kept
         if plan.restored:
             refuse_damaged_backup(dataset)
         backup = backup_settings(dataset) if plan.restored else None
@@ -129,7 +131,8 @@ def import_dataset(
                                  "nothing was created:\n  " + "\n  ".join(blockers))
         uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
         report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
-        project = (open_for_resume if resume else create_project)(api, project_name, plan)
+        held = dataclasses.replace(plan, tasks=adaptation.tasks)
+        project = (open_for_resume if resume else create_project)(api, project_name, held)
     except (BuildError, ProjectExistsError, ResumeRefused, SettingsError) as exc:
         report.refused = str(exc)
         return report
@@ -156,7 +159,7 @@ def import_dataset(
     resolver = LabelResolver(project, dataset)
 
     def convert(item: MediaItem, annotations: list) -> list:
-        return resolver.annotations(builder.convert(item, annotations, plan, options))
+        return resolver.annotations(adaptation.convert(builder.convert(item, annotations, plan, options)))
 
     bars = ProgressBars(len(items), enabled=show_progress)
     names = original_names(dataset) if plan.restored else {}
@@ -198,6 +201,7 @@ def import_dataset(
         bars.close()
         if workdir is not None:
             workdir.cleanup()
+        report.conversions, report.not_sent = dict(adaptation.counts), adaptation.not_sent
         report.seconds = time.monotonic() - started
     return report
 

@@ -89,8 +89,10 @@ def _labels(project: dict) -> dict[str, dict]:
 def _flat(annotation: dict, names: dict[str, str]) -> tuple:
     shape = annotation["shape"]
     labels = tuple(sorted(names[lb["id"]] for lb in annotation["labels"]))
-    if shape["type"] == "POLYGON":
-        coords = tuple(v for p in shape["points"] for v in (p["x"], p["y"]))
+    if shape["type"].upper() == "POLYGON":  # Geti 3: lower-case, points as objects or [x, y] pairs
+        coords = tuple(float(v) for p in shape["points"] for v in ((p["x"], p["y"]) if isinstance(p, dict) else p))
+    elif shape["type"] == "full_image":
+        coords = ()
     else:
         keys = ("x", "y", "width", "height") + (("angle",) if shape["type"] == "ROTATED_RECTANGLE" else ())
         coords = tuple(float(shape[k]) for k in keys)
@@ -101,6 +103,11 @@ def backup_view(folder: Path) -> dict:
     """What a backup folder says, with every server-assigned id taken out: media as sorted (kind,
     name, SHA-256), annotations per (kind, name, SHA-256, frame) so same-named media stay apart."""
     project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+    if "pipeline" not in project:  # a Geti 3 project: one task, no dataset task, no empty labels
+        task = project["task"]
+        project = {"pipeline": {"tasks": [{"task_type": "dataset"}, {
+            "task_type": task["task_type"], "exclusive_labels": task["exclusive_labels"],
+            "labels": [{**lb, "is_empty": False} for lb in task["labels"]]}]}}
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     names = {lb["id"]: lb["name"] for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])}
     media: list[tuple[str, str, str]] = []

@@ -65,9 +65,13 @@ def test_geti_sdk_folder_without_manifest_is_restored(source_api, source_cli, tm
     project = source_api.find_project(f"geti-{unique}")
     assert project is not None
     labels = {lb.name: lb for lb in project.labels}
-    assert (labels["car"].color, labels["car"].group, labels["car"].hotkey) == ("#ff0000ff", "vehicles", "c")
+    if dialect == "geti3":  # #RRGGBB (alpha dropped), no label groups: the stated mappings
+        assert (labels["car"].color, labels["car"].hotkey) == ("#FF0000", "c")
+    else:
+        assert (labels["car"].color, labels["car"].group, labels["car"].hotkey) == ("#ff0000ff", "vehicles", "c")
     assert labels["bus"].hotkey == "b"
-    assert [lb.name for lb in project.labels if lb.is_empty] == [{"sc1": "No Object", "geti": "No object"}[dialect]]
+    assert [lb.name for lb in project.labels if lb.is_empty] == [
+        {"sc1": "No Object", "geti": "No object", "geti3": "No object"}[dialect]]
     images = {m.name: m for m in source_api.list_media(project, "image")}
     assert sorted(images) == ["depot", "empty", "road"]
     scene = source_api.get_annotation_scene(project, images["road"])
@@ -75,10 +79,15 @@ def test_geti_sdk_folder_without_manifest_is_restored(source_api, source_cli, tm
     assert [lb["id"] for lb in annotation["labels"]] == [labels["car"].id]
     shape = annotation["shape"]
     # the 200 x 100 image's box: normalized on SC 1.0, whole pixels on Geti
-    expected = {"sc1": ([0.125, 0.25, 0.5, 0.375], 1e-6), "geti": ([25, 25, 100, 37.5], 0.5 + 1e-6)}[dialect]
+    expected = {"sc1": ([0.125, 0.25, 0.5, 0.375], 1e-6), "geti": ([25, 25, 100, 37.5], 0.5 + 1e-6),
+                "geti3": ([25, 25, 100, 37.5], 0.5 + 1e-6)}[dialect]
     assert [shape[k] for k in ("x", "y", "width", "height")] == pytest.approx(expected[0], abs=expected[1])
     assert source_api.get_annotation_scene(project, images["empty"]) is None
     (task,) = project.trainable_tasks
+    if dialect == "geti3":  # no per-project settings: each is listed as not restored, none is dropped silently
+        assert source_api.get_iterations(project, task) is None
+        assert "not restored" in result.output and "iterations" in result.output
+        return
     assert source_api.get_iterations(project, task) == 9  # mapped by task title from the plain body
     assert source_api.get_auto_training(project, task) is True
 
@@ -150,7 +159,7 @@ def _escaping_path(folder: Path) -> str:
 
 def _unknown_type(folder: Path) -> str:
     project = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-    for task in project["pipeline"]["tasks"]:
+    for task in project["pipeline"]["tasks"] if "pipeline" in project else [project["task"]]:  # Geti 3: one
         if task["task_type"] == "detection":
             task["task_type"] = "keypoint_detection"
     (folder / "project.json").write_text(json.dumps(project), encoding="utf-8")

@@ -98,7 +98,7 @@ class ServerView:
 
     @property
     def tolerance(self) -> float:
-        return PIXEL_TOLERANCE if self.api.dialect == "geti-v1" else TOLERANCE
+        return PIXEL_TOLERANCE if self.api.dialect in ("geti-v1", "geti-v3") else TOLERANCE
 
     def images(self) -> dict[str, object]:
         return {m.name: m for m in self.api.list_media(self.project, "image")}
@@ -106,6 +106,9 @@ class ServerView:
     def annotations(self, media, frame: int | None = None) -> list[Flat] | None:
         """The media's (or frame's) latest annotations, or None when it has none."""
         scene = self.api.get_annotation_scene(self.project, media, frame)
+        if scene is not None and self.api.dialect == "geti-v3":  # lower-case shapes: read through the client
+            anns = self.api.annotations_from_scene(self.project, media, scene)
+            return [in_pixels(a, media.width, media.height) for a in anns]
         if not scene or not scene.get("annotations"):
             return None
         names = {lb.id: lb.name for lb in self.project.labels}
@@ -157,6 +160,8 @@ def connection_env(sc_server, dialect) -> dict[str, str]:
     """The same as environment variables (for subprocesses)."""
     if dialect == "geti":
         return {"SC_HOST": sc_server.url, "SC_API": "geti", "SC_API_KEY": sc_server.api_key}
+    if dialect == "geti3":
+        return {"SC_HOST": sc_server.geti3().url, "SC_API": "geti3"}
     return {"SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username, "SC_PASSWORD": sc_server.password}
 
 
@@ -189,7 +194,7 @@ def flat(dialect):
     side in the dialect's coordinates: normalized for SC 1.0, pixels for Geti), ``flat.assert_same``."""
 
     class _Flat:
-        expected = staticmethod(in_pixels if dialect == "geti" else normalized)
+        expected = staticmethod(in_pixels if dialect in ("geti", "geti3") else normalized)
         normalized = staticmethod(normalized)
         assert_same = staticmethod(assert_same)
 

@@ -46,6 +46,10 @@ def test_anomaly_projects(api, view, parts, project_name, flat, kind, dialect):
         assert report.exit_code() != 0 and "import as anomaly_classification" in report.refused, report.render()
         assert api.find_project(project_name) is None
         return
+    if dialect == "geti3":  # no anomaly tasks in Geti 3: refused with the choices, nothing created
+        assert report.exit_code() != 0 and "--anomaly-as classification" in report.refused, report.render()
+        assert "Geti Inspect" in report.refused and api.find_project(project_name) is None
+        return
     assert report.exit_code() == 0, report.render()
 
     def expected(item):
@@ -69,11 +73,17 @@ def test_anomaly_projects(api, view, parts, project_name, flat, kind, dialect):
 
 
 @pytest.mark.parametrize("kind", ["detection_to_segmentation", "detection_to_classification"])
-def test_task_chains(api, view, animals, project_name, flat, kind):
+def test_task_chains(api, view, animals, project_name, flat, kind, dialect):
     folder, truth = animals
     dataset = format_readers()["coco"].read(folder)
     report = import_dataset(api, dataset, kind, BuildOptions(chain_label="animal"), project_name,
                             auto_train=True, iterations=5)
+    if dialect == "geti3":  # one task per project: refused, naming each --chain-task choice; nothing created
+        second = kind.rsplit("_", 1)[1]
+        assert report.exit_code() != 0 and "task chain (detection -> " in report.refused, report.render()
+        assert "--chain-task detection" in report.refused and f"--chain-task {second}" in report.refused
+        assert api.find_project(project_name) is None
+        return
     assert report.exit_code() == 0, report.render()
 
     def expected(item):

@@ -19,16 +19,20 @@ pytestmark = pytest.mark.both_dialects
 
 
 def _secret(server, dialect: str) -> str:
+    if dialect == "geti3":  # no login, no secret (a text no output contains)
+        return "\x00no-secret\x00"
     return server.api_key if dialect == "geti" else server.password
 
 
 def _client(server, dialect: str) -> SCRESTClient:
     if dialect == "geti":
         return SCRESTClient(server.url, api_key=server.api_key)
+    if dialect == "geti3":
+        return SCRESTClient(server.geti3().url)
     return SCRESTClient(server.url, server.username, server.password)
 
 
-def test_sc_import_uploads_and_reports_json(connection, api, animals, project_name):
+def test_sc_import_uploads_and_reports_json(connection, api, animals, project_name, dialect):
     folder, truth = animals
     args = [str(folder), "--format", "coco", "--type", "detection", "--project-name", project_name,
             "--labels", "cat", "--workers", "3", "--iterations", "4", "--json", *connection]
@@ -44,7 +48,10 @@ def test_sc_import_uploads_and_reports_json(connection, api, animals, project_na
     assert summary["failed"] == [] and summary["exit_code"] == 0 and summary["workers"] == 3
     project = api.get_project(summary["project"]["id"])
     assert sorted(m.name for m in api.list_media(project, "image")) == sorted(i.name for i in with_cat)
-    assert api.get_iterations(project, project.trainable_tasks[0]) == 4
+    if dialect == "geti3":  # no per-project epochs: reported as not kept
+        assert any(n.startswith("iterations 4 ") for n in summary["not_kept"])
+    else:
+        assert api.get_iterations(project, project.trainable_tasks[0]) == 4
 
 
 def test_sc_import_refuses_a_taken_name(connection, api, animals, project_name):
@@ -84,6 +91,14 @@ def test_screstclient_creates_single_task_and_chain_projects(sc_server, dialect,
     assert project.name == project_name and project.trainable_tasks[0].task_type == "detection"
     assert len(list(api.list_media(project, "image"))) == 4
     task = project.trainable_tasks[0]
+    if dialect == "geti3":  # one task per project, no auto-training: the chain is refused with its choices
+        assert api.get_auto_training(project, task) is False and api.get_iterations(project, task) is None
+        with pytest.raises(ImportFailed, match="--chain-task detection"):
+            client.create_task_chain_project_from_dataset(
+                project_name=project_name + "-chain", project_type="detection_to_classification",
+                path_to_dataset=folder, chain_label="pet", dataset_format="coco")
+        assert api.find_project(project_name + "-chain") is None
+        return
     assert api.get_auto_training(project, task) is True and api.get_iterations(project, task) == 6
 
     chain = client.create_task_chain_project_from_dataset(

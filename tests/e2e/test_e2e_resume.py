@@ -110,6 +110,7 @@ def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server
     assert len(on_server) == 5 and api.get_annotation_scene(project, on_server[annotated.name]) is None
 
     client = (SCRESTClient(sc_server.url, api_key=sc_server.api_key) if dialect == "geti"
+              else SCRESTClient(sc_server.geti3().url) if dialect == "geti3"
               else SCRESTClient(sc_server.url, sc_server.username, sc_server.password))
     resumed = client.create_single_task_project_from_dataset(
         project_name, "segmentation", folder, dataset_format="coco", workers=3, resume=True,
@@ -121,7 +122,10 @@ def test_media_without_annotations_gets_them_and_is_not_uploaded_again(sc_server
     assert all(images[name].id == media_id for name, media_id in bare.items())
     view(project).check_images(truth.items, lambda item: _expected(flat, item))
     task = project.trainable_tasks[0]
-    assert api.get_auto_training(project, task) is True and api.get_iterations(project, task) == 5
+    if dialect == "geti3":  # no auto-training, no per-project epochs in Geti 3
+        assert api.get_auto_training(project, task) is False and api.get_iterations(project, task) is None
+    else:
+        assert api.get_auto_training(project, task) is True and api.get_iterations(project, task) == 5
 
 
 def test_resume_of_a_complete_project_uploads_nothing(connection, api, view, flat, animals, project_name):
@@ -147,7 +151,7 @@ def test_resume_of_a_complete_project_uploads_nothing(connection, api, view, fla
     assert "already there:       15 media" in human.stdout
 
 
-def test_resume_refuses_a_missing_or_different_project(connection, api, animals, project_name):
+def test_resume_refuses_a_missing_or_different_project(connection, api, animals, project_name, dialect):
     folder, _ = animals
     missing = CliRunner().invoke(build_command(), _args(connection, folder, project_name, "--resume"))
     assert missing.exit_code == 2
@@ -172,9 +176,9 @@ def test_resume_refuses_a_missing_or_different_project(connection, api, animals,
     assert wrong_labels.exit_code == 2
     assert "lacks label(s) 'cat'" in wrong_labels.stderr
 
-    # nothing changed: the same media, auto-training still as the first import left it
+    # nothing changed: the same media, auto-training still as the first import left it (Geti 3: never on)
     assert sorted(m.id for m in api.list_media(project, "image")) == ids
-    assert api.get_auto_training(project, task) is True
+    assert api.get_auto_training(project, task) is (dialect != "geti3")
 
 
 def test_same_named_files_are_told_apart_by_content_on_resume(api, tmp_path, project_name):
@@ -211,20 +215,23 @@ def test_same_named_files_are_told_apart_by_content_on_resume(api, tmp_path, pro
 
 
 def _frames_on_server(api, project, video) -> dict[int, str]:
-    """Frame index -> annotation scene id of every annotated frame of ``video``."""
-    return {s["media_identifier"]["frame_index"]: s["id"] for s in api.get_video_annotations(project, video)}
+    """Frame index -> annotation scene id (Geti 3: the frame's own media id) of every annotated frame."""
+    return {s["media_identifier"]["frame_index"]: s.get("id") or s["media_identifier"]["media_id"]
+            for s in api.get_video_annotations(project, video)}
 
 
-def test_resumed_video_gets_only_its_missing_frames(api, shared, tmp_path, project_name):
+def test_resumed_video_gets_only_its_missing_frames(api, shared, tmp_path, project_name, dialect):
     """A video uploaded with frame 0 annotated but frame 120 not (the run died in between) gets
-    frame 120 on --resume; frame 0's scene stays the same one, the video is not uploaded again."""
+    frame 120 on --resume; frame 0's scene stays the same one, the video is not uploaded again.
+    Geti 3 cannot write frame 0 over REST, so there the first frame is frame 1."""
+    first = 1 if dialect == "geti3" else 0
     video_path = shared.datasets("videos-moviepy-media/chaplin.mp4")
     image = tmp_path / "still.png"
     Image.new("RGB", (64, 48), (10, 200, 30)).save(image)
     frame0 = [Annotation(("thing",), Polygon(((10, 10), (200, 20), (100, 300))))]
     frame120 = [Annotation(("thing",), Polygon(((300, 50), (600, 60), (500, 340)))),
                 Annotation(("thing",), Polygon(((1, 1), (50, 2), (30, 40))))]
-    video_item = MediaItem(video_path, "chaplin.mp4", kind="video", frames={0: frame0, 120: frame120})
+    video_item = MediaItem(video_path, "chaplin.mp4", kind="video", frames={first: frame0, 120: frame120})
     image_item = MediaItem(image, "still.png", annotations=[Annotation(("thing",), Polygon(((1, 1), (30, 2),
                                                                                           (20, 40))))])
     dataset = Dataset(name="v", format="test", root=tmp_path, labels=[Label("thing")],
@@ -234,9 +241,9 @@ def test_resumed_video_gets_only_its_missing_frames(api, shared, tmp_path, proje
     assert created.exit_code() == 0 and created.media_created == 0, created.render()
     project = api.get_project(created.project_id)
     video = api.upload_media(project, video_path, "video")
-    api.post_annotations(project, video, frame0, frame=0)
+    api.post_annotations(project, video, frame0, frame=first)
     before = _frames_on_server(api, project, video)
-    assert set(before) == {0}
+    assert set(before) == {first}
 
     report = import_dataset(api, dataset, "segmentation", BuildOptions(), project_name, workers=2,
                             show_progress=False, resume=True)
@@ -249,6 +256,6 @@ def test_resumed_video_gets_only_its_missing_frames(api, shared, tmp_path, proje
     (video_after,) = api.list_media(project, "video")
     assert video_after.id == video.id
     after = _frames_on_server(api, project, video)
-    assert set(after) == {0, 120} and after[0] == before[0]
+    assert set(after) == {first, 120} and after[first] == before[first]
     assert len(api.get_annotation_scene(project, video, 120)["annotations"]) == len(frame120)
     assert [m.name for m in api.list_media(project, "image")] == ["still"]

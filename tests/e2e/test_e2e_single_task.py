@@ -22,7 +22,7 @@ def _read_coco(folder: Path) -> Dataset:
     return format_readers()["coco"].read(folder)
 
 
-def test_detection_round_trip_and_configuration(api, view, animals, project_name, flat):
+def test_detection_round_trip_and_configuration(api, view, animals, project_name, flat, dialect):
     folder, truth = animals
     report = import_dataset(api, _read_coco(folder), "detection", BuildOptions(), project_name,
                             workers=4, iterations=7)
@@ -41,10 +41,15 @@ def test_detection_round_trip_and_configuration(api, view, animals, project_name
     assert len(empties) == 1 and empties[0]["task"] == "detection"
     (task,) = project.trainable_tasks
     assert api.get_auto_training(project, task) is False
-    assert api.get_iterations(project, task) == 7
+    if dialect == "geti3":  # no per-project epochs: said in the summary, not dropped silently
+        assert api.get_iterations(project, task) is None
+        assert any(n.startswith("iterations 7 ") for n in report.not_kept), report.render()
+        assert "iterations 7" in report.render()
+    else:
+        assert api.get_iterations(project, task) == 7
 
 
-def test_segmentation_keeps_polygons_exactly(api, view, animals, project_name, flat):
+def test_segmentation_keeps_polygons_exactly(api, view, animals, project_name, flat, dialect):
     folder, truth = animals
     report = import_dataset(api, _read_coco(folder), "segmentation", BuildOptions(), project_name,
                             workers=8, auto_train=True)
@@ -53,7 +58,12 @@ def test_segmentation_keeps_polygons_exactly(api, view, animals, project_name, f
     view(project).check_images(truth.items,
                                lambda item: [flat.expected(a, *item.size()) for a in item.annotations])
     (task,) = project.trainable_tasks
-    assert api.get_auto_training(project, task) is True
+    if dialect == "geti3":  # Geti 3 trains only on request: auto-training on is reported as not kept
+        assert project.raw["task"]["task_type"] == "instance_segmentation"
+        assert any(n.startswith("auto-training on") for n in report.not_kept), report.render()
+        assert any("segmentation -> instance_segmentation" in m for m in report.mappings)
+    else:
+        assert api.get_auto_training(project, task) is True
 
 
 def test_unannotated_images_get_the_empty_label_only_when_asked(api, view, animals, project_name, flat):
@@ -80,7 +90,7 @@ def test_classification_one_label_per_image(api, view, tmp_path, project_name, f
     assert len({lb["group"] for lb in labels.values()}) == 1, "multi-class labels share one group"
 
 
-def test_hierarchical_classification_keeps_groups_and_parents(api, view, animals, project_name, flat):
+def test_hierarchical_classification_keeps_groups_and_parents(api, view, animals, project_name, flat, dialect):
     """A dataset with a label hierarchy, built in the neutral model (the COCO files have none)."""
     _, truth = animals
     labels = [Label("animal", group="kingdom"), Label("dog", group="species", parent="animal"),
@@ -93,6 +103,13 @@ def test_hierarchical_classification_keeps_groups_and_parents(api, view, animals
     assert report.exit_code() == 0, report.render()
     v = view(api.get_project(report.project_id))
     server_labels = v.labels()
+    if dialect == "geti3":  # no hierarchy in Geti 3: flattened to multi-label, and the summary says so
+        assert v.project.raw["task"]["exclusive_labels"] is False
+        assert all(lb["parent"] is None for lb in server_labels.values())
+        assert any("hierarchy -> multi-label" in m for m in report.mappings), report.render()
+        assert any("label groups and parents" in m for m in report.not_kept)
+        v.check_images(items, lambda item: [flat.expected(item.annotations[0], *item.size())])
+        return
     assert server_labels["dog"]["parent"] == "animal" and server_labels["cat"]["parent"] == "animal"
     assert server_labels["dog"]["group"] == server_labels["cat"]["group"] != server_labels["animal"]["group"]
     v.check_images(items, lambda item: [flat.expected(item.annotations[0], *item.size())])

@@ -26,9 +26,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.fixture
 def client(export_server, dialect):
-    login = ({"api_key": export_server.api_key} if dialect == "geti" else
+    login = ({"api_key": export_server.api_key} if dialect == "geti" else {} if dialect == "geti3" else
              {"username": export_server.username, "password": export_server.password})
-    with SCRESTClient(export_server.url, **login) as opened:
+    url = export_server.geti3().url if dialect == "geti3" else export_server.url
+    with SCRESTClient(url, **login) as opened:
         yield opened
 
 

@@ -44,6 +44,7 @@ def test_changed_media_bytes(backup, exporter, kit, tmp_path, with_manifest):
     assert any("img0001" in d for d in diffs), diffs
 
 
+@pytest.mark.not_geti3("it has no label parents and no per-project iterations")
 def test_each_kind_of_change_is_its_own_line(backup, exporter, export_api, tmp_path):
     uploaded, folder = backup
     copy = tmp_path / "several"

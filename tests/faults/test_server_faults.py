@@ -144,12 +144,14 @@ def test_dialect_detection_and_token_login_finish_under_heavy_faults(tmp_path):
 
 
 @pytest.mark.slow
-def test_import_of_a_real_dataset_finishes_in_one_run_with_everything_once(faulty_server, shared):
+@pytest.mark.parametrize("api", ["sc1", "geti"])
+def test_import_of_a_real_dataset_finishes_in_one_run_with_everything_once(faulty_server, shared, api):
     from sc_importers.rest import connect
 
     source = shared.datasets("voc-raccoon")
+    dialect = {"SC_API": api, **({"SC_API_KEY": faulty_server.api_key} if api == "geti" else {})}
     result = _run(["sc-import", str(source), "--type", "detection", "--project-name", "raccoons", "--json"],
-                  _env(faulty_server))
+                  _env(faulty_server, **dialect))
 
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)

@@ -25,6 +25,7 @@ PROJECT_TYPES: dict[tuple[str, ...], str] = {
     ("segmentation",): "segmentation",
     ("classification",): "classification",
     ("anomaly_classification",): "anomaly_classification",
+    ("anomaly",): "anomaly_classification",  # Geti 2.x's one (image-level) anomaly task type
     ("anomaly_detection",): "anomaly_detection",
     ("anomaly_segmentation",): "anomaly_segmentation",
     ("detection", "segmentation"): "detection_to_segmentation",

@@ -23,7 +23,13 @@ from typing import Any
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
-from sc_importers.rest.saved_scenes import SceneError, looks_normalized, normalized_for_dialect, scene_annotations
+from sc_importers.rest.saved_scenes import (
+    SceneError,
+    looks_normalized,
+    normalized_for_dialect,
+    saved_project,
+    scene_annotations,
+)
 from sc_importers.rest.saved_settings import load_backup_settings
 from sc_importers_backup.integrity import MANIFEST_FILE, inside, load_manifest, verify_manifest
 from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, image_info, video_info
@@ -105,7 +111,7 @@ class BackupReader(FormatReader):
         if not path.is_dir() or not project_file.is_file():
             return Detection(0.0, ["no project.json"])
         try:
-            project = json.loads(project_file.read_text(encoding="utf-8"))
+            project = saved_project(json.loads(project_file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             return Detection(0.1, ["project.json is not valid JSON"])
         if not isinstance(project, dict) or "pipeline" not in project:
@@ -128,7 +134,7 @@ class BackupReader(FormatReader):
             raise FormatError(f"{root}: no {PROJECT_FILE}; not a project backup folder")
         manifest = load_manifest(root)
         problems, leave_out, only = _check_complete(root, manifest, options.get("allow_partial") == "yes")
-        project = _load_json(root / PROJECT_FILE)
+        project = saved_project(_load_json(root / PROJECT_FILE))
         check_project(project, str(root / PROJECT_FILE))
         configuration = _settings(root, project, manifest)
         dataset = Dataset(
