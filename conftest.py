@@ -23,6 +23,19 @@ def shared_path(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_state_dir(tmp_path_factory: pytest.TempPathFactory):
+    """sc-import's upload journal (sc_importers/uploader/upload_journal.py) goes into a temporary
+    state dir, never the user's; set in the environment, so subprocesses inherit it."""
+    previous = os.environ.get("SC_IMPORTERS_STATE_DIR")
+    os.environ["SC_IMPORTERS_STATE_DIR"] = str(tmp_path_factory.mktemp("sc-importers-state"))
+    yield
+    if previous is None:
+        os.environ.pop("SC_IMPORTERS_STATE_DIR", None)
+    else:
+        os.environ["SC_IMPORTERS_STATE_DIR"] = previous
+
+
 @pytest.fixture
 def shared() -> type:
     """Gives tests ``shared(relative_path)``-style access: ``shared.path("datasets/voc-raccoon")``."""

@@ -35,12 +35,14 @@ class FormatReader:
 
     ``name`` is what users type after ``--format``. ``options`` maps each reader option (a Python
     identifier) to its help text; ``sc-import`` offers every option as ``--option-name VALUE``
-    and passes the given ones to :meth:`read` as keyword arguments.
+    and passes the given ones to :meth:`read` as keyword arguments. ``flags`` does the same for
+    on/off options: ``--flag-name`` without a value, passed as ``flag_name="yes"`` when given.
     """
 
     name: str = ""
     description: str = ""
     options: dict[str, str] = {}
+    flags: dict[str, str] = {}
 
     def detect(self, path: Path) -> Detection:
         """Look at ``path`` (cheaply: no full parse of large files) and say how likely it is ours."""

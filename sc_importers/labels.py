@@ -23,6 +23,7 @@ Rules, in order:
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 from sc_importers.model import Annotation, Dataset, Label, MediaItem
 
@@ -138,4 +139,26 @@ def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dic
     items = [new for item in dataset.items if (new := _filter_item(item, label_map, kept)) is not None]
     present = {lb.name for lb in labels}
     labels += [Label(name) for name in dict.fromkeys(add or []) if name not in present]
+    if dataset.project is None:  # a backup restores the labels its project had, as they were
+        check_label_names(dataset, labels)
     return dataclasses.replace(dataset, labels=labels, items=items, problems=list(dataset.problems))
+
+
+def check_label_names(dataset: Dataset, labels: list[Label]) -> None:
+    """Raise :class:`LabelError` for label names a project cannot hold as meant: names that differ
+    only by case (``dog`` and ``Dog``: one label to a person, refused or merged by servers that
+    compare names case-insensitively) and names with control characters (a newline, a tab)."""
+    by_fold: dict[str, list[str]] = {}
+    for label in labels:
+        if not label.is_empty:
+            by_fold.setdefault(label.name.casefold(), []).append(label.name)
+    twins = [names for names in by_fold.values() if len(names) > 1]
+    if twins:
+        listed = "; ".join(" and ".join(repr(n) for n in names) for names in twins)
+        first = twins[0]
+        raise LabelError(f"{dataset.root}: label names that differ only by case: {listed}. Merge them "
+                         f"(--label-map {first[1]}={first[0]}) or rename one in the dataset")
+    bad = [lb.name for lb in labels if any(unicodedata.category(ch) == "Cc" for ch in lb.name)]
+    if bad:
+        raise LabelError(f"{dataset.root}: label name(s) with control characters (newline, tab, ...): "
+                         f"{_describe(bad)}; rename them (--label-map OLD=NEW)")

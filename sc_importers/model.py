@@ -190,6 +190,12 @@ class MediaItem:
         return bool(self.annotations) or any(self.frames.values())
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print: file names that are not valid UTF-8 reach Python with their bad
+    bytes as lone surrogates, which no terminal encoding accepts; they are shown as ``\\xe9``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong in a dataset, named precisely enough for a user to go and fix it.

@@ -18,20 +18,31 @@ or when every item has an error.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from sc_importers.media_checks import (
+    CheckProblem,
+    image_header,
+    link_problems,
+    self_intersecting,
+    shape_numbers,
+    size_problems,
+    utf8_name,
+)
 from sc_importers.model import (
     EMPTY_LABEL,
     Annotation,
     Dataset,
     MediaItem,
+    Polygon,
     Problem,
     bounding_box,
+    printable,
     shape_type_name,
 )
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
@@ -45,37 +56,17 @@ IMAGE_CHECK_WORKERS = 8
 EDGE_TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True)
-class CheckProblem(Problem):
-    """A :class:`Problem` found by :func:`validate`, with a ``kind`` reports group by."""
-
-    kind: str = "other"
-
-
 #: Kind names, in the order reports list them; reader problems have kind ``reader``.
 KINDS = (
     "missing_file", "unreadable_image", "unknown_label", "shape_outside_image",
     "shape_partly_outside_image", "zero_area_shape", "duplicate_name", "unused_annotations",
+    "image_too_large", "size_mismatch", "not_finite", "self_intersecting", "link_outside", "file_name",
 )
 
 
 def kind_of(problem: Problem) -> str:
     """The kind a report groups ``problem`` under (``reader`` for problems a reader reported)."""
     return problem.kind if isinstance(problem, CheckProblem) else "reader"
-
-
-def _image_header(item: MediaItem) -> tuple[MediaItem, tuple[int, int] | None, CheckProblem | None]:
-    """Open only the header of an image: its size, or the problem that prevented reading it."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(item.path) as im:
-            return item, im.size, None
-    except (OSError, UnidentifiedImageError, ValueError) as exc:
-        return item, None, CheckProblem(
-            "error", f"unreadable image ({type(exc).__name__}: {exc})", str(item.path), item.key,
-            "unreadable_image",
-        )
 
 
 def _check_files(
@@ -98,6 +89,11 @@ def _check_files(
             problems.append(CheckProblem("error", "media file not found", str(item.path), item.key,
                                          "missing_file"))
             continue
+        if not utf8_name(str(item.path)):
+            problems.append(CheckProblem(
+                "error", "the file name is not valid UTF-8 (a server stores media names as text); rename the "
+                "file", printable(str(item.path)), item.key, "file_name"))
+            continue
         if item.width is not None and item.height is not None:
             sizes[item.key] = (item.width, item.height)
         if check_images and item.kind == "image":
@@ -109,11 +105,12 @@ def _check_files(
         tqdm(total=len(to_open), desc="checking images", unit="img", file=sys.stderr,
              disable=len(to_open) <= PROGRESS_THRESHOLD) as bar,
     ):
-        for item, size, problem in pool.map(_image_header, to_open):
+        for item, size, problem in pool.map(image_header, to_open):
             bar.update(1)
             if problem is not None:
                 problems.append(problem)
             elif size is not None:
+                problems += size_problems(item, size)
                 sizes.setdefault(item.key, size)
     return problems, sizes
 
@@ -131,10 +128,19 @@ def _check_annotation(
     if ann.shape is None:
         return problems
     kind = shape_type_name(ann.shape).lower()
+    if not all(math.isfinite(v) for v in shape_numbers(ann.shape)):
+        problems.append(CheckProblem(
+            "error", f"{where}{kind} has coordinates that are not finite numbers (NaN or infinity); the item is "
+            "skipped", file, item.key, "not_finite"))
+        return problems
     if ann.shape.area <= 0:
         problems.append(CheckProblem(
             "warning", f"{where}{kind} {ann.shape} has zero area; dropped", file, item.key, "zero_area_shape"))
         return problems
+    if isinstance(ann.shape, Polygon) and self_intersecting(ann.shape.points):
+        problems.append(CheckProblem(
+            "warning", f"{where}polygon {ann.shape} crosses itself; imported as drawn", file, item.key,
+            "self_intersecting"))
     if size is None:
         return problems
     width, height = size
@@ -195,6 +201,7 @@ def validate(dataset: Dataset, check_images: bool = True) -> list[Problem]:
     return [
         *dataset.problems,
         *file_problems,
+        *link_problems(dataset),
         *_check_annotations(dataset, sizes),
         *_check_duplicate_names(dataset),
     ]
@@ -370,6 +377,20 @@ def _annotation_summary(dataset: Dataset) -> dict:
     return {"total": total, "per_label": dict(per_label), "per_shape": dict(per_shape)}
 
 
+def import_blockers(problems: list[Problem], items: int, skipped: int, labels: list) -> list[str]:
+    """Why a dataset cannot be imported as asked (empty: it can): errors of the whole dataset
+    (naming no item), no media, every media item in error, no label. The dry run reports them
+    (exit 1) and the import refuses with them before creating anything (exit 2): one rule."""
+    blockers = [str(p) for p in problems if p.severity == "error" and p.item is None]
+    if not items:
+        blockers.append("no media to import")
+    elif skipped == items:
+        blockers.append("every media item has an error")
+    if not [lb for lb in labels if not lb.is_empty]:
+        blockers.append("no labels to import")
+    return blockers
+
+
 def build_report(
     dataset: Dataset, kept_dataset: Dataset, problems: list[Problem], project_type_plan: ProjectPlan | None,
     *, project_type: str | None = None, plan_error: str | None = None,
@@ -386,13 +407,7 @@ def build_report(
     items = kept_dataset.items
     kept_keys = {i.key for i in items}
     skipped = skipped_items(problems) & kept_keys
-    blockers: list[str] = [str(p) for p in problems if p.severity == "error" and p.item is None]
-    if not items:
-        blockers.append("no media to import")
-    elif len(skipped) == len(items):
-        blockers.append("every media item has an error")
-    if not [lb for lb in kept_dataset.labels if not lb.is_empty]:
-        blockers.append("no labels to import")
+    blockers = import_blockers(problems, len(items), len(skipped), kept_dataset.labels)
     if plan_error:
         blockers.append(f"project type {project_type!r} cannot be built: {plan_error}")
     project = None

@@ -6,9 +6,11 @@
 
 A backup is restored with ``sc-import FOLDER --format backup [--project-name NEW]`` (or
 ``sc-import DIR --format backup --all``). Exit codes: 0 when everything asked for was written
-(or, with ``--verify``, the folder and the project are identical); 1 otherwise; 2 for usage errors;
-3 when the server was lost part-way (no answer within ``--retries``/``--retry-max-seconds``): a
-re-run resumes.
+(or, with ``--verify``, the folder is a complete backup, with its manifest, identical to the
+project); 1 otherwise (with ``--verify``: differences found); 2 for usage errors; 3 when the server
+was lost part-way (no answer within ``--retries``/``--retry-max-seconds``): a re-run resumes; 4 only
+with ``--verify``: no differences found, but the folder has no ``manifest.json`` (a folder of another
+tool such as geti-sdk, or an sc-export that did not finish), so it is not called identical.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ import click
 
 from sc_importers.cli import setup_logging
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
-from sc_importers.export.download import ProjectNotFound, download_projects
+from sc_importers.export.download import MANIFEST, ProjectNotFound, download_projects
+from sc_importers.export.files import JOURNAL_NAME
 from sc_importers.export.verify import verify_project
 from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.viewer_link import open_in_browser, viewer_url
+
+#: ``--verify``: nothing differs, but the folder has no manifest (never called identical).
+EXIT_NO_MANIFEST = 4
 
 
 def _connect(connection: ConnectionOptions, workers: int):
@@ -72,19 +78,28 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
         raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
     link = viewer_url(host, project.id)  # only for a local sc-server
     diffs, stated = verification.differences, verification.not_comparable
+    has_manifest = (folder / MANIFEST).is_file()
+    note = _completeness_note(folder, has_manifest)
     if json_output:
-        click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
-                               "differences": diffs, "not_comparable": stated, "mappings": verification.mappings,
+        click.echo(json.dumps({"folder": str(folder), "project": project_name,
+                               "identical": not diffs and has_manifest, "differences": diffs,
+                               "not_comparable": stated, "mappings": verification.mappings,
+                               "manifest": has_manifest, **({"note": note} if note else {}),
                                **({"viewer_url": link} if link else {})}, indent=2))
     else:
         if diffs:
             click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
             for diff in diffs:
                 click.echo(f"  {diff}")
-        else:
+        elif has_manifest:
             modulo = f" modulo {len(verification.mappings)} stated mapping(s)" if verification.mappings else ""
             click.echo(f"{folder} and project {project_name!r} are identical{modulo}"
                        + (" on everything both dialects hold" if stated else ""))
+        else:
+            click.echo(f"{folder}: no differences from project {project_name!r} found, but the folder is not "
+                       f"a complete backup (exit code {EXIT_NO_MANIFEST}):")
+        if note:
+            click.echo(f"  note: {note}")
         for mapping in verification.mappings:
             click.echo(f"mapped: {mapping}")
         if stated:
@@ -95,7 +110,22 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
             click.echo(f"View it in a browser: {link}")
     if open_viewer:
         _open_viewer(host, project.id)
-    return 0 if not diffs else 1
+    return 1 if diffs else 0 if has_manifest else EXIT_NO_MANIFEST
+
+
+def _completeness_note(folder: Path, has_manifest: bool) -> str | None:
+    """What --verify says about a folder's manifest and journal, beyond the differences."""
+    interrupted = (folder / JOURNAL_NAME).exists()
+    if not has_manifest and interrupted:
+        return (f"{folder} has no manifest.json: an sc-export into it was interrupted ({JOURNAL_NAME} is its "
+                "journal); re-run sc-export to finish it")
+    if not has_manifest:
+        return (f"{folder} has no manifest.json (written by another tool such as geti-sdk, or damaged): its "
+                "files' completeness and checksums cannot be checked against a manifest")
+    if interrupted:
+        return (f"an sc-export re-run into {folder} was interrupted ({JOURNAL_NAME} is its journal); the "
+                "comparison uses the manifest of the last complete backup. Re-run sc-export to finish it")
+    return None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

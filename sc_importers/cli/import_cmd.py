@@ -37,7 +37,7 @@ from sc_importers.cli.render import render_report
 from sc_importers.cli.server_mapping import server_adaptation
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
-from sc_importers.model import Dataset
+from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
@@ -49,7 +49,8 @@ def list_formats(readers: dict[str, FormatReader]) -> str:
         return "no format readers are registered"
     lines = []
     for name, reader in readers.items():
-        opts = ", ".join("--" + o.replace("_", "-") for o in (getattr(reader, "options", None) or {}))
+        opts = ", ".join("--" + o.replace("_", "-") for o in [*(getattr(reader, "options", None) or {}),
+                                                              *(getattr(reader, "flags", None) or {})])
         lines.append(f"{name}\t[plugin {plugins.plugin_of('format', name)}]\t{reader.description}"
                      + (f" (options: {opts})" if opts else ""))
     return "\n".join(lines)
@@ -164,7 +165,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     if request.json_output:
         click.echo(json.dumps(report, indent=None if request.json_lines else 2))
     else:
-        click.echo(render_report(report))
+        click.echo(printable(render_report(report)))
     return 0 if report["importable"] else 1
 
 

@@ -25,6 +25,8 @@ class ReaderOption:
     name: str
     help: str
     readers: list[str] = field(default_factory=list)
+    #: an on/off option (a reader's ``flags``): given without a value, passed as ``"yes"``
+    is_flag: bool = False
 
     @property
     def flag(self) -> str:
@@ -38,8 +40,10 @@ def reader_option_table(
     with a warning naming the reader (it could never be given)."""
     table: dict[str, ReaderOption] = {}
     for reader_name, reader in sorted(readers.items()):
-        for name, help_text in (getattr(reader, "options", None) or {}).items():
-            option = table.get(name) or ReaderOption(name, help_text)
+        declared = [(name, help_text, False) for name, help_text in (getattr(reader, "options", None) or {}).items()]
+        declared += [(name, help_text, True) for name, help_text in (getattr(reader, "flags", None) or {}).items()]
+        for name, help_text, is_flag in declared:
+            option = table.get(name) or ReaderOption(name, help_text, is_flag=is_flag)
             if option.flag in reserved_flags:
                 warnings.warn(
                     f"sc-importers: reader {reader_name!r} option {name!r} clashes with the core "
@@ -55,6 +59,9 @@ def reader_option_table(
 def click_options(table: dict[str, ReaderOption]) -> list[click.Option]:
     """The click options for ``table``; help says which readers use each."""
     return [
+        click.Option([option.flag, PARAM_PREFIX + name], is_flag=True, default=False,
+                     help=f"[{', '.join(option.readers)}] {option.help}")
+        if option.is_flag else
         click.Option(
             [option.flag, PARAM_PREFIX + name], metavar="VALUE", default=None,
             help=f"[{', '.join(option.readers)}] {option.help}",
@@ -68,7 +75,9 @@ def pop_reader_options(params: dict) -> dict[str, str]:
     given = {}
     for key in [k for k in params if k.startswith(PARAM_PREFIX)]:
         value = params.pop(key)
-        if value is not None:
+        if value is True:  # a flag that was given
+            given[key[len(PARAM_PREFIX):]] = "yes"
+        elif value is not None and value is not False:
             given[key[len(PARAM_PREFIX):]] = value
     return given
 

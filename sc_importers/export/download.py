@@ -4,7 +4,10 @@ The folder holds what is needed to re-create the project elsewhere: its descript
 configuration, every image and video with original bytes, every annotation (images and video
 frames) as the server sent it, and a manifest written last. Downloads are concurrent, every file
 is written atomically, media are hashed while they stream, and a re-run into the same folder keeps
-media whose checksum still matches what the previous (finished or interrupted) run recorded.
+media whose checksum still matches what the previous (finished or interrupted) run recorded; after
+an interrupted run it also keeps the annotation files of every item that run finished. The
+journal's listing of the project's media lets a restore tell an unfinished folder from a complete
+one (plugins/backup: it refuses the former unless asked for a partial restore).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sc_importers.export.files import (
     HashingSink,
     Journal,
     new_part_file,
+    sha256_file,
     sniff_extension,
     write_json_atomically,
 )
@@ -175,7 +179,8 @@ def download_project(
     _remove_partials(folder)
     journal = Journal(folder)
     journal.seed(previous_media_entries(folder))  # a finished earlier run: keep its media
-    (folder / MANIFEST).unlink(missing_ok=True)  # the manifest only ever describes a finished run
+    # A finished earlier run's manifest stays until the new one replaces it (one atomic rename at
+    # the end): a re-run that is killed leaves that backup restorable, never a folder without one.
     report = DownloadReport(project.name, folder)
     dataset_name = (project.raw.get("datasets") or [{}])[0].get("name") or project.name
     dataset_dir = safe_folder_name(dataset_name)
@@ -196,6 +201,7 @@ def download_project(
     media = list(api.list_media(project, "image")) + list(api.list_media(project, "video"))
     if on_total:
         on_total(len(media))
+    journal.record_listing([m.id for m in media])
     stems = media_stems(media)
     media_info: dict[str, dict] = {}
     media_files: dict[str, dict] = {}
@@ -204,7 +210,13 @@ def download_project(
     def handle(m: RemoteMedia) -> tuple[dict, list[str], bool]:
         entry, kept = _fetch_media(api, project, m, folder, f"{MEDIA_DIRS[m.kind]}/{dataset_dir}", stems[m.id],
                                    journal)
-        written = _fetch_annotations(api, project, m, folder, Path(entry["path"]).stem)
+        # an item an interrupted run finished (media and annotations written and checked) is kept
+        written = journal.finished_annotations(m.id, entry["path"], folder) if kept else None
+        if written is None:
+            written = _fetch_annotations(api, project, m, folder, Path(entry["path"]).stem)
+            journal.record_done(m.id, entry["path"], {
+                relative: {"size": (folder / relative).stat().st_size, "sha256": sha256_file(folder / relative)}
+                for relative in written})
         return entry, written, kept
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

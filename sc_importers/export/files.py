@@ -70,26 +70,63 @@ def write_json_atomically(target: Path, data: object) -> None:
 
 
 class Journal:
-    """Append-only record of media files already downloaded into a backup folder.
+    """Append-only record of what a download has finished in a backup folder.
 
-    Each line is ``{"media_id", "path", "size", "sha256"}``. A line is written only after its file
-    was renamed into place, so every entry names a complete file; a file without an entry (killed
-    between rename and append) is simply downloaded again. Lines are flushed but not fsynced: an
-    entry is only trusted after :meth:`finished` has re-hashed its file, so a line that survives a
-    crash while its file did not costs one download, never a wrong file.
+    Three kinds of lines: ``{"media_id", "path", "size", "sha256"}`` once a media file was renamed
+    into place; ``{"done": media_id, "path", "annotations": {relative: {"size", "sha256"}}}`` once
+    that media's annotation files are written too (the item is complete); and
+    ``{"listing": [media id, ...]}`` once the project's media were listed, so a restore of an
+    unfinished folder can say how many media it lacks. A file without an entry (killed between
+    rename and append) is simply downloaded again. Lines are flushed but not fsynced: an entry is
+    only trusted after its files were re-hashed, so a line that survives a crash while its file did
+    not costs one download, never a wrong file.
     """
 
     def __init__(self, folder: Path):
         self.path = folder / JOURNAL_NAME
         self._lock = threading.Lock()
         self.entries: dict[str, dict] = {}
-        if self.path.exists():
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                    self.entries[str(entry["media_id"])] = entry
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    continue  # a line cut by a kill; its file is fetched again
+        self.done: dict[str, dict] = {}
+        self.listing: list[str] | None = None
+        for entry in read_journal(self.path):
+            if "listing" in entry:
+                self.listing = [str(i) for i in entry["listing"]]
+            elif "done" in entry:
+                self.done[str(entry["done"])] = entry
+            elif "media_id" in entry:
+                self.entries[str(entry["media_id"])] = entry
+
+    def record_listing(self, media_ids: list[str]) -> None:
+        """Remember which media the project holds (written once they are listed)."""
+        self._append({"listing": [str(i) for i in media_ids]})
+        self.listing = [str(i) for i in media_ids]
+
+    def record_done(self, media_id: str, relative: str, annotations: dict[str, dict]) -> None:
+        """Remember that media ``media_id`` (file ``relative``) and its ``annotations`` files
+        (relative path -> size and sha256) are all written: the item is complete."""
+        entry = {"done": str(media_id), "path": relative, "annotations": annotations}
+        self._append(entry)
+        self.done[str(media_id)] = entry
+
+    def finished_annotations(self, media_id: str, relative: str, folder: Path) -> list[str] | None:
+        """The annotation files an earlier run wrote for media ``media_id`` (stored as ``relative``)
+        when each is still on disk with its recorded checksum; None when they must be fetched."""
+        entry = self.done.get(str(media_id))
+        if entry is None or entry.get("path") != relative or not isinstance(entry.get("annotations"), dict):
+            return None
+        for name, info in entry["annotations"].items():
+            path = Path(name)
+            if path.is_absolute() or ".." in path.parts or not isinstance(info, dict):
+                return None
+            target = folder / path
+            if (not target.is_file() or target.stat().st_size != info.get("size")
+                    or sha256_file(target) != info.get("sha256")):
+                return None
+        return sorted(entry["annotations"])
+
+    def _append(self, entry: dict) -> None:
+        with self._lock, open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry) + "\n")
 
     def finished(self, media_id: str, folder: Path) -> dict | None:
         """The entry for ``media_id`` if its file is still on disk with the recorded checksum."""
@@ -107,10 +144,8 @@ class Journal:
     def record(self, media_id: str, relative: str, size: int, sha256: str) -> dict:
         """Remember that ``relative`` (already renamed into place) holds media ``media_id``."""
         entry = {"media_id": media_id, "path": relative, "size": size, "sha256": sha256}
-        with self._lock:
-            self.entries[media_id] = entry
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(json.dumps(entry) + "\n")
+        self._append(entry)
+        self.entries[media_id] = entry
         return entry
 
     def seed(self, entries: list[dict]) -> None:
@@ -124,6 +159,23 @@ class Journal:
     def remove(self) -> None:
         """Delete the journal file (a finished backup's manifest carries the same facts)."""
         self.path.unlink(missing_ok=True)
+
+
+def read_journal(path: Path) -> list[dict]:
+    """Every whole line of a journal file (a line cut by a kill is skipped); empty if there is none."""
+    entries = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return entries
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill; its file is fetched again
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
 
 
 class HashingSink:

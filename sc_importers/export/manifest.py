@@ -1,8 +1,9 @@
 """The manifest of a backup folder: written last, it lists every file with size and SHA-256.
 
-Its presence means the download finished. A later download into the same folder reads the old
+Its presence means a download finished. A later download into the same folder reads the old
 manifest first, so media it lists (and whose bytes still match) are kept instead of downloaded
-again, then deletes it: a manifest only ever describes a finished run.
+again, and leaves it in place until its own manifest replaces it (an atomic rename at the very
+end): a re-run that is killed never turns a complete backup into a folder without a manifest.
 """
 
 from __future__ import annotations

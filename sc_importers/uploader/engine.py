@@ -31,6 +31,7 @@ from sc_importers.rest.base import (
 )
 from sc_importers.uploader.interrupt import ctrl_c_sets
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
+from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
 
 #: How often the upload loop looks whether Ctrl-C was pressed while it waits for workers.
 _POLL_SECONDS = 0.2
@@ -77,7 +78,8 @@ class UploadEngine:
     """Uploads items into one existing project with ``workers`` threads."""
 
     def __init__(self, api: ServerAPI, project: RemoteProject, convert: Converter, workers: int,
-                 bars: ProgressBars | None = None):
+                 bars: ProgressBars | None = None, journal: UploadJournal | None = None,
+                 hashes: ContentHashes | None = None):
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.api = api
@@ -85,6 +87,9 @@ class UploadEngine:
         self.convert = convert
         self.workers = workers
         self.bars = bars
+        #: every created media's content hash goes into the journal, so --resume can tell files apart
+        self.journal = journal
+        self.hashes = hashes or ContentHashes()
         self._stop = threading.Event()
         self._fatal: BaseException | None = None
 
@@ -109,7 +114,10 @@ class UploadEngine:
             image_annotations = self.convert(item, item.annotations) if item.kind == "image" else []
             frames = {n: self.convert(item, anns) for n, anns in sorted(item.frames.items())}
             if existing is None:
+                digest, size = self.hashes.of(item.path) if self.journal is not None else ("", 0)
                 media = self.api.upload_media(self.project, item.path, item.kind)
+                if self.journal is not None:
+                    self.journal.record(media.id, digest, size, media.name, media.kind)
             else:
                 media = existing
                 image_annotations, frames = self._missing(media, image_annotations, frames)

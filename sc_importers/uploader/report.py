@@ -47,6 +47,10 @@ class UploadReport:
     #: project holds that no item of this dataset was paired with (left alone).
     resumed: bool = False
     unmatched_on_server: int = 0
+    #: ``--resume``: how the media already there were told apart from other files of the same name
+    #: (``by_upload_journal``, ``by_downloaded_content``) and how many items share a name with a
+    #: server media but not its bytes (``same_name_other_content``: uploaded as new media).
+    resume_matches: dict[str, int] = field(default_factory=dict)
     #: The user pressed Ctrl-C; ``aborted`` says at which step.
     interrupted: bool = False
     #: Items this run set out to handle (uploaded or failed); more than ``len(items)`` when it stopped early.
@@ -112,6 +116,7 @@ class UploadReport:
             "media_already_there": self.media_already_there,
             "existing_media_completed": self.completed_existing,
             "media_on_server_not_in_dataset": self.unmatched_on_server,
+            "resume_matches": self.resume_matches,
             "annotations_created": self.annotations_created,
             "items": len(self.items),
             "planned": max(self.planned, len(self.items)),
@@ -146,6 +151,13 @@ class UploadReport:
         if self.resumed:
             lines.append(f"  already there:       {self.media_already_there} media (resumed; annotations "
                          f"added to {self.completed_existing} of them)")
+            matches = self.resume_matches
+            if matches:
+                lines.append(f"    matched by content: {matches.get('by_upload_journal', 0)} by the upload journal's "
+                             f"hashes, {matches.get('by_downloaded_content', 0)} by hashing the server's bytes")
+                if matches.get("same_name_other_content"):
+                    lines.append(f"    same name, other content: {matches['same_name_other_content']} item(s) "
+                                 "(uploaded as new media)")
             if self.unmatched_on_server:
                 lines.append(f"  not in the dataset:  {self.unmatched_on_server} media on the server "
                              "(left alone)")

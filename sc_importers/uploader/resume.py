@@ -8,30 +8,33 @@ client process, or with the machine). So a resume:
    is refused with the differences listed, before anything is changed;
 2. switches auto-training off on every trainable task, as a new import does (it is set as asked
    once the upload is done, by :func:`sc_importers.uploader.configure.finish_configuration`);
-3. lists the project's images and videos once and pairs dataset items with server media by media
-   name (:attr:`sc_importers.model.MediaItem.name`: the server names a media after the uploaded
-   file's name without extension). Where a name alone cannot tell (several items or several
-   server media of one name, e.g. ``a/x.jpg`` and ``b/x.jpg``), they are paired by content: the
-   server's bytes of each such media are downloaded and their SHA-256 compared with the files'
-   (media are stored byte for byte as uploaded). The upload engine then skips the media of paired
-   items and only posts annotations the server does not have yet (see
-   :meth:`sc_importers.uploader.engine.UploadEngine.upload_item`).
+3. lists the project's images and videos once and pairs dataset items with server media by
+   **content**: an item is paired with a media of its kind and name (the server names a media
+   after the uploaded file's name without extension) only when that media holds the item's bytes,
+   by the SHA-256 the upload journal recorded for it (:mod:`.upload_journal`) or, for media the
+   journal does not know, by hashing the media's bytes downloaded from the server. The upload
+   engine then skips the media of paired items and only posts annotations the server does not
+   have yet (see :meth:`sc_importers.uploader.engine.UploadEngine.upload_item`).
 
-Limitation: annotations already on the server are not compared with the dataset's: a media holding
-any annotation counts as done. Identical files under two names of one group are interchangeable.
+So a different file of the same name (``a/x.jpg`` vs ``b/x.jpg``, or another dataset's ``x.jpg``)
+is never taken as already uploaded: it is uploaded as a new media and counted in the summary.
+That also makes ``--resume`` the way to add a dataset to an existing project. Annotations already
+on the server are not compared with the dataset's: a media holding any annotation counts as done.
 """
 
 from __future__ import annotations
 
-import tempfile
+import os
 from collections import defaultdict
-from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sc_importers.export.files import HashingSink, sha256_file
+from sc_importers.export.files import HashingSink
 from sc_importers.model import MediaItem
 from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
 
 
 class ResumeRefused(Exception):
@@ -79,72 +82,65 @@ def open_for_resume(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProje
     return project
 
 
-def pair_by_name(items: Iterable[MediaItem], media: Iterable[RemoteMedia]
-                 ) -> tuple[dict[str, RemoteMedia], int]:
-    """Item key -> the server media taken as that item's upload, and the number of server media
-    no item was paired with. Pairs are made per (kind, name) as a multiset: items in the given
-    (dataset) order take the same-named media in the server's listing order."""
-    available: dict[tuple[str, str], list[RemoteMedia]] = defaultdict(list)
-    for entry in media:
-        available[(entry.kind, entry.name)].append(entry)
-    taken = {key: list(reversed(found)) for key, found in available.items()}
-    paired: dict[str, RemoteMedia] = {}
-    for item in items:
-        stack = taken.get((item.kind, item.name))
-        if stack:
-            paired[item.key] = stack.pop()
-    left = sum(len(stack) for stack in taken.values())
-    return paired, left
+@dataclass
+class ResumeMatch:
+    """What a resume found on the server: ``paired`` maps item keys to their media already there;
+    the counts say how each pair was proven and what was not taken."""
+
+    paired: dict[str, RemoteMedia] = field(default_factory=dict)
+    #: pairs proven by the upload journal's hash / by downloading and hashing the server's bytes
+    by_journal: int = 0
+    by_download: int = 0
+    #: items that share kind and name with a server media but not its content (uploaded as new)
+    same_name_other_content: int = 0
+    #: server media no item was paired with (left alone)
+    unmatched_on_server: int = 0
 
 
-def pair_by_content(api: ServerAPI, project: RemoteProject, items: list[MediaItem], media: list[RemoteMedia]
-                    ) -> tuple[dict[str, RemoteMedia], list[RemoteMedia], list[MediaItem], list[RemoteMedia]]:
-    """Pairs for the names a name cannot decide (more than one item or more than one server media
-    of that kind and name), made by SHA-256 of the file and of the server's bytes. Returns the pairs,
-    the server media of those names no file matched, and the items and media of every other name
-    (for :func:`pair_by_name`)."""
-    item_groups: dict[tuple[str, str], list[MediaItem]] = defaultdict(list)
-    media_groups: dict[tuple[str, str], list[RemoteMedia]] = defaultdict(list)
-    for item in items:
-        item_groups[(item.kind, item.name)].append(item)
-    for entry in media:
-        media_groups[(entry.kind, entry.name)].append(entry)
-    ambiguous = {key for key, group in media_groups.items()
-                 if key in item_groups and (len(group) > 1 or len(item_groups[key]) > 1)}
-    paired: dict[str, RemoteMedia] = {}
-    unmatched: list[RemoteMedia] = []
-    with tempfile.TemporaryDirectory(prefix="sc-resume-") as scratch:
-        for key in sorted(ambiguous):
-            digests = {item.key: sha256_file(item.path) for item in item_groups[key]}
-            for entry in media_groups[key]:
-                digest = _server_digest(api, project, entry, Path(scratch) / "media")
-                match = next((item for item in item_groups[key]
-                              if item.key not in paired and digests[item.key] == digest), None)
-                if match is None:
-                    unmatched.append(entry)
-                else:
-                    paired[match.key] = entry
-    rest_items = [item for item in items if (item.kind, item.name) not in ambiguous]
-    rest_media = [entry for entry in media if (entry.kind, entry.name) not in ambiguous]
-    return paired, unmatched, rest_items, rest_media
-
-
-def _server_digest(api: ServerAPI, project: RemoteProject, media: RemoteMedia, scratch: Path) -> str:
-    sink = HashingSink()
-    try:
-        api.download_media(project, media, scratch, on_chunk=sink)
-    finally:
-        scratch.unlink(missing_ok=True)
-    return sink.hexdigest()
-
-
-def existing_media(api: ServerAPI, project: RemoteProject, items: list[MediaItem]
-                   ) -> tuple[dict[str, RemoteMedia], int]:
-    """Item key -> its media already on the server, and the count of server media paired with no
-    item: :func:`pair_by_content` where a name is shared, :func:`pair_by_name` elsewhere, over the
-    project's media as the server lists them now (one listing per media kind the items have)."""
+def match_by_content(api: ServerAPI, project: RemoteProject, items: list[MediaItem], journal: UploadJournal,
+                     hashes: ContentHashes, workers: int = 4) -> ResumeMatch:
+    """Pair items with the project's media of the same kind, name **and** bytes (see the module
+    docstring). Server media the journal does not know and that share a name with an item are
+    downloaded once (``workers`` at a time) and hashed as they stream; their hashes go into the
+    journal, so the next resume does not download them again."""
     kinds = sorted({item.kind for item in items}) or ["image"]
     media = [entry for kind in kinds for entry in api.list_media(project, kind)]
-    by_content, unmatched, rest_items, rest_media = pair_by_content(api, project, items, media)
-    by_name, left = pair_by_name(rest_items, rest_media)
-    return {**by_name, **by_content}, left + len(unmatched)
+    by_name: dict[tuple[str, str], list[RemoteMedia]] = defaultdict(list)
+    for entry in media:
+        by_name[(entry.kind, entry.name)].append(entry)
+    wanted = {(item.kind, item.name) for item in items} & set(by_name)
+    unknown = [m for key in sorted(wanted) for m in by_name[key] if journal.sha256_of(m.id) is None]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        downloaded = dict(zip((m.id for m in unknown), pool.map(lambda m: _server_hash(api, project, m), unknown),
+                              strict=True))
+    for m in unknown:
+        journal.record(m.id, downloaded[m.id][0], downloaded[m.id][1], m.name, m.kind)
+    result = ResumeMatch()
+    taken: set[str] = set()
+    for item in items:
+        candidates = by_name.get((item.kind, item.name))
+        if not candidates:
+            continue
+        try:
+            digest, _size = hashes.of(item.path)
+        except OSError:
+            continue  # unreadable: its upload fails as an item error naming the file
+        match = next((m for m in candidates if m.id not in taken and journal.sha256_of(m.id) == digest), None)
+        if match is None:
+            result.same_name_other_content += 1
+            continue
+        taken.add(match.id)
+        result.paired[item.key] = match
+        if match.id in downloaded:
+            result.by_download += 1
+        else:
+            result.by_journal += 1
+    result.unmatched_on_server = len(media) - len(taken)
+    return result
+
+
+def _server_hash(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> tuple[str, int]:
+    """(SHA-256, size) of a media's bytes on the server, hashed as they stream (nothing is kept)."""
+    sink = HashingSink()
+    api.download_media(project, media, Path(os.devnull), on_chunk=sink)
+    return sink.hexdigest(), sink.size

@@ -17,7 +17,7 @@ from pathlib import Path
 import requests
 
 from sc_importers.labels import apply_label_options
-from sc_importers.model import Dataset, MediaItem
+from sc_importers.model import Dataset, MediaItem, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.rest.base import ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
@@ -33,9 +33,10 @@ from sc_importers.uploader.progress import ProgressBars
 from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
 from sc_importers.uploader.restore import SettingsError, backup_settings
-from sc_importers.uploader.resume import ResumeRefused, existing_media, open_for_resume
+from sc_importers.uploader.resume import ResumeRefused, match_by_content, open_for_resume
 from sc_importers.uploader.select import select_items
-from sc_importers.validation import unused_annotations
+from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
+from sc_importers.validation import import_blockers, unused_annotations
 from sc_importers.viewer_link import viewer_url
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the
@@ -121,6 +122,13 @@ def import_dataset(
         report.planned = len(items) + len(selection.failed)
         report.filtered += selection.filtered
         report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
+        if not plan.restored:  # the dry run's verdict, so both say the same of one dataset
+            checked_all = limit is None or limit < 0  # with a limit only the first items were checked
+            blockers = import_blockers(dataset.problems, len(dataset.items),
+                                       len(selection.failed) if checked_all else 0, dataset.labels)
+            if blockers:
+                raise BuildError("the dataset cannot be imported as asked (sc-import --dry-run says the same); "
+                                 "nothing was created:\n  " + "\n  ".join(blockers))
         uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
         report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
         held = dataclasses.replace(plan, tasks=adaptation.tasks)
@@ -159,10 +167,21 @@ def import_dataset(
     try:
         if workdir is not None:  # same-named media of a backup get their own name back
             items = renamed_items(items, names, Path(workdir.name))
+        journal = UploadJournal(getattr(getattr(api, "session", None), "host", "") or "", project.id)
+        hashes = ContentHashes()
         existing: dict = {}
-        if resume:  # after renaming: restored media are matched by their original names
-            existing, report.unmatched_on_server = existing_media(api, project, items)
-        report.items.extend(UploadEngine(api, project, convert, workers, bars).run(items, existing))
+        if resume:  # after renaming: restored media are matched by their original names (and bytes)
+            match = match_by_content(api, project, items, journal, hashes, workers)
+            existing, report.unmatched_on_server = match.paired, match.unmatched_on_server
+            report.resume_matches = {"by_upload_journal": match.by_journal,
+                                     "by_downloaded_content": match.by_download,
+                                     "same_name_other_content": match.same_name_other_content}
+        try:
+            engine = UploadEngine(api, project, convert, workers, bars, journal, hashes)
+            report.items.extend(engine.run(items, existing))
+        finally:
+            if journal.error:
+                report.warnings.append(journal.error)
         restored = restore_settings(api, project, backup)
         report.project_parameters_restored = restored.changed_in.get("", 0)
         report.settings_not_applied = dict(restored.not_applied)
@@ -227,7 +246,7 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
         print(json.dumps({**report.to_dict(), **({"viewer_url": link} if link else {})},
                          indent=None if json_lines else 2))
     else:
-        print(report.render(), file=sys.stderr if report.refused else sys.stdout)
+        print(printable(report.render()), file=sys.stderr if report.refused else sys.stdout)
         if link:
             print(f"View it in a browser: {link}")
     return report.exit_code()

@@ -20,10 +20,8 @@ from sc_importers.client import SCRESTClient
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Polygon
 from sc_importers.plugins import format_readers
 from sc_importers.project_types.base import BuildOptions
-from sc_importers.rest.base import RemoteMedia
 from sc_importers.synthetic import make_coco_dataset
 from sc_importers.uploader import import_dataset
-from sc_importers.uploader.resume import pair_by_name
 
 IMAGES = 120
 
@@ -183,10 +181,6 @@ def test_resume_refuses_a_missing_or_different_project(connection, api, animals,
     assert api.get_auto_training(project, task) is (dialect != "geti3")
 
 
-def _media(name: str, media_id: str) -> RemoteMedia:
-    return RemoteMedia(id=media_id, name=name, kind="image", width=1, height=1)
-
-
 def test_same_named_files_are_told_apart_by_content_on_resume(api, tmp_path, project_name):
     """a/x.jpg and b/x.jpg are both "x" on the server. An interrupted run that uploaded only the
     later one (b) must, on --resume, upload a's bytes, not b's again: by name alone the first
@@ -218,14 +212,6 @@ def test_same_named_files_are_told_apart_by_content_on_resume(api, tmp_path, pro
         api.download_media(project, media, target)
         held.append(hashlib.sha256(target.read_bytes()).hexdigest())
     assert sorted(held) == sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values())
-
-
-def test_same_named_items_are_paired_as_a_multiset():
-    items = [MediaItem(Path(f"{folder}/x.jpg"), f"{folder}/x.jpg") for folder in ("a", "b", "c")]
-    items.append(MediaItem(Path("y.jpg"), "y.jpg"))
-    paired, left = pair_by_name(items, [_media("x", "1"), _media("x", "2"), _media("z", "3")])
-    assert {key: m.id for key, m in paired.items()} == {"a/x.jpg": "1", "b/x.jpg": "2"}
-    assert left == 1  # "z" belongs to no item
 
 
 def _frames_on_server(api, project, video) -> dict[int, str]:

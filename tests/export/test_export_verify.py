@@ -37,7 +37,8 @@ def _copy(folder: Path, name: str) -> Path:
 def _differences(result) -> list[str]:
     assert result.exit_code == 1, result.output
     return [line.strip() for line in result.output.splitlines()[1:]
-            if line.strip() and not line.startswith("View it in a browser: ")]  # the viewer link of a local server
+            if line.strip() and not line.startswith("View it in a browser: ")
+            and not line.strip().startswith("note: ")]  # the viewer link of a local server
 
 
 def test_changed_coordinate(backed_up, exporter, kit):

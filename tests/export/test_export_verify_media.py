@@ -26,7 +26,8 @@ def backup(export_api, exporter, kit, tmp_path, unique):
 def _differences(result) -> list[str]:
     assert result.exit_code == 1, result.output
     return [line.strip() for line in result.output.splitlines()[1:]
-            if line.strip() and not line.startswith("View it in a browser: ")]
+            if line.strip() and not line.startswith("View it in a browser: ")
+            and not line.strip().startswith("note: ")]
 
 
 @pytest.mark.parametrize("with_manifest", [True, False], ids=["manifest", "no-manifest"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -63,13 +64,61 @@ def load_manifest(root: Path) -> dict[str, Any] | None:
     return manifest
 
 
-def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
+_FRAME_STEM = re.compile(r"^(?P<stem>.+)_frame_\d+$")
+_MEDIA_DIRS = {"images": "image", "videos": "video"}
+
+
+def _names_against_manifest(manifest: dict[str, Any]) -> list[str]:
+    """Media and annotation files whose names no longer fit the manifest's ``media`` entries.
+
+    A restore pairs a media file with its annotation files by file stem and names the restored
+    media after its entry, so a renamed file would silently lose its annotations or its name: every
+    media file the manifest lists needs a ``media`` entry whose name its stem is (``<name>`` or
+    ``<name>__<id>``, docs/backup-format.md), every ``media`` entry a listed file, and every listed
+    annotation file a media file of its stem (``<stem>_frame_<n>`` for a video)."""
+    from sc_importers.export.download import safe_folder_name
+
+    media = manifest.get("media") if isinstance(manifest.get("media"), dict) else {}
+    files = manifest["files"]
+    bad = [f"{relative}: has a manifest 'media' entry but is not among its files"
+           for relative in media if relative not in files and not escapes(str(relative))]
+    stems: dict[str, str] = {}
+    for relative in files:
+        top, _, rest = relative.partition("/")
+        if top not in _MEDIA_DIRS or not rest or PurePosixPath(relative).name.startswith("."):
+            continue
+        stem = PurePosixPath(relative).stem
+        stems[stem] = _MEDIA_DIRS[top]
+        entry = media.get(relative)
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            bad.append(f"{relative}: a media file without an entry in the manifest's 'media' (renamed after the "
+                       "backup?)")
+            continue
+        name = safe_folder_name(entry["name"])
+        if stem not in (name, f"{name}__{entry.get('id')}"):
+            bad.append(f"{relative}: the file name does not match its manifest entry (media {entry['name']!r}, "
+                       f"id {entry.get('id')}: the file would be {name}.* or {name}__{entry.get('id')}.*)")
+    for relative in files:
+        path = PurePosixPath(relative)
+        if path.parts[:1] != ("annotations",) or path.suffix != ".json":
+            continue
+        frame = _FRAME_STEM.match(path.stem)
+        if path.stem not in stems and not (frame and stems.get(frame["stem"]) == "video"):
+            bad.append(f"{relative}: an annotation file of no media file of the backup (its media file was "
+                       "renamed or removed after the backup?); its annotations would be lost")
+    return bad
+
+
+def verify_manifest(root: Path, manifest: dict[str, Any], rerun_files: frozenset[str] = frozenset(),
+                    hint: str = "") -> list[Problem]:
     """Check every listed file; raise :class:`FormatError` listing all bad ones.
 
     Files in ``images/``, ``videos/`` and ``annotations/`` that the manifest does not list are refused
     the same way (one ``FormatError`` naming them all): a complete backup has none, and read anyway
     they would become extra media or annotations of the restored project. Hidden files, which the
-    reader never reads, only give warnings.
+    reader never reads, only give warnings, and so do ``rerun_files``: files an interrupted re-run
+    of sc-export added beside a complete backup (the reader leaves them out). ``hint`` is added to
+    a refusal (what to do about an interrupted re-run).
     """
     bad: list[str] = []
     for relative in manifest.get("media") or {}:
@@ -96,11 +145,12 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         digest = sha256_of(path)
         if digest != entry.get("sha256"):
             bad.append(f"{relative}: SHA-256 {digest}, the manifest says {entry.get('sha256')}")
+    bad += _names_against_manifest(manifest)
     if bad:
         listing = "\n  ".join(bad)
         raise FormatError(
             f"{root / MANIFEST_FILE}: {len(bad)} file(s) do not match the manifest "
-            f"(incomplete or damaged backup):\n  {listing}"
+            f"(incomplete or damaged backup){hint}:\n  {listing}"
         )
     listed = set(manifest["files"])
     unlisted, warnings = [], []
@@ -114,6 +164,9 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
                 continue
             if path.name.startswith("."):  # .DS_Store, a .part left by a download: never read as media
                 warnings.append(Problem("warning", "hidden file not listed in manifest.json; ignored", file=relative))
+            elif relative in rerun_files:
+                warnings.append(Problem("warning", "written by an interrupted re-run of sc-export, not part of "
+                                        "the backup manifest.json describes; left out", file=relative))
             else:
                 unlisted.append(relative)
     if unlisted:
@@ -121,6 +174,6 @@ def verify_manifest(root: Path, manifest: dict[str, Any]) -> list[Problem]:
         raise FormatError(
             f"{root / MANIFEST_FILE}: {len(unlisted)} file(s) in images/, videos/ or annotations/ are not listed "
             f"in the manifest (added after the backup; they would be restored as if they were part of the "
-            f"project). Remove them, or remove manifest.json to restore the folder unverified:\n  {listing}"
+            f"project){hint}. Remove them, or remove manifest.json to restore the folder unverified:\n  {listing}"
         )
     return warnings

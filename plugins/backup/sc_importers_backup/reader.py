@@ -41,6 +41,7 @@ from sc_importers_backup.project import (
     project_type_of,
     trainable_tasks,
 )
+from sc_importers_backup.unfinished import JOURNAL_NAME, unfinished_export
 
 _FRAME_FILE = re.compile(r"^(?P<stem>.+)_frame_(?P<index>\d+)\.json$")
 
@@ -99,6 +100,9 @@ class BackupReader(FormatReader):
     name = "backup"
     description = "Project backup folder written by sc-export or geti-sdk (project.json + media + annotations)"
     options: dict[str, str] = {}
+    flags = {"allow_partial": "Restore a backup folder whose sc-export was interrupted (no manifest.json, its "
+                              "journal there): only the items that export finished; the rest is counted as "
+                              "left out. Without it such a folder is refused."}
 
     def detect(self, path: Path) -> Detection:
         """``project.json`` with a ``pipeline`` plus ``images/`` or ``annotations/``: high confidence."""
@@ -129,10 +133,7 @@ class BackupReader(FormatReader):
         if not (root / PROJECT_FILE).is_file():
             raise FormatError(f"{root}: no {PROJECT_FILE}; not a project backup folder")
         manifest = load_manifest(root)
-        problems = (verify_manifest(root, manifest) if manifest is not None else [Problem(
-            "warning", "no manifest.json: file sizes and hashes are not verified (a folder written by geti-sdk "
-            "or by the 2022 sc-api-tools client?)",
-            file=MANIFEST_FILE)])
+        problems, leave_out, only = _check_complete(root, manifest, options.get("allow_partial") == "yes")
         project = saved_project(_load_json(root / PROJECT_FILE))
         check_project(project, str(root / PROJECT_FILE))
         configuration = _settings(root, project, manifest)
@@ -141,15 +142,43 @@ class BackupReader(FormatReader):
             labels=labels_of(project), problems=problems, project_type=project_type_of(project),
             project=project, configuration=configuration,
         )
-        _Items(root, dataset, label_names_by_id(project), manifest).read()
+        _Items(root, dataset, label_names_by_id(project), manifest, leave_out, only).read()
         return dataset
+
+
+def _check_complete(root: Path, manifest: dict | None, allow_partial: bool
+                    ) -> tuple[list[Problem], set[str], set[str] | None]:
+    """Is the folder a whole backup? Returns the problems to report, the files to leave out (an
+    interrupted re-run's additions) and, for a partial restore, the only media files to read.
+
+    With a manifest every listed file is checked (:func:`verify_manifest`). Without one, a journal
+    means an interrupted first export: refused with the count of what is missing unless
+    ``allow_partial``; no journal either is a folder of another tool (geti-sdk, the 2022 client).
+    """
+    unfinished = unfinished_export(root)
+    if manifest is not None:
+        rerun = frozenset(unfinished.named - set(manifest["files"])) if unfinished else frozenset()
+        hint = (f"; an sc-export re-run into this folder was interrupted ({JOURNAL_NAME} is its journal): "
+                "re-run sc-export to finish it") if unfinished else ""
+        return verify_manifest(root, manifest, rerun, hint), set(rerun), None
+    if unfinished is None:
+        return [Problem("warning", "no manifest.json: file sizes and hashes are not verified (a folder written "
+                        "by geti-sdk or by the 2022 sc-api-tools client?)", file=MANIFEST_FILE)], set(), None
+    message = unfinished.describe(root)
+    if not allow_partial:
+        raise FormatError(f"{message}. Re-run sc-export to finish it, or restore only the complete items with "
+                          "--allow-partial.")
+    return ([Problem("warning", f"{message}; --allow-partial: restoring only the complete items", file=JOURNAL_NAME)],
+            set(), set(unfinished.done))
 
 
 class _Items:
     """Reads the media items of one backup into ``dataset`` (one pass over the folders)."""
 
-    def __init__(self, root: Path, dataset: Dataset, names: dict[str, str], manifest: dict | None) -> None:
+    def __init__(self, root: Path, dataset: Dataset, names: dict[str, str], manifest: dict | None,
+                 leave_out: set[str] | None = None, only: set[str] | None = None) -> None:
         self.root, self.dataset, self.names = root, dataset, names
+        self.leave_out, self.only = leave_out or set(), only
         self.media_meta = (manifest or {}).get("media") or {}
         annotations = self.root / "annotations"
         self.scene_files = sorted(annotations.glob("*.json")) if annotations.is_dir() else []
@@ -175,9 +204,32 @@ class _Items:
     def _error(self, message: str, file: Path, key: str) -> None:
         self.dataset.problems.append(Problem("error", message, file=self._rel(file), item=key))
 
+    def _kept(self, files: list[Path]) -> list[Path]:
+        """``files`` without those left out (an interrupted re-run's, or unfinished ones of a
+        partial restore); the annotation files of those left out are not read either."""
+        kept, dropped = [], []
+        for path in files:
+            relative = self._rel(path)
+            if relative in self.leave_out or (self.only is not None and relative not in self.only):
+                dropped.append(path)
+            else:
+                kept.append(path)
+        stems = {p.stem for p in dropped}
+        for scene in self.scene_files:
+            match = _FRAME_FILE.match(scene.name)
+            if scene.stem in stems or (match and match["stem"] in stems) or self._rel(scene) in self.leave_out:
+                self.used.add(scene)
+        if dropped and self.only is not None:
+            self.dataset.problems.append(Problem(
+                "warning", f"{len(dropped)} media file(s) the interrupted sc-export had not finished are left out "
+                "(--allow-partial)", file=JOURNAL_NAME))
+        return kept
+
     def read(self) -> None:
         images = _media_files(self.root, "images", IMAGE_EXTENSIONS)
         videos = _media_files(self.root, "videos", VIDEO_EXTENSIONS)
+        kept = set(self._kept(images + videos))
+        images, videos = [p for p in images if p in kept], [p for p in videos if p in kept]
         stems: dict[str, list[str]] = {}
         for path in images + videos:
             stems.setdefault(path.stem, []).append(self._rel(path))

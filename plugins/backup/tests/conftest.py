@@ -115,7 +115,11 @@ def write_manifest(root: Path) -> dict:
         files[path.relative_to(root).as_posix()] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
     manifest = {"format": "sc-importers-backup", "format_version": 1, "tool_version": "0.1.0",
                 "dialect": "sc-v1", "source_host": "https://dummy_host", "project_name": "x",
-                "created": "2024-01-01T00:00:00+00:00", "files": files, "media": {}}
+                "created": "2024-01-01T00:00:00+00:00", "files": files,
+                "media": {relative: {"id": f"m{index}", "name": Path(relative).stem,
+                                     "kind": "image" if relative.startswith("images/") else "video"}
+                          for index, relative in enumerate(files)
+                          if relative.split("/")[0] in ("images", "videos")}}
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return manifest
 

@@ -163,7 +163,9 @@ def test_geti_sdk_folder_restores_onto_sc_server_and_verifies(tmp_path, kit, fre
         api.close()
 
     verified = CliRunner().invoke(command, ["from-geti", "--verify", str(folder), *connection])
-    assert verified.exit_code == 0, verified.output
+    # no differences, but a geti-sdk folder has no manifest: never "identical", exit code 4
+    assert verified.exit_code == 4 and "no differences" in verified.output, verified.output
+    assert "no manifest.json" in verified.output and "are identical" not in verified.output
     moved = json.loads((folder / "annotations" / "a.json").read_text())
     moved["annotations"][0]["shape"]["x"] = 11.0  # one pixel
     (folder / "annotations" / "a.json").write_text(json.dumps(moved))

@@ -117,3 +117,57 @@ def test_sha256_streams_large_files(tmp_path: Path) -> None:
 def test_escapes() -> None:
     assert escapes("../a") and escapes("/a") and escapes("a/../../b") and escapes("a\\..\\b")
     assert not escapes("images/Dataset/a..b.png") and not escapes("annotations/a.json")
+
+
+def _rename_listed(root: Path, old: str, new: str, media_too: bool) -> None:
+    """Rename a file and its manifest 'files' key (its checksum still matches); with ``media_too``
+    its 'media' entry follows (key and name), as a tool re-writing the manifest would."""
+    (root / old).rename(root / new)
+
+    def change(manifest: dict) -> None:
+        manifest["files"][new] = manifest["files"].pop(old)
+        if media_too:
+            entry = manifest["media"].pop(old)
+            manifest["media"][new] = {**entry, "name": Path(new).stem}
+    _edit_manifest(root, change)
+
+
+def test_media_file_renamed_in_the_manifest_files_only_is_refused(make_backup, kit) -> None:
+    """Before: images/Dataset/c.png was restored as media 'c' and exit 0; the 'media' entry still
+    names a.png."""
+    root = _backup(make_backup, kit)
+    _rename_listed(root, "images/Dataset/a.png", "images/Dataset/c.png", media_too=False)
+    with pytest.raises(FormatError) as info:
+        BackupReader().read(root)
+    message = str(info.value)
+    assert "images/Dataset/c.png: a media file without an entry in the manifest's 'media'" in message
+    assert "images/Dataset/a.png: has a manifest 'media' entry but is not among its files" in message
+
+
+def test_media_entry_of_another_name_is_refused(make_backup, kit) -> None:
+    root = _backup(make_backup, kit)
+    _edit_manifest(root, lambda m: m["media"]["images/Dataset/b.png"].__setitem__("name", "zebra"))
+    with pytest.raises(FormatError, match=r"images/Dataset/b\.png: the file name does not match its manifest "
+                                          r"entry \(media 'zebra'"):
+        BackupReader().read(root)
+
+
+def test_annotation_file_left_behind_by_a_renamed_media_is_refused(make_backup, kit) -> None:
+    """Before: annotations/a.json matched no media file any more, was a warning and was dropped
+    (the restored image 'c' had no annotation, exit 0)."""
+    root = _backup(make_backup, kit)
+    _rename_listed(root, "images/Dataset/a.png", "images/Dataset/c.png", media_too=True)
+    with pytest.raises(FormatError, match=r"annotations/a\.json: an annotation file of no media file"):
+        BackupReader().read(root)
+
+
+def test_sc_export_names_pass(make_backup, kit) -> None:
+    """``<name>__<id>`` stems (media sharing a name) and video frame files fit their entries."""
+    root = make_backup(kit.detection_project(), images={"a__m1.png": (20, 20)}, videos={"clip.mp4": 4},
+                       scenes={"a__m1": kit.scene(([20], kit.rect(0, 0, 1, 1))),
+                               "clip_frame_1": kit.scene(([20], kit.rect(0, 0, 1, 1)))})
+    _edit_manifest(root, lambda m: m["media"].update({
+        "images/Dataset/a__m1.png": {"id": "m1", "name": "a", "kind": "image"},
+        "videos/Dataset/clip.mp4": {"id": "m2", "name": "clip", "kind": "video"}}))
+    dataset = BackupReader().read(root)
+    assert [p for p in dataset.problems if p.severity == "error"] == [] and len(dataset.items) == 2

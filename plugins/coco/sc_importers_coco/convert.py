@@ -17,6 +17,7 @@ Rules (the severities users see in the dry-run report):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -84,6 +85,9 @@ def _from_bbox(bbox: object, ann: dict, ctx: ImageContext) -> Rectangle | None:
         ctx.report("error", ann, f"bbox must be 4 numbers [x, y, width, height], got {bbox!r}")
         return None
     x, y, w, h = (float(v) for v in bbox)
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        ctx.report("error", ann, f"bbox {bbox} has a coordinate that is not a finite number (NaN or infinity)")
+        return None
     if w <= 0 or h <= 0:
         ctx.report("warning", ann, f"bbox {bbox} has zero area; dropped")
         return None
@@ -111,6 +115,9 @@ def _from_polygons(parts: list, ann: dict, ctx: ImageContext) -> list[Polygon]:
             xs, ys = [float(v) for v in part[0::2]], [float(v) for v in part[1::2]]
         except (TypeError, ValueError):
             ctx.report("error", ann, f"{where} must be a flat list of numbers [x1, y1, x2, y2, ...]")
+            continue
+        if not all(math.isfinite(v) for v in xs + ys):
+            ctx.report("error", ann, f"{where} has a coordinate that is not a finite number (NaN or infinity)")
             continue
         if len(part) < 6 or len(part) % 2:
             ctx.report("warning", ann, f"{where} has {len(part)} coordinates, fewer than 3 points; dropped")

@@ -187,7 +187,13 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
 
     image_ids = {img.get("id") for img in data["images"] if isinstance(img, dict)}
     by_image: dict[object, list[dict]] = defaultdict(list)
+    seen_ids: set[object] = set()
+    repeated: list[object] = []
     for index, ann in enumerate(data.get("annotations", [])):
+        if isinstance(ann, dict) and "id" in ann and isinstance(ann["id"], (int, str)):
+            if ann["id"] in seen_ids:
+                repeated.append(ann["id"])
+            seen_ids.add(ann["id"])
         if not isinstance(ann, dict):
             problems.append(Problem("error", f"annotation #{index} is not an object", json_name))
         elif ann.get("image_id") not in image_ids:
@@ -198,6 +204,10 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
         else:
             by_image[ann["image_id"]].append(ann)
     data["annotations"] = None  # from here on by_image holds the only reference: freed image by image
+    if repeated:  # each is still imported: they are separate records, only their ids clash
+        shown = ", ".join(map(repr, list(dict.fromkeys(repeated))[:10]))
+        problems.append(Problem("warning", f"{len(repeated)} annotation(s) reuse an id of an earlier one ({shown}); "
+                                "each is imported as its own annotation", json_name))
 
     dirs = image_dirs(annotation_file, images_dir)
     first_item = len(state.dataset.items)
