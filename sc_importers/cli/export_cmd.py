@@ -22,7 +22,6 @@ import click
 from sc_importers.cli import setup_logging
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
 from sc_importers.export.download import ProjectNotFound, download_projects
-from sc_importers.export.verify import verify_project
 from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.viewer_link import open_in_browser, viewer_url
@@ -52,47 +51,9 @@ def _open_viewer(host: str, project_id: str | None) -> None:
 
 def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
             open_viewer: bool) -> int:
-    if not (folder / "project.json").is_file():
-        raise click.UsageError(f"{folder}: not a backup folder (no project.json)")
-    try:
-        saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-        project_name = project_name or saved["name"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise click.ClickException(f"{folder / 'project.json'}: not a project description ({exc})") from exc
-    try:
-        project = api.find_project(project_name)
-        if project is None:
-            names = sorted(p.name for p in api.list_projects())
-            raise click.ClickException(f"no project named {project_name!r} on the server; projects there: "
-                                       f"{', '.join(map(repr, names)) or '(none)'}")
-        verification = verify_project(api, project, folder, workers=workers)
-    except ServerError as exc:
-        raise click.ClickException(f"server error: {exc}") from exc
-    except (ValueError, KeyError, TypeError) as exc:
-        raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
-    link = viewer_url(host, project.id)  # only for a local sc-server
-    diffs, stated = verification.differences, verification.not_comparable
-    if json_output:
-        click.echo(json.dumps({"folder": str(folder), "project": project_name, "identical": not diffs,
-                               "differences": diffs, "not_comparable": stated,
-                               **({"viewer_url": link} if link else {})}, indent=2))
-    else:
-        if diffs:
-            click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
-            for diff in diffs:
-                click.echo(f"  {diff}")
-        else:
-            click.echo(f"{folder} and project {project_name!r} are identical"
-                       + (" on everything both dialects hold" if stated else ""))
-        if stated:
-            click.echo(f"Not comparable ({len(stated)}: differences of the two servers' dialects, not of the data):")
-            for line in stated:
-                click.echo(f"  {line}")
-        if link:
-            click.echo(f"View it in a browser: {link}")
-    if open_viewer:
-        _open_viewer(host, project.id)
-    return 0 if not diffs else 1
+    from sc_importers.cli.verify_cmd import verify_one  # sc verify's comparison (several folders there)
+
+    return verify_one(api, folder, project_name, json_output, workers, host, open_viewer)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,135 @@
+"""``sc verify``: compare backup folders with the projects they were taken from (``sc-export --verify``).
+
+    sc verify backups/Dogs                     # with the project named in its project.json
+    sc verify backups/Dogs --project "Dogs 2"  # with another project
+    sc verify backups/Dogs backups/Cats        # several folders, one login
+    sc verify --all backups/                   # every backup folder directly under backups/
+
+Exit codes: 0 every folder is identical to its project, 1 some differ, 2 a folder or project could not be
+compared (not a backup, no such project, login refused); with ``--json`` one result per folder, an
+error as ``{"folder", "error", "exit_code"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sc_importers.cli.export_cmd import _connect, _open_viewer
+from sc_importers.cli.options import connection_params, resolve_connection
+from sc_importers.export.verify import verify_project
+from sc_importers.rest.base import ServerError
+from sc_importers.viewer_link import viewer_url
+
+
+class NotComparable(click.ClickException):
+    """This folder cannot be compared (no backup, malformed, no such project): exit 2."""
+
+    exit_code = 2
+
+
+def compare(api, folder: Path, project_name: str | None, workers: int, host: str) -> dict:
+    """The comparison of ``folder`` with its project, as the JSON ``--verify`` prints (plus ``project_id``)."""
+    if not (folder / "project.json").is_file():
+        raise NotComparable(f"{folder}: not a backup folder (no project.json)")
+    try:
+        saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
+        project_name = project_name or saved["name"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise NotComparable(f"{folder / 'project.json'}: not a project description ({exc})") from exc
+    try:
+        project = api.find_project(project_name)
+        if project is None:
+            names = sorted(p.name for p in api.list_projects())
+            raise NotComparable(f"no project named {project_name!r} on the server; projects there: "
+                                f"{', '.join(map(repr, names)) or '(none)'}")
+        verification = verify_project(api, project, folder, workers=workers)
+    except ServerError as exc:
+        raise NotComparable(f"server error: {exc}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise NotComparable(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
+    link = viewer_url(host, project.id)  # only for a local sc-server
+    diffs, stated = verification.differences, verification.not_comparable
+    return {"folder": str(folder), "project": project_name, "identical": not diffs, "differences": diffs,
+            "not_comparable": stated, **({"viewer_url": link} if link else {}), "project_id": project.id}
+
+
+def render(result: dict) -> str:
+    """The comparison for people."""
+    folder, name, diffs, stated = result["folder"], result["project"], result["differences"], result["not_comparable"]
+    if diffs:
+        lines = [f"{folder} and project {name!r} differ in {len(diffs)} place(s):", *(f"  {d}" for d in diffs)]
+    else:
+        both = " on everything both dialects hold" if stated else ""
+        lines = [f"{folder} and project {name!r} are identical{both}"]
+    if stated:
+        lines.append(f"Not comparable ({len(stated)}: differences of the two servers' dialects, not of the data):")
+        lines += [f"  {line}" for line in stated]
+    if result.get("viewer_url"):
+        lines.append(f"View it in a browser: {result['viewer_url']}")
+    return "\n".join(lines)
+
+
+def verify_one(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
+               open_viewer: bool) -> int:
+    """``sc-export --verify FOLDER [NAME]``: compare, print, exit code 0 (identical) or 1 (differences)."""
+    result = compare(api, folder, project_name, workers, host)
+    project_id = result.pop("project_id")
+    click.echo(json.dumps(result, indent=2) if json_output else render(result))
+    if open_viewer:
+        _open_viewer(host, project_id)
+    return 0 if result["identical"] else 1
+
+
+def backup_folders(parent: Path) -> list[Path]:
+    """``--all PARENT``: PARENT itself when it is a backup, else every folder directly under it that is."""
+    if (parent / "project.json").is_file():
+        return [parent]
+    return sorted(p.parent for p in parent.glob("*/project.json") if not p.parent.name.startswith("."))
+
+
+@click.command("verify", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--all", "parent", metavar="PARENT", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Verify every backup folder directly under PARENT.")
+@click.option("--project", "project_name", metavar="NAME",
+              help="Compare with this project instead of the one named in project.json (one folder only).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True, envvar="SC_WORKERS",
+              help="Parallel downloads (env SC_WORKERS).")
+@click.option("--json", "json_output", is_flag=True, help="Print one JSON result per folder (a list).")
+@click.option("--open", "open_viewer", is_flag=True, help="Open the verified projects in the local sc-server viewer.")
+@connection_params
+def command(folders: tuple[Path, ...], parent: Path | None, project_name: str | None, workers: int,
+            json_output: bool, open_viewer: bool, **connection: object) -> None:
+    """Compare backup folders with the projects on the server (0 identical, 1 differences, 2 not comparable)."""
+    chosen = list(folders) + (backup_folders(parent) if parent is not None else [])
+    if not chosen:
+        raise click.UsageError("name backup folders, or --all PARENT" if parent is None
+                               else f"{parent}: --all given but no backup folder (with project.json) is under it")
+    if project_name and len(chosen) > 1:
+        raise click.UsageError("--project names the project of one folder; several folders were given")
+    conn = resolve_connection(connection)
+    api = _connect(conn, workers)
+    results, codes = [], []
+    for folder in chosen:
+        try:
+            result = compare(api, folder, project_name, workers, conn.host)
+        except click.ClickException as exc:
+            results.append({"folder": str(folder), "error": exc.format_message(), "exit_code": exc.exit_code})
+            codes.append(exc.exit_code)
+            if not json_output:
+                click.echo(f"Error: {exc.format_message()}", err=True)
+            continue
+        project_id = result.pop("project_id")
+        results.append(result)
+        codes.append(0 if result["identical"] else 1)
+        if not json_output:
+            click.echo(render(result))
+        if open_viewer:
+            _open_viewer(conn.host, project_id)
+    if json_output:
+        click.echo(json.dumps(results, indent=2))
+    sys.exit(max(codes))
