@@ -107,7 +107,7 @@ def _check_files(
     with (
         ThreadPoolExecutor(max_workers=IMAGE_CHECK_WORKERS) as pool,
         tqdm(total=len(to_open), desc="checking images", unit="img", file=sys.stderr,
-             disable=len(to_open) <= PROGRESS_THRESHOLD) as bar,
+             disable=len(to_open) <= PROGRESS_THRESHOLD or not sys.stderr.isatty()) as bar,
     ):
         for item, size, problem in pool.map(_image_header, to_open):
             bar.update(1)
