@@ -6,7 +6,8 @@
 
 A backup is restored with ``sc-import FOLDER --format backup [--project-name NEW]`` (or
 ``sc-import DIR --format backup --all``). Exit codes: 0 when everything asked for was written
-(or, with ``--verify``, the folder and the project are identical); 1 otherwise; 2 for usage errors;
+(or, with ``--verify``, the folder and the project are identical); 1 otherwise; 2 refused before anything
+was written (usage errors, login refused, no such project, a folder that cannot be compared);
 3 when the server was lost part-way (no answer within ``--retries``/``--retry-max-seconds``): a
 re-run resumes.
 """
@@ -27,8 +28,15 @@ from sc_importers.rest.session import shown_host
 from sc_importers.viewer_link import open_in_browser, viewer_url
 
 
+class Refused(click.ClickException):
+    """Refused before anything changed (login refused, no such project): exit 2, as in the exit-code
+    table of ``sc`` (sc_importers/cli/sc.py)."""
+
+    exit_code = 2
+
+
 def _connect(connection: ConnectionOptions, workers: int):
-    """The logged-in API, or a one-line error (exit 1) naming the host when that is not possible:
+    """The logged-in API, or a one-line error (exit 2) naming the host when that is not possible:
     a malformed address, an unreachable host, wrong credentials, a server of unknown dialect."""
     from sc_importers.rest import connect
 
@@ -37,7 +45,7 @@ def _connect(connection: ConnectionOptions, workers: int):
                        verify=connection.verify, workers=workers, retry=connection.retry_policy(),
                        **connection.dialect_options)
     except (ServerError, ValueError) as exc:
-        raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
+        raise Refused(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 
 
 def _open_viewer(host: str, project_id: str | None) -> None:
@@ -87,7 +95,7 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
                                     show_progress=not json_output and sys.stderr.isatty())
     except ProjectNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     except ConnectionLost as exc:
         click.echo(f"Error: lost the server: {exc}", err=True)
         sys.exit(3)

@@ -16,18 +16,12 @@ import sys
 
 import click
 
-from sc_importers.cli.export_cmd import _connect, _open_viewer
+from sc_importers.cli.export_cmd import Refused, _connect, _open_viewer
 from sc_importers.cli.options import connection_params, resolve_connection
 from sc_importers.rest.base import ConnectionLost, RemoteProject, ServerAPI, ServerError
 from sc_importers.viewer_link import viewer_url
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
-
-
-class Refused(click.ClickException):
-    """Nothing was changed: exit 2."""
-
-    exit_code = 2
 
 
 def describe(project: RemoteProject) -> dict:

@@ -18,39 +18,33 @@ from pathlib import Path
 
 import click
 
-from sc_importers.cli.export_cmd import _connect, _open_viewer
+from sc_importers.cli.export_cmd import Refused, _connect, _open_viewer
 from sc_importers.cli.options import connection_params, resolve_connection
 from sc_importers.export.verify import verify_project
 from sc_importers.rest.base import ServerError
 from sc_importers.viewer_link import viewer_url
 
 
-class NotComparable(click.ClickException):
-    """This folder cannot be compared (no backup, malformed, no such project): exit 2."""
-
-    exit_code = 2
-
-
 def compare(api, folder: Path, project_name: str | None, workers: int, host: str) -> dict:
     """The comparison of ``folder`` with its project, as the JSON ``--verify`` prints (plus ``project_id``)."""
     if not (folder / "project.json").is_file():
-        raise NotComparable(f"{folder}: not a backup folder (no project.json)")
+        raise Refused(f"{folder}: not a backup folder (no project.json)")
     try:
         saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
         project_name = project_name or saved["name"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise NotComparable(f"{folder / 'project.json'}: not a project description ({exc})") from exc
+        raise Refused(f"{folder / 'project.json'}: not a project description ({exc})") from exc
     try:
         project = api.find_project(project_name)
         if project is None:
             names = sorted(p.name for p in api.list_projects())
-            raise NotComparable(f"no project named {project_name!r} on the server; projects there: "
+            raise Refused(f"no project named {project_name!r} on the server; projects there: "
                                 f"{', '.join(map(repr, names)) or '(none)'}")
         verification = verify_project(api, project, folder, workers=workers)
     except ServerError as exc:
-        raise NotComparable(f"server error: {exc}") from exc
+        raise Refused(f"server error: {exc}") from exc
     except (ValueError, KeyError, TypeError) as exc:
-        raise NotComparable(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
+        raise Refused(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
     link = viewer_url(host, project.id)  # only for a local sc-server
     diffs, stated = verification.differences, verification.not_comparable
     return {"folder": str(folder), "project": project_name, "identical": not diffs, "differences": diffs,
