@@ -106,3 +106,27 @@ def test_profile_with_password_command(tmp_path: Path):
     unknown = subprocess.run(SC + ["--profile", "nope", "projects", "list"], capture_output=True, text=True, env=env,
                              timeout=60, stdin=subprocess.DEVNULL)
     assert unknown.returncode == 2 and "profiles there: plain" in unknown.stderr
+
+
+def test_geti_profile_with_token_command_and_ca_bundle(sc_server_tls, tmp_path: Path):
+    """A Geti profile: the token from a command, TLS verified against the server's own certificate."""
+    token_file = tmp_path / "token"
+    token_file.write_text(sc_server_tls.api_key + "\n")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.geti]\nhost = "{sc_server_tls.url}"\napi = "geti"\n'
+                      f'api_key_command = "cat {token_file}"\nverify = "{sc_server_tls.cert_path}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SC_", "REQUESTS_CA_BUNDLE"))}
+    env.update(SC_CONFIG=str(config), SC_PROFILE="geti")
+    done = subprocess.run(SC + ["projects", "list", "--json"], capture_output=True, text=True, env=env, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert isinstance(json.loads(done.stdout), list) and sc_server_tls.api_key not in done.stdout + done.stderr
+    # without the CA bundle the self-signed certificate is refused: verification really was on
+    config.write_text(config.read_text().replace(f'verify = "{sc_server_tls.cert_path}"', "verify = true"))
+    refused = subprocess.run(SC + ["projects", "list"], capture_output=True, text=True, env=env, timeout=60,
+                             stdin=subprocess.DEVNULL)
+    assert refused.returncode == 2 and "certificate" in refused.stderr.lower(), refused.stderr
+    # --ca-bundle on the command line does the same as the profile's verify
+    by_option = subprocess.run(SC + ["projects", "list", "--ca-bundle", str(sc_server_tls.cert_path)],
+                               capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
+    assert by_option.returncode == 0, by_option.stderr
