@@ -25,6 +25,7 @@ from sc_importers.cli.options import ConnectionOptions, connection_params, resol
 from sc_importers.export.download import ProjectNotFound, download_projects
 from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
+from sc_importers.terminal import progress_wanted
 from sc_importers.viewer_link import open_in_browser, viewer_url
 
 
@@ -93,7 +94,7 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
     api = _connect(conn, workers)
     try:
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
-                                    show_progress=not json_output and sys.stderr.isatty())
+                                    show_progress=not json_output and progress_wanted())
     except ProjectNotFound as exc:
         raise Refused(str(exc)) from exc
     except ConnectionLost as exc:

@@ -113,7 +113,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, profile: str | None) -> N
     if quiet:
         import os
 
-        os.environ["TQDM_DISABLE"] = "1"  # tqdm reads it for every bar it makes (tqdm >= 4.66)
+        os.environ["SC_QUIET"] = "1"  # no progress bars (sc_importers.terminal)
     if profile:
         ctx.meta[PROFILE_META_KEY] = profile
 

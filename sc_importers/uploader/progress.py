@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from sc_importers.terminal import progress_wanted
+
 
 @dataclass
 class ItemProgress:
@@ -48,7 +50,7 @@ class ProgressBars:
     """
 
     def __init__(self, total_media: int, enabled: bool | None = None, total_annotations: int | None = None):
-        disable = not sys.stderr.isatty() if enabled is None else not enabled
+        disable = not progress_wanted() if enabled is None else not enabled
         self._lock = threading.Lock()
         self.media = tqdm(total=total_media, desc="media", unit="item", file=sys.stderr,
                           disable=disable, position=0, dynamic_ncols=True)

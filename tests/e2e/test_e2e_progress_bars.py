@@ -91,3 +91,13 @@ def test_image_check_bar_only_on_a_terminal(tmp_path):
     with open(tmp_path / "stderr.txt", "w") as stderr:  # stderr to a file: no bar in it
         assert subprocess.run(args, stdout=subprocess.DEVNULL, stderr=stderr, timeout=120).returncode == 0
     assert "checking images" not in (tmp_path / "stderr.txt").read_text()
+
+
+def test_sc_quiet_draws_no_bar_on_a_terminal(sc_server, animals, project_name):
+    folder, truth = animals
+    env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
+           "SC_PASSWORD": sc_server.password}
+    code, output = _run_on_a_terminal(["sc", "-q", "import", str(folder), "--format", "coco", "--type", "detection",
+                                       "--project-name", project_name], env)
+    assert code == 0, output
+    assert "%|" not in output and f"media created:       {len(truth.items)} of {len(truth.items)}" in output
