@@ -133,3 +133,32 @@ def test_every_option_from_the_environment(fresh_sc_server, dataset: Path):
 def test_sc_console_script_runs():
     done = subprocess.run([str(BIN / "sc"), "--help"], capture_output=True, text=True)
     assert done.returncode == 0 and "projects" in done.stdout
+
+
+def test_sc_server_serves_like_sc_server(tmp_path: Path):
+    from sc_importers.server.testing import free_port
+
+    port = free_port()
+    env = {**os.environ, "SC_SERVER_PASSWORD": "-dash-first", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(SC + ["server", "--data-dir", str(tmp_path / "data"), "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        line = ""
+        while "serving" not in line:
+            line = process.stdout.readline()
+            assert line, "sc server exited before serving"
+        assert f"http://127.0.0.1:{port}" in line
+        server = type("S", (), {"url": f"http://127.0.0.1:{port}", "username": "admin", "password": "-dash-first"})
+        listed = run(["projects", "list"], server)
+        assert listed.returncode == 0 and "(no projects)" in listed.stdout, listed.stderr
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_a_taken_name_points_to_sc_projects_delete(fresh_sc_server, dataset: Path):
+    _import(dataset, fresh_sc_server, "Dogs and cats")
+    again = run(["import", str(dataset), "--format", "coco", "--type", "detection", "--project-name",
+                 "Dogs and cats", "--json"], fresh_sc_server)
+    assert again.returncode == 2
+    assert "sc projects delete 'Dogs and cats'" in again.stdout + again.stderr
