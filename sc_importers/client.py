@@ -61,13 +61,14 @@ def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_o
 class SCRESTClient:
     """A logged-in client for one server: SC 1.0 with ``username``/``password``, Geti 2.x with a
     personal access token ``api_key`` (and ``workspace``, a name, when the organization has several);
-    ``api`` (``"sc1"``/``"geti"``) skips the detection; ``verify=False`` skips TLS certificate checks::
+    ``api`` (``"sc1"``/``"geti"``) skips the detection; ``verify=False`` skips TLS certificate checks,
+    ``verify="ca.pem"`` trusts the server through that CA bundle::
 
         SCRESTClient("https://geti.example.com", api_key=os.environ["SC_API_KEY"])
     """
 
     def __init__(self, host: str, username: str | None = None, password: str | None = None,
-                 verify: bool = True, *, api_key: str | None = None, workspace: str | None = None,
+                 verify: bool | str = True, *, api_key: str | None = None, workspace: str | None = None,
                  api: str | None = None):
         self.host = host
         self._credentials = (username, password)

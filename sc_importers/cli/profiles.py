@@ -32,7 +32,7 @@ from pathlib import Path
 try:
     import tomllib
 except ImportError:  # Python 3.10: the same parser, as a package
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[no-redef]
 
 #: The keys a profile may hold (anything else is a typo and refused, naming the file and profile).
 PROFILE_KEYS = ("host", "username", "password_command", "api_key_command", "api", "workspace", "verify")
