@@ -80,6 +80,16 @@ def _environment_names(command: click.Command, prefix: str) -> None:
         _environment_names(sub, f"{prefix}_{name.upper()}")
 
 
+def _complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of ``--profile``: the profiles of the config file."""
+    from sc_importers.cli.profiles import ProfileError, profile_names
+
+    try:
+        return [name for name in profile_names() if name.startswith(incomplete)]
+    except ProfileError:
+        return []
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -103,7 +113,7 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
               help="Print the version and exit.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, envvar="SC_QUIET", help="Only errors; no progress bars (env SC_QUIET).")
-@click.option("--profile", metavar="NAME", envvar="SC_PROFILE",
+@click.option("--profile", metavar="NAME", envvar="SC_PROFILE", shell_complete=_complete_profile,
               help="Connection profile of ~/.config/sc-importers/config.toml (env SC_PROFILE).")
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool, profile: str | None) -> None:

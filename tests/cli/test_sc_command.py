@@ -162,3 +162,19 @@ def test_a_taken_name_points_to_sc_projects_delete(fresh_sc_server, dataset: Pat
                  "Dogs and cats", "--json"], fresh_sc_server)
     assert again.returncode == 2
     assert "sc projects delete 'Dogs and cats'" in again.stdout + again.stderr
+
+
+def test_shell_completion_of_subcommands_options_and_profiles(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.lab]\nhost = "https://lab"\n[profiles.geti]\nhost = "https://geti"\n')
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_SC_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1), "SC_CONFIG": str(config)}
+        done = subprocess.run(SC, capture_output=True, text=True, env=env, timeout=60)
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+    assert complete("sc pro") == ["projects"]
+    assert complete("sc projects d") == ["delete"]
+    assert "--type" in complete("sc import --ty")
+    assert complete("sc --profile l") == ["lab"]
