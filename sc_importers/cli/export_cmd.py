@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from sc_importers.cli import setup_logging
+from sc_importers.cli import run_command
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
 from sc_importers.export.download import ProjectNotFound, download_projects
 from sc_importers.rest.base import ConnectionLost, ServerError
@@ -134,6 +134,5 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    setup_logging()
-    command.main(args=argv, prog_name="sc-export")
+    """Console-script entry point (``sc export`` is the same command)."""
+    run_command(command, argv, "sc-export")

@@ -22,13 +22,11 @@ Shell completion (click's): ``eval "$(_SC_COMPLETE=bash_source sc)"`` in ``~/.ba
 from __future__ import annotations
 
 import importlib
-import json
 import logging
-import sys
 
 import click
 
-from sc_importers.cli import setup_logging
+from sc_importers.cli import run_command
 from sc_importers.cli.options import PROFILE_META_KEY
 
 #: name -> (module, attribute or factory "name()", one-line help shown by ``sc --help``).
@@ -41,9 +39,6 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "types": ("sc_importers.cli.sc_lists", "types", "List the project types and their tasks."),
     "server": ("sc_importers.cli.sc_lists", "server", "Run the local SC-compatible server (= sc-server)."),
 }
-
-EXIT_INTERRUPTED = 130
-
 
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use; the help lists them from SUBCOMMANDS."""
@@ -129,21 +124,5 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, profile: str | None) -> N
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: runs ``cli`` and turns errors into the exit-code table (JSON with --json)."""
-    setup_logging()
-    args = sys.argv[1:] if argv is None else list(argv)
-    json_output = "--json" in args
-    try:
-        code = cli.main(args=args, prog_name="sc", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Interrupted (Ctrl-C).", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as exc:
-        if json_output:
-            click.echo(json.dumps({"error": exc.format_message(), "exit_code": exc.exit_code}))
-        else:
-            exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    """Console-script entry point: runs ``cli`` with the exit-code table (JSON errors with --json)."""
+    run_command(cli, argv, "sc")

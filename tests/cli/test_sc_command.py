@@ -178,3 +178,14 @@ def test_shell_completion_of_subcommands_options_and_profiles(tmp_path: Path):
     assert complete("sc projects d") == ["delete"]
     assert "--type" in complete("sc import --ty")
     assert complete("sc --profile l") == ["lab"]
+
+
+def test_aliases_print_errors_as_json_too(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SC_")}
+    env.update(SC_CONFIG=os.devnull)
+    for alias in ("sc-export", "sc-import"):
+        args = ["--all", "--json"] if alias == "sc-export" else [str(tmp_path), "--type", "detection", "--json"]
+        done = subprocess.run([str(BIN / alias), *args], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 2, done.stdout + done.stderr
+        error = json.loads(done.stdout)  # sc-import's refusal of a source keeps its own key, "refused"
+        assert error["exit_code"] == 2 and (error.get("error") or error.get("refused")), done.stdout
