@@ -189,3 +189,15 @@ def test_aliases_print_errors_as_json_too(tmp_path: Path):
         assert done.returncode == 2, done.stdout + done.stderr
         error = json.loads(done.stdout)  # sc-import's refusal of a source keeps its own key, "refused"
         assert error["exit_code"] == 2 and (error.get("error") or error.get("refused")), done.stdout
+
+
+def test_projects_show_open_opens_the_viewer_page(fresh_sc_server, dataset: Path, tmp_path: Path):
+    _import(dataset, fresh_sc_server, "Dogs")
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> "{opened}"\n')
+    browser.chmod(0o755)
+    done = run(["projects", "show", "Dogs", "--open"], fresh_sc_server, env={"BROWSER": f"{browser} %s"})
+    assert done.returncode == 0, done.stderr
+    project_id = json.loads(run(["projects", "show", "Dogs", "--json"], fresh_sc_server).stdout)["id"]
+    assert opened.read_text().split() == [f"{fresh_sc_server.url}/viewer/projects/{project_id}"]
