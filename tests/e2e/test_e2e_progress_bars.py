@@ -9,6 +9,7 @@ import os
 import re
 import struct
 import subprocess
+import sys
 import termios
 import time
 
@@ -97,7 +98,8 @@ def test_sc_quiet_draws_no_bar_on_a_terminal(sc_server, animals, project_name):
     folder, truth = animals
     env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
            "SC_PASSWORD": sc_server.password}
-    code, output = _run_on_a_terminal(["sc", "-q", "import", str(folder), "--format", "coco", "--type", "detection",
+    sc = [sys.executable, "-c", "from sc_importers.cli.sc import main; main()"]  # no reinstall needed for it
+    code, output = _run_on_a_terminal([*sc, "-q", "import", str(folder), "--format", "coco", "--type", "detection",
                                        "--project-name", project_name], env)
     assert code == 0, output
     assert "%|" not in output and f"media created:       {len(truth.items)} of {len(truth.items)}" in output
