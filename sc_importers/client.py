@@ -15,10 +15,16 @@ does; together they migrate projects from one server to another::
 
     SCRESTClient(old_host, user, password).download_all_projects("backups")
     SCRESTClient(new_host, user, password).upload_all_projects("backups")
+
+Projects: ``list_projects()``, ``get_project(name)``, ``delete_project(name)``; the summary of the last
+import or restore is ``client.last_report`` (its ``to_dict()`` is what ``sc import --json`` prints).
+``SCRESTClient.from_env()`` connects as the ``SC_...`` variables say (and ``SC_PROFILE``),
+``SCRESTClient.from_profile("lab")`` as a profile of the config file (sc_importers/cli/profiles.py).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,22 +66,90 @@ class SCRESTClient:
     """A logged-in client for one server: SC 1.0 with ``username``/``password``, Geti 2.x with a
     personal access token ``api_key`` (and ``workspace``, a name, when the organization has several);
     ``api`` (``"sc1"``/``"geti"``/``"geti3"``) skips the detection; ``verify=False`` skips TLS certificate
-    checks. Geti 3 needs no credentials; ``geti3`` answers what it cannot hold (``Geti3Choices(chain_task=...)``,
-    as ``sc-import --chain-task``)::
+    checks, ``verify="ca.pem"`` trusts the server through that CA bundle. Geti 3 needs no credentials;
+    ``geti3`` answers what it cannot hold (``Geti3Choices(chain_task=...)``, as ``sc-import --chain-task``)::
 
         SCRESTClient("https://geti.example.com", api_key=os.environ["SC_API_KEY"])
         SCRESTClient("https://geti3.example.com:7860", geti3=Geti3Choices(chain_task="classification"))
     """
 
     def __init__(self, host: str, username: str | None = None, password: str | None = None,
-                 verify: bool = True, *, api_key: str | None = None, workspace: str | None = None,
+                 verify: bool | str = True, *, api_key: str | None = None, workspace: str | None = None,
                  api: str | None = None, geti3: Geti3Choices | None = None):
         self.host = host
         self._credentials = (username, password)
         self._dialect_options = {"api_key": api_key, "workspace": workspace, "api": api, "geti3": geti3}
         self.verify = verify
         self._workers = DEFAULT_WORKERS
+        #: The :class:`~sc_importers.uploader.report.UploadReport` of the last import or restore, also
+        #: when it succeeded (on failure it is ``ImportFailed.report`` as well).
+        self.last_report: object | None = None
         self.api: ServerAPI = self._connect(DEFAULT_WORKERS)
+
+    @classmethod
+    def from_profile(cls, name: str | None = None) -> SCRESTClient:
+        """Connect as profile ``name`` of the config file says to (default: ``$SC_PROFILE``, else the file's
+        ``default_profile``); its password or token comes from its command, run now."""
+        from sc_importers.cli.profiles import ProfileError, load_profile
+
+        profile = load_profile(name)
+        if profile is None:
+            raise ProfileError("no profile named: pass one, set SC_PROFILE or default_profile in the config file")
+        if not profile.host:
+            raise ProfileError(f"{profile.source}: profile {profile.name!r} has no host")
+        api_key = profile.api_key()
+        return cls(profile.host, profile.username, None if api_key else profile.password(), verify=profile.verify,
+                   api_key=api_key, workspace=profile.workspace,
+                   api=None if profile.api in (None, "auto") else profile.api)
+
+    @classmethod
+    def from_env(cls) -> SCRESTClient:
+        """Connect as the command line does without options: ``SC_HOST``, ``SC_USERNAME``, ``SC_PASSWORD``,
+        ``SC_API_KEY``, ``SC_WORKSPACE``, ``SC_API``, ``SC_CA_BUNDLE``, ``SC_NO_VERIFY_SSL``; with
+        ``SC_PROFILE`` (or a ``default_profile``) the profile fills in what the environment does not say."""
+        from sc_importers.cli.profiles import load_profile
+
+        env = os.environ
+        profile = load_profile(None)
+        host = env.get("SC_HOST") or (profile.host if profile else None)
+        if not host:
+            raise ValueError("SC_HOST is not set (and no profile names a host)")
+        username = env.get("SC_USERNAME") or (profile.username if profile else None)
+        api_key = env.get("SC_API_KEY") or None
+        password = env.get("SC_PASSWORD") or None
+        if profile is not None and not api_key and not password:
+            api_key = profile.api_key()
+            password = None if api_key else profile.password()
+        verify: bool | str = profile.verify if profile else True
+        if env.get("SC_CA_BUNDLE"):
+            verify = env["SC_CA_BUNDLE"]
+        if env.get("SC_NO_VERIFY_SSL", "").lower() in ("1", "true", "yes", "on"):
+            verify = False
+        api = env.get("SC_API") or (profile.api if profile else None)
+        return cls(host, username, password, verify=verify, api_key=api_key,
+                   workspace=env.get("SC_WORKSPACE") or (profile.workspace if profile else None),
+                   api=None if api in (None, "auto") else api)
+
+    # -- projects -----------------------------------------------------------------------------------
+    def list_projects(self) -> list[RemoteProject]:
+        """Every project of the server (workspace), sorted by name."""
+        return sorted(self.api.list_projects(), key=lambda p: p.name)
+
+    def get_project(self, project_name: str) -> RemoteProject:
+        """The project called ``project_name``; raises
+        :class:`~sc_importers.export.download.ProjectNotFound` listing the projects there."""
+        from sc_importers.export.download import ProjectNotFound
+
+        project = self.api.find_project(project_name)
+        if project is None:
+            names = sorted(p.name for p in self.api.list_projects())
+            raise ProjectNotFound(f"no project named {project_name!r} on {self.host}; "
+                                  f"projects there: {', '.join(names) or '(none)'}")
+        return project
+
+    def delete_project(self, project_name: str) -> None:
+        """Delete the project called ``project_name`` with all its media and annotations."""
+        self.api.delete_project(self.get_project(project_name))
 
     def _connect(self, workers: int) -> ServerAPI:
         from sc_importers.rest import connect
@@ -119,6 +193,7 @@ class SCRESTClient:
             limit=number_of_images_to_upload if number_of_images_to_upload >= 0 else None, resume=resume,
             already_filtered=len(read.items) - len(dataset.items),
         )
+        self.last_report = report
         if report.exit_code() != 0:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)
@@ -185,13 +260,9 @@ class SCRESTClient:
         then has no manifest; calling again resumes), and
         :class:`~sc_importers.export.download.FolderInUse` before writing anything when the folder
         holds another project's backup or files that are no backup."""
-        from sc_importers.export.download import ProjectNotFound, download_project, safe_folder_name
+        from sc_importers.export.download import download_project, safe_folder_name
 
-        project = self.api.find_project(project_name)
-        if project is None:
-            names = sorted(p.name for p in self.api.list_projects())
-            raise ProjectNotFound(f"no project named {project_name!r} on {self.host}; "
-                                  f"projects there: {', '.join(names) or '(none)'}")
+        project = self.get_project(project_name)
         folder = Path(target_folder) if target_folder is not None else Path(safe_folder_name(project_name))
         report = download_project(self.api, project, folder, workers)
         if not report.ok:
@@ -259,6 +330,7 @@ class SCRESTClient:
         report = import_dataset(api, dataset, dataset.project_type, BuildOptions(),
                                 project_name or dataset.name, workers=workers, auto_train=auto_train,
                                 iterations=iterations, show_progress=False, resume=resume)
+        self.last_report = report
         if report.exit_code() != 0:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)

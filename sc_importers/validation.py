@@ -46,6 +46,7 @@ from sc_importers.model import (
     shape_type_name,
 )
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
+from sc_importers.terminal import progress_wanted
 
 #: Show a progress bar on stderr when checking more media than this.
 PROGRESS_THRESHOLD = 200
@@ -103,7 +104,7 @@ def _check_files(
     with (
         ThreadPoolExecutor(max_workers=IMAGE_CHECK_WORKERS) as pool,
         tqdm(total=len(to_open), desc="checking images", unit="img", file=sys.stderr,
-             disable=len(to_open) <= PROGRESS_THRESHOLD) as bar,
+             disable=len(to_open) <= PROGRESS_THRESHOLD or not progress_wanted()) as bar,
     ):
         for item, size, problem in pool.map(image_header, to_open):
             bar.update(1)

@@ -7,7 +7,8 @@
 A backup is restored with ``sc-import FOLDER --format backup [--project-name NEW]`` (or
 ``sc-import DIR --format backup --all``). Exit codes: 0 when everything asked for was written
 (or, with ``--verify``, the folder is a complete backup, with its manifest, identical to the
-project); 1 otherwise (with ``--verify``: differences found); 2 for usage errors; 3 when the server
+project); 1 otherwise (with ``--verify``: differences found); 2 refused before anything was written
+(usage errors, login refused, no such project, a folder that cannot be compared); 3 when the server
 was lost part-way (no answer within ``--retries``/``--retry-max-seconds``): a re-run resumes; 4 only
 with ``--verify``: no differences found, but the folder has no ``manifest.json`` (a folder of another
 tool such as geti-sdk, or an sc-export that did not finish), so it is not called identical.
@@ -21,21 +22,24 @@ from pathlib import Path
 
 import click
 
-from sc_importers.cli import setup_logging
+from sc_importers.cli import run_command
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
-from sc_importers.export.download import MANIFEST, ProjectNotFound, download_projects
-from sc_importers.export.files import JOURNAL_NAME
-from sc_importers.export.verify import verify_project
+from sc_importers.export.download import ProjectNotFound, download_projects
 from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
+from sc_importers.terminal import progress_wanted
 from sc_importers.viewer_link import open_in_browser, viewer_url
 
-#: ``--verify``: nothing differs, but the folder has no manifest (never called identical).
-EXIT_NO_MANIFEST = 4
+
+class Refused(click.ClickException):
+    """Refused before anything changed (login refused, no such project): exit 2, as in the exit-code
+    table of ``sc`` (sc_importers/cli/sc.py)."""
+
+    exit_code = 2
 
 
 def _connect(connection: ConnectionOptions, workers: int):
-    """The logged-in API, or a one-line error (exit 1) naming the host when that is not possible:
+    """The logged-in API, or a one-line error (exit 2) naming the host when that is not possible:
     a malformed address, an unreachable host, wrong credentials, a server of unknown dialect."""
     from sc_importers.rest import connect
 
@@ -44,7 +48,7 @@ def _connect(connection: ConnectionOptions, workers: int):
                        verify=connection.verify, workers=workers, retry=connection.retry_policy(),
                        **connection.dialect_options)
     except (ServerError, ValueError) as exc:
-        raise click.ClickException(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
+        raise Refused(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
 
 
 def _open_viewer(host: str, project_id: str | None) -> None:
@@ -58,74 +62,9 @@ def _open_viewer(host: str, project_id: str | None) -> None:
 
 def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
             open_viewer: bool) -> int:
-    if not (folder / "project.json").is_file():
-        raise click.UsageError(f"{folder}: not a backup folder (no project.json)")
-    try:
-        saved = json.loads((folder / "project.json").read_text(encoding="utf-8"))
-        project_name = project_name or saved["name"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise click.ClickException(f"{folder / 'project.json'}: not a project description ({exc})") from exc
-    try:
-        project = api.find_project(project_name)
-        if project is None:
-            names = sorted(p.name for p in api.list_projects())
-            raise click.ClickException(f"no project named {project_name!r} on the server; projects there: "
-                                       f"{', '.join(map(repr, names)) or '(none)'}")
-        verification = verify_project(api, project, folder, workers=workers)
-    except ServerError as exc:
-        raise click.ClickException(f"server error: {exc}") from exc
-    except (ValueError, KeyError, TypeError) as exc:
-        raise click.ClickException(f"{folder}: malformed backup file ({type(exc).__name__}: {exc})") from exc
-    link = viewer_url(host, project.id)  # only for a local sc-server
-    diffs, stated = verification.differences, verification.not_comparable
-    has_manifest = (folder / MANIFEST).is_file()
-    note = _completeness_note(folder, has_manifest)
-    if json_output:
-        click.echo(json.dumps({"folder": str(folder), "project": project_name,
-                               "identical": not diffs and has_manifest, "differences": diffs,
-                               "not_comparable": stated, "mappings": verification.mappings,
-                               "manifest": has_manifest, **({"note": note} if note else {}),
-                               **({"viewer_url": link} if link else {})}, indent=2))
-    else:
-        if diffs:
-            click.echo(f"{folder} and project {project_name!r} differ in {len(diffs)} place(s):")
-            for diff in diffs:
-                click.echo(f"  {diff}")
-        elif has_manifest:
-            modulo = f" modulo {len(verification.mappings)} stated mapping(s)" if verification.mappings else ""
-            click.echo(f"{folder} and project {project_name!r} are identical{modulo}"
-                       + (" on everything both dialects hold" if stated else ""))
-        else:
-            click.echo(f"{folder}: no differences from project {project_name!r} found, but the folder is not "
-                       f"a complete backup (exit code {EXIT_NO_MANIFEST}):")
-        if note:
-            click.echo(f"  note: {note}")
-        for mapping in verification.mappings:
-            click.echo(f"mapped: {mapping}")
-        if stated:
-            click.echo(f"Not comparable ({len(stated)}: differences of the two servers' dialects, not of the data):")
-            for line in stated:
-                click.echo(f"  {line}")
-        if link:
-            click.echo(f"View it in a browser: {link}")
-    if open_viewer:
-        _open_viewer(host, project.id)
-    return 1 if diffs else 0 if has_manifest else EXIT_NO_MANIFEST
+    from sc_importers.cli.verify_cmd import verify_one  # sc verify's comparison (several folders there)
 
-
-def _completeness_note(folder: Path, has_manifest: bool) -> str | None:
-    """What --verify says about a folder's manifest and journal, beyond the differences."""
-    interrupted = (folder / JOURNAL_NAME).exists()
-    if not has_manifest and interrupted:
-        return (f"{folder} has no manifest.json: an sc-export into it was interrupted ({JOURNAL_NAME} is its "
-                "journal); re-run sc-export to finish it")
-    if not has_manifest:
-        return (f"{folder} has no manifest.json (written by another tool such as geti-sdk, or damaged): its "
-                "files' completeness and checksums cannot be checked against a manifest")
-    if interrupted:
-        return (f"an sc-export re-run into {folder} was interrupted ({JOURNAL_NAME} is its journal); the "
-                "comparison uses the manifest of the last complete backup. Re-run sc-export to finish it")
-    return None
+    return verify_one(api, folder, project_name, json_output, workers, host, open_viewer)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -163,9 +102,9 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
     api = _connect(conn, workers)
     try:
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
-                                    show_progress=not json_output and sys.stderr.isatty())
+                                    show_progress=not json_output and progress_wanted())
     except ProjectNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     except ConnectionLost as exc:
         click.echo(f"Error: lost the server: {exc}", err=True)
         sys.exit(3)
@@ -203,6 +142,5 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    setup_logging()
-    command.main(args=argv, prog_name="sc-export")
+    """Console-script entry point (``sc export`` is the same command)."""
+    run_command(command, argv, "sc-export")

@@ -23,7 +23,7 @@ from pathlib import Path
 import click
 
 from sc_importers import plugins
-from sc_importers.cli import setup_logging
+from sc_importers.cli import run_command
 from sc_importers.cli.import_params import core_params
 from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
@@ -337,6 +337,5 @@ def build_command() -> click.Command:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    setup_logging()
-    build_command().main(args=argv, prog_name="sc-import")
+    """Console-script entry point (``sc import`` is the same command)."""
+    run_command(build_command(), argv, "sc-import")

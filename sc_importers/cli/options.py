@@ -30,7 +30,8 @@ class ConnectionOptions:
     host: str
     username: str = ""
     password: str = field(default="", repr=False)
-    verify: bool = True
+    #: True, False, or the path of a CA bundle to trust (``--ca-bundle``, a profile's ``verify``).
+    verify: bool | str = True
     api_key: str = field(default="", repr=False)
     workspace: str | None = None
     api: str | None = None
@@ -82,7 +83,14 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
                  "envvar": "SC_API",
                  "help": "Server API: SC 1.0 (sc1), Geti 2.x (geti), Geti 3.x (geti3, no login), or detect it "
                          "(auto; env SC_API)."}),
-    (["--no-verify-ssl"], {"is_flag": True, "help": "Do not verify the server's TLS certificate (warns)."}),
+    (["--no-verify-ssl"], {"is_flag": True, "envvar": "SC_NO_VERIFY_SSL",
+                           "help": "Do not verify the server's TLS certificate (warns; env SC_NO_VERIFY_SSL=1)."}),
+    (["--ca-bundle"], {"envvar": "SC_CA_BUNDLE", "metavar": "FILE",
+                       "type": click.Path(exists=True, dir_okay=False),
+                       "help": "Trust the server's certificate through this CA bundle (env SC_CA_BUNDLE)."}),
+    (["--profile"], {"envvar": "SC_PROFILE", "metavar": "NAME",
+                     "help": "Take host, user, password command, API and TLS settings from this profile of "
+                             "~/.config/sc-importers/config.toml (env SC_PROFILE; see sc_importers/cli/profiles.py)."}),
     (["--retries"], {"envvar": "SC_RETRIES", "type": click.IntRange(0, 100), "default": 8, "show_default": True,
                      "help": "Repetitions of a request after a transient failure (connection lost, timeout, "
                              "5xx, 429) (env SC_RETRIES)."}),
@@ -94,7 +102,7 @@ _CONNECTION_OPTIONS: list[tuple[list[str], dict]] = [
 
 #: The keys of the parsed connection options (what :func:`resolve_connection` reads).
 CONNECTION_KEYS = ("host", "username", "password", "api_key", "workspace", "api", "no_verify_ssl", "retries",
-                   "retry_max_seconds")
+                   "retry_max_seconds", "ca_bundle", "profile")
 #: ``sc-import``'s answers for a Geti 3 target (see :class:`~sc_importers.rest.geti_v3_mapping.Geti3Choices`).
 GETI3_KEYS = ("chain_task", "rotated_as", "anomaly_as")
 
@@ -115,7 +123,9 @@ def resolve_connection(params: dict) -> ConnectionOptions:
     """Connection options from parsed click params. A Geti server (``--api geti``, or a token given
     while the API is detected) needs no user name or password; otherwise a missing password is
     prompted for on a terminal (hidden input), and without host, user name or password this refuses
-    to go on."""
+    to go on. Values not given on the command line or in the environment come from the profile
+    (:mod:`sc_importers.cli.profiles`)."""
+    params = _with_profile(params)
     if not params.get("host"):
         raise click.UsageError("--host / SC_HOST is required to reach a server")
     api = params.get("api") or "auto"
@@ -135,8 +145,51 @@ def resolve_connection(params: dict) -> ConnectionOptions:
     if choices:
         from sc_importers.rest.geti_v3_mapping import Geti3Choices
     retries, seconds = params.get("retries"), params.get("retry_max_seconds")
-    return ConnectionOptions(str(params["host"]), username, password, verify=not params.get("no_verify_ssl"),
+    verify = False if params.get("no_verify_ssl") else params.get("ca_bundle") or params.get("verify", True)
+    return ConnectionOptions(str(params["host"]), username, password, verify=verify,
                              api_key=api_key, workspace=params.get("workspace") or None,
                              api=None if api == "auto" else api, geti3=Geti3Choices(**choices) if choices else None,
                              retries=8 if retries is None else int(retries),
                              retry_max_seconds=120.0 if seconds is None else float(seconds))
+
+
+#: Where ``sc --profile NAME`` leaves the name for the subcommands (``click.Context.meta``).
+PROFILE_META_KEY = "sc_importers.profile"
+
+
+def _given(name: str) -> bool:
+    """Whether the option ``name`` came from the command line or the environment (not a default)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return True
+    source = ctx.get_parameter_source(name)
+    return source in (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+
+
+def _with_profile(params: dict) -> dict:
+    """``params`` completed from the chosen profile; its secret commands run only when the secret is
+    missing, and their output stays in the returned dict (never printed)."""
+    from sc_importers.cli.profiles import ProfileError, load_profile
+
+    ctx = click.get_current_context(silent=True)
+    name = params.get("profile") or (ctx.meta.get(PROFILE_META_KEY) if ctx is not None else None)
+    try:
+        profile = load_profile(name)
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
+    if profile is None:
+        return params
+    merged = dict(params)
+    for key in ("host", "username", "workspace", "api"):
+        if getattr(profile, key) is not None and not (merged.get(key) and _given(key)):
+            merged[key] = getattr(profile, key)
+    if not merged.get("ca_bundle") and not merged.get("no_verify_ssl"):
+        merged["verify"] = profile.verify
+    try:
+        if not merged.get("api_key") and profile.api_key_command:
+            merged["api_key"] = profile.api_key()
+        elif not merged.get("password") and profile.password_command and merged.get("api") != "geti":
+            merged["password"] = profile.password()
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
+    return merged

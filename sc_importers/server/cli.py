@@ -30,15 +30,37 @@ import socket
 import sys
 from pathlib import Path
 
-import uvicorn
+#: The fault kinds, written here too so that ``--help`` needs no server module (faults.py imports uvicorn);
+#: tests/cli/test_sc_server_cli.py checks the two lists agree.
+FAULT_KINDS = ("500", "503", "429", "drop-before", "drop-after", "slow")
 
-from sc_importers.server import tls
-from sc_importers.server.app import create_app
-from sc_importers.server.auth import api_key_format_problem, new_api_key
-from sc_importers.server.faults import KINDS, FaultMiddleware, FaultPlan, TrackedH11Protocol, parse_kinds
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sc-importers")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _glue_option_values(argv: list[str]) -> list[str]:
+    """``--password -x`` as ``--password=-x``: argparse takes a value starting with ``-`` for an
+    option, so a generated password like ``-Xy...`` (1 in 64) made the server refuse to start."""
+    glued: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg in ("--password", "--api-key"):
+            value = next(args, None)
+            glued.append(arg if value is None else f"{arg}={value}")
+        else:
+            glued.append(arg)
+    return glued
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The parsed options; nothing of the server (FastAPI, uvicorn, PyAV) is imported to parse them,
+    so ``--help`` and ``--version`` answer at once."""
     parser = argparse.ArgumentParser(
         prog="sc-server",
         description="Local SC 1.0-compatible server: the SC 1.0 REST API under /api/v1.0/, metadata in "
@@ -46,6 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
                "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
     )
+    parser.add_argument("--version", action="version", version=f"sc-server {_version()}")
     parser.add_argument("--dialect", choices=("sc1-geti2", "geti3"), default="sc1-geti2",
                         help="sc1-geti2 (default): SC 1.0 under /api/v1.0/ and Geti 2.x under /api/v1/ on one store; "
                              "geti3: the Geti 3.x API under /api/ (no login, HTTPS unless --no-tls) on its own store")
@@ -73,17 +96,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     faults.add_argument("--fault-rate", type=float, default=0.0,
                         help="share of requests (0..1) that fail on purpose, the login chain included")
     faults.add_argument("--fault-seed", type=int, default=0, help="seed of the deterministic fault choice")
-    faults.add_argument("--fault-kinds", default=",".join(KINDS),
-                        help=f"comma-separated kinds to inject (default all: {','.join(KINDS)})")
+    faults.add_argument("--fault-kinds", default=",".join(FAULT_KINDS),
+                        help=f"comma-separated kinds to inject (default all: {','.join(FAULT_KINDS)})")
     faults.add_argument("--fault-slow-seconds", type=float, default=2.0,
                         help="how late a 'slow' answer comes (default 2)")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_option_values(sys.argv[1:] if argv is None else list(argv)))
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     if args.port is None:
         args.port = 7860 if args.dialect == "geti3" else 5000
     if args.no_tls and (args.dialect != "geti3" or args.tls_cert):
         parser.error("--no-tls is for --dialect geti3 without --tls-cert")
+    from sc_importers.server.faults import FaultPlan, parse_kinds
+
     try:
         args.fault_plan = FaultPlan(args.fault_rate, args.fault_seed, parse_kinds(args.fault_kinds),
                                     args.fault_slow_seconds)
@@ -108,7 +133,14 @@ def read_password(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point (``sc-server``, ``sc server``)."""
     args = parse_args(argv)
+    import uvicorn
+
+    from sc_importers.server.app import create_app
+    from sc_importers.server.auth import api_key_format_problem, new_api_key
+    from sc_importers.server.faults import FaultMiddleware, TrackedH11Protocol
+
     os.umask(0o077)  # the data directory, database, media and log are the user's alone
     if args.dialect == "geti3":
         _serve_geti3(args)
@@ -146,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _serve_geti3(args: argparse.Namespace) -> None:
     """The Geti 3 mode: its own app and store, no credentials, HTTPS unless ``--no-tls``."""
+    import uvicorn
+
     from sc_importers.server.geti3 import create_geti3_app
 
     if not args.no_tls and args.tls_cert is None:
@@ -163,9 +197,11 @@ def _serve_geti3(args: argparse.Namespace) -> None:
     uvicorn.Server(config).run(sockets=[listening])
 
 
-def _tls_files(args: argparse.Namespace) -> tls.TlsFiles | None:
+def _tls_files(args: argparse.Namespace) -> object | None:
     """The certificate and key to serve HTTPS with, or None for plain HTTP; exits with a one-line message
     when given files are unusable."""
+    from sc_importers.server import tls
+
     try:
         if args.tls_cert is not None:
             return tls.given(args.tls_cert, args.tls_key)

@@ -9,6 +9,8 @@ values winning over the backed-up ones.
 
 from __future__ import annotations
 
+import shlex
+
 from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteProject, ServerAPI
 from sc_importers.settings import ProjectSettings, SettingsResult
@@ -29,8 +31,9 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
     if existing is not None:
         raise ProjectExistsError(
             f"a project called {name!r} already exists on the server (id {existing.id}); "
-            "choose another name (--project-name / project_name=), delete it first, or resume an "
-            "interrupted import into it (--resume / resume=True). Nothing was uploaded."
+            f"choose another name (--project-name / project_name=), delete it first (sc projects delete "
+            f"{shlex.quote(name)}), or resume an interrupted import into it (--resume / resume=True). "
+            "Nothing was uploaded."
         )
     project = api.create_project(name, plan.tasks)
     try:

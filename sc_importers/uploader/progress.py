@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from sc_importers.terminal import progress_wanted
+
 
 @dataclass
 class ItemProgress:
@@ -42,15 +44,18 @@ class ProgressBars:
     """Two tqdm bars on stderr (media uploaded, annotations posted), safe to update from threads.
 
     ``enabled=None`` shows them only when stderr is a terminal, so logs and pipes stay clean.
+    ``total_annotations`` is the number of source annotations: the bar's estimate, since a project
+    type may post more (a chain's parents) or fewer shapes; at the end the bar's total is what was
+    posted, so it ends at 100% instead of an open count.
     """
 
-    def __init__(self, total_media: int, enabled: bool | None = None):
-        disable = not sys.stderr.isatty() if enabled is None else not enabled
+    def __init__(self, total_media: int, enabled: bool | None = None, total_annotations: int | None = None):
+        disable = not progress_wanted() if enabled is None else not enabled
         self._lock = threading.Lock()
         self.media = tqdm(total=total_media, desc="media", unit="item", file=sys.stderr,
                           disable=disable, position=0, dynamic_ncols=True)
-        self.annotations = tqdm(desc="annotations", unit="ann", file=sys.stderr, disable=disable,
-                                position=1, dynamic_ncols=True)
+        self.annotations = tqdm(total=total_annotations, desc="annotations", unit="ann", file=sys.stderr,
+                                disable=disable, position=1, dynamic_ncols=True)
 
     def media_done(self, n: int = 1) -> None:
         with self._lock:
@@ -61,5 +66,8 @@ class ProgressBars:
             self.annotations.update(n)
 
     def close(self) -> None:
+        if not self.annotations.disable and self.annotations.total != self.annotations.n:
+            self.annotations.total = self.annotations.n
+            self.annotations.refresh()
         self.annotations.close()
         self.media.close()

@@ -161,7 +161,7 @@ def import_dataset(
     def convert(item: MediaItem, annotations: list) -> list:
         return resolver.annotations(adaptation.convert(builder.convert(item, annotations, plan, options)))
 
-    bars = ProgressBars(len(items), enabled=show_progress)
+    bars = ProgressBars(len(items), enabled=show_progress, total_annotations=sum(len(i.annotations) for i in items))
     names = original_names(dataset) if plan.restored else {}
     workdir = tempfile.TemporaryDirectory(prefix="sc-restore-") if names else None
     try:

@@ -91,11 +91,15 @@ def test_progress_bar_only_for_many_items(tmp_path: Path, capsys: pytest.Capture
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     items = [image(tmp_path, f"{i}.png", (4, 4)) for i in range(5)]
     dataset = Dataset("d", "test", tmp_path, items=items)
+    monkeypatch.setattr(validation, "progress_wanted", lambda: True)  # as on a terminal
     validate(dataset)
     assert "checking images" not in capsys.readouterr().err
     monkeypatch.setattr(validation, "PROGRESS_THRESHOLD", 3)
     assert validate(dataset) == []
     assert "checking images" in capsys.readouterr().err
+    monkeypatch.setattr(validation, "progress_wanted", lambda: False)  # stderr a file or a pipe, or sc -q
+    assert validate(dataset) == []
+    assert "checking images" not in capsys.readouterr().err
 
 
 def make_report(tmp_path: Path, **kwargs) -> dict:

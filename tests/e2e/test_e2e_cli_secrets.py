@@ -91,7 +91,7 @@ def test_password_and_session_cookie_never_printed(server, dataset, tmp_path, co
         assert code == 2 and "wrong user name or password" in out, out
         outputs.append(out)
         code, out = sc_export("--all", "--target-folder", str(tmp_path / "never"), *json_flag, *wrong)
-        assert code == 1 and "wrong user name or password" in out and "Traceback" not in out, out
+        assert code == 2 and "wrong user name or password" in out and "Traceback" not in out, out
         outputs.append(out)
     tokens = [c for c in cookies if token_hash(c) in stored_session_hashes(server)]
     assert len(tokens) >= 4  # every successful run logged in
@@ -105,7 +105,7 @@ def test_a_password_that_is_a_word_of_the_message_is_not_revealed_by_redaction(s
     """Replacing the password by *** inside our own sentence ("*** user name or password") would
     tell a reader of the log what the password was."""
     code, out = sc_export("--all", "--host", server.url, "--username", server.username, "--password", password)
-    assert code == 1
+    assert code == 2
     assert "***" not in out
     assert f"login to {server.url} as 'admin' failed: wrong user name or password" in out
 
@@ -117,7 +117,7 @@ def test_sc_export_connection_failures_are_one_line(server, tmp_path) -> None:
                            ("ftp://example.com", "is not an http(s) URL")):
         code, out = sc_export("--all", "--target-folder", str(tmp_path), "--host", host, "--username", "u",
                               "--password", PASSWORD)
-        assert code == 1, out
+        assert code == 2, out
         assert out.strip().startswith(f"Error: cannot log in to {host}") and expected in out, out
         assert "Traceback" not in out and len(out.strip().splitlines()) == 1
 
@@ -125,7 +125,7 @@ def test_sc_export_connection_failures_are_one_line(server, tmp_path) -> None:
 def test_credentials_in_the_address_are_refused_without_echoing_them(server, dataset) -> None:
     host = server.url.replace("http://", f"http://admin:{PASSWORD}@")
     code, out = sc_export("--all", "--host", host, "--username", "admin", "--password", PASSWORD)
-    assert code == 1 and "must not contain a user name or password" in out and PASSWORD not in out, out
+    assert code == 2 and "must not contain a user name or password" in out and PASSWORD not in out, out
     code, out = sc_import(str(dataset), "--type", "detection", "--host", host, "--username", "admin",
                           "--password", PASSWORD)
     assert code == 2 and "must not contain a user name or password" in out and PASSWORD not in out, out

@@ -197,7 +197,7 @@ def test_the_cli_logs_in_with_a_token_and_never_shows_it(sc_server, tmp_path, ca
     assert not any(key in p.read_text(errors="replace") for p in (tmp_path / "out").rglob("*.json"))
 
     wrong = CliRunner().invoke(export_command, ["--all", "--host", sc_server.url, "--api-key", "geti_pat_nope"])
-    assert wrong.exit_code == 1 and "refused the personal access token" in wrong.output
+    assert wrong.exit_code == 2 and "refused the personal access token" in wrong.output  # nothing changed
     assert "Traceback" not in wrong.output and "geti_pat_nope" not in wrong.output
     missing = CliRunner().invoke(export_command, ["--all", "--host", sc_server.url, "--api", "geti"], env={})
     assert missing.exit_code == 2 and "--api geti needs a personal access token" in missing.output

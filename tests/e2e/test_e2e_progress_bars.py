@@ -9,6 +9,7 @@ import os
 import re
 import struct
 import subprocess
+import sys
 import termios
 import time
 
@@ -25,7 +26,7 @@ def test_import_dataset_draws_media_and_annotation_bars(api, animals, project_na
     err = capsys.readouterr().err
     n, annotations = len(truth.items), sum(len(i.annotations) for i in truth.items)
     assert re.search(rf"media: 100%.*{n}/{n}", err), err
-    assert re.search(rf"annotations: {annotations}ann", err), err
+    assert re.search(rf"annotations: 100%.*{annotations}/{annotations}", err), err  # a total: it ends clean
 
 
 def _run_on_a_terminal(args: list[str], env: dict[str, str], timeout: float = 120) -> tuple[int, str]:
@@ -76,3 +77,29 @@ def test_sc_import_json_on_a_terminal_has_no_bars(sc_server, animals, project_na
     assert code == 0, output
     assert "%|" not in output
     assert json.loads(output[output.index("{"):])["media_created"] == len(truth.items)
+
+
+def test_image_check_bar_only_on_a_terminal(tmp_path):
+    from sc_importers.synthetic import make_coco_dataset
+    from sc_importers.validation import PROGRESS_THRESHOLD
+
+    folder = tmp_path / "many"
+    make_coco_dataset(folder, PROGRESS_THRESHOLD + 5, ["dog"], seed=1, image_size=(32, 24))
+    args = ["sc-import", str(folder), "--format", "coco", "--type", "detection", "--dry-run"]
+    code, output = _run_on_a_terminal(args, dict(os.environ))
+    assert code == 0, output
+    assert re.search(rf"checking images: 100%.*{PROGRESS_THRESHOLD + 5}/{PROGRESS_THRESHOLD + 5}", output), output
+    with open(tmp_path / "stderr.txt", "w") as stderr:  # stderr to a file: no bar in it
+        assert subprocess.run(args, stdout=subprocess.DEVNULL, stderr=stderr, timeout=120).returncode == 0
+    assert "checking images" not in (tmp_path / "stderr.txt").read_text()
+
+
+def test_sc_quiet_draws_no_bar_on_a_terminal(sc_server, animals, project_name):
+    folder, truth = animals
+    env = {**os.environ, "SC_HOST": sc_server.url, "SC_USERNAME": sc_server.username,
+           "SC_PASSWORD": sc_server.password}
+    sc = [sys.executable, "-c", "from sc_importers.cli.sc import main; main()"]  # no reinstall needed for it
+    code, output = _run_on_a_terminal([*sc, "-q", "import", str(folder), "--format", "coco", "--type", "detection",
+                                       "--project-name", project_name], env)
+    assert code == 0, output
+    assert "%|" not in output and f"media created:       {len(truth.items)} of {len(truth.items)}" in output

@@ -81,3 +81,47 @@ def test_demo_sh_installs_from_the_repo_root_then_runs_the_demo(tmp_path):
     assert len(calls) == 2, calls
     assert calls[0].startswith(f"{REPO} | -m pip install") and calls[0].endswith("-e .")
     assert calls[1] == f"{REPO} | examples/demo.py --images 5"
+
+
+def test_demo_sh_keeps_the_install_log_when_pip_fails(tmp_path):
+    stand_in = tmp_path / "python-stand-in"
+    stand_in.write_text('#!/bin/sh\necho "Collecting something"\necho "ERROR: no such thing" >&2\nexit 1\n')
+    stand_in.chmod(0o755)
+    result = subprocess.run(["bash", str(REPO / "examples" / "demo.sh")], cwd=tmp_path,
+                            env={**os.environ, "PYTHON": str(stand_in), "TMPDIR": str(tmp_path)},
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "Collecting something" in result.stdout  # pip's progress lines are shown as they come
+    log = Path(re.search(r"kept in (\S+)", result.stderr).group(1))
+    assert "ERROR: no such thing" in log.read_text()
+
+
+def test_demo_keep_leaves_the_server_up_until_ctrl_c(tmp_path):
+    """--keep: after the import the server answers (sc projects list sees the project) until SIGINT; the
+    data folder stays."""
+    process = subprocess.Popen([sys.executable, str(DEMO), "--images", "4", "--keep"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    seen = ""
+    deadline = time.monotonic() + 120
+    while "Press Ctrl-C" not in seen and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen += line
+    try:
+        url = _server_url(seen)
+        password = re.search(r"password '([^']+)'", seen).group(1)
+        listed = subprocess.run([sys.executable, "-c", "from sc_importers.cli.sc import main; main()", "projects",
+                                 "list"], capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "SC_HOST": url, "SC_USERNAME": "demo", "SC_PASSWORD": password,
+                                     "SC_CONFIG": os.devnull})
+        assert "Demo: animal detection -> segmentation" in listed.stdout, listed.stdout + listed.stderr
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, err = process.communicate(timeout=60)
+    assert _port_closed(url)
+    workdir = Path(re.search(r"Its data stays in (\S+)\.", seen).group(1))
+    assert (workdir / "server-data").is_dir() and "data is kept in" in rest + err, rest + err
+    import shutil
+
+    shutil.rmtree(workdir)

@@ -158,7 +158,7 @@ def test_all_writes_one_folder_per_project(export_api, exporter, kit, tmp_path, 
 
 def test_bad_input_is_refused_clearly(export_api, exporter, kit, tmp_path, unique):
     missing = exporter.run(f"no-such-project-{unique}", "--target-folder", str(tmp_path / "out"))
-    assert missing.exit_code != 0
+    assert missing.exit_code == 2  # refused before anything was written
     assert f"no-such-project-{unique}" in missing.output and "no project named" in missing.output
     assert not (tmp_path / "out" / f"no-such-project-{unique}").exists()
 
