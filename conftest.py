@@ -36,9 +36,10 @@ def _private_state_dir(tmp_path_factory: pytest.TempPathFactory):
         os.environ["SC_IMPORTERS_STATE_DIR"] = previous
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared() -> type:
-    """Gives tests ``shared(relative_path)``-style access: ``shared.path("datasets/voc-raccoon")``."""
+    """Gives tests ``shared(relative_path)``-style access: ``shared.path("datasets/voc-raccoon")`` (a
+    session fixture, so module- and session-scoped fixtures can use it too)."""
 
     class _Shared:
         path = staticmethod(shared_path)

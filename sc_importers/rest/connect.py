@@ -200,6 +200,10 @@ def _is_geti3(base: str, verify: bool) -> bool:
 
 def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices | None,
                    retry: RetryPolicy | None) -> ServerAPI:
+    base = normalize_host(host)
+    if not _is_geti3(base, verify):  # e.g. --api geti3 aimed at an SC 1.0 / Geti 2.x server
+        raise ServerError(f"{base} does not look like a Geti 3 server: GET {GETI3_API}/projects did not answer "
+                          "with a project list (check the address, or choose another --api)")
     session = SCSession(host, NoLogin(), verify=verify, workers=workers, warn_insecure=False, retry=retry)
     try:
         session.login()

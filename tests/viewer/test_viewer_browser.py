@@ -80,9 +80,9 @@ class Truth:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+def served(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, shared):
     """A server holding the two imported projects; yields (server, truth, {name: project id})."""
-    from conftest import shared_path  # the project's root conftest
+    shared_path = shared.path
 
     raccoon = format_readers()["datumaro"].read(shared_path("datasets/voc-raccoon"))
     labelme = format_readers()["labelme"].read(
