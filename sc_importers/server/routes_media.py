@@ -126,7 +126,7 @@ def _list(request: Request, workspace_id: str, project_id: str, dataset_id: str,
                             "ORDER BY id LIMIT ?", (dataset_id, *kinds, skiptoken or "", top)).fetchall()
         counts = dict(conn.execute(f"SELECT kind, COUNT(*) FROM media WHERE dataset_id=? AND kind IN ({marks}) "
                                    "GROUP BY kind", (dataset_id, *kinds)).fetchall())
-        annotated = annotated_tasks_by_media(conn, project_id)
+        annotated = annotated_tasks_by_media(conn, [r["id"] for r in rows])
     body: dict = {
         "media": [media_record(settings.workspace_id, project, r, annotated.get(r["id"], set())) for r in rows],
         "media_count": {f"{k}s": counts.get(k, 0) for k in kinds},
@@ -156,7 +156,7 @@ def _get(request: Request, workspace_id: str, project_id: str, dataset_id: str, 
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
     row = load_media(settings, dataset_id, kind, media_id)
     with settings.db.read() as conn:
-        annotated = annotated_tasks_by_media(conn, project_id).get(media_id, set())
+        annotated = annotated_tasks_by_media(conn, [media_id]).get(media_id, set())
     return media_record(settings.workspace_id, project, row, annotated)
 
 

@@ -17,6 +17,7 @@ from sc_importers.server.body import read_json
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project
 from sc_importers.server.geti.media import annotation_summary, view_of
+from sc_importers.server.geti.media_sql import order_by, translate
 from sc_importers.server.settings import settings_of
 from sc_importers.server.storage import media_path
 
@@ -108,14 +109,18 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
                           f"sort_direction 'asc' or 'dsc', got '{sort_by}', '{direction}'.")
     if not (await request.body()).strip():
         raise ApiError(400, "missing_payload", "The request needs a JSON body with the filter; pass {} for all media.")
-    matches = _matcher(await read_json(request, "Media filter"))
+    rules = await read_json(request, "Media filter")
+    matches = _matcher(rules)  # validates the filter even when SQL answers it
+    where, order = translate(rules), order_by(sort_by, direction)  # type: ignore[arg-type]
     with settings.db.read() as conn:
-        rows = conn.execute("SELECT * FROM media WHERE dataset_id=? ORDER BY id", (dataset_id,)).fetchall()
-        summary = annotation_summary(conn, project_id)
-    facts = {row["id"]: _facts(row, summary, settings.data_dir) for row in rows}
-    matched = [row for row in rows if matches(facts[row["id"]])]
-    matched.sort(key=lambda r: (facts[r["id"]][sort_by], r["id"]), reverse=direction == "dsc")
-    page = matched[skip:skip + limit]
+        totals = dict(conn.execute("SELECT kind, COUNT(*) FROM media WHERE dataset_id=? GROUP BY kind",
+                                   (dataset_id,)).fetchall())
+        if where is not None and order is not None:
+            page, matched = _sql_page(conn, dataset_id, where, order, skip, limit)
+        else:
+            page, matched = _python_page(conn, dataset_id, matches, sort_by, direction, skip, limit,
+                                         settings.data_dir)
+        summary = annotation_summary(conn, [row["id"] for row in page])
     media = []
     for row in page:
         item = view_of(settings, project, row, summary)
@@ -125,13 +130,42 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
         media.append(item)
     body = {
         "media": media,
-        "total_matched_images": sum(1 for r in matched if r["kind"] == "image"),
-        "total_matched_videos": sum(1 for r in matched if r["kind"] == "video"),
-        "total_matched_video_frames": sum(r["frame_count"] for r in matched if r["kind"] == "video"),
-        "total_images": sum(1 for r in rows if r["kind"] == "image"),
-        "total_videos": sum(1 for r in rows if r["kind"] == "video"),
+        "total_matched_images": matched["images"],
+        "total_matched_videos": matched["videos"],
+        "total_matched_video_frames": matched["frames"],
+        "total_images": totals.get("image", 0),
+        "total_videos": totals.get("video", 0),
     }
-    if skip + len(page) < len(matched):  # only while more remain
+    matched_count = matched["images"] + matched["videos"]
+    if skip + len(page) < matched_count:  # only while more remain
         body["next_page"] = (f"{request.url.path}?limit={limit}&skip={skip + len(page)}&sort_by={sort_by}"
                              f"&sort_direction={direction}")
     return body
+
+
+def _sql_page(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list], order: str, skip: int,
+              limit: int) -> tuple[list[sqlite3.Row], dict[str, int]]:
+    """The page and the matched totals, filtered, sorted and paged by SQLite through the media indexes."""
+    clause, values = where
+    page = conn.execute(f"SELECT * FROM media WHERE dataset_id=? AND {clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                        (dataset_id, *values, limit, skip)).fetchall()
+    counts = {row[0]: (row[1], row[2] or 0) for row in conn.execute(
+        f"SELECT kind, COUNT(*), SUM(frame_count) FROM media WHERE dataset_id=? AND {clause} GROUP BY kind",
+        (dataset_id, *values))}
+    images, videos = counts.get("image", (0, 0)), counts.get("video", (0, 0))
+    return page, {"images": images[0], "videos": videos[0], "frames": videos[1]}
+
+
+def _python_page(conn: sqlite3.Connection, dataset_id: str, matches, sort_by: str, direction: str, skip: int,
+                 limit: int, data_dir) -> tuple[list[sqlite3.Row], dict[str, int]]:
+    """The page and the matched totals for filters SQL cannot answer (e.g. ``media_size``): every row of
+    the dataset is looked at."""
+    rows = conn.execute("SELECT * FROM media WHERE dataset_id=? ORDER BY id", (dataset_id,)).fetchall()
+    summary = annotation_summary(conn, [row["id"] for row in rows])
+    facts = {row["id"]: _facts(row, summary, data_dir) for row in rows}
+    matched = [row for row in rows if matches(facts[row["id"]])]
+    matched.sort(key=lambda r: (facts[r["id"]][sort_by], r["id"]), reverse=direction == "dsc")
+    return matched[skip:skip + limit], {
+        "images": sum(1 for r in matched if r["kind"] == "image"),
+        "videos": sum(1 for r in matched if r["kind"] == "video"),
+        "frames": sum(r["frame_count"] for r in matched if r["kind"] == "video")}
