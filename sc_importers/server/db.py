@@ -26,8 +26,17 @@ CREATE TABLE IF NOT EXISTS media (
     width INTEGER NOT NULL, height INTEGER NOT NULL,
     frame_count INTEGER, fps REAL, duration REAL);
 CREATE INDEX IF NOT EXISTS media_by_dataset ON media (dataset_id, kind, id);
-CREATE INDEX IF NOT EXISTS media_by_name ON media (dataset_id, name, id);
-CREATE INDEX IF NOT EXISTS media_by_upload_time ON media (dataset_id, upload_time, id);
+CREATE INDEX IF NOT EXISTS media_by_name ON media (dataset_id, name, id, kind);
+CREATE INDEX IF NOT EXISTS media_by_upload_time ON media (dataset_id, upload_time, id, kind);
+CREATE TABLE IF NOT EXISTS media_counts (
+    dataset_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (dataset_id, kind));
+CREATE TRIGGER IF NOT EXISTS media_counted AFTER INSERT ON media BEGIN
+    INSERT INTO media_counts (dataset_id, kind, n) VALUES (NEW.dataset_id, NEW.kind, 1)
+    ON CONFLICT (dataset_id, kind) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS media_uncounted AFTER DELETE ON media BEGIN
+    UPDATE media_counts SET n = n - 1 WHERE dataset_id = OLD.dataset_id AND kind = OLD.kind;
+END;
 CREATE TABLE IF NOT EXISTS annotations (
     media_id TEXT NOT NULL, frame_index INTEGER NOT NULL, project_id TEXT NOT NULL,
     doc TEXT NOT NULL, annotated_tasks TEXT NOT NULL, PRIMARY KEY (media_id, frame_index));
@@ -53,7 +62,11 @@ class Database:
         conn = self._open()
         try:
             conn.execute("PRAGMA journal_mode=WAL")
+            counted = conn.execute("SELECT 1 FROM sqlite_master WHERE name='media_counts'").fetchone()
             conn.executescript(SCHEMA)
+            if not counted:  # a store from before the counts table: count once, the triggers keep it since
+                conn.execute("INSERT OR REPLACE INTO media_counts SELECT dataset_id, kind, COUNT(*) FROM media "
+                             "GROUP BY dataset_id, kind")
         finally:
             conn.close()
 
@@ -103,6 +116,11 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    @staticmethod
+    def media_counts(conn: sqlite3.Connection, dataset_id: str) -> dict[str, int]:
+        """Media per kind ("image", "video") of a dataset, kept by triggers: no count over the media rows."""
+        return dict(conn.execute("SELECT kind, n FROM media_counts WHERE dataset_id=?", (dataset_id,)).fetchall())
 
     def meta(self, key: str, default_factory: Callable[[], str]) -> str:
         """The stored value of ``key``, created with ``default_factory()`` on first use."""

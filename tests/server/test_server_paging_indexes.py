@@ -82,3 +82,29 @@ def test_sc_skiptoken_paging_states_per_page(api, geti, project) -> None:
         url = api.url + data["next_page"] if data.get("next_page") and data["media"] else None
     assert sorted(seen) == [("a1", "NONE"), ("ab4", "annotated"), ("b2", "annotated"), ("c3", "NONE"),
                             ("d5", "NONE")]
+
+
+def test_counts_follow_uploads_and_deletes(api, geti, project, h) -> None:
+    sc_project = {"id": project["id"], "datasets": project["datasets"]}
+    listed = api.list_media(sc_project)
+    assert listed["media_count"] == {"images": 5}
+    doomed = listed["media"][0]["id"]
+    assert api.session.delete(f"{api.dataset_url(sc_project)}/media/images/{doomed}", timeout=30).status_code == 200
+    geti.upload(project, h.jpeg_bytes(64, 64), filename="late.jpg")
+    assert api.list_media(sc_project)["media_count"] == {"images": 5}
+    query = geti.session.post(f"{geti.dataset_url(project)}/media:query", json={}, timeout=30).json()
+    assert query["total_images"] == query["total_matched_images"] == 5 and query["total_videos"] == 0
+    assert doomed not in [m["id"] for m in query["media"]]
+
+
+def test_thumbnails_are_cached_and_dropped_with_their_media(api, geti, project, h, sc_server) -> None:
+    sc_project = {"id": project["id"], "datasets": project["datasets"]}
+    item = api.list_media(sc_project)["media"][0]
+    first = api.session.get(api.url + item["thumbnail"], timeout=30)
+    again = api.session.get(api.url + item["thumbnail"], timeout=30)
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert first.content.startswith(b"\xff\xd8")
+    cached = list((sc_server.data_dir / "media" / ".thumbs" / project["id"]).glob("*.jpg"))
+    assert [p.name.split(".")[0] for p in cached] == [item["id"]]
+    assert api.session.delete(f"{api.dataset_url(sc_project)}/media/images/{item['id']}", timeout=30).ok
+    assert not cached[0].exists()

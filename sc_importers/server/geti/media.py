@@ -26,7 +26,13 @@ from sc_importers.server.geti.views import media_view
 from sc_importers.server.media_records import rows_of_media
 from sc_importers.server.routes_media import store_upload
 from sc_importers.server.settings import ServerSettings, settings_of
-from sc_importers.server.storage import jpeg_thumbnail, media_path, original_response, thumbnail_response
+from sc_importers.server.storage import (
+    drop_thumbnail,
+    jpeg_thumbnail,
+    media_path,
+    original_response,
+    thumbnail_response,
+)
 from sc_importers.server.video import frame_image
 
 router = APIRouter()
@@ -128,6 +134,7 @@ def _delete(request: Request, organization_id: str, workspace_id: str, project_i
         conn.execute("DELETE FROM media WHERE id=?", (media_id,))
     with contextlib.suppress(FileNotFoundError):
         media_path(settings.data_dir, row).unlink()
+    drop_thumbnail(settings.data_dir, row)
     return {"result": "success"}
 
 

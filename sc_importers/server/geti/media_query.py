@@ -14,6 +14,7 @@ import sqlite3
 from fastapi import APIRouter, Request
 
 from sc_importers.server.body import read_json
+from sc_importers.server.db import Database
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project
 from sc_importers.server.geti.media import annotation_summary, view_of
@@ -113,8 +114,7 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
     matches = _matcher(rules)  # validates the filter even when SQL answers it
     where, order = translate(rules), order_by(sort_by, direction)  # type: ignore[arg-type]
     with settings.db.read() as conn:
-        totals = dict(conn.execute("SELECT kind, COUNT(*) FROM media WHERE dataset_id=? GROUP BY kind",
-                                   (dataset_id,)).fetchall())
+        totals = settings.db.media_counts(conn, dataset_id)
         if where is not None and order is not None:
             page, matched = _sql_page(conn, dataset_id, where, order, skip, limit)
         else:
@@ -147,11 +147,20 @@ def _sql_page(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list]
               limit: int) -> tuple[list[sqlite3.Row], dict[str, int]]:
     """The page and the matched totals, filtered, sorted and paged by SQLite through the media indexes."""
     clause, values = where
-    page = conn.execute(f"SELECT * FROM media WHERE dataset_id=? AND {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                        (dataset_id, *values, limit, skip)).fetchall()
+    # ids first (the sort indexes hold them, so skipped rows are never read), then the page's rows
+    ids = [row[0] for row in conn.execute(f"SELECT id FROM media WHERE dataset_id=? AND {clause} ORDER BY {order} "
+                                          "LIMIT ? OFFSET ?", (dataset_id, *values, limit, skip))]
+    marks = ",".join("?" * len(ids))
+    rows = {row["id"]: row for row in conn.execute(f"SELECT * FROM media WHERE id IN ({marks})", ids)}
+    page = [rows[i] for i in ids]
     counts = {row[0]: (row[1], row[2] or 0) for row in conn.execute(
         f"SELECT kind, COUNT(*), SUM(frame_count) FROM media WHERE dataset_id=? AND {clause} GROUP BY kind",
-        (dataset_id, *values))}
+        (dataset_id, *values))} if clause != "1" else {}
+    if clause == "1":  # no filter: the kept counts (frames are only summed when videos exist)
+        kept = Database.media_counts(conn, dataset_id)
+        frames = conn.execute("SELECT SUM(frame_count) FROM media WHERE dataset_id=? AND kind='video'",
+                              (dataset_id,)).fetchone()[0] if kept.get("video") else 0
+        counts = {"image": (kept.get("image", 0), 0), "video": (kept.get("video", 0), frames or 0)}
     images, videos = counts.get("image", (0, 0)), counts.get("video", (0, 0))
     return page, {"images": images[0], "videos": videos[0], "frames": videos[1]}
 
