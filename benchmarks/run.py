@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import platform
 import shutil
@@ -52,24 +53,44 @@ def geti_sdk_python() -> str | None:
 
 
 @contextlib.contextmanager
-def baseline_server(rev: str, tmp: Path):
-    """A server from revision ``rev``'s own code (``git archive``), on its own data folder."""
-    source = tmp / f"baseline-{rev}"
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", rev, "sc_importers"],
-                             capture_output=True, check=True).stdout
-    source.mkdir()
-    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
-        tar.extractall(source, filter="data")
+def _server_with_path(data_dir: Path, path: Path):
+    """A server started with ``path`` first on its PYTHONPATH."""
     old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(source)
+    os.environ["PYTHONPATH"] = str(path)
     try:
-        with running_server(tmp / f"server-{rev}", tls=True) as server:
+        with running_server(data_dir, tls=True) as server:
             yield server
     finally:
         if old is None:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = old
+
+
+def baseline_server(rev: str, tmp: Path):
+    """A server from revision ``rev``'s own code (``git archive``), on its own data folder."""
+    source = tmp / f"baseline-{rev}"
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", rev, "sc_importers"],
+                             capture_output=True, check=True).stdout
+    source.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(source, filter="data")
+    return _server_with_path(tmp / f"server-{rev}", source)
+
+
+def plain_asyncio_server(tmp: Path):
+    """This server without uvloop and httptools (uvicorn then takes asyncio and h11), or None when they are
+    not installed: stub modules that fail to import hide them."""
+    try:
+        import httptools  # noqa: F401
+        import uvloop  # noqa: F401
+    except ImportError:
+        return None
+    stubs = tmp / "no-uvloop"
+    stubs.mkdir()
+    for name in ("uvloop", "httptools"):
+        (stubs / f"{name}.py").write_text('raise ImportError("hidden by the benchmark")\n')
+    return _server_with_path(tmp / "server-asyncio-h11", stubs)
 
 
 def sc_login(url: str, username: str, password: str, verify: str) -> tuple[requests.Session, str]:
@@ -250,12 +271,16 @@ def main(argv: list[str] | None = None) -> int:
             bench.notes.append("geti-sdk rows skipped (no geti-sdk 2.13.1 venv)")
         with running_server(tmp / "server", tls=True) as server, contextlib.ExitStack() as stack:
             base = None if args.baseline == "none" else stack.enter_context(baseline_server(args.baseline, tmp))
+            h11 = plain_asyncio_server(tmp)
+            h11 = stack.enter_context(h11) if h11 is not None and "transfers" in sections else None
             for index in range(args.runs):
                 if "transfers" in sections:
                     _log(f"transfers run {index + 1}")
                     bench.transfers(server, val, geti_python, "", True, index)
                     if base is not None:
                         bench.transfers(base, val, None, f" (server {args.baseline})", False, index)
+                    if h11 is not None:
+                        bench.transfers(h11, val, None, " (this server, asyncio + h11)", False, index)
             if "list" in sections:
                 _log("listing")
                 bench.listing(server, "")
