@@ -55,12 +55,15 @@ def geti_sdk_python() -> str | None:
 @contextlib.contextmanager
 def _server_with_path(data_dir: Path, path: Path):
     """A server started with ``path`` first on its PYTHONPATH."""
-    old = os.environ.get("PYTHONPATH")
+    old, cwd = os.environ.get("PYTHONPATH"), os.getcwd()
     os.environ["PYTHONPATH"] = str(path)
+    os.chdir(path)  # python -m puts the working folder first on sys.path: not this worktree
     try:
         with running_server(data_dir, tls=True) as server:
+            os.chdir(cwd)
             yield server
     finally:
+        os.chdir(cwd)
         if old is None:
             os.environ.pop("PYTHONPATH", None)
         else:
@@ -75,6 +78,11 @@ def baseline_server(rev: str, tmp: Path):
     source.mkdir()
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(source, filter="data")
+    # The editable install's import hook would still find this worktree's sc_importers first: drop it.
+    (source / "sitecustomize.py").write_text(
+        "import sys\n"
+        "sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in "
+        "(getattr(f, '__module__', '') or '') + type(f).__module__]\n")
     return _server_with_path(tmp / f"server-{rev}", source)
 
 
