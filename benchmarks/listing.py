@@ -1,5 +1,6 @@
 """Listing cost per page at two dataset sizes: SC 1.0's ``media/images?top=100&skiptoken=..``, the Geti
-dialect's ``media:query?limit=100&skip=..`` and one media GET, each near the end of the dataset.
+dialect's ``media:query?limit=100&skip=..`` (pages followed through ``next_page`` from 90 % of the way, as a
+client listing everything reaches them) and one media GET, each near the end of the dataset.
 
 The media rows (and one annotation per item) are written straight into the server's SQLite store while it
 runs, as the upload route writes them, with no files: listing reads rows, not files, and 100,000 uploads
@@ -89,17 +90,33 @@ def _median_ms(call, repeats: int) -> float:
     return statistics.median(times) * 1000
 
 
+def _walk_ms(first_url: str, post, repeats: int) -> float:
+    """Median milliseconds per page while following ``next_page`` from ``first_url`` (as clients list)."""
+    times, url = [], first_url
+    for _ in range(repeats + 1):
+        started = time.perf_counter()
+        answer = post(url)
+        times.append(time.perf_counter() - started)
+        answer.raise_for_status()
+        following = answer.json().get("next_page")
+        if not following:
+            break
+        url = first_url.split("/api/")[0] + following
+    return statistics.median(times[1:] or times) * 1000  # the first page is reached by a jump, not a walk
+
+
 def page_costs(geti: Geti, sc_session: requests.Session, sc_dataset: str, project: dict, ids: list[str],
                repeats: int) -> dict[str, float]:
-    """Milliseconds per request near the end of the dataset (90 % through it)."""
+    """Milliseconds per request 90 % through the dataset: pages followed through ``next_page``, and a GET."""
     at = int(len(ids) * 0.9)
     base = geti.url + geti.dataset_path(project)
     return {
-        "SC 1.0 list page (top=100, skiptoken)": _median_ms(
-            lambda: sc_session.get(f"{geti.url}{sc_dataset}/media/images?top=100&skiptoken={ids[at]}", timeout=600),
+        "SC 1.0 list page (top=100, skiptoken)": _walk_ms(
+            f"{geti.url}{sc_dataset}/media/images?top=100&skiptoken={ids[at]}",
+            lambda url: sc_session.get(url, timeout=600), repeats),
+        "Geti media:query page (limit=100, skip)": _walk_ms(
+            f"{base}/media:query?limit=100&skip={at}", lambda url: geti.session.post(url, json={}, timeout=600),
             repeats),
-        "Geti media:query page (limit=100, skip)": _median_ms(
-            lambda: geti.session.post(f"{base}/media:query?limit=100&skip={at}", json={}, timeout=600), repeats),
         "Geti media GET": _median_ms(lambda: geti.session.get(f"{base}/media/images/{ids[at]}", timeout=600),
                                      repeats),
     }

@@ -28,14 +28,17 @@ CREATE TABLE IF NOT EXISTS media (
 CREATE INDEX IF NOT EXISTS media_by_dataset ON media (dataset_id, kind, id);
 CREATE INDEX IF NOT EXISTS media_by_name ON media (dataset_id, name, id, kind);
 CREATE INDEX IF NOT EXISTS media_by_upload_time ON media (dataset_id, upload_time, id, kind);
+-- media per dataset and kind, and a generation that changes with every insert or delete (listing cursors)
 CREATE TABLE IF NOT EXISTS media_counts (
-    dataset_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (dataset_id, kind));
+    dataset_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (dataset_id, kind));
 CREATE TRIGGER IF NOT EXISTS media_counted AFTER INSERT ON media BEGIN
-    INSERT INTO media_counts (dataset_id, kind, n) VALUES (NEW.dataset_id, NEW.kind, 1)
-    ON CONFLICT (dataset_id, kind) DO UPDATE SET n = n + 1;
+    INSERT INTO media_counts (dataset_id, kind, n, generation) VALUES (NEW.dataset_id, NEW.kind, 1, 1)
+    ON CONFLICT (dataset_id, kind) DO UPDATE SET n = n + 1, generation = generation + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS media_uncounted AFTER DELETE ON media BEGIN
-    UPDATE media_counts SET n = n - 1 WHERE dataset_id = OLD.dataset_id AND kind = OLD.kind;
+    UPDATE media_counts SET n = n - 1, generation = generation + 1
+    WHERE dataset_id = OLD.dataset_id AND kind = OLD.kind;
 END;
 CREATE TABLE IF NOT EXISTS annotations (
     media_id TEXT NOT NULL, frame_index INTEGER NOT NULL, project_id TEXT NOT NULL,
@@ -65,8 +68,8 @@ class Database:
             counted = conn.execute("SELECT 1 FROM sqlite_master WHERE name='media_counts'").fetchone()
             conn.executescript(SCHEMA)
             if not counted:  # a store from before the counts table: count once, the triggers keep it since
-                conn.execute("INSERT OR REPLACE INTO media_counts SELECT dataset_id, kind, COUNT(*) FROM media "
-                             "GROUP BY dataset_id, kind")
+                conn.execute("INSERT OR REPLACE INTO media_counts (dataset_id, kind, n) SELECT dataset_id, kind, "
+                             "COUNT(*) FROM media GROUP BY dataset_id, kind")
         finally:
             conn.close()
 

@@ -108,3 +108,14 @@ def test_thumbnails_are_cached_and_dropped_with_their_media(api, geti, project, 
     assert [p.name.split(".")[0] for p in cached] == [item["id"]]
     assert api.session.delete(f"{api.dataset_url(sc_project)}/media/images/{item['id']}", timeout=30).ok
     assert not cached[0].exists()
+
+
+def test_a_page_after_a_change_is_paged_afresh(geti, project, h) -> None:
+    """A page's end is remembered to seek the next page; an upload in between must not shift it."""
+    url = f"{geti.dataset_url(project)}/media:query?limit=2&sort_by=media_name&sort_direction=asc"
+    first = geti.session.post(url, json={}, timeout=30).json()
+    geti.upload(project, h.jpeg_bytes(64, 64), filename="a0.jpg")  # sorts before everything listed so far
+    second = geti.session.post(geti.absolute(first["next_page"]), json={}, timeout=30).json()
+    forced = geti.session.post(geti.absolute(first["next_page"]), json=_forced_python({}), timeout=30).json()
+    # a cursor kept from before the upload would give b2, c3
+    assert [m["name"] for m in second["media"]] == [m["name"] for m in forced["media"]] == ["ab4", "b2"]

@@ -18,7 +18,7 @@ from sc_importers.server.db import Database
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project
 from sc_importers.server.geti.media import annotation_summary, view_of
-from sc_importers.server.geti.media_sql import order_by, translate
+from sc_importers.server.geti.media_sql import order_by, page_ids, translate
 from sc_importers.server.settings import settings_of
 from sc_importers.server.storage import media_path
 
@@ -116,7 +116,7 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
     with settings.db.read() as conn:
         totals = settings.db.media_counts(conn, dataset_id)
         if where is not None and order is not None:
-            page, matched = _sql_page(conn, dataset_id, where, order, skip, limit)
+            page, matched = _sql_page(conn, dataset_id, where, sort_by, direction, skip, limit)
         else:
             page, matched = _python_page(conn, dataset_id, matches, sort_by, direction, skip, limit,
                                          settings.data_dir)
@@ -143,13 +143,12 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
     return body
 
 
-def _sql_page(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list], order: str, skip: int,
-              limit: int) -> tuple[list[sqlite3.Row], dict[str, int]]:
+def _sql_page(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list], sort_by: str, direction: str,
+              skip: int, limit: int) -> tuple[list[sqlite3.Row], dict[str, int]]:
     """The page and the matched totals, filtered, sorted and paged by SQLite through the media indexes."""
     clause, values = where
     # ids first (the sort indexes hold them, so skipped rows are never read), then the page's rows
-    ids = [row[0] for row in conn.execute(f"SELECT id FROM media WHERE dataset_id=? AND {clause} ORDER BY {order} "
-                                          "LIMIT ? OFFSET ?", (dataset_id, *values, limit, skip))]
+    ids = page_ids(conn, dataset_id, where, sort_by, direction, skip, limit)
     marks = ",".join("?" * len(ids))
     rows = {row["id"]: row for row in conn.execute(f"SELECT * FROM media WHERE id IN ({marks})", ids)}
     page = [rows[i] for i in ids]

@@ -10,6 +10,10 @@ takes the matcher's path over every row of the dataset.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import OrderedDict
+
 #: Filter field -> SQL expression over a ``media`` row.
 _ANNOTATED = ("(CASE WHEN EXISTS (SELECT 1 FROM annotations a WHERE a.media_id = media.id "
               "AND json_array_length(a.doc, '$.annotations') > 0 AND json_array_length(a.annotated_tasks) > 0) "
@@ -64,3 +68,40 @@ def order_by(sort_by: str, direction: str) -> str | None:
         return None
     way = "DESC" if direction == "dsc" else "ASC"
     return f"{column} {way}, id {way}"
+
+
+#: Where the previous page of a listing ended: (dataset, filter, sort, media generation, position) -> the
+#: sort value and id of the row before ``position``. The next page then seeks to it through the sort index
+#: instead of skipping ``position`` rows (an OFFSET walks them all: 5 ms at 90,000, 50 ms at 900,000). The
+#: generation changes with every media insert or delete of the dataset, so a cursor never outlives the
+#: order it was taken in; what is not found here is paged with OFFSET, exactly as before.
+_CURSORS: OrderedDict[tuple, tuple[object, str]] = OrderedDict()
+_CURSORS_KEPT = 512
+_LOCK = threading.Lock()
+
+
+def page_ids(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list], sort_by: str, direction: str,
+             skip: int, limit: int) -> list[str]:
+    """The ids of the page ``skip``, ``skip + limit`` of the filtered, sorted media of a dataset."""
+    clause, values = where
+    column = COLUMNS[sort_by]
+    way, seek = ("DESC", "<") if direction == "dsc" else ("ASC", ">")
+    generation = conn.execute("SELECT COALESCE(SUM(generation), 0) FROM media_counts WHERE dataset_id=?",
+                              (dataset_id,)).fetchone()[0]
+    key = (dataset_id, clause, tuple(values), column, way, generation)
+    with _LOCK:
+        cursor = _CURSORS.get((*key, skip)) if skip else None
+    if cursor is not None:
+        rows = conn.execute(f"SELECT id, {column} FROM media WHERE dataset_id=? AND {clause} "
+                            f"AND ({column}, id) {seek} (?, ?) ORDER BY {column} {way}, id {way} LIMIT ?",
+                            (dataset_id, *values, *cursor, limit)).fetchall()
+    else:
+        rows = conn.execute(f"SELECT id, {column} FROM media WHERE dataset_id=? AND {clause} "
+                            f"ORDER BY {column} {way}, id {way} LIMIT ? OFFSET ?",
+                            (dataset_id, *values, limit, skip)).fetchall()
+    if rows:
+        with _LOCK:
+            _CURSORS[(*key, skip + len(rows))] = (rows[-1][1], rows[-1][0])
+            while len(_CURSORS) > _CURSORS_KEPT:
+                _CURSORS.popitem(last=False)
+    return [row[0] for row in rows]
