@@ -18,6 +18,7 @@ import io
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="transfers,read,list", help="sections to run")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     with tempfile.TemporaryDirectory(prefix="sc-bench-") as tmpdir:
         tmp = Path(tmpdir)
         bench = Bench(args, tmp)
