@@ -51,10 +51,18 @@ def mask_to_polygons(mask: np.ndarray) -> list[Polygon]:
     polygon corner instead of several per boundary edge. Loops start and come in the order of a walk
     over the edges by start corner (row by row, top edges first), as the pixel-by-pixel tracer this
     replaces produced them."""
-    edges = _boundary_edges(np.asarray(mask, dtype=bool))
+    mask = np.asarray(mask, dtype=bool)
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not rows.size:
+        return []
+    # Trace only the box around the mask (a crowd region is a small part of its image); shifting the
+    # corners back keeps their order, so the result is the same as tracing the whole image.
+    top, left = int(rows[0]), int(columns[0])
+    edges = _boundary_edges(mask[top:int(rows[-1]) + 1, left:int(columns[-1]) + 1])
     if edges is None:
         return []
     sx, sy, dx, dy = edges
+    sx, sy = sx + left, sy + top
     count = len(sx)
     width = int(sx.max()) + 2  # corners are numbered y * width + x
     start, end = sy * width + sx, (sy + dy) * width + (sx + dx)

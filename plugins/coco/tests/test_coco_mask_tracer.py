@@ -107,3 +107,12 @@ def test_saddles_and_nested_rings() -> None:
     polygons = mask_to_polygons(mask)
     assert [p.points for p in polygons] == reference_polygons(mask)
     assert sorted(p.area for p in polygons) == [1.0, 1.0, 9.0, 49.0]
+
+
+def test_a_small_region_of_a_large_image_is_traced_in_place() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        canvas = np.zeros((60, 80), dtype=bool)
+        top, left = rng.integers(0, 45), rng.integers(0, 65)
+        canvas[top:top + 15, left:left + 15] = rng.random((15, 15)) > 0.5
+        assert [p.points for p in mask_to_polygons(canvas)] == reference_polygons(canvas)
