@@ -93,15 +93,17 @@ def train_json(folder: Path, scale: float, crowd: bool = False, seed: int = 118)
     rng = random.Random(seed)
     (folder / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
     (folder / ANNOTATION_FILE).parent.mkdir(parents=True, exist_ok=True)
-    original = folder / "original.jpg"
-    Image.new("RGB", (WIDTH, HEIGHT), (90, 120, 150)).save(original, "JPEG", quality=80)
+    originals = []  # one JPEG per 60,000 links (ext4 allows 65,000 links to a file)
     with open(folder / ANNOTATION_FILE, "w", encoding="utf-8") as out:
         out.write('{"info": {"description": "generated train2017-size benchmark file"}, "licenses": [], "images": [')
         for index in range(images):
             name = f"{index + 1:012d}.jpg"
             link = folder / IMAGES_DIR / name
+            if index % 60_000 == 0:
+                originals.append(folder / f"original-{len(originals)}.jpg")
+                Image.new("RGB", (WIDTH, HEIGHT), (90, 120, 150)).save(originals[-1], "JPEG", quality=80)
             if not link.exists():
-                os.link(original, link)
+                os.link(originals[-1], link)
             out.write(("," if index else "") + json.dumps(
                 {"id": index + 1, "file_name": name, "width": WIDTH, "height": HEIGHT, "license": 1}))
         out.write('], "annotations": [')
@@ -120,5 +122,6 @@ def train_json(folder: Path, scale: float, crowd: bool = False, seed: int = 118)
             out.write(("," if index else "") + json.dumps(entry))
         out.write('], "categories": ' + json.dumps(
             [{"id": i + 1, "name": name, "supercategory": "thing"} for i, name in enumerate(CATEGORIES)]) + "}")
-    original.unlink()
+    for original in originals:
+        original.unlink()
     return folder

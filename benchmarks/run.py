@@ -308,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f}; median of {args.runs} run(s)")
     print(f"import/download: {val.images} JPEGs 640x480 ({val.megabytes:.1f} MB), {val.annotations} instances; "
           + (f"read: {train_items} images, {size:.0f} MB JSON" if "read" in sections else ""))
+    print()
     print("\n".join(lines))
     for note in bench.notes:
         print(f"note: {note}")
