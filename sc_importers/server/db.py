@@ -100,6 +100,12 @@ class Database:
             yield conn
         finally:
             local.busy = False
+            if conn.in_transaction:  # a failed COMMIT or ROLLBACK: the next request starts clean
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    local.conn = None
+                    conn.close()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
