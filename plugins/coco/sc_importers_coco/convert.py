@@ -134,11 +134,11 @@ def _from_polygons(parts: list, ann: dict, ctx: ImageContext) -> list[Polygon]:
 
 
 def _area(xs: list[float], ys: list[float]) -> float:
-    """The area of the polygon (x, y) (``Polygon.area``: the shoelace formula), the products summed in C."""
+    """``Polygon.area`` of the polygon (x, y): the same shoelace terms, summed in the same order."""
     if len(xs) < 3:
         return 0.0
-    xs_next, ys_next = xs[1:] + xs[:1], ys[1:] + ys[:1]
-    return abs(sum(map(operator.mul, xs, ys_next)) - sum(map(operator.mul, xs_next, ys))) / 2
+    terms = map(operator.sub, map(operator.mul, xs, ys[1:] + ys[:1]), map(operator.mul, xs[1:] + xs[:1], ys))
+    return abs(sum(terms)) / 2
 
 
 def _clip_polygon(xs: list[float], ys: list[float], ann: dict, ctx: ImageContext,
