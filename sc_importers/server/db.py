@@ -1,4 +1,4 @@
-"""SQLite storage of the server's metadata (WAL mode; one short-lived connection per request).
+"""SQLite storage of the server's metadata (WAL mode; one connection per thread, reused).
 
 Projects and annotation scenes are stored as JSON documents because the API hands them out whole;
 media rows keep the columns the listing filters and sorts on. Media bytes live on disk under
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,20 @@ CREATE TABLE IF NOT EXISTS media (
     width INTEGER NOT NULL, height INTEGER NOT NULL,
     frame_count INTEGER, fps REAL, duration REAL);
 CREATE INDEX IF NOT EXISTS media_by_dataset ON media (dataset_id, kind, id);
+CREATE INDEX IF NOT EXISTS media_by_name ON media (dataset_id, name, id, kind);
+CREATE INDEX IF NOT EXISTS media_by_upload_time ON media (dataset_id, upload_time, id, kind);
+-- media per dataset and kind, and a generation that changes with every insert or delete (listing cursors)
+CREATE TABLE IF NOT EXISTS media_counts (
+    dataset_id TEXT NOT NULL, kind TEXT NOT NULL, n INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (dataset_id, kind));
+CREATE TRIGGER IF NOT EXISTS media_counted AFTER INSERT ON media BEGIN
+    INSERT INTO media_counts (dataset_id, kind, n, generation) VALUES (NEW.dataset_id, NEW.kind, 1, 1)
+    ON CONFLICT (dataset_id, kind) DO UPDATE SET n = n + 1, generation = generation + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS media_uncounted AFTER DELETE ON media BEGIN
+    UPDATE media_counts SET n = n - 1, generation = generation + 1
+    WHERE dataset_id = OLD.dataset_id AND kind = OLD.kind;
+END;
 CREATE TABLE IF NOT EXISTS annotations (
     media_id TEXT NOT NULL, frame_index INTEGER NOT NULL, project_id TEXT NOT NULL,
     doc TEXT NOT NULL, annotated_tasks TEXT NOT NULL, PRIMARY KEY (media_id, frame_index));
@@ -37,7 +52,12 @@ IMAGE_FRAME = -1
 
 
 class Database:
-    """Opens connections to ``<data_dir>/sc-server.sqlite3``; safe to share between threads.
+    """Connections to ``<data_dir>/sc-server.sqlite3``; safe to share between threads.
+
+    Each thread keeps one connection and reuses it for every request it serves: opening a
+    connection (and its PRAGMAs) cost about a third of a small request's CPU. A block nested in
+    another block of the same thread gets a short-lived connection of its own, so a ``read``
+    inside a ``write`` (or the reverse) behaves as it did with one connection per block.
 
     The database file is readable by its owner only (0600), whatever the umask: it holds the
     sessions. A database of an older version, which stored session tokens in plain text, loses
@@ -49,14 +69,22 @@ class Database:
         if not self.path.exists():
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         os.chmod(self.path, 0o600)
-        with self._open() as conn:
+        self._local = threading.local()
+        conn = self._open()
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
+            counted = conn.execute("SELECT 1 FROM sqlite_master WHERE name='media_counts'").fetchone()
             conn.executescript(SCHEMA)
             if conn.execute("SELECT 1 FROM meta WHERE key='session_tokens'").fetchone() is None:
                 conn.execute("PRAGMA secure_delete=ON")
                 conn.execute("DELETE FROM sessions")  # plain-text tokens of an older version
                 conn.execute("INSERT INTO meta (key, value) VALUES ('session_tokens', 'sha256')")
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not counted:  # a store from before the counts table: count once, the triggers keep it since
+                conn.execute("INSERT OR REPLACE INTO media_counts (dataset_id, kind, n) SELECT dataset_id, kind, "
+                             "COUNT(*) FROM media GROUP BY dataset_id, kind")
+        finally:
+            conn.close()
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
@@ -67,20 +95,42 @@ class Database:
         return conn
 
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """A connection for reads (autocommit; WAL gives each statement a consistent snapshot)."""
-        conn = self._open()
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, or a fresh one while the thread's own is in use."""
+        local = self._local
+        if getattr(local, "busy", False):
+            conn = self._open()
+            try:
+                yield conn
+            finally:
+                conn.close()
+            return
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = self._open()
+        local.busy = True
         try:
             yield conn
         finally:
-            conn.close()
+            local.busy = False
+            if conn.in_transaction:  # a failed COMMIT or ROLLBACK: the next request starts clean
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    local.conn = None
+                    conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads (autocommit; WAL gives each statement a consistent snapshot)."""
+        with self._connection() as conn:
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A connection inside ``BEGIN IMMEDIATE``: committed on success, rolled back on error.
         Keep the block short: no file I/O in it."""
-        conn = self._open()
-        try:
+        with self._connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -88,8 +138,11 @@ class Database:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-        finally:
-            conn.close()
+
+    @staticmethod
+    def media_counts(conn: sqlite3.Connection, dataset_id: str) -> dict[str, int]:
+        """Media per kind ("image", "video") of a dataset, kept by triggers: no count over the media rows."""
+        return dict(conn.execute("SELECT kind, n FROM media_counts WHERE dataset_id=?", (dataset_id,)).fetchall())
 
     def meta(self, key: str, default_factory: Callable[[], str]) -> str:
         """The stored value of ``key``, created with ``default_factory()`` on first use."""

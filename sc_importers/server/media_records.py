@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 
 from sc_importers.server.project_builder import trainable_tasks
 
@@ -13,10 +14,24 @@ def media_url(workspace_id: str, project_id: str, dataset_id: str, kind: str, me
             f"/media/{kind}s/{media_id}")
 
 
-def annotated_tasks_by_media(conn: sqlite3.Connection, project_id: str) -> dict[str, set[str]]:
-    """For every annotated media item of the project, the ids of the tasks its annotations cover."""
+#: Ids per ``IN (...)`` look-up (well under SQLite's limit of bound variables).
+_CHUNK = 500
+
+
+def rows_of_media(conn: sqlite3.Connection, columns: str, media_ids: Sequence[str]) -> Iterator[sqlite3.Row]:
+    """``SELECT media_id, <columns>`` of the annotation rows of ``media_ids`` (any number of them), found
+    through the annotations' primary key: a page costs the same however large the project is."""
+    for start in range(0, len(media_ids), _CHUNK):
+        chunk = list(media_ids[start:start + _CHUNK])
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(f"SELECT media_id, {columns} FROM annotations WHERE media_id IN ({marks})",
+                                chunk).fetchall()
+
+
+def annotated_tasks_by_media(conn: sqlite3.Connection, media_ids: Sequence[str]) -> dict[str, set[str]]:
+    """For every annotated item among ``media_ids``, the ids of the tasks its annotations cover."""
     result: dict[str, set[str]] = {}
-    for row in conn.execute("SELECT media_id, annotated_tasks FROM annotations WHERE project_id=?", (project_id,)):
+    for row in rows_of_media(conn, "annotated_tasks", media_ids):
         result.setdefault(row["media_id"], set()).update(json.loads(row["annotated_tasks"]))
     return result
 

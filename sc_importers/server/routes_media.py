@@ -21,6 +21,7 @@ from sc_importers.server.media_records import annotated_tasks_by_media, media_re
 from sc_importers.server.settings import ServerSettings, settings_of
 from sc_importers.server.storage import (
     commit,
+    drop_thumbnail,
     jpeg_thumbnail,
     media_dir,
     media_path,
@@ -128,9 +129,8 @@ def _list(request: Request, workspace_id: str, project_id: str, dataset_id: str,
     with settings.db.read() as conn:
         rows = conn.execute(f"SELECT * FROM media WHERE dataset_id=? AND kind IN ({marks}) AND id > ? "
                             "ORDER BY id LIMIT ?", (dataset_id, *kinds, skiptoken or "", top)).fetchall()
-        counts = dict(conn.execute(f"SELECT kind, COUNT(*) FROM media WHERE dataset_id=? AND kind IN ({marks}) "
-                                   "GROUP BY kind", (dataset_id, *kinds)).fetchall())
-        annotated = annotated_tasks_by_media(conn, project_id)
+        counts = settings.db.media_counts(conn, dataset_id)
+        annotated = annotated_tasks_by_media(conn, [r["id"] for r in rows])
     body: dict = {
         "media": [media_record(settings.workspace_id, project, r, annotated.get(r["id"], set())) for r in rows],
         "media_count": {f"{k}s": counts.get(k, 0) for k in kinds},
@@ -160,7 +160,7 @@ def _get(request: Request, workspace_id: str, project_id: str, dataset_id: str, 
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
     row = load_media(settings, dataset_id, kind, media_id)
     with settings.db.read() as conn:
-        annotated = annotated_tasks_by_media(conn, project_id).get(media_id, set())
+        annotated = annotated_tasks_by_media(conn, [media_id]).get(media_id, set())
     return media_record(settings.workspace_id, project, row, annotated)
 
 
@@ -184,6 +184,7 @@ def _delete(request: Request, workspace_id: str, project_id: str, dataset_id: st
         conn.execute("DELETE FROM media WHERE id=?", (media_id,))
     with contextlib.suppress(FileNotFoundError):
         media_path(settings.data_dir, row).unlink()
+    drop_thumbnail(settings.data_dir, row)
     return {"result": "success"}
 
 

@@ -16,7 +16,7 @@ from sc_importers.server.errors import ApiError
 from sc_importers.server.lookup import check_workspace, load_project
 from sc_importers.server.project_builder import build_project, trainable_tasks
 from sc_importers.server.settings import PRODUCT_VERSION, ServerSettings, settings_of
-from sc_importers.server.storage import media_dir, thumbnail_response
+from sc_importers.server.storage import media_dir, thumbnail_response, thumbs_dir
 
 router = APIRouter()
 _ALGORITHMS = Path(__file__).with_name("supported_algorithms.json")
@@ -97,6 +97,7 @@ def remove_project(settings: ServerSettings, project_id: str) -> None:
         conn.execute("DELETE FROM media WHERE project_id=?", (project_id,))
         conn.execute("DELETE FROM projects WHERE id=?", (project_id,))
     shutil.rmtree(media_dir(settings.data_dir, project_id), ignore_errors=True)
+    shutil.rmtree(thumbs_dir(settings.data_dir) / project_id, ignore_errors=True)
 
 
 @router.get("/workspaces/{workspace_id}/projects/{project_id}/status")

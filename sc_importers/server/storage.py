@@ -87,8 +87,12 @@ def recover(data_dir: Path, conn: sqlite3.Connection) -> list[str]:
     projects = {r[0] for r in conn.execute("SELECT id FROM projects")}
     known = {(r[0], r[1]) for r in conn.execute("SELECT project_id, filename FROM media")}
     root = Path(data_dir) / "media"
+    thumbs = thumbs_dir(data_dir)
+    for folder in thumbs.iterdir() if thumbs.exists() else []:  # thumbnails of deleted projects
+        if folder.name not in projects:
+            shutil.rmtree(folder, ignore_errors=True)
     for folder in root.iterdir() if root.exists() else []:
-        if folder == incoming or not folder.is_dir():
+        if folder in (incoming, thumbs) or not folder.is_dir():
             continue
         if folder.name not in projects:
             shutil.rmtree(folder, ignore_errors=True)
@@ -124,14 +128,39 @@ def jpeg_thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def thumbs_dir(data_dir: Path) -> Path:
+    """Cached thumbnails: ``media/.thumbs/<project id>/<stored file name>.jpg`` (stored names hold the media
+    id, which is never reused, so a cached thumbnail cannot belong to another item)."""
+    return Path(data_dir) / "media" / ".thumbs"
+
+
+def drop_thumbnail(data_dir: Path, row: sqlite3.Row) -> None:
+    """Remove the cached thumbnail of a deleted media item (if any)."""
+    (thumbs_dir(data_dir) / row["project_id"] / (row["filename"] + ".jpg")).unlink(missing_ok=True)
+
+
 def thumbnail_response(data_dir: Path, row: sqlite3.Row) -> Response:
-    """A small JPEG of an image, or of a video's first frame."""
+    """A small JPEG of an image, or of a video's first frame; made once, then read from the cache."""
+    cached = thumbs_dir(data_dir) / row["project_id"] / (row["filename"] + ".jpg")
+    try:
+        return Response(cached.read_bytes(), media_type="image/jpeg")
+    except OSError:
+        pass
     path = media_path(data_dir, row)
     if row["kind"] == "video":
         image = frame_image(path, 0, row["fps"])
     else:
         image = Image.open(path)
-    return Response(jpeg_thumbnail(image), media_type="image/jpeg")
+    data = jpeg_thumbnail(image)
+    try:  # written beside, then renamed: a reader never sees half a thumbnail
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=cached.parent, prefix=".thumb-")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, cached)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return Response(data, media_type="image/jpeg")
 
 
 _MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".bmp": "image/bmp",

@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import Annotated
 
@@ -23,9 +24,16 @@ from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project, load_media, not_found
 from sc_importers.server.geti.upload_info import annotate_upload, parse_upload_info
 from sc_importers.server.geti.views import media_view
+from sc_importers.server.media_records import rows_of_media
 from sc_importers.server.routes_media import store_upload
 from sc_importers.server.settings import ServerSettings, settings_of
-from sc_importers.server.storage import jpeg_thumbnail, media_path, original_response, thumbnail_response
+from sc_importers.server.storage import (
+    drop_thumbnail,
+    jpeg_thumbnail,
+    media_path,
+    original_response,
+    thumbnail_response,
+)
 from sc_importers.server.video import frame_image
 
 router = APIRouter()
@@ -34,13 +42,12 @@ EXTENSIONS = {"image": (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".jfif
 MIN_SIDE, MAX_SIDE = 32, 20000
 
 
-def annotation_summary(conn: sqlite3.Connection, project_id: str) -> dict[str, dict]:
-    """Per annotated media item: the task ids its annotations cover, how many non-empty frames
-    (videos) it has, and its latest scene id (images)."""
+def annotation_summary(conn: sqlite3.Connection, media_ids: Sequence[str]) -> dict[str, dict]:
+    """Per annotated item among ``media_ids``: the task ids its annotations cover, how many non-empty
+    frames (videos) it has, and its latest scene id (images)."""
     summary: dict[str, dict] = {}
-    for row in conn.execute("SELECT media_id, frame_index, annotated_tasks, json_extract(doc, '$.id') AS scene, "
-                            "json_array_length(doc, '$.annotations') AS n FROM annotations WHERE project_id=?",
-                            (project_id,)):
+    for row in rows_of_media(conn, "frame_index, annotated_tasks, json_extract(doc, '$.id') AS scene, "
+                             "json_array_length(doc, '$.annotations') AS n", media_ids):
         entry = summary.setdefault(row["media_id"], {"tasks": set(), "frames": 0, "scene": None})
         if row["n"]:
             entry["tasks"].update(json.loads(row["annotated_tasks"]))
@@ -106,7 +113,7 @@ def _get(request: Request, organization_id: str, workspace_id: str, project_id: 
     project = load_dataset_project(settings, organization_id, workspace_id, project_id, dataset_id)
     row = load_media(settings, dataset_id, kind, media_id)
     with settings.db.read() as conn:
-        summary = annotation_summary(conn, project_id)
+        summary = annotation_summary(conn, [media_id])
     return view_of(settings, project, row, summary)
 
 
@@ -132,6 +139,7 @@ def _delete(request: Request, organization_id: str, workspace_id: str, project_i
         conn.execute("DELETE FROM media WHERE id=?", (media_id,))
     with contextlib.suppress(FileNotFoundError):
         media_path(settings.data_dir, row).unlink()
+    drop_thumbnail(settings.data_dir, row)
     return {"result": "success"}
 
 

@@ -15,9 +15,11 @@ import sqlite3
 from fastapi import APIRouter, Request
 
 from sc_importers.server.body import read_json
+from sc_importers.server.db import Database
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, load_dataset_project, load_media
 from sc_importers.server.geti.media import annotation_summary, view_of
+from sc_importers.server.geti.media_sql import order_by, page_ids, translate
 from sc_importers.server.geti.views import media_view
 from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import settings_of
@@ -111,14 +113,17 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
                           f"sort_direction 'asc' or 'dsc', got '{sort_by}', '{direction}'.")
     if not (await request.body()).strip():
         raise ApiError(400, "missing_payload", "The request needs a JSON body with the filter; pass {} for all media.")
-    matches = _matcher(await read_json(request, "Media filter"))
+    rules = await read_json(request, "Media filter")
+    matches = _matcher(rules)  # validates the filter even when SQL answers it
+    where, order = translate(rules), order_by(sort_by, direction)  # type: ignore[arg-type]
     with settings.db.read() as conn:
-        rows = conn.execute("SELECT * FROM media WHERE dataset_id=? ORDER BY id", (dataset_id,)).fetchall()
-        summary = annotation_summary(conn, project_id)
-    facts = {row["id"]: _facts(row, summary, settings.data_dir) for row in rows}
-    matched = [row for row in rows if matches(facts[row["id"]])]
-    matched.sort(key=lambda r: (facts[r["id"]][sort_by], r["id"]), reverse=direction == "dsc")
-    page = matched[skip:skip + limit]
+        totals = settings.db.media_counts(conn, dataset_id)
+        if where is not None and order is not None:
+            page, matched = _sql_page(conn, dataset_id, where, sort_by, direction, skip, limit)
+        else:
+            page, matched = _python_page(conn, dataset_id, matches, sort_by, direction, skip, limit,
+                                         settings.data_dir)
+        summary = annotation_summary(conn, [row["id"] for row in page])
     media = []
     for row in page:
         item = view_of(settings, project, row, summary)
@@ -128,13 +133,14 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
         media.append(item)
     body = {
         "media": media,
-        "total_matched_images": sum(1 for r in matched if r["kind"] == "image"),
-        "total_matched_videos": sum(1 for r in matched if r["kind"] == "video"),
-        "total_matched_video_frames": sum(r["frame_count"] for r in matched if r["kind"] == "video"),
-        "total_images": sum(1 for r in rows if r["kind"] == "image"),
-        "total_videos": sum(1 for r in rows if r["kind"] == "video"),
+        "total_matched_images": matched["images"],
+        "total_matched_videos": matched["videos"],
+        "total_matched_video_frames": matched["frames"],
+        "total_images": totals.get("image", 0),
+        "total_videos": totals.get("video", 0),
     }
-    if skip + len(page) < len(matched):  # only while more remain
+    matched_count = matched["images"] + matched["videos"]
+    if skip + len(page) < matched_count:  # only while more remain
         body["next_page"] = (f"{request.url.path}?limit={limit}&skip={skip + len(page)}&sort_by={sort_by}"
                              f"&sort_direction={direction}")
     return body
@@ -176,3 +182,39 @@ async def query_video_frames(request: Request, organization_id: str, workspace_i
     if skip + len(page) < len(rows):
         body["next_page"] = f"{request.url.path}?limit={limit}&skip={skip + len(page)}"
     return body
+
+
+def _sql_page(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list], sort_by: str, direction: str,
+              skip: int, limit: int) -> tuple[list[sqlite3.Row], dict[str, int]]:
+    """The page and the matched totals, filtered, sorted and paged by SQLite through the media indexes."""
+    clause, values = where
+    # ids first (the sort indexes hold them, so skipped rows are never read), then the page's rows
+    ids = page_ids(conn, dataset_id, where, sort_by, direction, skip, limit)
+    marks = ",".join("?" * len(ids))
+    rows = {row["id"]: row for row in conn.execute(f"SELECT * FROM media WHERE id IN ({marks})", ids)}
+    page = [rows[i] for i in ids]
+    counts = {row[0]: (row[1], row[2] or 0) for row in conn.execute(
+        f"SELECT kind, COUNT(*), SUM(frame_count) FROM media WHERE dataset_id=? AND {clause} GROUP BY kind",
+        (dataset_id, *values))} if clause != "1" else {}
+    if clause == "1":  # no filter: the kept counts (frames are only summed when videos exist)
+        kept = Database.media_counts(conn, dataset_id)
+        frames = conn.execute("SELECT SUM(frame_count) FROM media WHERE dataset_id=? AND kind='video'",
+                              (dataset_id,)).fetchone()[0] if kept.get("video") else 0
+        counts = {"image": (kept.get("image", 0), 0), "video": (kept.get("video", 0), frames or 0)}
+    images, videos = counts.get("image", (0, 0)), counts.get("video", (0, 0))
+    return page, {"images": images[0], "videos": videos[0], "frames": videos[1]}
+
+
+def _python_page(conn: sqlite3.Connection, dataset_id: str, matches, sort_by: str, direction: str, skip: int,
+                 limit: int, data_dir) -> tuple[list[sqlite3.Row], dict[str, int]]:
+    """The page and the matched totals for filters SQL cannot answer (e.g. ``media_size``): every row of
+    the dataset is looked at."""
+    rows = conn.execute("SELECT * FROM media WHERE dataset_id=? ORDER BY id", (dataset_id,)).fetchall()
+    summary = annotation_summary(conn, [row["id"] for row in rows])
+    facts = {row["id"]: _facts(row, summary, data_dir) for row in rows}
+    matched = [row for row in rows if matches(facts[row["id"]])]
+    matched.sort(key=lambda r: (facts[r["id"]][sort_by], r["id"]), reverse=direction == "dsc")
+    return matched[skip:skip + limit], {
+        "images": sum(1 for r in matched if r["kind"] == "image"),
+        "videos": sum(1 for r in matched if r["kind"] == "video"),
+        "frames": sum(r["frame_count"] for r in matched if r["kind"] == "video")}
