@@ -21,7 +21,6 @@ from sc_importers.rest import geti_v1_records as rec
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI, ServerError
 from sc_importers.rest.geti_v1_config import GetiConfiguration
 from sc_importers.rest.landed import UploadClaims
-from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.session import SCSession
 
 API = "/api/v1"
@@ -191,19 +190,8 @@ class GetiV1API(GetiConfiguration, ServerAPI):
             path = self._next_path(next_page) if next_page else None
 
     def upload_media(self, project: RemoteProject, path: Path, kind: Literal["image", "video"]) -> RemoteMedia:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such file to upload")
         target = f"{self._dataset_path(project)}/media/{kind}s"
-        def parse(response) -> RemoteMedia:
-            try:
-                return rec.parse_media(response.json())
-            except ValueError as exc:
-                raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
-
-        media = self.session.post_checked(target, body=lambda: MultipartFile(path, "file"), parse=parse,
-                                          took_effect=lambda: self._claims.landed(self, project, path, kind))
-        return self._claims.claim(media)
+        return self._claims.upload(self, self.session, target, project, path, kind, rec.parse_media)
 
     def download_media(self, project: RemoteProject, media: RemoteMedia, target: Path,
                        on_chunk: Callable[[bytes], None] | None = None) -> None:

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
+    from sc_importers.rest.session import SCSession
 
 
 class UploadClaims:
@@ -31,6 +34,28 @@ class UploadClaims:
         with self._lock:
             self._claimed.add(media.id)
         return media
+
+    def upload(self, api: ServerAPI, session: SCSession, target: str, project: RemoteProject, path: Path,
+               kind: Literal["image", "video"], parse_media: Callable[[object], RemoteMedia]) -> RemoteMedia:
+        """POST ``path`` as multipart part ``file`` to ``target`` under the retry policy: after an
+        ambiguous failure the upload is repeated only when :meth:`landed` finds it did not land.
+        ``parse_media`` turns the answer's JSON into the media (a ``ValueError`` is a bad answer)."""
+        from sc_importers.rest.base import ServerError
+        from sc_importers.rest.multipart import MultipartFile
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such file to upload")
+
+        def parse(response) -> RemoteMedia:
+            try:
+                return parse_media(response.json())
+            except ValueError as exc:
+                raise ServerError(f"upload of {path}: unexpected answer: {exc}") from None
+
+        media = session.post_checked(target, body=lambda: MultipartFile(path, "file"), parse=parse,
+                                     took_effect=lambda: self.landed(api, project, path, kind))
+        return self.claim(media)
 
     def landed(self, api: ServerAPI, project: RemoteProject, path: Path,
                kind: Literal["image", "video"]) -> RemoteMedia | None:
