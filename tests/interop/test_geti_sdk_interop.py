@@ -9,7 +9,8 @@ geti-sdk side, this file runs ours with the project's python):
     each dialect (``--api geti`` with the token, ``--api sc1`` with user and password); ``sc-export --verify`` finds
     no differences (exit 4: no manifest, never "identical"); geti-sdk's download of the restored project holds the
     same media bytes, labels and annotations as its download of the source project (exactly: both whole pixels);
-(b) ``sc-export --api geti`` over HTTPS (the certificate as ``--ca-bundle``) backs up each source project; geti-sdk's
+(b) ``sc-export --api geti`` over HTTPS (the certificate as ``--ca-bundle``) backs up each source project and a
+    classification project with a label hierarchy our uploader made; geti-sdk's
     ``upload_project_data`` restores that folder and geti-sdk's download of the result holds the folder's media
     bytes, labels and annotations, coordinates within geti-sdk's whole-pixel rounding (0.5 px).
 
@@ -27,8 +28,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from sc_importers.model import Annotation, Dataset, Label, MediaItem
+from sc_importers.project_types.base import BuildOptions
+from sc_importers.rest.connect import connect
 from sc_importers.server.testing import LocalServer, running_server
+from sc_importers.uploader.run import import_dataset
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -104,6 +110,30 @@ def ours(tool: list[str], args: list[str], server: LocalServer, api: str) -> sub
                           env=env, timeout=300)
 
 
+def made_by_us(server: LocalServer, folder: Path) -> dict[str, str]:
+    """A Geti 2.x project our uploader creates with what geti-sdk's own projects above do not have: a label
+    hierarchy with groups and hotkeys (project.json must name parents for geti-sdk's POST). Returns
+    {work folder name: project name}."""
+    api = connect(server.url, api_key=server.api_key, verify=str(server.cert_path), api="geti")
+    folder.mkdir(parents=True)
+    items = []
+    for n, leaf in enumerate(("dog", "cat", "dog")):
+        path = folder / f"pet-{n}.png"
+        Image.new("RGB", (50 + n, 40), (70 * n, 20, 90)).save(path)
+        items.append(MediaItem(path=path, key=path.name, annotations=[Annotation(("animal", leaf))]))
+    labels = [Label("animal", group="kingdom", hotkey="a", color="#123456ff"),
+              Label("dog", group="species", parent="animal", hotkey="d"),
+              Label("cat", group="species", parent="animal", hotkey="c")]
+    name = "hierarchy from sc-import"
+    try:
+        dataset = Dataset(name=name, format="test", root=folder, labels=labels, items=items)
+        report = import_dataset(api, dataset, "classification", BuildOptions(), name, workers=2, show_progress=False)
+        assert report.exit_code() == 0, report.render()
+    finally:
+        api.close()
+    return {"hierarchy": name}
+
+
 def both_ways(server: LocalServer, python: Path, env: dict, work: Path) -> str:
     """(a) and (b) of the module docstring; returns every tool's output (checked for secrets by the caller)."""
     output, plan = [], {"download": [], "upload": []}
@@ -120,6 +150,8 @@ def both_ways(server: LocalServer, python: Path, env: dict, work: Path) -> str:
             verified = json.loads(done.stdout)
             assert verified["differences"] == [] and verified["not_comparable"] == [], output[-1]
             plan["download"].append([name, str(work / "sdk-of-restored" / f"{kind}-{api}")])
+    exports = {**SOURCES, **made_by_us(server, work / "ours")}
+    for kind, source in exports.items():
         done = ours(SC_EXPORT, [source, "--target-folder", str(work / "sc-export")], server, "geti")
         output.append(done.stdout + done.stderr)
         assert done.returncode == 0, f"sc-export --api geti {source!r}:\n{output[-1]}"
@@ -148,8 +180,9 @@ def both_ways(server: LocalServer, python: Path, env: dict, work: Path) -> str:
             mine, theirs = canonical_annotations(restored), canonical_annotations(source)
             if mine != theirs:  # exactly: geti-sdk read both in whole pixels
                 problems.append(f"(a) {kind} via {api}: annotations {annotation_differences(mine, theirs, 0)[:5]}")
-        exported, restored = work / "sc-export" / SOURCES[kind], work / "sdk-of-sc-export" / kind
-        if difference := media_differences(media_by_stem(restored), media_by_stem(exported)):  # (b)
+    for kind, source in exports.items():  # (b): geti-sdk restores what sc-export wrote
+        exported, restored = work / "sc-export" / source, work / "sdk-of-sc-export" / kind
+        if difference := media_differences(media_by_stem(restored), media_by_stem(exported)):
             problems.append(f"(b) {kind}: media {difference}")
         if labels_of(restored) != labels_of(exported):
             problems.append(f"(b) {kind}: labels {labels_of(restored)} != {labels_of(exported)}")
@@ -157,5 +190,7 @@ def both_ways(server: LocalServer, python: Path, env: dict, work: Path) -> str:
             canonical_annotations(exported), canonical_annotations(restored), SDK_ROUNDING)]
         if not canonical_annotations(exported):
             problems.append(f"(b) {kind}: the sc-export folder holds no annotations")
+    parents = {label["name"]: label["parent_id"] for label in labels_of(work / "sdk-of-sc-export" / "hierarchy")}
     assert not problems, "\n".join(problems)
+    assert (parents["animal"], parents["cat"], parents["dog"]) == (None, "animal", "animal"), parents
     return "".join(output)
