@@ -1,7 +1,8 @@
 """The real client: geti-sdk 2.13.1 from PyPI, unmodified, in its own virtual environment, against
 ``sc-server --tls --api-key``: for a detection (images, a video, >100 media), a classification and a segmentation
 project, create it from a dataset, download it, upload it under a new name, download that, and compare
-(tests/interop/geti_sdk_roundtrip.py does the geti-sdk side; about 40 s once the venv exists).
+(tests/interop/geti_sdk_roundtrip.py does the geti-sdk side). The whole test takes about 100 s once the venv
+exists (40 s of it this round trip) on 2 shared cores.
 
 Then both ways between geti-sdk and our own tools, on the same server (tests/interop/geti_sdk_steps.py does the
 geti-sdk side, this file runs ours with the project's python):
