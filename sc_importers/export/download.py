@@ -32,6 +32,7 @@ from sc_importers.export.files import (
     write_json_atomically,
 )
 from sc_importers.export.manifest import MANIFEST, is_export_bookkeeping, previous_media_entries, write_manifest
+from sc_importers.export.portable import label_index, named_scene, portable_project
 from sc_importers.rest.base import ConnectionLost, RemoteMedia, RemoteProject, ServerAPI, ServerError
 
 __all__ = ["DownloadReport", "FolderInUse", "ProjectNotFound", "check_target_folder", "download_project",
@@ -185,7 +186,9 @@ def download_project(
     dataset_name = (project.raw.get("datasets") or [{}])[0].get("name") or project.name
     dataset_dir = safe_folder_name(dataset_name)
 
-    write_json_atomically(folder / "project.json", project.raw)
+    # labels by name, not id, and scene labels with their names: geti-sdk restores the folder too (portable.py)
+    write_json_atomically(folder / "project.json", portable_project(project.raw))
+    labels = label_index(project.raw)
     # settings.json: the neutral model, which restores and --verify use, whatever the dialect of
     # the server it came from or goes to (and whichever configuration API it has: Geti 2.12+ may
     # have no legacy GET /configuration). configuration.json: the server's own body, kept unread
@@ -213,7 +216,7 @@ def download_project(
         # an item an interrupted run finished (media and annotations written and checked) is kept
         written = journal.finished_annotations(m.id, entry["path"], folder) if kept else None
         if written is None:
-            written = _fetch_annotations(api, project, m, folder, Path(entry["path"]).stem)
+            written = _fetch_annotations(api, project, m, folder, Path(entry["path"]).stem, labels)
             journal.record_done(m.id, entry["path"], {
                 relative: {"size": (folder / relative).stat().st_size, "sha256": sha256_file(folder / relative)}
                 for relative in written})
@@ -288,9 +291,10 @@ def _fetch_media(
 
 
 def _fetch_annotations(
-    api: ServerAPI, project: RemoteProject, m: RemoteMedia, folder: Path, stem: str
+    api: ServerAPI, project: RemoteProject, m: RemoteMedia, folder: Path, stem: str, labels: dict[str, dict]
 ) -> list[str]:
-    """Write the media's latest annotation(s); returns the relative paths written."""
+    """Write the media's latest annotation(s), each label named (``labels``: id -> label); returns the
+    relative paths written."""
     written = []
     if m.kind == "image":
         scene = api.get_annotation_scene(project, m)
@@ -301,7 +305,7 @@ def _fetch_annotations(
             for s in api.get_video_annotations(project, m)
         ]
     for relative, scene in scenes:
-        write_json_atomically(folder / relative, scene)
+        write_json_atomically(folder / relative, named_scene(scene, labels))
         written.append(relative)
     return written
 

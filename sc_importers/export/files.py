@@ -17,6 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 JOURNAL_NAME = ".sc-export-journal.jsonl"
+#: A journal "done" entry's ``scenes``: its annotation files carry label names (export/portable.py); entries of
+#: earlier versions lack it, and their files (label ids only) are fetched again rather than kept.
+NAMED_SCENES = "named"
 CHUNK = 1 << 20
 
 
@@ -73,8 +76,8 @@ class Journal:
     """Append-only record of what a download has finished in a backup folder.
 
     Three kinds of lines: ``{"media_id", "path", "size", "sha256"}`` once a media file was renamed
-    into place; ``{"done": media_id, "path", "annotations": {relative: {"size", "sha256"}}}`` once
-    that media's annotation files are written too (the item is complete); and
+    into place; ``{"done": media_id, "path", "annotations": {relative: {"size", "sha256"}}, "scenes"}``
+    once that media's annotation files are written too (the item is complete); and
     ``{"listing": [media id, ...]}`` once the project's media were listed, so a restore of an
     unfinished folder can say how many media it lacks. A file without an entry (killed between
     rename and append) is simply downloaded again. Lines are flushed but not fsynced: an entry is
@@ -104,7 +107,7 @@ class Journal:
     def record_done(self, media_id: str, relative: str, annotations: dict[str, dict]) -> None:
         """Remember that media ``media_id`` (file ``relative``) and its ``annotations`` files
         (relative path -> size and sha256) are all written: the item is complete."""
-        entry = {"done": str(media_id), "path": relative, "annotations": annotations}
+        entry = {"done": str(media_id), "path": relative, "annotations": annotations, "scenes": NAMED_SCENES}
         self._append(entry)
         self.done[str(media_id)] = entry
 
@@ -113,6 +116,8 @@ class Journal:
         when each is still on disk with its recorded checksum; None when they must be fetched."""
         entry = self.done.get(str(media_id))
         if entry is None or entry.get("path") != relative or not isinstance(entry.get("annotations"), dict):
+            return None
+        if entry.get("scenes") != NAMED_SCENES:  # an earlier version's scenes (label ids only): fetch again
             return None
         for name, info in entry["annotations"].items():
             path = Path(name)

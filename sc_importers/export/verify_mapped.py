@@ -21,6 +21,8 @@ def saved_tasks(saved: dict) -> list[TaskPlan]:
     """The trainable tasks of a backup's ``project.json`` (2.x shape) as the plan that created them."""
     tasks = [t for t in saved["pipeline"]["tasks"] if str(t.get("task_type", "")).lower() not in NON_TRAINABLE]
     names = {lb["id"]: lb["name"] for t in tasks for lb in t.get("labels", []) if lb.get("id") is not None}
+    names.update({lb["name"]: lb["name"] for t in tasks for lb in t.get("labels", [])  # parent_id: a name
+                  if lb.get("id") is None})
     return [TaskPlan(str(t.get("title", "")), str(t.get("task_type", "")).lower(),
                      [Label(lb["name"], lb.get("color") or None, lb.get("group") or None,
                             names.get(lb.get("parent_id"), None), bool(lb.get("is_empty")), lb.get("hotkey") or "")

@@ -182,10 +182,14 @@ def scene_annotations(scene: Any, width: int, height: int, names: dict[str, str]
 
 def _label_name(label: Any, names: dict[str, str], where: str) -> str:
     """The project.json name of a scene's label: by its id; a label without an id (backups of the
-    2022 client and of geti-sdk name labels only) by its name, which must be a label of project.json."""
+    2022 client and of geti-sdk name labels only) by its name, which must be a label of project.json.
+    A label project.json lists without an id (``names`` key ``name:<name>``: geti-sdk's and today's
+    sc-export's project.json) is taken by the scene label's name whatever its (old) id."""
     if not isinstance(label, dict):
         raise SceneError(f"{where}: not an object")
     label_id, shown = label.get("id"), label.get("name")
+    if isinstance(shown, str) and f"name:{shown}" in names and str(label_id) not in names:
+        return shown
     if label_id is None and isinstance(shown, str):
         if shown in names.values():
             return shown

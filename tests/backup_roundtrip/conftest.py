@@ -78,7 +78,7 @@ def _labels(project: dict) -> dict[str, dict]:
     The colour of an empty label is left out: the server creates empty labels itself with a colour
     of its choosing, and SC 1.0's project creation has no way to give one."""
     tasks = [t for t in project["pipeline"]["tasks"] if t["task_type"] not in ("dataset", "crop")]
-    names = {lb["id"]: lb["name"] for t in tasks for lb in t.get("labels", [])}
+    names = _names(project)  # sc-export's project.json names parents (geti-sdk's shape); Geti 3's has ids
     return {lb["name"]: {"task": f"{i}:{t['task_type']}", "group": lb.get("group"),
                          "color": None if lb.get("is_empty") else lb.get("color"),
                          "hotkey": lb.get("hotkey", ""), "parent": names.get(lb.get("parent_id")),
@@ -86,9 +86,17 @@ def _labels(project: dict) -> dict[str, dict]:
             for i, t in enumerate(tasks) for lb in t.get("labels", [])}
 
 
+def _names(project: dict) -> dict[str, str]:
+    """Label id -> name, and name -> name for labels project.json lists without an id."""
+    labels = [lb for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])]
+    return {**{lb["name"]: lb["name"] for lb in labels}, **{lb["id"]: lb["name"] for lb in labels if "id" in lb}}
+
+
 def _flat(annotation: dict, names: dict[str, str]) -> tuple:
+    """A scene annotation as (label names, shape type, coordinates); a scene label by its id when project.json
+    has it, else by the name sc-export wrote beside it."""
     shape = annotation["shape"]
-    labels = tuple(sorted(names[lb["id"]] for lb in annotation["labels"]))
+    labels = tuple(sorted(names.get(lb["id"]) or names[lb["name"]] for lb in annotation["labels"]))
     if shape["type"].upper() == "POLYGON":  # Geti 3: lower-case, points as objects or [x, y] pairs
         coords = tuple(float(v) for p in shape["points"] for v in ((p["x"], p["y"]) if isinstance(p, dict) else p))
     elif shape["type"] == "full_image":
@@ -109,7 +117,7 @@ def backup_view(folder: Path) -> dict:
             "task_type": task["task_type"], "exclusive_labels": task["exclusive_labels"],
             "labels": [{**lb, "is_empty": False} for lb in task["labels"]]}]}}
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    names = {lb["id"]: lb["name"] for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])}
+    names = _names(project)
     media: list[tuple[str, str, str]] = []
     annotations: dict[tuple[str, str, str, int | None], list[tuple]] = {}
     for relative, info in manifest["media"].items():

@@ -22,15 +22,20 @@ def _as_geti_backup(folder: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     sizes = {Path(rel).stem: (info["width"], info["height"]) for rel, info in manifest["media"].items()}
     project = json.loads((folder / "project.json").read_text())
+    empty = set()
     for task in project["pipeline"]["tasks"]:
         for label in task.get("labels", []):
             if label["is_empty"]:
+                empty.add(label["name"])
                 label["name"] = label["group"] = "No object"
     (folder / "project.json").write_text(json.dumps(project))
     for path in (folder / "annotations").glob("*.json"):
         width, height = sizes[path.stem]
         scene = json.loads(path.read_text())
         for annotation in scene["annotations"]:
+            for label in annotation["labels"]:  # scene labels carry their names (sc-export writes them)
+                if label.get("name") in empty:
+                    label["name"] = "No object"
             shape = annotation["shape"]
             for key, scale in (("x", width), ("y", height), ("width", width), ("height", height)):
                 shape[key] = shape[key] * scale

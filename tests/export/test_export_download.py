@@ -73,8 +73,15 @@ def test_backup_of_a_mixed_project(export_api, exporter, kit, shared, tmp_path, 
     assert {p.relative_to(folder).as_posix() for p in (folder / "annotations").iterdir()} == expected
     frame_scene = json.loads((folder / "annotations/chaplin_frame_120.json").read_text())
     saved = saved_project(json.loads((folder / "project.json").read_text()))
-    names = {lb["id"]: lb["name"] for t in saved["pipeline"]["tasks"] for lb in t.get("labels", [])}
-    assert [names[lb["id"]] for a in frame_scene["annotations"] for lb in a["labels"]] == ["dog"]
+    labels = [lb for t in saved["pipeline"]["tasks"] for lb in t.get("labels", [])]
+    if dialect == "geti3":  # a Geti 3 project.json as the server answered it
+        names = {lb["id"]: lb["name"] for lb in labels}
+        assert [names[lb["id"]] for a in frame_scene["annotations"] for lb in a["labels"]] == ["dog"]
+    else:  # geti-sdk's shape (export/portable.py): no label ids in project.json, scene labels named
+        assert labels and all("id" not in lb for lb in labels)
+        assert [lb["name"] for a in frame_scene["annotations"] for lb in a["labels"]] == ["dog"]
+        live = {lb.name: lb.id for lb in uploaded.project.labels}
+        assert [lb["id"] for a in frame_scene["annotations"] for lb in a["labels"]] == [live["dog"]]
     oval = json.loads((folder / "annotations/oval.json").read_text())
     # Geti 3 has no ellipses: the uploader's stated mapping made it a polygon
     assert [a["shape"]["type"] for a in oval["annotations"]] == ["polygon" if dialect == "geti3" else "ELLIPSE"]
@@ -179,7 +186,8 @@ def test_bad_input_is_refused_clearly(export_api, exporter, kit, tmp_path, uniqu
 
 
 def test_rectangles_survive_byte_for_byte(export_api, exporter, kit, tmp_path, unique):
-    """The saved scene is the server's own answer: same shapes and coordinates as a fresh GET."""
+    """The saved scene is the server's own answer (same shapes and coordinates as a fresh GET), each label
+    with its name and colour added (what geti-sdk's annotation reader needs; Geti 3 scenes are as answered)."""
     boxes = kit.upload(export_api, f"rect-{unique}", "detection", ["car", "person"],
                        kit.box_items(tmp_path / "src", 3))
     assert exporter.run(boxes.name, "--target-folder", str(tmp_path / "b")).exit_code == 0
@@ -189,6 +197,10 @@ def test_rectangles_survive_byte_for_byte(export_api, exporter, kit, tmp_path, u
         media = next(m for m in export_api.list_media(boxes.project, "image") if m.id == info["id"])
         live = export_api.get_annotation_scene(boxes.project, media)
         saved = json.loads((folder / "annotations" / f"{Path(relative).stem}.json").read_text())
+        named = {lb.id: lb for lb in boxes.project.labels}
+        for annotation in live["annotations"] if export_api.dialect != "geti-v3" else []:
+            for label in annotation["labels"]:
+                label.update(name=named[label["id"]].name, color=named[label["id"]].color)
         assert saved == live
         assert all(a["shape"]["type"].upper() == "RECTANGLE" for a in saved["annotations"])
     assert Rectangle  # rectangles came from box_items

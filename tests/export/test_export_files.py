@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
 import pytest
 
-from sc_importers.export.files import FILE_MODE, write_atomically, write_json_atomically
+from sc_importers.export.files import (
+    FILE_MODE,
+    JOURNAL_NAME,
+    Journal,
+    sha256_file,
+    write_atomically,
+    write_json_atomically,
+)
 
 
 def test_written_files_get_ordinary_permissions(tmp_path):
@@ -45,3 +53,16 @@ def test_an_image_named_like_a_video_frame_gets_its_own_stem():
     stems = media_stems(media)
     # annotations/clip_frame_3.json belongs to frame 3 of the video; the image must not write it
     assert stems == {"v1": "clip", "i1": "clip_frame_3__i1", "i2": "other_frame_3"}
+
+
+def test_scenes_an_earlier_version_journalled_are_fetched_again(tmp_path):
+    """An interrupted export of an earlier version left annotation files whose labels have ids only; a
+    resume by this version writes project.json without label ids, so it must not keep those files."""
+    scene = tmp_path / "annotations" / "a.json"
+    write_json_atomically(scene, {"annotations": []})
+    info = {"annotations/a.json": {"size": scene.stat().st_size, "sha256": sha256_file(scene)}}
+    old_entry = {"done": "m1", "path": "images/Dataset/a.jpg", "annotations": info}
+    (tmp_path / JOURNAL_NAME).write_text(json.dumps(old_entry) + "\n")
+    assert Journal(tmp_path).finished_annotations("m1", "images/Dataset/a.jpg", tmp_path) is None
+    Journal(tmp_path).record_done("m1", "images/Dataset/a.jpg", info)
+    assert Journal(tmp_path).finished_annotations("m1", "images/Dataset/a.jpg", tmp_path) == ["annotations/a.json"]

@@ -56,7 +56,7 @@ def test_each_kind_of_change_is_its_own_line(backup, exporter, export_api, tmp_p
     scene_path.write_text(json.dumps(scene))
     project = json.loads((copy / "project.json").read_text())
     labels = {lb["name"]: lb for t in project["pipeline"]["tasks"] for lb in t.get("labels", [])}
-    labels["person"]["parent_id"] = labels["car"]["id"]
+    labels["person"]["parent_id"] = "car"  # project.json names parents (geti-sdk's shape)
     (copy / "project.json").write_text(json.dumps(project))
     (task,) = uploaded.project.trainable_tasks
     export_api.set_iterations(uploaded.project, task, 8)

@@ -29,13 +29,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import requests
+from folder_compare import canonical, canonical_annotations, labels_of, media_of
 from geti_sdk import Geti
 from geti_sdk.annotation_readers import DirectoryTreeAnnotationReader, GetiAnnotationReader
 from PIL import Image, ImageDraw
 
 PROJECT = "geti-sdk interop"
-LABEL_KEYS = ("name", "color", "group", "is_empty", "is_anomalous", "parent_id")
-
 problems: list[str] = []
 
 
@@ -90,23 +89,8 @@ def _write_annotations(path: Path, boxes: list[tuple]) -> list:
                               "shape": {"type": "RECTANGLE", "x": x, "y": y, "width": w, "height": h}}
                              for label, x, y, w, h in boxes]}
     path.write_text(json.dumps(scene))
-    return sorted(_canonical([label], {"type": "RECTANGLE", "x": x, "y": y, "width": w, "height": h})
+    return sorted(canonical([label], {"type": "RECTANGLE", "x": x, "y": y, "width": w, "height": h})
                   for label, x, y, w, h in boxes)
-
-
-def _canonical(label_names: list[str], shape: dict) -> str:
-    """One annotation as a comparable string: label names and shape, ``10.0`` written as ``10``."""
-    return json.dumps([sorted(label_names), _whole(shape)], sort_keys=True)
-
-
-def _whole(value):
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _whole(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_whole(item) for item in value]
-    return value
 
 
 def build_segmentation(folder: Path) -> dict[str, list]:
@@ -128,30 +112,8 @@ def build_segmentation(folder: Path) -> dict[str, list]:
         scene = {"annotations": [{"labels": [{"name": label, "probability": 1.0}], "shape": shape}
                                  for label, shape in drawn]}
         (folder / "annotations" / f"{name}.json").write_text(json.dumps(scene))
-        expected[name] = sorted(_canonical([label], shape) for label, shape in drawn)
+        expected[name] = sorted(canonical([label], shape) for label, shape in drawn)
     return expected
-
-
-def canonical_annotations(folder: Path) -> dict[str, list]:
-    """{media name: sorted (label names, shape)} of a download's ``annotations/*.json``."""
-    result = {}
-    for path in sorted((folder / "annotations").glob("*.json")):
-        scene = json.loads(path.read_text())
-        result[path.stem] = sorted(_canonical([label["name"] for label in annotation["labels"]], annotation["shape"])
-                                   for annotation in scene["annotations"])
-    return result
-
-
-def labels_of(folder: Path) -> list[dict]:
-    project = json.loads((folder / "project.json").read_text())
-    labels = [label for task in project["pipeline"]["tasks"] for label in task.get("labels", [])]
-    return sorted(({k: label.get(k) for k in LABEL_KEYS} for label in labels), key=lambda label: label["name"])
-
-
-def media_of(folder: Path) -> dict[str, bytes]:
-    """{``images/<dataset>/<name>.jpg`` or ``videos/<dataset>/<name>.mp4``: bytes} of a download or source."""
-    return {str(path.relative_to(folder)): path.read_bytes()
-            for kind in ("images", "videos", "media") for path in sorted((folder / kind).rglob("*")) if path.is_file()}
 
 
 def compare(source: Path, first: Path, second: Path, expected: dict[str, list]) -> dict:
@@ -220,7 +182,7 @@ def build_classification(folder: Path, per_label: int) -> dict[str, list]:
             size = (64 + 16 * number, 48 + 8 * index)
             name = f"{label}-{number}"
             Image.new("RGB", size, color).save(folder / "media" / label / f"{name}.jpg", "JPEG", quality=90)
-            expected[name] = [_canonical([label], {"type": "RECTANGLE", "x": 0, "y": 0,
+            expected[name] = [canonical([label], {"type": "RECTANGLE", "x": 0, "y": 0,
                                                    "width": size[0], "height": size[1]})]
     return expected
 
