@@ -34,15 +34,32 @@ def _chain_text(exc: BaseException) -> str:
     return " | ".join(parts)
 
 
+def _speaks_no_tls(text: str) -> bool:
+    return "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer" in text
+
+
+def _untrusted(text: str) -> bool:
+    return "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
+
+
+def tls_always_fails(exc: BaseException) -> bool:
+    """True for a TLS failure that repeating cannot cure: https spoken to a plain-http server, or a
+    certificate the client does not trust (a TLS connection cut short is not one of them)."""
+    if not isinstance(exc, requests.exceptions.SSLError):
+        return False
+    text = _chain_text(exc)
+    return _speaks_no_tls(text) or _untrusted(text)
+
+
 def explain_unreachable(exc: requests.RequestException, host: str) -> str:
     """One sentence saying why ``host`` could not be reached, with a hint where one helps."""
     text = _chain_text(exc)
     if isinstance(exc, requests.exceptions.SSLError):
-        if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text or "record layer" in text:
+        if _speaks_no_tls(text):
             plain = host.replace("https://", "http://", 1)
             return (f"TLS handshake failed: the server does not speak https there; if it is a plain-http "
                     f"server (like a local sc-server), use {plain}")
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        if _untrusted(text):
             return ("its TLS certificate is not trusted (self-signed or an unknown authority): install the "
                     "CA certificate (REQUESTS_CA_BUNDLE), or use --no-verify-ssl for a server you trust")
         return "TLS handshake failed (SSLError)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -30,6 +31,15 @@ def test_https_to_a_plain_http_server_suggests_http(sc_server):
     https = sc_server.url.replace("http://", "https://")
     message = _refusal(https)
     assert "does not speak https" in message and f"use {sc_server.url}" in message, message
+
+
+def test_https_to_a_plain_http_server_fails_at_once(sc_server):
+    """A TLS handshake that fails on the protocol itself fails the same way every time: repeating it under
+    the retry policy only made a newcomer wait half a minute for the same hint."""
+    started = time.monotonic()
+    message = _refusal(sc_server.url.replace("http://", "https://"))
+    assert "does not speak https" in message and "attempt(s)" not in message, message
+    assert time.monotonic() - started < 5, message
 
 
 def test_a_host_name_that_does_not_resolve():
