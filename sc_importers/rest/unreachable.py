@@ -60,8 +60,9 @@ def explain_unreachable(exc: requests.RequestException, host: str) -> str:
             return (f"TLS handshake failed: the server does not speak https there; if it is a plain-http "
                     f"server (like a local sc-server), use {plain}")
         if _untrusted(text):
-            return ("its TLS certificate is not trusted (self-signed or an unknown authority): install the "
-                    "CA certificate (REQUESTS_CA_BUNDLE), or use --no-verify-ssl for a server you trust")
+            return ("its TLS certificate is not trusted (self-signed or an unknown authority): give the CA "
+                    "certificate with --ca-bundle FILE (SC_CA_BUNDLE, or REQUESTS_CA_BUNDLE), or use "
+                    "--no-verify-ssl for a server you trust")
         return "TLS handshake failed (SSLError)"
     if isinstance(exc, requests.Timeout):
         return "no answer in time (timed out; SC_READ_TIMEOUT sets the limit in seconds)"

@@ -55,3 +55,12 @@ def test_no_verify_ssl_warning_is_one_line_without_source_code(sc_server):
     assert len(warning_lines) == 1 and warning_lines[0].startswith("Warning: TLS certificate verification"), \
         result.stderr
     assert ".py:" not in result.stderr.split("Traceback")[0], result.stderr
+
+
+def test_an_untrusted_certificate_names_ca_bundle_and_fails_at_once(sc_server_tls):
+    """The hint names the project's own option (--ca-bundle / SC_CA_BUNDLE), not only requests' variable,
+    and an untrusted certificate is not retried: it is the same on every attempt."""
+    started = time.monotonic()
+    message = _refusal(sc_server_tls.url)
+    assert "not trusted" in message and "--ca-bundle" in message and "attempt(s)" not in message, message
+    assert time.monotonic() - started < 5, message
