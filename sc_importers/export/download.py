@@ -55,6 +55,8 @@ class DownloadReport:
     failures: dict[str, str] = field(default_factory=dict)
     #: A failure was the server lost (no answer within the retry policy), not a refusal.
     server_lost: bool = False
+    #: The project was refused before anything was written (:class:`FolderInUse`).
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -369,6 +371,7 @@ def download_projects(
                     "project": f"cannot write the backup into {folder}: {where}: {exc.strerror or exc}"})
             except (ServerError, ValueError) as exc:
                 report = DownloadReport(listed.name, folder, failures={"project": str(exc)},
-                                        server_lost=isinstance(exc, ConnectionLost))
+                                        server_lost=isinstance(exc, ConnectionLost),
+                                        refused=isinstance(exc, FolderInUse))
         reports.append(report)
     return reports
