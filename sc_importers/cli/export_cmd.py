@@ -144,5 +144,8 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``sc export`` is the same command)."""
+    """Console-script entry point (``sc export`` is the same command, with the same SC_EXPORT_... variables)."""
+    from sc_importers.cli.sc import environment_names
+
+    environment_names(command, "SC_EXPORT")
     run_command(command, argv, "sc-export")

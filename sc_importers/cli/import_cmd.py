@@ -337,5 +337,9 @@ def build_command() -> click.Command:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``sc import`` is the same command)."""
-    run_command(build_command(), argv, "sc-import")
+    """Console-script entry point (``sc import`` is the same command, with the same SC_IMPORT_... variables)."""
+    from sc_importers.cli.sc import environment_names
+
+    command = build_command()
+    environment_names(command, "SC_IMPORT")
+    run_command(command, argv, "sc-import")

@@ -129,8 +129,8 @@ def backup_folders(parent: Path) -> list[Path]:
               help="Verify every backup folder directly under PARENT.")
 @click.option("--project", "project_name", metavar="NAME",
               help="Compare with this project instead of the one named in project.json (one folder only).")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True, envvar="SC_WORKERS",
-              help="Parallel downloads (env SC_WORKERS).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Parallel downloads (env SC_VERIFY_WORKERS).")
 @click.option("--json", "json_output", is_flag=True, help="Print one JSON result per folder (a list).")
 @click.option("--open", "open_viewer", is_flag=True, help="Open the verified projects in the local sc-server viewer.")
 @connection_params

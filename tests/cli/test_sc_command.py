@@ -129,6 +129,20 @@ def test_every_option_from_the_environment(fresh_sc_server, dataset: Path):
     assert "From env" in run(["projects", "list"], fresh_sc_server).stdout
 
 
+def test_environment_names_follow_one_rule_for_sc_and_its_aliases(dataset: Path, tmp_path: Path):
+    """SC_<COMMAND>_<OPTION> (README): SC_VERIFY_WORKERS for sc verify as SC_EXPORT_WORKERS for sc export,
+    and SC_IMPORT_TYPE read by sc-import as by sc import; sc --help says the rule."""
+    verify = run(["verify", str(tmp_path)], env={"SC_VERIFY_WORKERS": "0"})
+    assert verify.returncode == 2 and "--workers" in verify.stderr, verify.stderr
+    alias = [sys.executable, "-c", "from sc_importers.cli.import_cmd import main; main()"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SC_")}
+    env.update(SC_CONFIG=os.devnull, SC_IMPORT_TYPE="no_such_type")
+    done = subprocess.run([*alias, str(dataset), "--format", "coco", "--dry-run"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 2 and "unknown project type 'no_such_type'" in done.stderr, done.stdout + done.stderr
+    assert "SC_IMPORT_TYPE" in run(["--help"]).stdout
+
+
 @pytest.mark.skipif(shutil.which("sc", path=str(BIN)) is None, reason="the sc console script is not installed")
 def test_sc_console_script_runs():
     done = subprocess.run([str(BIN / "sc"), "--help"], capture_output=True, text=True)
