@@ -32,7 +32,7 @@ from sc_importers.rest.retry import TRANSIENT_STATUSES, Attempts, RetryPolicy, n
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
 from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
-from sc_importers.rest.unreachable import explain_unreachable, tls_always_fails
+from sc_importers.rest.unreachable import explain_unreachable, speaks_https, tls_always_fails
 
 Dialect = Literal["sc1", "geti", "geti3"]
 #: Accepted spellings of ``api=`` / ``--api``.
@@ -134,7 +134,8 @@ def probe(http: requests.Session, url: str, verify: bool) -> Probe:
 def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, policy: RetryPolicy) -> Probe:
     """:func:`probe` under the retry policy: transient answers and broken connections are tried
     again; a server that cannot be connected to at all (refused, unknown name) or whose TLS handshake
-    fails the same way every time (https to a plain-http server, an untrusted certificate) fails at once."""
+    fails the same way every time (https to a plain-http server, an untrusted certificate) fails at once, and
+    so does plain http to an https server (told apart from a dropped connection by a TLS handshake)."""
     attempts = Attempts(policy)
     while True:
         try:
@@ -143,6 +144,10 @@ def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, 
             lost = ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}")
             if tls_always_fails(exc) or (never_sent(exc) and attempts.count == 1):
                 raise lost from None
+            if attempts.count == 1 and not never_sent(exc) and speaks_https(base):
+                secure = base.replace("http://", "https://", 1)
+                raise ConnectionLost(f"cannot reach {base}: the server speaks https there, not plain http: "
+                                     f"use {secure}") from None
             failure: ServerError = lost
         except ServerError as exc:
             failure = exc

@@ -8,6 +8,10 @@ than the host, so no secret can leak through it.
 
 from __future__ import annotations
 
+import socket
+import ssl
+from urllib.parse import urlsplit
+
 import requests
 
 #: (words found in the exception chain, what they mean); the first match wins.
@@ -70,3 +74,21 @@ def explain_unreachable(exc: requests.RequestException, host: str) -> str:
         if any(w in text for w in words):
             return meaning
     return f"connection failed ({type(exc).__name__})"
+
+
+def speaks_https(base: str, timeout: float = 5.0) -> bool:
+    """True when ``base`` (an ``http://`` URL) answers a TLS handshake: an https server that closed a
+    plain-http connection. Only the handshake is made (no request, no credentials), and its certificate
+    is not judged: the caller only learns that https is the protocol to use."""
+    parts = urlsplit(base)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only asks "does it speak TLS?"; nothing is sent over it
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout) as raw, \
+                context.wrap_socket(raw, server_hostname=parts.hostname):
+            return True
+    except (OSError, ValueError):
+        return False

@@ -64,3 +64,14 @@ def test_an_untrusted_certificate_names_ca_bundle_and_fails_at_once(sc_server_tl
     message = _refusal(sc_server_tls.url)
     assert "not trusted" in message and "--ca-bundle" in message and "attempt(s)" not in message, message
     assert time.monotonic() - started < 5, message
+
+
+def test_http_to_an_https_server_suggests_https_at_once(sc_server_tls):
+    """An https server closes a plain-http connection without an answer; after one such failure a TLS
+    handshake (no request, no credentials) tells it apart from a transient drop, so the run stops at
+    once with the fix instead of after ~33 s of retries."""
+    plain = sc_server_tls.url.replace("https://", "http://")
+    started = time.monotonic()
+    message = _refusal(plain)
+    assert f"use {sc_server_tls.url}" in message and "attempt(s)" not in message, message
+    assert time.monotonic() - started < 5, message
