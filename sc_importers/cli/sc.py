@@ -12,7 +12,8 @@ numpy, OpenCV, Datumaro or FastAPI. ``sc-import``, ``sc-export`` and ``sc-server
 
 Exit codes (all subcommands): 0 ok; 1 partial (some items failed) or differences found; 2 refused
 before anything changed (usage error, unreadable dataset, login refused, no such project); 3 stopped
-part-way (server lost); 130 interrupted (Ctrl-C). With ``--json`` an error is printed on stdout as
+part-way (server lost); 4 (verify only) no differences, but a folder has no manifest.json; 130
+interrupted (Ctrl-C). With ``--json`` an error is printed on stdout as
 ``{"error": MESSAGE, "exit_code": N}``.
 
 Shell completion (click's): ``eval "$(_SC_COMPLETE=bash_source sc)"`` in ``~/.bashrc``
@@ -103,7 +104,8 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="Exit codes: 0 ok, 1 partial or differences, 2 refused before anything changed, "
-                    "3 stopped part-way (server lost), 130 Ctrl-C. Every option also comes from the "
+                    "3 stopped part-way (server lost), 4 (verify) no differences but no manifest.json, 130 Ctrl-C. "
+                    "Every option also comes from the "
                     "environment: the connection's as SC_HOST, SC_USERNAME, SC_PASSWORD, SC_API_KEY, ..., "
                     "the others as SC_<COMMAND>_<OPTION>, e.g. SC_IMPORT_TYPE, SC_EXPORT_TARGET_FOLDER.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,

@@ -152,7 +152,8 @@ def test_environment_names_follow_one_rule_for_sc_and_its_aliases(dataset: Path,
     done = subprocess.run([*alias, str(dataset), "--format", "coco", "--dry-run"], capture_output=True,
                           text=True, env=env, timeout=120)
     assert done.returncode == 2 and "unknown project type 'no_such_type'" in done.stderr, done.stdout + done.stderr
-    assert "SC_IMPORT_TYPE" in run(["--help"]).stdout
+    top_help = run(["--help"]).stdout
+    assert "SC_IMPORT_TYPE" in top_help and "4 (verify)" in top_help, top_help
 
 
 @pytest.mark.skipif(shutil.which("sc", path=str(BIN)) is None, reason="the sc console script is not installed")
