@@ -76,7 +76,7 @@ def verify_project(
     result.not_comparable += stated
     if mapped is None:
         automatic = api.automatic_parents(saved) if dialect != api.dialect else {}
-        _compare_labels(saved, saved_project(project.raw), automatic, api.dialect, result)
+        _compare_labels(saved, saved_project(project.raw), automatic, api.dialect, result, dialect)
         result.differences += diffs
     else:
         result.differences += mapped.compare_labels(project)
@@ -125,9 +125,11 @@ def _label_names(project: dict) -> dict[str, str]:
             if lb.get("id") is not None}
 
 
-def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect: str, result: Verification) -> None:
+def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect: str, result: Verification,
+                    saved_dialect: str | None = None) -> None:
     """Label by label; a parent the server set by itself (``automatic``: label name -> the parent
-    its dialect gives a label that had none) is stated, not counted."""
+    its dialect gives a label that had none) and the empty label a server makes for a backup of Geti 3
+    (which has none) are stated, not counted."""
     a, b = _label_view(saved), _label_view(live)
     for task in sorted(set(a) | set(b)):
         if task not in a or task not in b:
@@ -137,7 +139,12 @@ def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect:
             if name not in b[task]:
                 result.differences.append(f"labels: {task}: label {name!r} missing on the server")
             elif name not in a[task]:
-                result.differences.append(f"labels: {task}: label {name!r} on the server is not in the backup")
+                line = f"labels: {task}: label {name!r} on the server is not in the backup"
+                if name == EMPTY and saved_dialect == "geti-v3" and dialect != saved_dialect:
+                    result.not_comparable.append(f"{line}: Geti 3 (the backup's dialect) has no empty label, the "
+                                                 f"server's dialect ({dialect}) makes one per task")
+                else:
+                    result.differences.append(line)
             else:
                 for key, value in a[task][name].items():
                     now = b[task][name][key]
