@@ -118,6 +118,14 @@ def _label_view(project: dict) -> dict[str, dict]:
     return view
 
 
+def _color(color: str | None) -> str | None:
+    """One spelling of a colour: lower case, with its alpha (Geti 3 writes ``#RRGGBB``, opaque)."""
+    if not isinstance(color, str):
+        return color
+    color = color.lower()
+    return f"{color}ff" if len(color) == 7 and color.startswith("#") else color
+
+
 def _label_names(project: dict) -> dict[str, str]:
     """Label id -> name; backups of the 2022 client and of geti-sdk have no label ids (their
     scenes and parents name labels directly), so there the map is empty."""
@@ -148,7 +156,7 @@ def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect:
             else:
                 for key, value in a[task][name].items():
                     now = b[task][name][key]
-                    if now == value:
+                    if now == value or (key == "color" and _color(now) == _color(value)):
                         continue
                     line = f"labels: {task}: label {name!r}: {key} is {now!r} on the server, {value!r} in the backup"
                     if key == "parent" and value is None and now is not None and automatic.get(name) == now:
