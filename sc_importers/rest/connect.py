@@ -209,7 +209,15 @@ def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices 
     session = SCSession(host, NoLogin(), verify=verify, workers=workers, warn_insecure=False, retry=retry)
     try:
         session.login()
-        listing = session.get_json(f"{GETI3_API}/projects")
+        try:
+            listing = session.get_json(f"{GETI3_API}/projects")
+        except LoginInterrupted:
+            raise
+        except AuthenticationError:  # a login wall: SC 1.0 / Geti 2.x (or a gateway), never Geti 3
+            raise AuthenticationError(
+                f"{session.host} answers GET {GETI3_API}/projects only after a login: it needs a login, so it "
+                "is not a Geti 3 server (which has none); use --api sc1 or --api geti, or leave --api out to "
+                "detect the API", status=401) from None
         if not isinstance(listing, list):
             raise ServerError(f"{session.host} does not look like a Geti 3 server: GET {GETI3_API}/projects "
                               "is no project list")
