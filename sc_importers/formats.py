@@ -162,6 +162,8 @@ def choose_dataset(path: Path, readers: list[FormatReader], threshold: float = 0
     """
     from sc_importers.sources import holds_data_files, single_dataset_folder, sub_folders
 
+    if path.is_dir() and not any(path.iterdir()):
+        raise FormatError(f"{path}: the folder is empty: no dataset to import (is it the right folder?)")
     notes: list[str] = []
     for _ in range(2):  # a repository's folder inside an archive's top folder
         inner = single_dataset_folder(path)

@@ -57,7 +57,11 @@ def _random_polygon(rng: random.Random, size: tuple[int, int]) -> tuple[tuple[fl
     cx = rng.uniform(radius + 1, width - radius - 1)
     cy = rng.uniform(radius + 1, height - radius - 1)
     n = rng.randint(5, 10)
-    angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+    # one vertex per equal sector around the centre: no gap between neighbouring angles reaches pi (random
+    # angles could leave one, and the polygon then crossed itself); as many draws as before, so a seed
+    # still gives the same images, categories and counts
+    draws = [rng.uniform(0, 2 * math.pi) for _ in range(n)]
+    angles = [(k + 0.1 + 0.8 * d / (2 * math.pi)) * 2 * math.pi / n for k, d in enumerate(draws)]
     points = []
     for a in angles:
         r = radius * rng.uniform(0.55, 1.0)

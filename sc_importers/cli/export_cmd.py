@@ -138,9 +138,14 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
                 continue
             if found is not None:
                 _open_viewer(conn.host, found.id)
-    sys.exit(0 if all(r.ok for r in reports) else 3 if any(r.server_lost for r in reports) else 1)
+    refused_all = bool(reports) and all(r.refused for r in reports)  # nothing written at all: exit 2
+    sys.exit(0 if all(r.ok for r in reports) else 3 if any(r.server_lost for r in reports)
+             else 2 if refused_all else 1)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``sc export`` is the same command)."""
+    """Console-script entry point (``sc export`` is the same command, with the same SC_EXPORT_... variables)."""
+    from sc_importers.cli.sc import environment_names
+
+    environment_names(command, "SC_EXPORT")
     run_command(command, argv, "sc-export")

@@ -301,8 +301,10 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
         reader_options=given_reader_options, dry_run=params["dry_run"], json_output=params["json_output"],
         json_lines=params["restore_all"], html_report=params["html_report"],
     )
-    if request.html_report is not None and (not request.dry_run or params["restore_all"]):
-        raise click.UsageError("--html writes the report of one --dry-run (not with --all)")
+    if request.html_report is not None and not request.dry_run:
+        raise click.UsageError("--html needs --dry-run: it writes the dry run's report as a web page")
+    if request.html_report is not None and params["restore_all"]:
+        raise click.UsageError("--html writes the report of one --dry-run, not of --all")
     connection = {key: params[key] for key in (*CONNECTION_KEYS, *GETI3_KEYS)}
     upload = UploadOptions(params["project_name"], params["workers"], params["auto_train"],
                            params["iterations"], resume=params["resume"])
@@ -337,5 +339,9 @@ def build_command() -> click.Command:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``sc import`` is the same command)."""
-    run_command(build_command(), argv, "sc-import")
+    """Console-script entry point (``sc import`` is the same command, with the same SC_IMPORT_... variables)."""
+    from sc_importers.cli.sc import environment_names
+
+    command = build_command()
+    environment_names(command, "SC_IMPORT")
+    run_command(command, argv, "sc-import")

@@ -12,7 +12,8 @@ numpy, OpenCV, Datumaro or FastAPI. ``sc-import``, ``sc-export`` and ``sc-server
 
 Exit codes (all subcommands): 0 ok; 1 partial (some items failed) or differences found; 2 refused
 before anything changed (usage error, unreadable dataset, login refused, no such project); 3 stopped
-part-way (server lost); 130 interrupted (Ctrl-C). With ``--json`` an error is printed on stdout as
+part-way (server lost); 4 (verify only) no differences, but a folder has no manifest.json; 130
+interrupted (Ctrl-C). With ``--json`` an error is printed on stdout as
 ``{"error": MESSAGE, "exit_code": N}``.
 
 Shell completion (click's): ``eval "$(_SC_COMPLETE=bash_source sc)"`` in ``~/.bashrc``
@@ -56,7 +57,7 @@ class LazyGroup(click.Group):
         else:
             command = getattr(module, attribute)
         command.name = name
-        _environment_names(command, f"SC_{name.upper()}")
+        environment_names(command, f"SC_{name.upper()}")
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -64,15 +65,16 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, text) for name, (_, _, text) in SUBCOMMANDS.items()])
 
 
-def _environment_names(command: click.Command, prefix: str) -> None:
+def environment_names(command: click.Command, prefix: str) -> None:
     """Give every option without its own ``SC_...`` variable one named after its flag:
-    ``sc import --type`` reads ``SC_IMPORT_TYPE``, ``sc projects delete --yes`` ``SC_PROJECTS_DELETE_YES``."""
+    ``sc import --type`` reads ``SC_IMPORT_TYPE``, ``sc projects delete --yes`` ``SC_PROJECTS_DELETE_YES``.
+    The aliases ``sc-import`` and ``sc-export`` read the same names (``SC_IMPORT_...``, ``SC_EXPORT_...``)."""
     for param in command.params:
         if isinstance(param, click.Option) and param.envvar is None and param.name not in ("help", "version"):
             flag = max(param.opts, key=len).lstrip("-")
             param.envvar = f"{prefix}_{flag.upper().replace('-', '_')}"
     for name, sub in getattr(command, "commands", {}).items():
-        _environment_names(sub, f"{prefix}_{name.upper()}")
+        environment_names(sub, f"{prefix}_{name.upper()}")
 
 
 def _complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
@@ -102,8 +104,10 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="Exit codes: 0 ok, 1 partial or differences, 2 refused before anything changed, "
-                    "3 stopped part-way (server lost), 130 Ctrl-C. Every option also reads SC_<OPTION> "
-                    "from the environment, e.g. SC_HOST, SC_PROFILE.")
+                    "3 stopped part-way (server lost), 4 (verify) no differences but no manifest.json, 130 Ctrl-C. "
+                    "Every option also comes from the "
+                    "environment: the connection's as SC_HOST, SC_USERNAME, SC_PASSWORD, SC_API_KEY, ..., "
+                    "the others as SC_<COMMAND>_<OPTION>, e.g. SC_IMPORT_TYPE, SC_EXPORT_TARGET_FOLDER.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Print the version and exit.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv: debug).")

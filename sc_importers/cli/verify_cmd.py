@@ -29,6 +29,14 @@ from sc_importers.viewer_link import viewer_url
 
 #: Nothing differs, but the folder has no manifest (never called identical).
 EXIT_NO_MANIFEST = 4
+#: Exit codes of single folders from the mildest to the most severe: 4 ("no differences, but no
+#: manifest") is milder than 1 (differences), which is milder than 2 (not comparable).
+_SEVERITY = (0, EXIT_NO_MANIFEST, 1, 2)
+
+
+def overall_exit_code(codes: list[int]) -> int:
+    """The exit code of several folders: the most severe one (any other code, 3 or 130, wins)."""
+    return max(codes, key=lambda code: _SEVERITY.index(code) if code in _SEVERITY else len(_SEVERITY) + code)
 
 
 def compare(api, folder: Path, project_name: str | None, workers: int, host: str) -> dict:
@@ -129,14 +137,15 @@ def backup_folders(parent: Path) -> list[Path]:
               help="Verify every backup folder directly under PARENT.")
 @click.option("--project", "project_name", metavar="NAME",
               help="Compare with this project instead of the one named in project.json (one folder only).")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True, envvar="SC_WORKERS",
-              help="Parallel downloads (env SC_WORKERS).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Parallel downloads (env SC_VERIFY_WORKERS).")
 @click.option("--json", "json_output", is_flag=True, help="Print one JSON result per folder (a list).")
 @click.option("--open", "open_viewer", is_flag=True, help="Open the verified projects in the local sc-server viewer.")
 @connection_params
 def command(folders: tuple[Path, ...], parent: Path | None, project_name: str | None, workers: int,
             json_output: bool, open_viewer: bool, **connection: object) -> None:
-    """Compare backup folders with the projects on the server (0 identical, 1 differences, 2 not comparable)."""
+    """Compare backup folders with the projects on the server (0 identical, 1 differences, 2 not comparable,
+    4 no differences but no manifest.json: an unfinished or another tool's backup)."""
     chosen = list(folders) + (backup_folders(parent) if parent is not None else [])
     if not chosen:
         raise click.UsageError("name backup folders, or --all PARENT" if parent is None
@@ -164,4 +173,4 @@ def command(folders: tuple[Path, ...], parent: Path | None, project_name: str | 
             _open_viewer(conn.host, project_id)
     if json_output:
         click.echo(json.dumps(results, indent=2))
-    sys.exit(max(codes))
+    sys.exit(overall_exit_code(codes))

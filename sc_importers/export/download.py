@@ -56,6 +56,8 @@ class DownloadReport:
     failures: dict[str, str] = field(default_factory=dict)
     #: A failure was the server lost (no answer within the retry policy), not a refusal.
     server_lost: bool = False
+    #: The project was refused before anything was written (:class:`FolderInUse`).
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -224,27 +226,31 @@ def download_project(
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(handle, m): m for m in media}
-        for future in as_completed(futures):
-            m = futures[future]
-            try:
-                entry, written, kept = future.result()
-            except (ServerError, OSError, ValueError) as exc:
-                report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
-                report.server_lost |= isinstance(exc, ConnectionLost)
-            else:
-                media_info[entry["path"]] = {
-                    "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
-                    "frame_count": m.frame_count, "fps": m.fps,
-                }
-                media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
-                annotation_files.update(written)
-                if kept:
-                    report.media_kept += 1
+        try:
+            for future in as_completed(futures):
+                m = futures[future]
+                try:
+                    entry, written, kept = future.result()
+                except (ServerError, OSError, ValueError) as exc:
+                    report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
+                    report.server_lost |= isinstance(exc, ConnectionLost)
                 else:
-                    report.media_downloaded += 1
-                    report.bytes_downloaded += entry["size"]
-            if on_progress:
-                on_progress("media")
+                    media_info[entry["path"]] = {
+                        "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
+                        "frame_count": m.frame_count, "fps": m.fps,
+                    }
+                    media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
+                    annotation_files.update(written)
+                    if kept:
+                        report.media_kept += 1
+                    else:
+                        report.media_downloaded += 1
+                        report.bytes_downloaded += entry["size"]
+                if on_progress:
+                    on_progress("media")
+        except BaseException:  # Ctrl-C: start no queued media; the running ones finish (the journal keeps them)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
 
     report.annotation_files = len(annotation_files)
     if report.ok:
@@ -373,6 +379,7 @@ def download_projects(
                     "project": f"cannot write the backup into {folder}: {where}: {exc.strerror or exc}"})
             except (ServerError, ValueError) as exc:
                 report = DownloadReport(listed.name, folder, failures={"project": str(exc)},
-                                        server_lost=isinstance(exc, ConnectionLost))
+                                        server_lost=isinstance(exc, ConnectionLost),
+                                        refused=isinstance(exc, FolderInUse))
         reports.append(report)
     return reports

@@ -76,7 +76,7 @@ def verify_project(
     result.not_comparable += stated
     if mapped is None:
         automatic = api.automatic_parents(saved) if dialect != api.dialect else {}
-        _compare_labels(saved, saved_project(project.raw), automatic, api.dialect, result)
+        _compare_labels(saved, saved_project(project.raw), automatic, api.dialect, result, dialect)
         result.differences += diffs
     else:
         result.differences += mapped.compare_labels(project)
@@ -118,6 +118,14 @@ def _label_view(project: dict) -> dict[str, dict]:
     return view
 
 
+def _color(color: str | None) -> str | None:
+    """One spelling of a colour: lower case, with its alpha (Geti 3 writes ``#RRGGBB``, opaque)."""
+    if not isinstance(color, str):
+        return color
+    color = color.lower()
+    return f"{color}ff" if len(color) == 7 and color.startswith("#") else color
+
+
 def _label_names(project: dict) -> dict[str, str]:
     """Label id -> name; backups of the 2022 client and of geti-sdk have no label ids (their
     scenes and parents name labels directly), so there the map is empty."""
@@ -125,9 +133,11 @@ def _label_names(project: dict) -> dict[str, str]:
             if lb.get("id") is not None}
 
 
-def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect: str, result: Verification) -> None:
+def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect: str, result: Verification,
+                    saved_dialect: str | None = None) -> None:
     """Label by label; a parent the server set by itself (``automatic``: label name -> the parent
-    its dialect gives a label that had none) is stated, not counted."""
+    its dialect gives a label that had none) and the empty label a server makes for a backup of Geti 3
+    (which has none) are stated, not counted."""
     a, b = _label_view(saved), _label_view(live)
     for task in sorted(set(a) | set(b)):
         if task not in a or task not in b:
@@ -137,11 +147,16 @@ def _compare_labels(saved: dict, live: dict, automatic: dict[str, str], dialect:
             if name not in b[task]:
                 result.differences.append(f"labels: {task}: label {name!r} missing on the server")
             elif name not in a[task]:
-                result.differences.append(f"labels: {task}: label {name!r} on the server is not in the backup")
+                line = f"labels: {task}: label {name!r} on the server is not in the backup"
+                if name == EMPTY and saved_dialect == "geti-v3" and dialect != saved_dialect:
+                    result.not_comparable.append(f"{line}: Geti 3 (the backup's dialect) has no empty label, the "
+                                                 f"server's dialect ({dialect}) makes one per task")
+                else:
+                    result.differences.append(line)
             else:
                 for key, value in a[task][name].items():
                     now = b[task][name][key]
-                    if now == value:
+                    if now == value or (key == "color" and _color(now) == _color(value)):
                         continue
                     line = f"labels: {task}: label {name!r}: {key} is {now!r} on the server, {value!r} in the backup"
                     if key == "parent" and value is None and now is not None and automatic.get(name) == now:

@@ -45,8 +45,11 @@ def compare_settings(api: ServerAPI, project: RemoteProject, folder: Path,
         new = next((t for t in live.tasks if t.title == task.title), None)
         if old is None:
             if new is not None:  # a server without per-task settings (Geti 3) has nothing to compare
-                sides.diffs.append(f"configuration: task {task.title!r} on the server has no configuration in the "
-                                   "backup")
+                line = f"configuration: task {task.title!r} on the server has no configuration in the backup"
+                if sides.cross and sides.saved_dialect == "geti-v3":  # Geti 3 has no per-task settings
+                    sides.stated.append(f"{line}: the backup's dialect ({sides.saved_dialect}) holds none")
+                else:
+                    sides.diffs.append(line)
             continue
         sides.compare(task.title, old.parameters, new.parameters if new else {})
     used = {id(t) for t in matched if t is not None}

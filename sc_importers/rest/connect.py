@@ -32,7 +32,7 @@ from sc_importers.rest.retry import TRANSIENT_STATUSES, Attempts, RetryPolicy, n
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
 from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
-from sc_importers.rest.unreachable import explain_unreachable
+from sc_importers.rest.unreachable import explain_unreachable, speaks_https, tls_always_fails
 
 Dialect = Literal["sc1", "geti", "geti3"]
 #: Accepted spellings of ``api=`` / ``--api``.
@@ -133,15 +133,21 @@ def probe(http: requests.Session, url: str, verify: bool) -> Probe:
 
 def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, policy: RetryPolicy) -> Probe:
     """:func:`probe` under the retry policy: transient answers and broken connections are tried
-    again; a server that cannot be connected to at all (refused, unknown name) fails at once."""
+    again; a server that cannot be connected to at all (refused, unknown name) or whose TLS handshake
+    fails the same way every time (https to a plain-http server, an untrusted certificate) fails at once, and
+    so does plain http to an https server (told apart from a dropped connection by a TLS handshake)."""
     attempts = Attempts(policy)
     while True:
         try:
             return probe(http, f"{base}{path}", verify)
         except requests.RequestException as exc:
             lost = ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}")
-            if never_sent(exc) and attempts.count == 1:
+            if tls_always_fails(exc) or (never_sent(exc) and attempts.count == 1):
                 raise lost from None
+            if attempts.count == 1 and not never_sent(exc) and speaks_https(base):
+                secure = base.replace("http://", "https://", 1)
+                raise ConnectionLost(f"cannot reach {base}: the server speaks https there, not plain http: "
+                                     f"use {secure}") from None
             failure: ServerError = lost
         except ServerError as exc:
             failure = exc
@@ -200,14 +206,18 @@ def _is_geti3(base: str, verify: bool) -> bool:
 
 def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices | None,
                    retry: RetryPolicy | None) -> ServerAPI:
-    base = normalize_host(host)
-    if not _is_geti3(base, verify):  # e.g. --api geti3 aimed at an SC 1.0 / Geti 2.x server
-        raise ServerError(f"{base} does not look like a Geti 3 server: GET {GETI3_API}/projects did not answer "
-                          "with a project list (check the address, or choose another --api)")
     session = SCSession(host, NoLogin(), verify=verify, workers=workers, warn_insecure=False, retry=retry)
     try:
         session.login()
-        listing = session.get_json(f"{GETI3_API}/projects")
+        try:
+            listing = session.get_json(f"{GETI3_API}/projects")
+        except LoginInterrupted:
+            raise
+        except AuthenticationError:  # a login wall: SC 1.0 / Geti 2.x (or a gateway), never Geti 3
+            raise AuthenticationError(
+                f"{session.host} answers GET {GETI3_API}/projects only after a login: it needs a login, so it "
+                "is not a Geti 3 server (which has none); use --api sc1 or --api geti, or leave --api out to "
+                "detect the API", status=401) from None
         if not isinstance(listing, list):
             raise ServerError(f"{session.host} does not look like a Geti 3 server: GET {GETI3_API}/projects "
                               "is no project list")

@@ -29,10 +29,18 @@ import secrets
 import socket
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 #: The fault kinds, written here too so that ``--help`` needs no server module (faults.py imports uvicorn);
 #: tests/cli/test_sc_server_cli.py checks the two lists agree.
 FAULT_KINDS = ("500", "503", "429", "drop-before", "drop-after", "slow")
+
+
+def _refuse(message: str) -> NoReturn:
+    """Print one line and exit 2: refused before anything changed, as every sc command's exit-code table says
+    (argparse's usage errors exit 2 too)."""
+    print(message, file=sys.stderr)
+    sys.exit(2)
 
 
 def _version() -> str:
@@ -123,11 +131,11 @@ def read_password(args: argparse.Namespace) -> str | None:
         try:
             lines = args.password_file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            sys.exit(f"sc-server: cannot read --password-file {args.password_file}: "
-                     f"{getattr(exc, 'strerror', None) or type(exc).__name__}")
+            _refuse(f"sc-server: cannot read --password-file {args.password_file}: "
+                    f"{getattr(exc, 'strerror', None) or type(exc).__name__}")
         password = lines[0].strip() if lines else ""
         if not password:
-            sys.exit(f"sc-server: --password-file {args.password_file}: the first line is empty")
+            _refuse(f"sc-server: --password-file {args.password_file}: the first line is empty")
         return password
     return args.password or os.environ.get("SC_SERVER_PASSWORD")
 
@@ -153,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     if api_key:
         problem = api_key_format_problem(api_key)
         if problem:
-            sys.exit(f"sc-server: --api-key / SC_SERVER_API_KEY is not a Geti personal access token: {problem}")
+            _refuse(f"sc-server: --api-key / SC_SERVER_API_KEY is not a Geti personal access token: {problem}")
     else:
         api_key = new_api_key()
         print(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}", flush=True)
@@ -208,7 +216,7 @@ def _tls_files(args: argparse.Namespace) -> object | None:
         if args.tls:
             return tls.self_signed(args.data_dir)
     except (tls.TlsError, OSError) as exc:
-        sys.exit(f"sc-server: cannot serve HTTPS: {exc}")
+        _refuse(f"sc-server: cannot serve HTTPS: {exc}")
     return None
 
 
@@ -224,7 +232,7 @@ def _listen(host: str, port: int) -> socket.socket:
         listening.listen(2048)
     except OSError as exc:
         listening.close()
-        sys.exit(f"sc-server: cannot listen on {host}:{port}: {exc.strerror or exc}")
+        _refuse(f"sc-server: cannot listen on {host}:{port}: {exc.strerror or exc}")
     return listening
 
 

@@ -261,3 +261,24 @@ def test_geti3_choices_against_another_dialect_are_refused(server, kit):
         connect(server.url, server.username, server.password, geti3=Geti3Choices(chain_task="detection"))
     with pytest.raises(ValueError, match="--chain-task"):
         Geti3Choices(chain_task="keypoints")
+
+
+@pytest.mark.parametrize("dialect", ["sc1", "geti"])
+def test_a_geti3_backup_restored_elsewhere_verifies_without_false_differences(server, target, kit, tmp_path,
+                                                                               dialect):
+    """The other direction: a Geti 3 project's backup (no empty label, no per-task settings: Geti 3 has
+    neither; colours as #RRGGBB) restored onto SC 1.0 or Geti 2.x is identical; the empty label and the
+    settings the server adds by itself are not comparable, not differences, and '#EC9826' is '#ec9826ff'
+    (the restore said exit 0, --verify said 1)."""
+    name = f"g3-back-{dialect}"
+    make_coco_dataset(tmp_path / "coco", 3, ["dog", "cat"], seed=11, image_size=(64, 48))
+    made = kit.cli_for(server, "geti3").sc_import(str(tmp_path / "coco"), "--format", "coco", "--type", "detection",
+                                                  "--project-name", name)
+    assert made.exit_code == 0, made.output
+    backup = _export(kit, server, "geti3", name, tmp_path / "backups")
+    restored = kit.cli_for(server, dialect).sc_import(str(backup), "--format", "backup", "--project-name", name)
+    assert restored.exit_code == 0, restored.output
+    result = kit.cli_for(server, dialect).sc_export("--verify", str(backup), name, "--json")
+    report = json.loads(result.output)
+    assert result.exit_code == 0 and report["differences"] == [], result.output
+    assert any("empty label" in line for line in report["not_comparable"]), report["not_comparable"]

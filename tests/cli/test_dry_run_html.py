@@ -89,6 +89,7 @@ def test_html_needs_a_dry_run(shared, tmp_path):
     result = CliRunner().invoke(build_command(), [str(root), "--type", "segmentation", "--html",
                                                   str(tmp_path / "r.html"), "--host", "http://127.0.0.1:1"])
     assert result.exit_code == 2 and "--html" in result.output and not (tmp_path / "r.html").exists()
+    assert "needs --dry-run" in result.output and "--all" not in result.output, result.output  # no --all given
 
 
 def test_unwritable_html_path_is_a_clear_error(shared, tmp_path):

@@ -147,6 +147,14 @@ def test_detection_failure_lists_candidates(example_plugin: Path, tmp_path: Path
     assert "csv_example: confidence 0.10" in result.output and "header is ['file', 'cls']" in result.output
 
 
+def test_an_empty_folder_says_it_is_empty(tmp_path: Path) -> None:
+    """Not nine readers' 'confidence 0.00' lines: the folder holds nothing at all."""
+    (tmp_path / "empty").mkdir()
+    result = run(tmp_path / "empty", "--dry-run")
+    assert result.exit_code == 1 and f"{tmp_path / 'empty'}: the folder is empty" in result.output, result.output
+    assert "confidence 0.00" not in result.output, result.output
+
+
 def test_upload_without_password_and_terminal_is_an_error(example_plugin, csv_dataset, monkeypatch) -> None:
     monkeypatch.delenv("SC_PASSWORD", raising=False)
     result = run(csv_dataset, "--type", "detection", "--host", "h", "--username", "u")

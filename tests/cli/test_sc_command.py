@@ -98,6 +98,11 @@ def test_verify_several_folders_and_all(fresh_sc_server, dataset: Path, tmp_path
                               "SC_PASSWORD": fresh_sc_server.password, "SC_CONFIG": os.devnull})
     assert old.returncode == 0 and "identical" in old.stdout, old.stdout + old.stderr
 
+    # 4 ("no differences, but no manifest") must not hide a folder that could not be compared
+    (folders[1] / "manifest.json").unlink()
+    mixed = run(["verify", "--all", str(backups), "--json"], fresh_sc_server)
+    assert mixed.returncode == 2, mixed.stdout + mixed.stderr
+
 
 def test_formats_types_version_and_aliases():
     formats = run(["formats", "--json"])
@@ -127,6 +132,28 @@ def test_every_option_from_the_environment(fresh_sc_server, dataset: Path):
     done = run(["import", str(dataset)], fresh_sc_server, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "From env" in run(["projects", "list"], fresh_sc_server).stdout
+
+
+def test_several_verify_results_give_the_most_severe_code():
+    from sc_importers.cli.verify_cmd import overall_exit_code
+
+    assert overall_exit_code([0, 4]) == 4 and overall_exit_code([4, 1]) == 1 and overall_exit_code([1, 4, 2]) == 2
+    assert overall_exit_code([0, 0]) == 0 and overall_exit_code([4, 3]) == 3
+
+
+def test_environment_names_follow_one_rule_for_sc_and_its_aliases(dataset: Path, tmp_path: Path):
+    """SC_<COMMAND>_<OPTION> (README): SC_VERIFY_WORKERS for sc verify as SC_EXPORT_WORKERS for sc export,
+    and SC_IMPORT_TYPE read by sc-import as by sc import; sc --help says the rule."""
+    verify = run(["verify", str(tmp_path)], env={"SC_VERIFY_WORKERS": "0"})
+    assert verify.returncode == 2 and "--workers" in verify.stderr, verify.stderr
+    alias = [sys.executable, "-c", "from sc_importers.cli.import_cmd import main; main()"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SC_")}
+    env.update(SC_CONFIG=os.devnull, SC_IMPORT_TYPE="no_such_type")
+    done = subprocess.run([*alias, str(dataset), "--format", "coco", "--dry-run"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 2 and "unknown project type 'no_such_type'" in done.stderr, done.stdout + done.stderr
+    top_help = run(["--help"]).stdout
+    assert "SC_IMPORT_TYPE" in top_help and "4 (verify)" in top_help, top_help
 
 
 @pytest.mark.skipif(shutil.which("sc", path=str(BIN)) is None, reason="the sc console script is not installed")

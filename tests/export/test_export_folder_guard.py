@@ -70,10 +70,15 @@ def test_sc_export_refuses_another_projects_backup(client, two_projects, exporte
     before = snapshot(target / second.name)
 
     result = exporter.run(second.name, "--target-folder", str(target))
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 2, result.output  # refused before anything was written (the exit-code table)
     line = next(x for x in result.output.splitlines() if x.startswith(f"{second.name}: FAILED"))
     assert str(target / second.name) in line and repr(first.name) in line, line
     assert snapshot(target / second.name) == before
+
+    (tmp_path / "both" / second.name).mkdir(parents=True)
+    (tmp_path / "both" / second.name / "notes.txt").write_text("mine\n")
+    partial = exporter.run(first.name, second.name, "--target-folder", str(tmp_path / "both"))
+    assert partial.exit_code == 1, partial.output  # one backed up, one refused: partial
 
 
 @pytest.mark.parametrize("content", ["dataset", "home"])
@@ -99,7 +104,7 @@ def test_a_folder_that_is_no_backup_is_refused(client, two_projects, exporter, k
     (blocked / first.name).mkdir(parents=True)
     (blocked / first.name / "notes.txt").write_text("mine\n")
     refused_cli = exporter.run(first.name, "--target-folder", str(blocked))
-    assert refused_cli.exit_code == 1, refused_cli.output
+    assert refused_cli.exit_code == 2, refused_cli.output
     assert "not a backup folder" in refused_cli.output and str(blocked / first.name) in refused_cli.output
     assert snapshot(blocked / first.name) == {"notes.txt": hashlib.sha256(b"mine\n").hexdigest()}
 

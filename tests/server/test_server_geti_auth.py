@@ -169,6 +169,6 @@ def test_cli_refuses_unusable_key_or_tls_files_plainly(tmp_path: Path, args: tup
     one, other = self_signed(tmp_path / "a"), self_signed(tmp_path / "b")  # two certificates, two keys
     args = tuple(arg.format(a=one.cert.parent, b=other.key.parent) for arg in args)
     done = _cli("--data-dir", str(tmp_path / "d"), "--port", "1", *args)
-    assert done.returncode != 0
+    assert done.returncode == 2  # a usage error or an unusable file: refused before anything changed
     assert "Traceback" not in done.stderr
     assert message in done.stderr

@@ -1,0 +1,57 @@
+"""Ctrl-C during ``sc export`` (a real SIGINT to a real subprocess, real local server) stops the backup
+promptly: no new media is started, so the folder stays unfinished (no manifest) and a re-run finishes it.
+It used to go on downloading every queued media before it said "Interrupted"."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sc_importers.synthetic import make_coco_dataset
+
+IMAGES = 200
+SC = [sys.executable, "-c", "from sc_importers.cli.sc import main; main()"]
+
+
+def _images(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("images/**/*.jpg"))
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT"), reason="needs SIGINT")
+def test_ctrl_c_stops_an_export_without_fetching_the_rest(fresh_sc_server, tmp_path: Path):
+    make_coco_dataset(tmp_path / "many", IMAGES, ["dog", "cat"], seed=5, image_size=(640, 480))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SC_")}
+    env.update(SC_HOST=fresh_sc_server.url, SC_USERNAME=fresh_sc_server.username,
+               SC_PASSWORD=fresh_sc_server.password, SC_CONFIG=os.devnull)
+    imported = subprocess.run([*SC, "import", str(tmp_path / "many"), "--format", "coco", "--type", "detection",
+                               "--project-name", "Many"], env=env, capture_output=True, text=True, timeout=300)
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+
+    target = tmp_path / "backups"
+    process = subprocess.Popen([*SC, "export", "Many", "--target-folder", str(target), "--workers", "1"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while _images(target) < 3 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert process.poll() is None, "sc export finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err, err
+    written = _images(target)
+    assert written < IMAGES / 2, f"{written} of {IMAGES} media were still downloaded after Ctrl-C"
+    assert not (target / "Many" / "manifest.json").exists()
+
+    rerun = subprocess.run([*SC, "export", "Many", "--target-folder", str(target)], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert rerun.returncode == 0 and "complete" in rerun.stdout, rerun.stdout + rerun.stderr
+    assert _images(target) == IMAGES
