@@ -111,11 +111,17 @@ def test_ctrl_c_right_after_an_item_is_queued_loses_nothing(api, tmp_path: Path,
 def test_every_media_on_the_server_is_in_the_records_whenever_ctrl_c_lands(api, tmp_path: Path):
     paths = _images(tmp_path)
     rng = random.Random(20261125)
+    # How long one whole run takes here and now (the machine may be fast or loaded): the Ctrl-C of
+    # each round lands somewhere inside such a run, not after it.
+    project, items = _project_and_items(api, paths, "ctrl-c-timing")
+    started = time.monotonic()
+    UploadEngine(api, project, lambda item, anns: anns, workers=4).run(items)
+    whole_run = time.monotonic() - started
     interrupted_rounds = 0
     for round_ in range(ROUNDS):
         project, items = _project_and_items(api, paths, f"ctrl-c-{round_}")
         engine = UploadEngine(api, project, lambda item, anns: anns, workers=4)
-        timer = threading.Timer(rng.uniform(0.05, 0.8), _sigint_self)
+        timer = threading.Timer(rng.uniform(0.02, max(0.05, 0.8 * whole_run)), _sigint_self)
         records = None
         timer.start()
         try:

@@ -36,13 +36,16 @@ from sc_importers.synthetic import make_coco_dataset
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")]
 
 SEED = 20261127
-IMAGES = 36
+IMAGES = 60
+#: Kill points are drawn from the first half, so the rest of the run is long enough that the kill (seen
+#: by polling the server) always lands before the client finishes, on a fast machine or a loaded one.
+LAST_POINT = IMAGES // 2
 #: sc-import kill points (media on the server when the client is killed), drawn once from SEED
-IMPORT_POINTS = sorted(random.Random(SEED).sample(range(2, IMAGES - 6), 3))
-EXPORT_POINTS = sorted(random.Random(SEED + 1).sample(range(2, IMAGES - 6), 2))
-SERVER_POINT = random.Random(SEED + 2).randrange(4, IMAGES - 8)
+IMPORT_POINTS = sorted(random.Random(SEED).sample(range(2, LAST_POINT), 3))
+EXPORT_POINTS = sorted(random.Random(SEED + 1).sample(range(2, LAST_POINT), 2))
+SERVER_POINT = random.Random(SEED + 2).randrange(4, LAST_POINT)
 #: a first kill of the import and a second one of its --resume
-TWICE_POINTS = sorted(random.Random(SEED + 3).sample(range(3, IMAGES - 4), 2))
+TWICE_POINTS = sorted(random.Random(SEED + 3).sample(range(3, LAST_POINT), 2))
 
 
 def _connection(server) -> list[str]:
