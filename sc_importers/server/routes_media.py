@@ -62,6 +62,9 @@ def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kin
     except ValueError as exc:
         temp.unlink(missing_ok=True)
         raise refuse(exc) from exc
+    except BaseException:  # whatever else goes wrong, no temporary upload is left behind
+        temp.unlink(missing_ok=True)
+        raise
     media_id = new_id()
     name, stored = upload_names(filename, media_id, ".jpg" if kind == "image" else ".mp4")
     final = media_dir(settings.data_dir, project_id) / stored

@@ -25,6 +25,9 @@ from PIL import Image, UnidentifiedImageError
 from sc_importers.server.video import frame_image
 
 THUMB_SIZE = (256, 256)
+#: The longest image side the server stores (Geti's limit, and the one the client checks before
+#: uploading); images past Pillow's decompression-bomb limit (about 179 million pixels) are refused too.
+MAX_SIDE = 20000
 _CHUNK = 1 << 20
 
 
@@ -110,19 +113,31 @@ def probe_image(path: Path, filename: str) -> tuple[int, int]:
     try:
         with Image.open(path) as image:
             size = image.size
-            image.verify()
+            image.verify()  # checks the file's structure without decoding the pixels
+    except Image.DecompressionBombError as exc:
+        raise ValueError(f"File {filename!r} is too large to decode (a possible decompression bomb): "
+                         f"{exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # the decoder names the server's temporary file; the client only knows its own file name
         reason = str(exc).replace(str(path), filename)
         raise ValueError(f"File {filename!r} is not a decodable image: {reason}") from exc
     if size[0] <= 0 or size[1] <= 0:
         raise ValueError(f"File {filename!r} has an empty image size {size}.")
+    if max(size) > MAX_SIDE:
+        raise ValueError(f"File {filename!r} has image dimensions {size[0]}x{size[1]}: a side is "
+                         f"longer than the {MAX_SIDE} pixels this server accepts.")
     return size
 
 
 def jpeg_thumbnail(image: Image.Image) -> bytes:
-    image = image.convert("RGB")
+    """A small JPEG of ``image``, made within bounded memory: a JPEG is decoded at a reduced scale
+    (``draft``) and the image is shrunk before it is converted, so no full-size RGB copy is made
+    (uploads are limited to :data:`MAX_SIDE` and Pillow's pixel limit, which bounds the rest)."""
+    image.draft("RGB", THUMB_SIZE)
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):  # palette, 1-bit, 16-bit: resample in RGB
+        image = image.convert("RGB")
     image.thumbnail(THUMB_SIZE)
+    image = image.convert("RGB")
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()

@@ -84,7 +84,8 @@ def _upload(request: Request, organization_id: str, workspace_id: str, project_i
     label_ids = parse_upload_info(project, upload_info)
 
     def refuse(exc: ValueError) -> ApiError:
-        reason = str(exc) if "dimensions" in str(exc) else "The server was not able to interpret it."
+        known = ("dimensions", "decompression bomb")
+        reason = str(exc) if any(word in str(exc) for word in known) else "The server was not able to interpret it."
         return ApiError(415, "invalid_media", f"Cannot upload {kind} `{filename}`. {reason}")
 
     row = store_upload(settings, project_id, dataset_id, kind, file, refuse,

@@ -146,6 +146,8 @@ def get_media(request: Request, project_id: str, media_id: str) -> dict:
 
 
 def _jpeg(image: Image.Image, thumbnail: bool = False) -> Response:
+    if thumbnail:  # a JPEG is decoded at a reduced scale: no full-size copy for a thumbnail
+        image.draft("RGB", (256, 256))
     image = image.convert("RGB")
     if thumbnail:
         image.thumbnail((256, 256))
