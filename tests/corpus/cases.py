@@ -234,7 +234,7 @@ CASES: list[Case] = [
     Case("empty-label-name", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name="")), 1, 2, "needs an 'id' and a 'name'"),
     Case("label-name-with-newline", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name="do\ng")), 1, 2, 'control characters'),
     Case("label-name-number", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name=7)), 0, 0, 'importable'),
-    Case("duplicate-category-names", "coco", SEG, coco(lambda d, f: d["categories"][1].update(name="dog")), 0, 0, 'importable'),
+    Case("duplicate-category-names", "coco", SEG, coco(lambda d, f: d["categories"][1].update(name="dog")), 0, 0, "category name 'dog' is shared by category ids 1, 2; their annotations are merged"),
     # -- the annotation file itself -------------------------------------------------------------
     Case("broken-json", "coco", SEG, coco(lambda d, f: '{"images": ['), 1, 2, 'not valid JSON'),
     Case("json-list", "coco", SEG, coco(lambda d, f: "[1, 2, 3]"), 1, 2, 'not a COCO annotation file'),

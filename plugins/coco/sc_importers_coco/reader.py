@@ -176,7 +176,21 @@ def _categories(data: dict, json_name: str, state: _ReadState) -> dict[object, s
             continue
         names[cat["id"]] = name
         state.add_label(name)
+    _warn_shared_names(names, json_name, state)
     return names
+
+
+def _warn_shared_names(names: dict[object, str], json_name: str, state: _ReadState) -> None:
+    """One warning per category name that several ids share: their annotations all get that one
+    label, which is usually what was meant, but is said rather than done silently."""
+    ids_of: dict[str, list[object]] = defaultdict(list)
+    for cat_id, name in names.items():
+        ids_of[name].append(cat_id)
+    for name, ids in ids_of.items():
+        if len(ids) > 1:
+            state.dataset.problems.append(Problem(
+                "warning", f"category name {name!r} is shared by category ids {', '.join(map(repr, ids))}; "
+                           f"their annotations are merged into one label {name!r}", json_name))
 
 
 def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: _ReadState) -> None:
