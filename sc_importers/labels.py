@@ -27,6 +27,11 @@ import unicodedata
 
 from sc_importers.model import Annotation, Dataset, Label, MediaItem
 
+#: The longest label name (in characters) a server takes: Geti 2.x gives every JSON string a maxLength of
+#: 1000 (400 on project creation); SC 1.0's limit is unrecorded and sc-server applies the same.
+#: Geti 3 allows 1-50, which its client refuses when it adapts the project.
+MAX_LABEL_NAME = 1000
+
 
 class LabelError(ValueError):
     """``--labels`` or ``--label-map`` names a label the dataset does not have."""
@@ -147,7 +152,8 @@ def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dic
 def check_label_names(dataset: Dataset, labels: list[Label]) -> None:
     """Raise :class:`LabelError` for label names a project cannot hold as meant: names that differ
     only by case (``dog`` and ``Dog``: one label to a person, refused or merged by servers that
-    compare names case-insensitively) and names with control characters (a newline, a tab)."""
+    compare names case-insensitively), names with control characters (a newline, a tab) and names
+    longer than :data:`MAX_LABEL_NAME` characters (refused by the server when the project is created)."""
     by_fold: dict[str, list[str]] = {}
     for label in labels:
         if not label.is_empty:
@@ -162,3 +168,8 @@ def check_label_names(dataset: Dataset, labels: list[Label]) -> None:
     if bad:
         raise LabelError(f"{dataset.root}: label name(s) with control characters (newline, tab, ...): "
                          f"{_describe(bad)}; rename them (--label-map OLD=NEW)")
+    long = [lb.name for lb in labels if len(lb.name) > MAX_LABEL_NAME]
+    if long:
+        listed = ", ".join(f"{name[:40]!r}... ({len(name)} characters)" for name in long)
+        raise LabelError(f"{dataset.root}: label name(s) longer than the {MAX_LABEL_NAME} characters servers "
+                         f"accept: {listed}; rename them (--label-map OLD=NEW)")

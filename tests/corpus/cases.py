@@ -231,6 +231,8 @@ CASES: list[Case] = [
     Case("labels-differing-by-case", "coco", SEG,
          coco(lambda d, f: d["categories"].append({"id": 3, "name": "Dog"}) or _ann(d, category_id=3)), 1, 2, "differ only by case: 'dog' and 'Dog'"),
     Case("very-long-label-name", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name="d" * 1000)), 0, 0, 'importable'),
+    Case("label-name-over-1000", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name="d" * 1001)), 1, 2,
+         "longer than the 1000 characters servers accept: '" + "d" * 40 + "'... (1001 characters)"),
     Case("empty-label-name", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name="")), 1, 2, "needs an 'id' and a 'name'"),
     Case("label-name-with-newline", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name="do\ng")), 1, 2, 'control characters'),
     Case("label-name-number", "coco", SEG, coco(lambda d, f: d["categories"][0].update(name=7)), 0, 0, 'importable'),
