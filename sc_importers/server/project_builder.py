@@ -17,6 +17,8 @@ TRAINABLE_TYPES = {
     "anomaly_classification", "anomaly_detection", "anomaly_segmentation",
 }
 ANOMALY_TYPES = {"anomaly_classification", "anomaly_detection", "anomaly_segmentation"}
+#: The longest label name taken (SC 1.0's own limit is unrecorded; Geti 2.x's maxLength, our choice).
+MAX_LABEL_NAME = 1000
 #: The empty label SC adds per task type, as recorded ("No Object" for detection, "Empty" for
 #: segmentation; its group is its own name). Classification and anomaly tasks get none (recorded for
 #: classification; not recorded for the rest, which follow the same families).
@@ -68,6 +70,9 @@ def _build_labels(task: dict, title: str, task_type: str) -> list[dict]:
         if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
             raise bad_request(f"Task {title!r}: every label needs a non-empty 'name', got {spec!r}.")
         name = spec["name"]
+        if len(name) > MAX_LABEL_NAME:  # SC 1.0's limit is unrecorded: Geti 2.x's maxLength (our choice)
+            raise bad_request(f"Task {title!r}: label name {name[:40]!r}... ({len(name)} characters) is longer "
+                              f"than {MAX_LABEL_NAME} characters.")
         if name in ids_by_name:
             raise bad_request(f"Task {title!r}: label name {name!r} is used twice.")
         _check_strings(spec, title, ("color", "group", "hotkey", "parent_id"))
