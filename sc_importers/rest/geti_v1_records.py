@@ -24,11 +24,10 @@ from sc_importers.rest.base import RemoteMedia, RemoteProject, RemoteTask
 from sc_importers.rest.sc_v1_records import (
     GLOBAL_TASK_TYPES,
     RecordError,
-    media_identifier,
     parse_label,
     parse_media,
-    resolve_label,
 )
+from sc_importers.rest.sc_v1_records import annotation_body as sc_annotation_body
 
 __all__ = ["RecordError", "annotation_body", "annotations_from_scene", "is_full_image", "media_query_body",
            "next_media_page", "parse_media", "parse_project", "project_body", "project_summaries",
@@ -203,19 +202,9 @@ def is_full_image(raw_shape: dict, width: int, height: int, tolerance: float = 0
 def annotation_body(project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
                     frame: int | None = None) -> dict:
     """The annotation POST body: labels by id with probability 1.0, pixel shapes, the media
-    identifier (``video_frame`` for a frame). No other root keys: Geti refuses them."""
-    out = []
-    for ann in annotations:
-        if not ann.labels:
-            raise ValueError(f"media {media.name!r}: an annotation without labels cannot be sent")
-        labels = []
-        for name in dict.fromkeys(ann.labels):  # keep order, drop repeats
-            try:
-                labels.append({"id": resolve_label(project, name).id, "probability": 1.0})
-            except KeyError as exc:
-                raise ValueError(f"media {media.name!r}: {exc.args[0]}") from None
-        out.append({"labels": labels, "shape": shape_to_geti(ann.shape, media.width, media.height)})
-    return {"annotations": out, "media_identifier": media_identifier(media, frame)}
+    identifier (``video_frame`` for a frame). No other root keys: Geti refuses them. The same body
+    as SC 1.0's but for the shapes, so it is built by the same code."""
+    return sc_annotation_body(project, media, annotations, frame, shape_to=shape_to_geti)
 
 
 def annotations_from_scene(project: RemoteProject, media: RemoteMedia, scene: dict) -> list[Annotation]:

@@ -208,9 +208,12 @@ def media_identifier(media: RemoteMedia, frame: int | None) -> dict:
 
 
 def annotation_body(project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
-                    frame: int | None = None) -> dict:
+                    frame: int | None = None, shape_to=None) -> dict:
     """The annotation POST body as recorded: labels by id with probability 1.0, normalized
-    shapes, and the media identifier (``video_frame`` for a frame of a video)."""
+    shapes, and the media identifier (``video_frame`` for a frame of a video). ``shape_to``
+    (default :func:`shape_to_sc`) converts a shape: Geti 2.x passes its pixel converter, the rest of
+    the body is the same in both dialects."""
+    shape_to = shape_to or shape_to_sc
     out = []
     for ann in annotations:
         if not ann.labels:
@@ -221,7 +224,7 @@ def annotation_body(project: RemoteProject, media: RemoteMedia, annotations: lis
                 labels.append({"id": resolve_label(project, name).id, "probability": 1.0})
             except KeyError as exc:
                 raise ValueError(f"media {media.name!r}: {exc.args[0]}") from None
-        out.append({"labels": labels, "shape": shape_to_sc(ann.shape, media.width, media.height)})
+        out.append({"labels": labels, "shape": shape_to(ann.shape, media.width, media.height)})
     return {"annotations": out, "media_identifier": media_identifier(media, frame)}
 
 

@@ -177,17 +177,22 @@ def get_video(request: Request, workspace_id: str, project_id: str, dataset_id: 
     return _get(request, workspace_id, project_id, dataset_id, "video", media_id)
 
 
+def remove_media(settings: ServerSettings, row) -> None:
+    """Delete one media item: its annotations, its row, its file and its cached thumbnail (both
+    dialects delete through here)."""
+    with settings.db.write() as conn:
+        conn.execute("DELETE FROM annotations WHERE media_id=?", (row["id"],))
+        conn.execute("DELETE FROM media WHERE id=?", (row["id"],))
+    with contextlib.suppress(FileNotFoundError):
+        media_path(settings.data_dir, row).unlink()
+    drop_thumbnail(settings.data_dir, row)
+
+
 def _delete(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
             media_id: str) -> dict:
     settings = settings_of(request)
     load_dataset_project(settings, workspace_id, project_id, dataset_id)
-    row = load_media(settings, dataset_id, kind, media_id)
-    with settings.db.write() as conn:
-        conn.execute("DELETE FROM annotations WHERE media_id=?", (media_id,))
-        conn.execute("DELETE FROM media WHERE id=?", (media_id,))
-    with contextlib.suppress(FileNotFoundError):
-        media_path(settings.data_dir, row).unlink()
-    drop_thumbnail(settings.data_dir, row)
+    remove_media(settings, load_media(settings, dataset_id, kind, media_id))
     return {"result": "success"}
 
 

@@ -8,7 +8,6 @@ dialects list the same media; Geti's own rules are added in front: the extension
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import sqlite3
@@ -25,10 +24,9 @@ from sc_importers.server.geti.common import DATASET, load_dataset_project, load_
 from sc_importers.server.geti.upload_info import annotate_upload, parse_upload_info
 from sc_importers.server.geti.views import media_view
 from sc_importers.server.media_records import rows_of_media
-from sc_importers.server.routes_media import store_upload
+from sc_importers.server.routes_media import remove_media, store_upload
 from sc_importers.server.settings import ServerSettings, settings_of
 from sc_importers.server.storage import (
-    drop_thumbnail,
     jpeg_thumbnail,
     media_path,
     original_response,
@@ -134,13 +132,7 @@ def _delete(request: Request, organization_id: str, workspace_id: str, project_i
             kind: str, media_id: str) -> dict:
     settings = settings_of(request)
     load_dataset_project(settings, organization_id, workspace_id, project_id, dataset_id)
-    row = load_media(settings, dataset_id, kind, media_id)
-    with settings.db.write() as conn:
-        conn.execute("DELETE FROM annotations WHERE media_id=?", (media_id,))
-        conn.execute("DELETE FROM media WHERE id=?", (media_id,))
-    with contextlib.suppress(FileNotFoundError):
-        media_path(settings.data_dir, row).unlink()
-    drop_thumbnail(settings.data_dir, row)
+    remove_media(settings, load_media(settings, dataset_id, kind, media_id))
     return {"result": "success"}
 
 
