@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from sc_importers import plugins
+from sc_importers import __version__, plugins
 from sc_importers.cli import run_command
 from sc_importers.cli.import_params import core_params
 from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, UploadOptions, resolve_connection
@@ -335,7 +335,7 @@ def build_command() -> click.Command:
         help="Read the dataset at SOURCE, check it, and import it into an SC / Geti server as a project.",
         epilog="Reader options are listed with the readers that accept them in brackets.",
     )
-    return click.version_option(package_name="sc-importers", prog_name="sc-import")(command)
+    return click.version_option(__version__, prog_name="sc-import")(command)
 
 
 def main(argv: list[str] | None = None) -> None:

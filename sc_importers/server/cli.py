@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from sc_importers import __version__  # the package's one version (pyproject.toml reads it too)
+
 #: The fault kinds, written here too so that ``--help`` needs no server module (faults.py imports uvicorn);
 #: tests/cli/test_sc_server_cli.py checks the two lists agree.
 FAULT_KINDS = ("500", "503", "429", "drop-before", "drop-after", "slow")
@@ -41,15 +43,6 @@ def _refuse(message: str) -> NoReturn:
     (argparse's usage errors exit 2 too)."""
     print(message, file=sys.stderr)
     sys.exit(2)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("sc-importers")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _glue_option_values(argv: list[str]) -> list[str]:
@@ -76,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
                "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
     )
-    parser.add_argument("--version", action="version", version=f"sc-server {_version()}")
+    parser.add_argument("--version", action="version", version=f"sc-server {__version__}")
     parser.add_argument("--dialect", choices=("sc1-geti2", "geti3"), default="sc1-geti2",
                         help="sc1-geti2 (default): SC 1.0 under /api/v1.0/ and Geti 2.x under /api/v1/ on one store; "
                              "geti3: the Geti 3.x API under /api/ (no login, HTTPS unless --no-tls) on its own store")
