@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jfif"}
 VIDEO_EXTENSIONS = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v"}
 
@@ -28,6 +26,8 @@ class MediaInfo:
 
 def image_info(path: Path) -> MediaInfo:
     """Width and height from the image header (nothing is decoded)."""
+    from PIL import Image  # imported with the first image, not whenever the readers are listed
+
     with Image.open(path) as im:
         width, height = im.size
     return MediaInfo(width, height)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sc_importers.model import Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
+
+if TYPE_CHECKING:  # numpy and OpenCV are imported by the mask functions: listing readers imports neither
+    import numpy as np
 
 #: Elements of an <image> that are annotations this reader converts (tag aside).
 SHAPE_TAGS = ("box", "polygon", "ellipse", "mask")
@@ -50,6 +51,8 @@ def decode_rle(counts: str, width: int, height: int) -> np.ndarray:
         runs = [int(v) for v in counts.replace(" ", "").split(",") if v]
     except ValueError:
         raise ShapeError(f"<mask> rle {counts[:40]!r} is not a list of run lengths") from None
+    import numpy as np
+
     flat = np.zeros(width * height, dtype=np.uint8)
     pos, value = 0, 0
     for run in runs:
@@ -64,6 +67,9 @@ def decode_rle(counts: str, width: int, height: int) -> np.ndarray:
 
 def mask_polygons(mask: np.ndarray, left: float, top: float) -> list[Polygon]:
     """One polygon per outer boundary of ``mask`` (image pixels; the mask's origin at ``left, top``)."""
+    import cv2
+    import numpy as np
+
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     polygons = []
     for contour in contours:

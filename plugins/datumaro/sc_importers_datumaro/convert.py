@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sc_importers.model import Annotation, Ellipse, Label, Polygon, Problem, Rectangle, RotatedRectangle, Shape
-from sc_importers_datumaro.masks import mask_to_polygons
 
 
 def labels_from_categories(categories: dict) -> list[Label]:
@@ -101,6 +100,8 @@ def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
         a = ann
         return [RotatedRectangle(float(a.cx), float(a.cy), float(a.w), float(a.h), float(a.r))]  # type: ignore[attr-defined]
     if kind == AnnotationType.mask:
+        from sc_importers_datumaro.masks import mask_to_polygons  # numpy with the first mask
+
         return list(mask_to_polygons(ann.image))  # type: ignore[attr-defined]
     return None
 

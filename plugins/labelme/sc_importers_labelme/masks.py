@@ -12,12 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-
-import cv2
-import numpy as np
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from sc_importers.model import Polygon
+
+if TYPE_CHECKING:  # numpy, Pillow and OpenCV are imported by the functions: listing readers imports none
+    import numpy as np
 
 
 class MaskError(ValueError):
@@ -28,6 +28,9 @@ def decode_mask(data: object) -> np.ndarray:
     """The boolean array of a base64-encoded PNG mask (any non-zero pixel is inside)."""
     if not isinstance(data, str) or not data:
         raise MaskError("'mask' must be a base64-encoded PNG string")
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
     try:
         raw = base64.b64decode(data, validate=False)
         with Image.open(io.BytesIO(raw)) as im:
@@ -39,6 +42,9 @@ def decode_mask(data: object) -> np.ndarray:
 
 def mask_polygons(mask: np.ndarray, left: float, top: float) -> list[Polygon]:
     """One polygon per outer boundary of ``mask``, in image pixels (the mask's origin at ``left, top``)."""
+    import cv2
+    import numpy as np
+
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     polygons = []
     for contour in contours:

@@ -10,10 +10,12 @@ image, row by row; a pixel is inside the mask when its alpha is not 0.
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sc_importers.model import Polygon
+
+if TYPE_CHECKING:  # numpy and OpenCV are imported by the functions: listing readers imports neither
+    import numpy as np
 
 
 class BrushError(ValueError):
@@ -22,6 +24,8 @@ class BrushError(ValueError):
 
 class _Bits:
     def __init__(self, data: list[int]) -> None:
+        import numpy as np
+
         try:
             self.bits = np.unpackbits(np.asarray(data, dtype=np.uint8))
         except (ValueError, TypeError, OverflowError) as exc:
@@ -46,6 +50,8 @@ def decode_brush(rle: list[int], width: int, height: int) -> np.ndarray:
         raise BrushError(f"rle holds {count} values, a {width}x{height} RGBA image has {width * height * 4}")
     word = bits.read(5) + 1
     sizes = [bits.read(4) + 1 for _ in range(4)]
+    import numpy as np
+
     out = np.zeros(count, dtype=np.uint8)
     i = 0
     while i < count:
@@ -63,6 +69,9 @@ def decode_brush(rle: list[int], width: int, height: int) -> np.ndarray:
 
 def mask_polygons(mask: np.ndarray) -> list[Polygon]:
     """One polygon per outer boundary of ``mask``, through the centres of its boundary pixels."""
+    import cv2
+    import numpy as np
+
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     polygons = []
     for contour in contours:
