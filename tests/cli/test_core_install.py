@@ -9,6 +9,8 @@ set) a venv that cannot be built fails this test; elsewhere it is skipped with t
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import subprocess
@@ -78,6 +80,27 @@ def test_coco_dry_run_on_the_core_install(venv_bin: Path, tmp_path: Path):
     report = json.loads(done.stdout)
     assert report["importable"] and report["detection"]["chosen"] == "coco"
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="labelme still traces masks with OpenCV, which is in the [datumaro] extra "
+                                      "only (see CV2_TRACERS in test_extras.py)")
+def test_labelme_masks_on_the_core_install(venv_bin: Path, tmp_path: Path):
+    from PIL import Image
+
+    folder = tmp_path / "labelme"
+    folder.mkdir()
+    Image.new("RGB", (40, 30)).save(folder / "a.png")
+    mask = Image.new("L", (12, 10))
+    mask.paste(255, (1, 2, 5, 6))  # a 4x4 square
+    buffer = io.BytesIO()
+    mask.save(buffer, format="PNG")
+    shape = {"label": "cat", "points": [[20, 10], [31, 19]], "group_id": None, "shape_type": "mask", "flags": {},
+             "mask": base64.b64encode(buffer.getvalue()).decode("ascii")}
+    (folder / "a.json").write_text(json.dumps({"version": "5.4.1", "flags": {}, "shapes": [shape], "imagePath": "a.png",
+                                               "imageData": None, "imageHeight": 30, "imageWidth": 40}))
+    done = _run(venv_bin, "sc", "import", str(folder), "--dry-run", "--type", "segmentation", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["importable"]
 
 
 def test_datumaro_and_server_name_their_extra(venv_bin: Path, tmp_path: Path):
