@@ -2,7 +2,7 @@
 
 Built as a user would: ``python -m venv`` without system site-packages, then ``pip install REPO`` (a wheel
 built from the checkout, its core dependencies from the configured index). The venv is cached outside the
-repository, keyed on the core dependency list and the Python version
+repository, keyed on the core dependency list, the Python version and the checkout
 (``${SC_CORE_VENV_DIR:-~/.cache/sc-importers}/core-venv-<key>``, ``$XDG_CACHE_HOME`` instead of ``~/.cache``
 when set), so only a changed dependency list pays for a fresh install; every use reinstalls the project itself
 (``--no-deps --force-reinstall``, a few seconds) so the wheel holds the code under test.
@@ -16,6 +16,7 @@ README's install section quotes. Run by hand to see them::
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 try:
@@ -41,7 +44,9 @@ def core_dependencies() -> list[str]:
 
 
 def venv_dir() -> Path:
-    key = hashlib.sha256(json.dumps([sys.version_info[:2], core_dependencies()]).encode()).hexdigest()[:12]
+    """The cached venv of this checkout (two checkouts reinstalling their own code into one venv would test
+    each other's), for this Python and this core dependency list."""
+    key = hashlib.sha256(json.dumps([sys.version_info[:2], core_dependencies(), str(REPO)]).encode()).hexdigest()[:12]
     base = os.environ.get("SC_CORE_VENV_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache",
                                                       "sc-importers")
     return Path(base) / f"core-venv-{key}"
@@ -82,8 +87,23 @@ def _source_copy(target: Path) -> Path:
     return target
 
 
+@contextmanager
+def core_venv_in_use(fresh: bool = False) -> Iterator[Path]:
+    """:func:`core_venv`, locked until the block ends: a second test run of the same checkout waits instead
+    of reinstalling the project under the first one's feet."""
+    folder = venv_dir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f"{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield core_venv(fresh)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def core_venv(fresh: bool = False) -> Path:
-    """The venv's python, with the current checkout installed without extras."""
+    """The venv's python, with the current checkout installed without extras (unlocked: see
+    :func:`core_venv_in_use`)."""
     folder = venv_dir()
     python = folder / "bin" / "python"
     fresh = fresh or os.environ.get("SC_CORE_VENV_FRESH") == "1" or not (folder / "measured.json").is_file()
@@ -105,6 +125,6 @@ def core_venv(fresh: bool = False) -> Path:
 
 
 if __name__ == "__main__":
-    venv_python = core_venv(fresh="--fresh" in sys.argv)
-    print((venv_python.parents[1] / "measured.json").read_text(encoding="utf-8"))
-    print(venv_python)
+    with core_venv_in_use(fresh="--fresh" in sys.argv) as venv_python:
+        print((venv_python.parents[1] / "measured.json").read_text(encoding="utf-8"))
+        print(venv_python)

@@ -15,6 +15,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -22,20 +24,22 @@ import pytest
 from sc_importers.synthetic import make_coco_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from core_venv import core_venv  # noqa: E402  (beside this file; also run by hand to measure the install)
+from core_venv import core_venv_in_use  # noqa: E402  (beside this file; also run by hand to measure the install)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def venv_bin() -> Path:
-    try:
-        return core_venv().parent
-    except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-        message = f"cannot build the core-install venv (tests/cli/core_venv.py): {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+def venv_bin() -> Iterator[Path]:
+    with ExitStack() as stack:
+        try:
+            python = stack.enter_context(core_venv_in_use())
+        except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
+            message = f"cannot build the core-install venv (tests/cli/core_venv.py): {exc}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        yield python.parent
 
 
 def _run(venv_bin: Path, command: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
