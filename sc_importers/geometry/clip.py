@@ -37,7 +37,7 @@ def clip_polygon(points: Sequence[Point], width: float, height: float) -> tuple[
             break
         bound = 0.0 if keep_above else float(width if axis == 0 else height)
         pts = _clip_side(pts, axis, bound, keep_above)
-    return _distinct(pts)
+    return without_repeats(pts)
 
 
 def _clip_side(points: list[Point], axis: int, bound: float, keep_above: bool) -> list[Point]:
@@ -67,8 +67,9 @@ def _crossing(a: Point, b: Point, axis: int, bound: float) -> Point:
     return (a[0] + t * (b[0] - a[0]), bound)
 
 
-def _distinct(points: list[Point]) -> tuple[Point, ...]:
-    """The points without repeats of the point before (the last compared with the first too)."""
+def without_repeats(points: Sequence[Point]) -> tuple[Point, ...]:
+    """The points without repeats of the point before (the last compared with the first too): a
+    closed outline with no zero-length edge."""
     out: list[Point] = []
     for p in points:
         if not out or p != out[-1]:
