@@ -15,7 +15,8 @@ from pathlib import Path
 
 
 class ImageHeaderError(ValueError):
-    """The file's header cannot be read as an image; the message says why."""
+    """The file's header cannot be read as an image; the message says why (``UnidentifiedImageError:
+    ...``), the caller says which file and what it was reading it for."""
 
 
 def image_size(source: Path | str | bytes) -> tuple[int, int]:
@@ -30,5 +31,5 @@ def image_size(source: Path | str | bytes) -> tuple[int, int]:
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
             width, height = image.size
     except Exception as exc:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, struct.error, ... for bad files
-        raise ImageHeaderError(f"cannot read the image header ({type(exc).__name__}: {exc})") from exc
+        raise ImageHeaderError(f"{type(exc).__name__}: {exc}") from exc
     return int(width), int(height)

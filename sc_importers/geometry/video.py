@@ -18,7 +18,8 @@ from pathlib import Path
 
 
 class VideoProbeError(ValueError):
-    """The file cannot be read as a video; the message says why (the caller names the file)."""
+    """The file cannot be read as a video; the message says why (``no video stream``, ``InvalidDataError:
+    ...``), the caller says which file."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def probe_video(path: Path | str, count_frames: bool = True) -> VideoInfo:
     except VideoProbeError:
         raise
     except Exception as exc:  # noqa: BLE001 - PyAV raises its own error types (av.error.*), OSError, ...
-        raise VideoProbeError(f"cannot read the video ({type(exc).__name__}: {exc})") from exc
+        raise VideoProbeError(f"{type(exc).__name__}: {exc}") from exc
     if width <= 0 or height <= 0:
         raise VideoProbeError("the video stream declares no frame size")
     return VideoInfo(width, height, frames, fps)
