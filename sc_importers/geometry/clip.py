@@ -29,9 +29,9 @@ def clip_polygon(points: Sequence[Point], width: float, height: float) -> tuple[
     ``Polygon.area``. A concave polygon cut into several pieces by the border comes back as one outline whose
     pieces are joined along the border (zero-width bridges): its area is still that of the pieces.
     """
-    pts = [(float(x), float(y)) for x, y in points]
-    if all(0.0 <= x <= width and 0.0 <= y <= height for x, y in pts):
+    if all(0 <= x <= width and 0 <= y <= height for x, y in points):
         return tuple(points)
+    pts = [(float(x), float(y)) for x, y in points]
     for axis, keep_above in _SIDES:
         if not pts:
             break
@@ -89,3 +89,26 @@ def clip_box(x0: float, y0: float, x1: float, y1: float, width: float, height: f
         return None
     return cx0, cy0, cx1, cy1
 
+
+
+def polygon_for_upload(points: Sequence[Point], width: float, height: float) -> tuple[Point, ...]:
+    """What the REST layer sends for a polygon: its part inside the image (:func:`clip_polygon`).
+
+    A server refuses coordinates outside the media, so something inside must be sent even for a
+    polygon with nothing of positive area inside. Validation gives such an item an error and the
+    uploader skips it, so this happens only to callers that send without validating: they get the
+    vertices moved onto the border (zero or invented area, but coordinates a server accepts)."""
+    clipped = clip_polygon(points, width, height)
+    if len(clipped) >= 3 and _twice_area(clipped) != 0:
+        return clipped
+    return tuple((min(max(float(x), 0.0), float(width)), min(max(float(y), 0.0), float(height))) for x, y in points)
+
+
+def _twice_area(points: Sequence[Point]) -> float:
+    """Twice the signed shoelace area (only its being 0 matters here)."""
+    twice = 0.0
+    px, py = points[-1]
+    for x, y in points:
+        twice += px * y - x * py
+        px, py = x, y
+    return twice

@@ -234,7 +234,7 @@ class VitensReader(FormatReader):
         try:
             width, height = image_size(image)
         except ImageHeaderError as exc:
-            dataset.problems.append(Problem("error", str(exc), file=key, item=key))
+            dataset.problems.append(Problem("error", f"cannot read the image header: {exc}", file=key, item=key))
             return None
         item = MediaItem(path=image, key=key, width=width, height=height)
         if not matches:
