@@ -16,11 +16,12 @@ numpy is imported by this module only: the rest of :mod:`sc_importers.geometry` 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from sc_importers.model import Polygon
 
 
-def mask_to_polygons(mask: object, origin: tuple[float, float] = (0.0, 0.0)) -> list[Polygon]:
+def mask_to_polygons(mask: npt.ArrayLike, origin: tuple[float, float] = (0.0, 0.0)) -> list[Polygon]:
     """One polygon per outer boundary of the mask's 4-connected components, in pixel coordinates:
     any array-like of two dimensions (non-zero is inside); mask pixel ``(row, col)`` is image pixel
     ``(origin[1] + row, origin[0] + col)``. Outer boundaries run clockwise on screen (y down).
@@ -31,16 +32,16 @@ def mask_to_polygons(mask: object, origin: tuple[float, float] = (0.0, 0.0)) -> 
     polygon corner instead of several per boundary edge. Loops start and come in the order of a walk
     over the edges by start corner (row by row, top edges first), as the pixel-by-pixel tracer this
     replaces produced them."""
-    mask = np.asarray(mask) != 0
-    if mask.ndim != 2:
-        raise ValueError(f"a mask has two dimensions, got an array of shape {mask.shape}")
-    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    grid = np.asarray(mask) != 0
+    if grid.ndim != 2:
+        raise ValueError(f"a mask has two dimensions, got an array of shape {grid.shape}")
+    rows, columns = np.flatnonzero(grid.any(axis=1)), np.flatnonzero(grid.any(axis=0))
     if not rows.size:
         return []
     # Trace only the box around the mask (a crowd region is a small part of its image); shifting the
     # corners back keeps their order, so the result is the same as tracing the whole image.
     top, left = int(rows[0]), int(columns[0])
-    edges = _boundary_edges(mask[top:int(rows[-1]) + 1, left:int(columns[-1]) + 1])
+    edges = _boundary_edges(grid[top:int(rows[-1]) + 1, left:int(columns[-1]) + 1])
     if edges is None:
         return []
     sx, sy, dx, dy = edges
