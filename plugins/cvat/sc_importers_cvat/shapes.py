@@ -90,5 +90,5 @@ def convert_shape(el: ET.Element) -> list[Shape]:
         return [Ellipse(cx - rx, cy - ry, 2 * rx, 2 * ry)]
     if el.tag == "mask":
         left, top, width, height = (int(_num(el, k)) for k in ("left", "top", "width", "height"))
-        return mask_to_polygons(decode_rle(el.get("rle") or "", width, height), origin=(left, top))
+        return list(mask_to_polygons(decode_rle(el.get("rle") or "", width, height), origin=(left, top)))
     raise ShapeError(f"<{el.tag}> is not a shape this reader converts")
