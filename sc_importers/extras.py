@@ -3,7 +3,7 @@
 The core install reads COCO, labelme, YOLO, Vitens, CVAT, Label Studio, folders of images and backups, and
 exports and verifies. The rest needs an extra (``pyproject.toml`` lists what each installs):
 
-* ``datumaro``: the ``datumaro`` reader (Datumaro 1.13, SciPy, OpenCV);
+* ``datumaro``: the ``datumaro`` reader (Datumaro 1.13 with the OpenCV it requires, SciPy);
 * ``video``: videos in a dataset or a backup (PyAV reads their size, frame count and rate);
 * ``server``: ``sc server`` / ``sc-server`` (FastAPI, uvicorn, ...; checked by ``sc_importers/server/cli.py``
   itself, as the server shares no code with the client).
@@ -22,7 +22,7 @@ from sc_importers.formats import FormatError
 
 #: The modules each extra installs that the code imports; an extra is missing when one of them is.
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
-    "datumaro": ("datumaro", "scipy", "cv2"),
+    "datumaro": ("datumaro", "scipy"),
     "video": ("av",),
 }
 

@@ -180,10 +180,9 @@ class MediaItem:
         if self.width is None or self.height is None:
             if self.kind == "video":
                 raise ValueError(f"{self.path}: video size must be given by the reader")
-            from PIL import Image
+            from sc_importers.geometry.image_header import image_size
 
-            with Image.open(self.path) as im:
-                self.width, self.height = im.size
+            self.width, self.height = image_size(self.path)
         return self.width, self.height
 
     @property

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
+from sc_importers.geometry.clip import clip_polygon
 from sc_importers.media_checks import (
     CheckProblem,
     image_header,
@@ -147,7 +148,11 @@ def _check_annotation(
     width, height = size
     box = bounding_box(ann.shape)
     x2, y2 = box.x + box.width, box.y + box.height
-    if x2 <= 0 or y2 <= 0 or box.x >= width or box.y >= height:
+    crosses = box.x < 0 or box.y < 0 or x2 > width or y2 > height
+    if (x2 <= 0 or y2 <= 0 or box.x >= width or box.y >= height
+            # a polygon can lie outside with its bounding box overlapping the image (near a corner)
+            or (crosses and isinstance(ann.shape, Polygon)
+                and Polygon(clip_polygon(ann.shape.points, width, height)).area <= 0)):
         problems.append(CheckProblem(
             "error", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
             f"lies entirely outside the {width}x{height} image; the item is skipped", file, item.key,

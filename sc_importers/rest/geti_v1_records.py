@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sc_importers.geometry.clip import polygon_for_upload
 from sc_importers.model import Annotation, Ellipse, Label, Polygon, Rectangle, RotatedRectangle, Shape
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest.base import RemoteMedia, RemoteProject, RemoteTask
@@ -160,7 +161,8 @@ def shape_to_geti(shape: Shape | None, width: int, height: int) -> dict:
         return {"type": "RECTANGLE" if isinstance(shape, Rectangle) else "ELLIPSE", "x": x, "y": y,
                 "width": w, "height": h}
     if isinstance(shape, Polygon):
-        return {"type": "POLYGON", "points": [{"x": _clip(x, width), "y": _clip(y, height)} for x, y in shape.points]}
+        points = polygon_for_upload(shape.points, width, height)
+        return {"type": "POLYGON", "points": [{"x": x, "y": y} for x, y in points]}
     if isinstance(shape, RotatedRectangle):
         return {"type": "ROTATED_RECTANGLE", "x": _clip(shape.x, width), "y": _clip(shape.y, height),
                 "width": float(shape.width), "height": float(shape.height), "angle": float(shape.angle)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from sc_importers.geometry.clip import polygon_for_upload
 from sc_importers.model import Annotation, Polygon, Rectangle
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest.base import RemoteLabel, RemoteMedia, RemoteProject, RemoteTask
@@ -151,7 +152,8 @@ def shape_body(annotation: Annotation, kind: str, width: int, height: int) -> di
         h = min(round(max(shape.height + min(shape.y, 0), 0)), height - y)
         return {"type": "rectangle", "x": x, "y": y, "width": w, "height": h}
     if isinstance(shape, Polygon):
-        return {"type": "polygon", "points": [{"x": _clip(x, width), "y": _clip(y, height)} for x, y in shape.points]}
+        points = polygon_for_upload(shape.points, width, height)
+        return {"type": "polygon", "points": [{"x": x, "y": y} for x, y in points]}
     raise ValueError(f"a {type(shape).__name__} cannot be sent to Geti 3 (adapt the annotations first)")
 
 

@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sc_importers.geometry.image_header import ImageHeaderError, image_size
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -63,7 +65,7 @@ class UploadClaims:
         file's name (and, for an image, its pixel size) that no upload of this API object returned.
         Same-named files uploaded at the same moment by two workers could be confused; the count
         of media stays right either way."""
-        size = image_size(path) if kind == "image" else None
+        size = _header_size(path) if kind == "image" else None
         sizes = {None} if size is None else {size, size[::-1]}  # a server may apply EXIF rotation
         with self._lock:
             claimed = set(self._claimed)
@@ -74,12 +76,9 @@ class UploadClaims:
         return None
 
 
-def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) from the image file's header, or None when Pillow cannot tell."""
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from the image file's header, or None when it cannot be read."""
     try:
-        from PIL import Image
-
-        with Image.open(path) as image:
-            return image.size
-    except Exception:  # noqa: BLE001 - any unreadable header: match by name only
+        return image_size(path)
+    except ImageHeaderError:  # an unreadable header: match by name only
         return None

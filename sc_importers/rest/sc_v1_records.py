@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sc_importers.geometry.clip import polygon_for_upload
 from sc_importers.model import (
     EMPTY_LABEL,
     Annotation,
@@ -151,7 +152,8 @@ def shape_to_sc(shape: Shape | None, width: int, height: int) -> dict:
     """Pixel shape -> SC 1.0 normalized shape; None (whole media) -> the full-image rectangle.
 
     Coordinates are clipped to the media, as the dry run announces for shapes that extend past
-    the border: SC refuses any coordinate outside [0, 1]. A rotated rectangle keeps its centre
+    the border: SC refuses any coordinate outside [0, 1]. A polygon is cut at the border
+    (:func:`~sc_importers.geometry.clip.polygon_for_upload`), not squashed onto it. A rotated rectangle keeps its centre
     and size clipped to [0, 1] (its corners may still lie outside, as SC allows)."""
     if shape is None:
         return {"x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0, "type": "RECTANGLE"}
@@ -161,8 +163,8 @@ def shape_to_sc(shape: Shape | None, width: int, height: int) -> dict:
         y, h = _span(shape.y, shape.height, height)
         return {"x": x, "y": y, "width": w, "height": h, "type": kind}
     if isinstance(shape, Polygon):
-        return {"points": [{"x": _unit(x / width), "y": _unit(y / height)} for x, y in shape.points],
-                "type": "POLYGON"}
+        points = polygon_for_upload(shape.points, width, height)
+        return {"points": [{"x": _unit(x / width), "y": _unit(y / height)} for x, y in points], "type": "POLYGON"}
     if isinstance(shape, RotatedRectangle):
         return {"x": _unit(shape.x / width), "y": _unit(shape.y / height), "width": _unit(shape.width / width),
                 "height": _unit(shape.height / height), "angle": shape.angle, "type": "ROTATED_RECTANGLE"}

@@ -1,6 +1,7 @@
 """The core install (``pip install sc-importers``, no extras) in a venv of its own, without system
 site-packages: it imports, ``sc --help`` loads no plugin dependency, a COCO dry run works (RLE masks too:
-numpy and pycocotools are core), and the datumaro reader and the server say which extra to install.
+numpy and pycocotools are core), labelme masks are traced without OpenCV, and the datumaro reader and the
+server say which extra to install.
 
 The venv is built by core_venv.py and cached keyed on the core dependency list: the first run installs from
 the package index (about 30-60 s), later runs only reinstall the project (a few seconds). Under CI (``CI``
@@ -86,8 +87,6 @@ def test_coco_dry_run_on_the_core_install(venv_bin: Path, tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="labelme still traces masks with OpenCV, which is in the [datumaro] extra "
-                                      "only (see CV2_TRACERS in test_extras.py)")
 def test_labelme_masks_on_the_core_install(venv_bin: Path, tmp_path: Path):
     from PIL import Image
 
@@ -104,7 +103,9 @@ def test_labelme_masks_on_the_core_install(venv_bin: Path, tmp_path: Path):
                                                "imageData": None, "imageHeight": 30, "imageWidth": 40}))
     done = _run(venv_bin, "sc", "import", str(folder), "--dry-run", "--type", "segmentation", "--json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["importable"]
+    report = json.loads(done.stdout)
+    assert report["importable"] and report["detection"]["chosen"] == "labelme"
+    assert report["annotations"]["per_shape"] == {"POLYGON": 1}, report["annotations"]  # traced without OpenCV
 
 
 def test_datumaro_and_server_name_their_extra(venv_bin: Path, tmp_path: Path):

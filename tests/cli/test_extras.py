@@ -206,16 +206,11 @@ def test_extras_and_the_one_version():
         assert shown.returncode == 0 and shown.stdout.split()[-1] == sc_importers.__version__
 
 
-#: Until the core's mask tracer replaces OpenCV's in the labelme, cvat and labelstudio plugins (issue K, the
-#: geometry module), masks in those formats need cv2, which the core install no longer has. Strict: once the
-#: tracers are replaced this XPASSes and fails, to say the mark (here and in test_core_install.py) must go.
-CV2_TRACERS = pytest.mark.xfail(strict=True, reason="labelme/cvat/labelstudio still trace masks with OpenCV, "
-                                                    "which is in the [datumaro] extra only")
 
-
-@CV2_TRACERS
-def test_only_the_datumaro_plugin_imports_opencv():
+def test_no_module_imports_opencv():
+    """Masks are traced by sc_importers.geometry (numpy): the core install has no OpenCV, only Datumaro
+    brings it (the [datumaro] extra)."""
     users = sorted(str(path.relative_to(REPO)) for folder in ("sc_importers", "plugins")
                    for path in (REPO / folder).rglob("*.py")
                    if "/tests/" not in path.as_posix() and "import cv2" in path.read_text(encoding="utf-8"))
-    assert users == ["plugins/datumaro/sc_importers_datumaro/masks.py"]
+    assert users == []

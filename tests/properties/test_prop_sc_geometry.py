@@ -15,6 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from prop_shapes import PROPERTY, image_sizes, shape_anywhere, shape_inside
 
+from sc_importers.geometry.clip import clip_polygon
 from sc_importers.model import (
     Annotation,
     Dataset,
@@ -133,6 +134,7 @@ def image_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(_sized(shape_anywhere))
 @example((100, 50, Rectangle(100.0, 10.0, 5.0, 5.0)))  # touches the right border from outside
 @example((100, 50, Polygon(((-3.0, 1.0), (-1.0, 1.0), (-2.0, 40.0)))))
+@example((100, 50, Polygon(((-60.0, 55.0), (55.0, -60.0), (-60.0, -60.0)))))  # its box overlaps, it does not
 @example((10000, 7, Rectangle(math.nextafter(10000.0, 0.0), 0.0, 3.0, 3.0)))  # last float inside
 def test_shapes_entirely_outside_are_skipped_before_upload(image_file: Path, case: tuple[int, int, Shape]) -> None:
     """What happens to a shape entirely outside: validation gives its item an error, so the
@@ -144,7 +146,9 @@ def test_shapes_entirely_outside_are_skipped_before_upload(image_file: Path, cas
     problems = validate(Dataset("d", "test", image_file.parent, items=[item]), check_images=False)
     outside = [p for p in problems if getattr(p, "kind", "") == "shape_outside_image"]
     skipped = any(p.severity == "error" and p.item == "a.jpg" for p in problems)
-    assert bool(outside) == (not _overlaps_image(shape, width, height) and shape.area > 0)
+    nothing_inside = not _overlaps_image(shape, width, height) or (
+        isinstance(shape, Polygon) and Polygon(clip_polygon(shape.points, width, height)).area <= 0)
+    assert bool(outside) == (nothing_inside and shape.area > 0)
     if skipped or shape.area <= 0:
         return
     sc = shape_to_sc(shape, width, height)

@@ -83,8 +83,10 @@ def test_shapes_go_out_in_pixels_clipped_to_the_media():
         "type": "RECTANGLE", "x": 0.0, "y": 70.0, "width": 15.0, "height": 10.0}
     assert rec.shape_to_geti(None, 100, 80) == {"type": "RECTANGLE", "x": 0.0, "y": 0.0, "width": 100.0,
                                                 "height": 80.0}
+    # cut at the borders x = 100 and y = 0 (sc_importers.geometry.clip), not squashed onto them
     assert rec.shape_to_geti(Polygon(((1, 2), (120, 3), (4, -1))), 100, 80)["points"] == [
-        {"x": 1.0, "y": 2.0}, {"x": 100.0, "y": 3.0}, {"x": 4.0, "y": 0.0}]
+        {"x": 3.0, "y": 0.0}, {"x": 1.0, "y": 2.0}, {"x": 100.0, "y": 2 + 99 / 119},
+        {"x": 100.0, "y": pytest.approx(3 - 80 / 116)}, {"x": 33.0, "y": 0.0}]
     assert rec.shape_to_geti(RotatedRectangle(50, 40, 30, 10, 15.5), 100, 80) == {
         "type": "ROTATED_RECTANGLE", "x": 50.0, "y": 40.0, "width": 30.0, "height": 10.0, "angle": 15.5}
     assert rec.shape_to_geti(Ellipse(1, 2, 3, 4), 100, 80)["type"] == "ELLIPSE"

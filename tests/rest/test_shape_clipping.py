@@ -49,7 +49,10 @@ def test_shapes_past_the_border_are_clipped_into_the_unit_square() -> None:
     ellipse = shape_to_sc(Ellipse(95, -2, 10, 4), 100, 50)
     assert ellipse["x"] == 0.95 and ellipse["width"] == pytest.approx(0.05) and ellipse["y"] == 0.0
     polygon = shape_to_sc(Polygon(((-1, 5), (101, 5), (50, 60))), 100, 50)
-    assert [(p["x"], p["y"]) for p in polygon["points"]] == [(0.0, 0.1), (1.0, 0.1), (0.5, 1.0)]
+    # cut at the borders (Sutherland-Hodgman), not its vertices squashed onto them: the corners of the
+    # triangle past x = 0, x = 100 and y = 50 are cut off, new vertices lie on those borders
+    assert [v for p in polygon["points"] for v in (p["x"] * 100, p["y"] * 50)] == pytest.approx(
+        [448 / 11, 50, 0, 5 + 55 / 51, 0, 5, 100, 5, 100, 5 + 55 / 51, 652 / 11, 50])
     rotated = shape_to_sc(RotatedRectangle(100, 25, 120, 10, 30), 100, 50)
     assert rotated["x"] == 1.0 and rotated["width"] == 1.0 and rotated["angle"] == 30
 

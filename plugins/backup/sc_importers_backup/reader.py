@@ -23,9 +23,11 @@ from typing import Any
 
 from sc_importers.extras import require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
+from sc_importers.geometry.image_header import ImageHeaderError, image_size
+from sc_importers.geometry.video import VideoProbeError, probe_video
 from sc_importers.model import Dataset, MediaItem, Problem
 from sc_importers_backup.integrity import MANIFEST_FILE, inside, load_manifest, verify_manifest
-from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, image_info, video_info
+from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from sc_importers_backup.project import (
     PROJECT_FILE,
     check_project,
@@ -278,14 +280,14 @@ class _Items:
     def _image(self, path: Path) -> None:
         key = self._rel(path)
         try:
-            info = image_info(path)
-        except Exception as exc:  # Pillow raises several types for broken files
+            width, height = image_size(path)
+        except ImageHeaderError as exc:
             self._error(f"cannot read the image header: {exc}", path, key)
             return
-        item = MediaItem(path=path, key=key, kind="image", width=info.width, height=info.height)
+        item = MediaItem(path=path, key=key, kind="image", width=width, height=height)
         scene = self.root / "annotations" / f"{path.stem}.json"
         if scene.is_file():
-            annotations = self._scene(scene, info.width, info.height, key)
+            annotations = self._scene(scene, width, height, key)
             if annotations is None:
                 return
             item.annotations = annotations
@@ -294,8 +296,8 @@ class _Items:
     def _video(self, path: Path, frame_files: dict[int, Path]) -> None:
         key = self._rel(path)
         try:
-            info = video_info(path)
-        except Exception as exc:  # PyAV raises its own error types for broken containers
+            info = probe_video(path)
+        except VideoProbeError as exc:
             self._error(f"cannot read the video: {exc}", path, key)
             return
         frame_count = info.frame_count or (self.media_meta.get(key) or {}).get("frame_count")

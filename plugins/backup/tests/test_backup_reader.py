@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from sc_importers_backup import BackupReader, list_backup_folders
-from sc_importers_backup.media import video_info
 
 from sc_importers import plugins
 from sc_importers.formats import FormatError
+from sc_importers.geometry.video import probe_video
 from sc_importers.model import Ellipse, Label, Polygon, Rectangle, RotatedRectangle
 
 
@@ -128,8 +128,8 @@ def test_video_frame_past_the_end_is_an_error(make_backup, kit) -> None:
     [("chaplin.mp4", (640, 360, 241, 25.0)), ("big_buck_bunny_432_433.webm", (1280, 720, 24, 24.0))],
 )
 def test_real_video_info(shared, name: str, expected: tuple) -> None:
-    # the WebM header has no frame count: it comes from the duration
-    info = video_info(shared.datasets("videos-moviepy-media") / name)
+    # the WebM header has no frame count: frames are counted as demuxed packets (sc_importers.geometry.video)
+    info = probe_video(shared.datasets("videos-moviepy-media") / name)
     assert (info.width, info.height, info.frame_count, info.fps) == expected
 
 

@@ -22,6 +22,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sc_importers.geometry.clip import clip_box, clip_polygon
 from sc_importers.model import Polygon, Problem, Rectangle, Shape
 
 CrowdMode = Literal["polygon", "skip"]
@@ -93,13 +94,13 @@ def _from_bbox(bbox: object, ann: dict, ctx: ImageContext) -> Rectangle | None:
         return None
     if ctx.width is None or ctx.height is None:
         return Rectangle(x, y, w, h)
-    x0, y0 = max(x, 0.0), max(y, 0.0)
-    x1, y1 = min(x + w, float(ctx.width)), min(y + h, float(ctx.height))
-    if x1 <= x0 or y1 <= y0:
+    box = clip_box(x, y, x + w, y + h, ctx.width, ctx.height)
+    if box is None:
         ctx.report(
             "error", ann, f"bbox {bbox} lies entirely outside the {ctx.width}x{ctx.height} image; dropped"
         )
         return None
+    x0, y0, x1, y1 = box
     if (x0, y0, x1, y1) != (x, y, x + w, y + h):
         ctx.report("warning", ann, f"bbox {bbox} extends outside the {ctx.width}x{ctx.height} image; clipped")
     return Rectangle(x0, y0, x1 - x0, y1 - y0)
@@ -149,25 +150,27 @@ def _area(xs: list[float], ys: list[float]) -> float:
 
 def _clip_polygon(xs: list[float], ys: list[float], ann: dict, ctx: ImageContext,
                   where: str) -> tuple[list[float], list[float]] | None:
-    """The coordinates clipped to the image (a warning when that changed them), or None (an error) when
-    the polygon lies entirely outside it."""
+    """The part of the polygon inside the image (a warning when that is not all of it), or None (an
+    error) when nothing of it is (:func:`~sc_importers.geometry.clip.clip_polygon`)."""
     if ctx.width is None or ctx.height is None:
         return xs, ys
     w, h = float(ctx.width), float(ctx.height)
-    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
-    if max_x <= 0 or max_y <= 0 or min_x >= w or min_y >= h:
+    if min(xs) >= 0 and min(ys) >= 0 and max(xs) <= w and max(ys) <= h:
+        return xs, ys
+    clipped = clip_polygon(list(zip(xs, ys, strict=True)), w, h)
+    if len(clipped) < 3 or Polygon(clipped).area <= 0:
+        if _area(xs, ys) <= 0:
+            return xs, ys  # no area to begin with: the caller drops it as such
         ctx.report("error", ann, f"{where} lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
         return None
-    if min_x < 0 or min_y < 0 or max_x > w or max_y > h:
-        ctx.report("warning", ann, f"{where} extends outside the {ctx.width}x{ctx.height} image; clipped")
-        xs = [min(max(x, 0.0), w) for x in xs]
-        ys = [min(max(y, 0.0), h) for y in ys]
-    return xs, ys
+    ctx.report("warning", ann, f"{where} extends outside the {ctx.width}x{ctx.height} image; clipped")
+    return [p[0] for p in clipped], [p[1] for p in clipped]
 
 
 def _from_rle(seg: dict, ann: dict, ctx: ImageContext) -> list[Polygon]:
     # imported here: numpy and pycocotools load with the first RLE, not whenever the readers are listed
-    from sc_importers_coco.masks import decode_rle, mask_to_polygons
+    from sc_importers.geometry.masks import mask_to_polygons
+    from sc_importers_coco.masks import decode_rle
 
     try:
         mask = decode_rle(seg, ctx.height, ctx.width)

@@ -1,12 +1,5 @@
-"""Binary masks (COCO RLE) to polygons.
-
-SC 1.0 has no mask shape, so a crowd/RLE segmentation is imported as one polygon per outer
-boundary of the mask. The boundary is traced on the *pixel-corner grid* (pixel ``(r, c)`` covers
-``x in [c, c+1]``, ``y in [r, r+1]``), so a polygon covers exactly the pixels of its component:
-tracing through pixel centres (as OpenCV's ``findContours`` does) loses half a pixel all
-round, which halves the area of thin masks. Holes are dropped (SC polygons have none), and pixels
-that touch only at a corner belong to different polygons (4-connectivity).
-"""
+"""COCO RLE segmentations decoded into boolean masks (tracing them into polygons is
+:func:`sc_importers.geometry.masks.mask_to_polygons`, shared by every reader)."""
 
 from __future__ import annotations
 
@@ -14,8 +7,6 @@ import warnings
 
 import numpy as np
 from pycocotools import mask as mask_utils
-
-from sc_importers.model import Polygon
 
 
 def decode_rle(segmentation: dict, height: int | None, width: int | None) -> np.ndarray:
@@ -40,114 +31,3 @@ def decode_rle(segmentation: dict, height: int | None, width: int | None) -> np.
     with warnings.catch_warnings():  # pycocotools 2.0.x under numpy 2: a harmless DeprecationWarning
         warnings.simplefilter("ignore", DeprecationWarning)
         return np.asarray(mask_utils.decode(rle), dtype=bool)
-
-
-def mask_to_polygons(mask: np.ndarray) -> list[Polygon]:
-    """One polygon per outer boundary of the mask's 4-connected components, in pixel coordinates.
-
-    Vectorized: every boundary edge is found with array operations, each edge's successor on its loop
-    is looked up at once (at a corner where two diagonal pixels meet, the loop turns right, staying
-    with its pixel), and the loops are ordered by pointer jumping, so the work in Python is one step per
-    polygon corner instead of several per boundary edge. Loops start and come in the order of a walk
-    over the edges by start corner (row by row, top edges first), as the pixel-by-pixel tracer this
-    replaces produced them."""
-    mask = np.asarray(mask, dtype=bool)
-    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if not rows.size:
-        return []
-    # Trace only the box around the mask (a crowd region is a small part of its image); shifting the
-    # corners back keeps their order, so the result is the same as tracing the whole image.
-    top, left = int(rows[0]), int(columns[0])
-    edges = _boundary_edges(mask[top:int(rows[-1]) + 1, left:int(columns[-1]) + 1])
-    if edges is None:
-        return []
-    sx, sy, dx, dy = edges
-    sx, sy = sx + left, sy + top
-    count = len(sx)
-    width = int(sx.max()) + 2  # corners are numbered y * width + x
-    start, end = sy * width + sx, (sy + dy) * width + (sx + dx)
-    nxt = _successors(start, end, sx + dx - dy, sy + dy + dx, width)
-    by_start = np.argsort(start, kind="stable")
-    first_of_corner = by_start[np.searchsorted(start[by_start], start, side="left")]
-    key = first_of_corner * count + np.arange(count)  # the old walk's order: start corner, then edge
-    head_key = _cycle_min(key, nxt)
-    prev = np.empty(count, dtype=np.int64)
-    prev[nxt] = np.arange(count)
-    position = _distance_from_head(prev, key == head_key)
-    order = np.lexsort((position, head_key))
-    cross = dx[prev] * dy - dy[prev] * dx  # turn at an edge's start corner (0: straight on)
-    twice_area = sx * (sy + dy) - (sx + dx) * sy
-    cycles, cycle_of = np.unique(head_key, return_inverse=True)
-    areas = np.bincount(cycle_of, weights=twice_area, minlength=len(cycles))
-    corners = np.bincount(cycle_of, weights=(cross != 0), minlength=len(cycles))
-    kept = order[cross[order] != 0]
-    bounds = np.searchsorted(head_key[kept], cycles, side="left")
-    xs, ys = sx[kept].tolist(), sy[kept].tolist()
-    polygons = []
-    for index in np.flatnonzero((areas > 0) & (corners >= 3)).tolist():  # outer loops run clockwise
-        lo = int(bounds[index])
-        hi = lo + int(corners[index])
-        polygons.append(Polygon(tuple((float(x), float(y)) for x, y in zip(xs[lo:hi], ys[lo:hi], strict=True))))
-    return polygons
-
-
-def _boundary_edges(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """Directed unit edges between mask and non-mask pixels, the mask always on the right: start corner
-    (x, y) and step (dx, dy) per edge, top edges first, then bottom, left and right, each row by row."""
-    m = np.pad(mask, 1)
-    # In padded array coordinates the corner (x, y) of original pixels is (x+1, y+1) -> shift back.
-    vertical = m[1:, :] != m[:-1, :]  # an edge on the horizontal line y = i between rows i-1, i
-    top = np.argwhere(vertical & m[1:, :])  # pixel below is mask: its top edge, walk +x
-    bottom = np.argwhere(vertical & m[:-1, :])  # pixel above is mask: its bottom edge, walk -x
-    horizontal = m[:, 1:] != m[:, :-1]
-    left = np.argwhere(horizontal & m[:, 1:])  # pixel right is mask: its left edge, walk -y
-    right = np.argwhere(horizontal & m[:, :-1])  # pixel left is mask: its right edge, walk +y
-    if not len(top):
-        return None
-    parts = [(top[:, 1] - 1, top[:, 0], 1, 0), (bottom[:, 1], bottom[:, 0], -1, 0),
-             (left[:, 1], left[:, 0], 0, -1), (right[:, 1], right[:, 0] - 1, 0, 1)]
-    sx = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    sy = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    dx = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
-    dy = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int64) for p in parts])
-    return sx, sy, dx, dy
-
-
-def _successors(start: np.ndarray, end: np.ndarray, right_x: np.ndarray, right_y: np.ndarray,
-                width: int) -> np.ndarray:
-    """The next edge of every edge: the only edge leaving its end corner or, where two leave it (two
-    pixels meeting at a corner), the one turning right; else the first of them."""
-    by_start = np.argsort(start, kind="stable")
-    starts = start[by_start]
-    lo = np.searchsorted(starts, end, side="left")
-    many = np.searchsorted(starts, end, side="right") - lo > 1
-    first = by_start[lo]
-    nxt = first.copy()
-    if many.any():
-        second = by_start[np.minimum(lo + 1, len(starts) - 1)]
-        right_turn = right_y * width + right_x
-        takes_second = many & (end[first] != right_turn) & (end[second] == right_turn)
-        nxt[takes_second] = second[takes_second]
-    return nxt
-
-
-def _cycle_min(values: np.ndarray, nxt: np.ndarray) -> np.ndarray:
-    """For every element of a permutation ``nxt`` (a union of cycles), the least value on its cycle."""
-    low, jump, span = values.copy(), nxt.copy(), 1
-    while span < len(values):
-        low = np.minimum(low, low[jump])
-        jump = jump[jump]
-        span *= 2
-    return low
-
-
-def _distance_from_head(prev: np.ndarray, head: np.ndarray) -> np.ndarray:
-    """Steps from its cycle's head to every element, following ``prev`` back (list ranking)."""
-    back = np.where(head, np.arange(len(prev)), prev)
-    distance = np.where(head, 0, 1).astype(np.int64)
-    span = 1
-    while span < len(prev):
-        distance = distance + distance[back]
-        back = back[back]
-        span *= 2
-    return distance

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 from pycocotools import mask as mask_utils
 from sc_importers_coco import CocoReader
-from sc_importers_coco.masks import decode_rle, mask_to_polygons
+from sc_importers_coco.masks import decode_rle
 
+from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Polygon
 
 

@@ -2,7 +2,8 @@
 
 ``box`` -> rectangle (rotated rectangle when ``rotation`` is not 0), ``polygon`` -> polygon,
 ``ellipse`` -> ellipse (a rotated one -> a 36-point polygon along it), ``mask`` (CVAT's RLE of the
-mask's own box) -> one polygon per outer boundary. ``tag`` is an image-level label (handled by the
+mask's own box) -> one polygon per 4-connected region, with the area of its pixels
+(:mod:`sc_importers.geometry.masks`). ``tag`` is an image-level label (handled by the
 reader). ``polyline``, ``points``, ``cuboid`` and ``skeleton`` have no SC 1.0 equivalent: the reader
 counts them per label.
 """
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sc_importers.model import Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
 
-if TYPE_CHECKING:  # numpy and OpenCV are imported by the mask functions: listing readers imports neither
+if TYPE_CHECKING:  # numpy is imported by the mask code: listing the readers does not load it
     import numpy as np
 
 #: Elements of an <image> that are annotations this reader converts (tag aside).
@@ -65,20 +66,6 @@ def decode_rle(counts: str, width: int, height: int) -> np.ndarray:
     return flat.reshape(height, width)
 
 
-def mask_polygons(mask: np.ndarray, left: float, top: float) -> list[Polygon]:
-    """One polygon per outer boundary of ``mask`` (image pixels; the mask's origin at ``left, top``)."""
-    import cv2
-    import numpy as np
-
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polygons = []
-    for contour in contours:
-        polygon = Polygon(tuple((float(x) + left + 0.5, float(y) + top + 0.5) for x, y in contour.reshape(-1, 2)))
-        if len(polygon.points) >= 3 and polygon.area > 0:
-            polygons.append(polygon)
-    return polygons
-
-
 def _rotated_ellipse(cx: float, cy: float, rx: float, ry: float, degrees: float) -> Polygon:
     a = math.radians(degrees)
     points = []
@@ -106,5 +93,7 @@ def convert_shape(el: ET.Element) -> list[Shape]:
         return [Ellipse(cx - rx, cy - ry, 2 * rx, 2 * ry)]
     if el.tag == "mask":
         left, top, width, height = (int(_num(el, k)) for k in ("left", "top", "width", "height"))
-        return list(mask_polygons(decode_rle(el.get("rle") or "", width, height), left, top))
+        from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
+
+        return list(mask_to_polygons(decode_rle(el.get("rle") or "", width, height), origin=(left, top)))
     raise ShapeError(f"<{el.tag}> is not a shape this reader converts")

@@ -2,7 +2,7 @@
 
 Shapes map one to one where SC 1.0 has the shape (Bbox -> Rectangle, Polygon, Ellipse,
 RotatedBbox -> RotatedRectangle, Label -> image-level annotation); masks become one polygon per
-4-connected region, traced along pixel edges (:mod:`sc_importers_datumaro.masks`). Points,
+4-connected region, traced along pixel edges (:mod:`sc_importers.geometry.masks`). Points,
 skeletons, polylines, captions and 3D shapes have no SC 1.0 equivalent: they are counted, and the
 reader reports one warning per type with the count.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sc_importers.geometry.clip import clip_box
 from sc_importers.model import Annotation, Ellipse, Label, Polygon, Problem, Rectangle, RotatedRectangle, Shape
 
 
@@ -70,11 +71,11 @@ def _clip_rect(rect: Rectangle, ctx: ItemContext) -> Rectangle | None:
         return None
     if ctx.width is None or ctx.height is None:
         return rect
-    x1, y1 = max(rect.x, 0.0), max(rect.y, 0.0)
-    x2, y2 = min(rect.x + rect.width, float(ctx.width)), min(rect.y + rect.height, float(ctx.height))
-    if x2 <= x1 or y2 <= y1:
+    box = clip_box(rect.x, rect.y, rect.x + rect.width, rect.y + rect.height, ctx.width, ctx.height)
+    if box is None:
         ctx.problem("error", f"{where} lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
         return None
+    x1, y1, x2, y2 = box
     clipped = Rectangle(x1, y1, x2 - x1, y2 - y1)
     if clipped != rect:
         ctx.problem("warning", f"{where} extends outside the {ctx.width}x{ctx.height} image; clipped")
@@ -100,7 +101,7 @@ def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
         a = ann
         return [RotatedRectangle(float(a.cx), float(a.cy), float(a.w), float(a.h), float(a.r))]  # type: ignore[attr-defined]
     if kind == AnnotationType.mask:
-        from sc_importers_datumaro.masks import mask_to_polygons  # numpy with the first mask
+        from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
 
         return list(mask_to_polygons(ann.image))  # type: ignore[attr-defined]
     return None

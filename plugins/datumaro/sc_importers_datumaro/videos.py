@@ -17,40 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sc_importers.geometry.video import VideoInfo, VideoProbeError, probe_video
 from sc_importers.model import Annotation, MediaItem, Problem
 from sc_importers_datumaro.convert import ItemContext, convert_annotations
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What the reader needs of a video file: its frame size and, when the container says it,
-    its frame count (None when unknown: some containers do not store it)."""
-
-    width: int
-    height: int
-    frame_count: int | None
-
-
-def probe_video(path: Path) -> VideoInfo:
-    """Size and frame count of ``path``'s first video stream, read from the container header
-    with PyAV (no frame is decoded). Raises ``ValueError`` naming the file when it has no video
-    stream or cannot be opened."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise ValueError(f"{path}: no video stream")
-            stream = container.streams.video[0]
-            width, height = int(stream.width or 0), int(stream.height or 0)
-            frames = int(stream.frames or 0) or None
-    except ValueError:
-        raise
-    except Exception as exc:  # PyAV raises its own error types (av.error.*)
-        raise ValueError(f"{path}: cannot read the video ({type(exc).__name__}: {exc})") from exc
-    if width <= 0 or height <= 0:
-        raise ValueError(f"{path}: the video stream declares no frame size")
-    return VideoInfo(width, height, frames)
 
 
 def video_key(root: Path, video: Path) -> str:
@@ -146,8 +115,9 @@ def _new_video(path: Path, root: Path, item: str, out: VideoGroups, info_of: dic
         return None
     try:
         info = probe_video(path)
-    except ValueError as exc:
-        out.problems.append(Problem("error", f"{exc}; its items are skipped", file=str(path), item=item))
+    except VideoProbeError as exc:
+        out.problems.append(Problem("error", f"{path}: cannot read the video ({exc}); its items are skipped",
+                                    file=str(path), item=item))
         return None
     info_of[path] = info
     video = MediaItem(path=path, key=video_key(root, path), kind="video", width=info.width, height=info.height)

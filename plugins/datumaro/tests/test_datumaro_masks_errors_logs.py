@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from sc_importers_datumaro import DatumaroReader
-from sc_importers_datumaro.masks import mask_to_polygons
 
 from sc_importers.formats import FormatError
+from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Polygon
 
 CAMVID = "datumaro-test-assets/assets/camvid_dataset"

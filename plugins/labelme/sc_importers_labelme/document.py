@@ -18,8 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
+from sc_importers.geometry.image_header import ImageHeaderError, image_size
 from sc_importers.model import Annotation, MediaItem, Problem
 from sc_importers_labelme.labels import RESERVED
 from sc_importers_labelme.shapes import UNSUPPORTED_TYPES, ImageContext, convert_shape, describe, shape_type
@@ -64,9 +63,8 @@ def read_document(json_path: Path, data: dict, image: Path, key: str) -> FileRes
         result.problems.append(Problem("error", f"image file missing: {image}{embedded}", file, key))
         return result
     try:
-        with Image.open(image) as im:
-            width, height = im.size
-    except (UnidentifiedImageError, OSError) as exc:
+        width, height = image_size(image)
+    except ImageHeaderError as exc:
         result.problems.append(Problem("error", f"cannot read image {image}: {exc}", file, key))
         return result
     declared = (data.get("imageWidth"), data.get("imageHeight"))

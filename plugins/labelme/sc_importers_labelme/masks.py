@@ -1,10 +1,10 @@
-"""labelme 5 ``mask`` shapes to polygons.
+"""labelme 5 ``mask`` shapes decoded into boolean masks.
 
 A ``mask`` shape stores a base64 PNG of the region inside its two ``points`` (the box corners);
 mask pixel ``(row, col)`` is image pixel ``(top + row, left + col)``. SC 1.0 has no mask shape, so
-each 8-connected component becomes one polygon along its outer boundary, traced with OpenCV
-through the centres of the boundary pixels (holes are dropped: SC polygons have none; a component
-one pixel thin gives no polygon).
+the reader traces each 4-connected component into one polygon on the pixel-corner grid with
+:func:`sc_importers.geometry.masks.mask_to_polygons` (the tracer every reader shares: a component's
+polygon has the area of its pixels, holes filled).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import binascii
 import io
 from typing import TYPE_CHECKING
 
-from sc_importers.model import Polygon
-
-if TYPE_CHECKING:  # numpy, Pillow and OpenCV are imported by the functions: listing readers imports none
+if TYPE_CHECKING:  # numpy and Pillow are imported by decode_mask: listing the readers imports neither
     import numpy as np
 
 
@@ -39,17 +37,3 @@ def decode_mask(data: object) -> np.ndarray:
         raise MaskError(f"'mask' is not a base64-encoded image: {exc}") from exc
     return array > 0
 
-
-def mask_polygons(mask: np.ndarray, left: float, top: float) -> list[Polygon]:
-    """One polygon per outer boundary of ``mask``, in image pixels (the mask's origin at ``left, top``)."""
-    import cv2
-    import numpy as np
-
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polygons = []
-    for contour in contours:
-        points = tuple((float(x) + left + 0.5, float(y) + top + 0.5) for x, y in contour.reshape(-1, 2))
-        polygon = Polygon(points)
-        if len(points) >= 3 and polygon.area > 0:
-            polygons.append(polygon)
-    return polygons

@@ -6,13 +6,15 @@
   closing point repeating the first is removed; fewer than 3 points or zero area: dropped, warning.
 * ``circle``: centre and a point on the circle -> :class:`Ellipse` with radius = their distance;
   radius 0: dropped, warning.
-* ``mask``: decoded and traced (see :mod:`sc_importers_labelme.masks`); no pixel set: warning.
+* ``mask``: decoded (:mod:`sc_importers_labelme.masks`) and traced into one polygon per 4-connected
+  region with the area of its pixels (:mod:`sc_importers.geometry.masks`); no pixel set: warning.
 * ``point``, ``points``, ``line``, ``linestrip``: SC 1.0 cannot hold them; the caller counts them
   (one warning per type per dataset).
 * anything else, or malformed ``points``: an error for that shape.
 
-Shapes partly outside the image are clipped to it (warning); entirely outside is an error for that
-shape. Every message names the shape by its index in ``shapes`` and its type and label.
+Shapes partly outside the image are clipped to it (warning): boxes and circles by their box,
+polygons to the part inside the image (:mod:`sc_importers.geometry.clip`); entirely outside is an
+error for that shape. Every message names the shape by its index in ``shapes`` and its type and label.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sc_importers.geometry.clip import clip_box, clip_polygon
 from sc_importers.model import Ellipse, Polygon, Problem, Rectangle, Shape
-from sc_importers_labelme.masks import MaskError, decode_mask, mask_polygons
+from sc_importers_labelme.masks import MaskError, decode_mask
 
 #: labelme shape types SC 1.0 has no shape for; they are counted, not imported.
 UNSUPPORTED_TYPES = ("point", "points", "line", "linestrip")
@@ -96,11 +99,11 @@ def _points(value: object) -> list[tuple[float, float]]:
 def _clip_box(x0: float, y0: float, x1: float, y1: float, ctx: ImageContext, where: str,
               ) -> tuple[float, float, float, float] | None:
     """The box clipped to the image (warning when it changes), None (error) when nothing is left."""
-    w, h = float(ctx.width), float(ctx.height)
-    cx0, cy0, cx1, cy1 = max(x0, 0.0), max(y0, 0.0), min(x1, w), min(y1, h)
-    if cx1 <= cx0 or cy1 <= cy0:
+    box = clip_box(x0, y0, x1, y1, ctx.width, ctx.height)
+    if box is None:
         ctx.report("error", where, f"lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
         return None
+    cx0, cy0, cx1, cy1 = box
     if (cx0, cy0, cx1, cy1) != (x0, y0, x1, y1):
         ctx.report("warning", where, f"extends outside the {ctx.width}x{ctx.height} image; clipped")
     return cx0, cy0, cx1, cy1
@@ -130,16 +133,19 @@ def _polygon(points: list[tuple[float, float]], ctx: ImageContext, where: str) -
 
 
 def _clipped_polygons(polygons: list[Polygon], ctx: ImageContext, where: str) -> list[Shape]:
+    """Each polygon's part inside the image (one warning per clipped polygon); a polygon with no area
+    is dropped with a warning, one with no part inside the image is an error."""
     out: list[Shape] = []
-    w, h = float(ctx.width), float(ctx.height)
     for polygon in polygons:
-        xs, ys = [p[0] for p in polygon.points], [p[1] for p in polygon.points]
-        if _clip_box(min(xs), min(ys), max(xs), max(ys), ctx, where) is None:
-            continue
-        clipped = Polygon(tuple((min(max(x, 0.0), w), min(max(y, 0.0), h)) for x, y in polygon.points))
-        if clipped.area <= 0:
+        if polygon.area <= 0:
             ctx.report("warning", where, "polygon has zero area; dropped")
             continue
+        clipped = Polygon(clip_polygon(polygon.points, ctx.width, ctx.height))
+        if clipped.area <= 0:
+            ctx.report("error", where, f"lies entirely outside the {ctx.width}x{ctx.height} image; dropped")
+            continue
+        if clipped != polygon:
+            ctx.report("warning", where, f"extends outside the {ctx.width}x{ctx.height} image; clipped")
         out.append(clipped)
     return out
 
@@ -162,11 +168,13 @@ def _circle(points: list[tuple[float, float]], ctx: ImageContext, where: str) ->
 def _mask(points: list[tuple[float, float]], data: object, ctx: ImageContext, where: str) -> list[Shape]:
     if len(points) < 1:
         raise ShapeError("a mask needs its box corner points")
+    from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
+
     mask = decode_mask(data)
     left = math.floor(min(p[0] for p in points))
     top = math.floor(min(p[1] for p in points))
-    polygons = mask_polygons(mask, left, top)
+    polygons = mask_to_polygons(mask, origin=(left, top))
     if not polygons:
-        ctx.report("warning", where, "mask has no region of at least 2x2 pixels; dropped")
+        ctx.report("warning", where, "mask has no pixel set; dropped")
         return []
     return _clipped_polygons(polygons, ctx, where)

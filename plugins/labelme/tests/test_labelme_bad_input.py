@@ -81,8 +81,33 @@ def test_mask_becomes_polygons_offset_by_its_box(tmp_path: Path) -> None:
     assert len(shapes) == 2
     boxes = [(min(x for x, _ in s.points), min(y for _, y in s.points), max(x for x, _ in s.points),
               max(y for _, y in s.points)) for s in shapes]
-    # traced through the centres of the boundary pixels: pixel (r, c) -> (20 + c + 0.5, 10 + r + 0.5)
-    assert boxes == [(21.5, 12.5, 24.5, 15.5), (28.5, 17.5, 31.5, 19.5)]
+    # traced on the pixel-corner grid (sc_importers.geometry.masks): pixel (r, c) covers the square from
+    # (20 + c, 10 + r) to (21 + c, 11 + r), so each polygon has the area of its pixels (OpenCV's tracing
+    # through pixel centres, used before, gave the 4x4 square an area of 9)
+    assert boxes == [(21, 12, 25, 16), (28, 17, 32, 20)]
+    assert [s.area for s in shapes] == [16.0, 12.0]
+
+
+def test_a_mask_one_pixel_thin_gives_a_polygon_of_its_pixels(tmp_path: Path) -> None:
+    mask = np.zeros((4, 6), dtype=bool)
+    mask[1, 0:5] = True  # a horizontal line one pixel thin (gave no polygon when traced through centres)
+    mask[3, 5] = True  # a single pixel
+    _write(tmp_path, "m", [_shape("mask", [[2, 3], [7, 6]], mask=_mask_b64(mask))])
+    dataset = LabelmeReader().read(tmp_path)
+    assert dataset.problems == []
+    assert [a.shape for a in _item(dataset, "m.png").annotations] == [
+        Polygon(((2.0, 4.0), (7.0, 4.0), (7.0, 5.0), (2.0, 5.0))),
+        Polygon(((7.0, 6.0), (8.0, 6.0), (8.0, 7.0), (7.0, 7.0))),
+    ]
+
+
+def test_a_polygon_half_outside_keeps_the_part_inside(tmp_path: Path) -> None:
+    # the 40x30 image; a triangle with its right half past x = 40: clipped, not clamped
+    _write(tmp_path, "a", [_shape("polygon", [[20, 0], [60, 0], [20, 20]])])
+    dataset = LabelmeReader().read(tmp_path)
+    (polygon,) = [a.shape for a in _item(dataset, "a.png").annotations]
+    assert polygon.area == pytest.approx(300.0)  # 400 inside minus the 100 triangle past x = 40
+    assert [p.severity for p in dataset.problems if "clipped" in p.message] == ["warning"]
 
 
 def test_broken_mask_is_an_error_for_that_shape(tmp_path: Path) -> None:

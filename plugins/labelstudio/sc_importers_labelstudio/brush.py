@@ -1,5 +1,6 @@
-"""Label Studio's brush masks: its RLE (the ``rle-pack`` bit stream) decoded into a boolean mask,
-and the mask traced into polygons.
+"""Label Studio's brush masks: its RLE (the ``rle-pack`` bit stream) decoded into a boolean mask
+(traced into polygons by :func:`sc_importers.geometry.masks.mask_to_polygons`, shared by every
+reader).
 
 The stream starts with the number of values (32 bits), the bits per value minus one (5 bits) and
 four run-length field sizes minus one (4 bits each). Then, until every value is out: one bit
@@ -12,9 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sc_importers.model import Polygon
-
-if TYPE_CHECKING:  # numpy and OpenCV are imported by the functions: listing readers imports neither
+if TYPE_CHECKING:  # numpy is imported where it is used: listing the readers does not load it
     import numpy as np
 
 
@@ -66,16 +65,3 @@ def decode_brush(rle: list[int], width: int, height: int) -> np.ndarray:
                 i += 1
     return out.reshape(height, width, 4)[:, :, 3] > 0
 
-
-def mask_polygons(mask: np.ndarray) -> list[Polygon]:
-    """One polygon per outer boundary of ``mask``, through the centres of its boundary pixels."""
-    import cv2
-    import numpy as np
-
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    polygons = []
-    for contour in contours:
-        polygon = Polygon(tuple((float(x) + 0.5, float(y) + 0.5) for x, y in contour.reshape(-1, 2)))
-        if len(polygon.points) >= 3 and polygon.area > 0:
-            polygons.append(polygon)
-    return polygons

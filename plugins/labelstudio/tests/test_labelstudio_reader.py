@@ -95,7 +95,9 @@ def test_labelstudio_export_is_read_with_pixels_from_percent(shared, tmp_path: P
     first = next(i for i in ds.items if i.path.name.endswith("raccoon-1.jpg"))
     fur = [a for a in first.annotations if a.labels == ("fur",)]
     assert len(fur) == 2 and fur[0].object_id == fur[1].object_id is not None
-    assert sorted(round(a.shape.area) for a in fur) == [19 * 29, 19 * 39]  # through pixel centres
+    # traced on the pixel-corner grid: each polygon has the area of its pixels (through pixel centres,
+    # before sc_importers.geometry.masks, they had 19 x 29 and 19 x 39)
+    assert sorted(a.shape.area for a in fur) == [20 * 30, 20 * 40]
     face = next(a for a in first.annotations if a.labels == ("face",))
     assert isinstance(face.shape, Polygon) and face.shape.points[0] == pytest.approx((first.width / 10,
                                                                                        first.height / 10))

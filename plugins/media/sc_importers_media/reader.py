@@ -3,8 +3,8 @@
 What it is for: a project of media to annotate on the server. The dataset has no labels; give
 them with ``--add-labels a,b`` (without, the dry run says "no labels to import"). Folders are
 walked recursively; keys are paths below the folder, so ``a/x.jpg`` and ``b/x.jpg`` stay apart.
-Video sizes are read from the container header with PyAV; an unreadable video is an error for
-that item only.
+Video sizes are read from the container header (:func:`sc_importers.geometry.video.probe_video`);
+an unreadable video is an error for that item only.
 
 Auto-detection: 0.5 for a folder holding media and no file that looks like annotations (json,
 xml, txt, csv, yaml, mat): any real format reader that recognises the folder is more confident.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sc_importers.extras import require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
+from sc_importers.geometry.video import VideoProbeError, probe_video
 from sc_importers.model import Dataset, MediaItem, Problem
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jfif"}
@@ -52,25 +53,6 @@ def media_kind(path: Path) -> str | None:
     """``image``, ``video`` or None, by the file's extension."""
     suffix = path.suffix.lower()
     return "image" if suffix in IMAGE_EXTENSIONS else "video" if suffix in VIDEO_EXTENSIONS else None
-
-
-def video_size(path: Path) -> tuple[int, int]:
-    """Width and height of the first video stream, from the header (PyAV); ValueError if unreadable."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise ValueError("no video stream")
-            stream = container.streams.video[0]
-            width, height = int(stream.width or 0), int(stream.height or 0)
-    except ValueError:
-        raise
-    except Exception as exc:  # PyAV raises its own error types (av.error.*)
-        raise ValueError(f"{type(exc).__name__}: {exc}") from exc
-    if width <= 0 or height <= 0:
-        raise ValueError("the video stream declares no frame size")
-    return width, height
 
 
 class MediaReader(FormatReader):
@@ -118,11 +100,11 @@ class MediaReader(FormatReader):
                 dataset.items.append(MediaItem(file, key))
                 continue
             try:
-                width, height = video_size(file)
-            except ValueError as exc:
+                info = probe_video(file, count_frames=False)  # only the size: no need to read the file
+            except VideoProbeError as exc:
                 dataset.problems.append(Problem("error", f"unreadable video ({exc}); skipped", str(file), key))
                 continue
-            dataset.items.append(MediaItem(file, key, kind="video", width=width, height=height))
+            dataset.items.append(MediaItem(file, key, kind="video", width=info.width, height=info.height))
         if not dataset.items:
             known = ", ".join(sorted(IMAGE_EXTENSIONS | VIDEO_EXTENSIONS))
             raise FormatError(f"{path}: no image or video file ({known})")

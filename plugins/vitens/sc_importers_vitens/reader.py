@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from sc_importers.formats import Detection, FormatError, FormatReader
+from sc_importers.geometry.clip import clip_box
+from sc_importers.geometry.image_header import ImageHeaderError, image_size
 from sc_importers.model import Annotation, Dataset, Ellipse, Label, MediaItem, Polygon, Problem, Shape
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -91,8 +91,8 @@ def _point_shape(point: Any, where: str, width: int, height: int, out: _FileResu
     right, bottom = (x + r) * width, (y + r) * height
     if left < 0 or top < 0 or right > width or bottom > height:
         out.warnings.append(f"{where}: the circle reaches past the image border and is clipped to it")
-        left, top = max(left, 0.0), max(top, 0.0)
-        right, bottom = min(right, float(width)), min(bottom, float(height))
+        # the centre is inside the image (x, y in [0, 1]), so its box keeps an area unless r is 0
+        left, top, right, bottom = clip_box(left, top, right, bottom, width, height) or (left, top, right, bottom)
     return Ellipse(left, top, right - left, bottom - top)
 
 
@@ -232,11 +232,9 @@ class VitensReader(FormatReader):
                 "error", f"several annotation files match this image: {files}", file=key, item=key))
             return None
         try:
-            with Image.open(image) as im:
-                width, height = im.size
-        except Exception as exc:  # Pillow raises several types for broken files
-            dataset.problems.append(Problem(
-                "error", f"cannot read the image header: {exc}", file=key, item=key))
+            width, height = image_size(image)
+        except ImageHeaderError as exc:
+            dataset.problems.append(Problem("error", f"cannot read the image header: {exc}", file=key, item=key))
             return None
         item = MediaItem(path=image, key=key, width=width, height=height)
         if not matches:

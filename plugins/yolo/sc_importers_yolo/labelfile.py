@@ -7,7 +7,8 @@ Each non-blank line is ``class x_center y_center width height`` (a box) or ``cla
 - a malformed line (not numbers, 2-4 numbers, an odd count of polygon coordinates, a negative box
   size, NaN) is an error for the line;
 - coordinates outside [0, 1]: the shape is clipped to the image with a warning (a box by its edges, a
-  polygon by Sutherland-Hodgman against the image rectangle); a shape entirely outside is an error;
+  polygon by Sutherland-Hodgman against the image rectangle: :mod:`sc_importers.geometry.clip`); a
+  shape entirely outside is an error;
   overshoots up to 1e-6 (rounding in exporters) are clipped silently;
 - a zero-size box or a zero-area polygon is dropped with a warning; a polygon with fewer than 3
   distinct points is an error for the line.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from sc_importers.geometry.clip import clip_box, clip_polygon, without_repeats
 from sc_importers.model import Annotation, Polygon, Rectangle
 
 #: Overshoot outside [0, 1] that is clipped without a warning.
@@ -60,45 +62,6 @@ def _outside(values: list[float]) -> bool:
     return any(v < -TOLERANCE or v > 1 + TOLERANCE for v in values)
 
 
-def _clip_polygon(points: list[Point]) -> list[Point]:
-    """Sutherland-Hodgman clipping of a polygon to the unit square."""
-    edges = [(0, 0.0, True), (0, 1.0, False), (1, 0.0, True), (1, 1.0, False)]  # (axis, bound, keep >=)
-    for axis, bound, keep_above in edges:
-        if not points:
-            break
-
-        def inside(p: Point, axis: int = axis, bound: float = bound, keep_above: bool = keep_above) -> bool:
-            return p[axis] >= bound if keep_above else p[axis] <= bound
-
-        clipped: list[Point] = []
-        for i, current in enumerate(points):
-            previous = points[i - 1]
-            if inside(current):
-                if not inside(previous):
-                    clipped.append(_intersect(previous, current, axis, bound))
-                clipped.append(current)
-            elif inside(previous):
-                clipped.append(_intersect(previous, current, axis, bound))
-        points = clipped
-    return points
-
-
-def _intersect(a: Point, b: Point, axis: int, bound: float) -> Point:
-    t = (bound - a[axis]) / (b[axis] - a[axis])
-    x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
-    return (bound, y) if axis == 0 else (x, bound)
-
-
-def _distinct(points: list[Point]) -> list[Point]:
-    out: list[Point] = []
-    for p in points:
-        if not out or p != out[-1]:
-            out.append(p)
-    while len(out) > 1 and out[0] == out[-1]:
-        out.pop()
-    return out
-
-
 def _box(values: list[float], width: int, height: int, notes: list[str]) -> Rectangle | None:
     cx, cy, w, h = values
     if w < 0 or h < 0:
@@ -108,7 +71,7 @@ def _box(values: list[float], width: int, height: int, notes: list[str]) -> Rect
         return None
     x1, y1, x2, y2 = cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
     if _outside([x1, y1, x2, y2]):
-        if x2 <= 0 or y2 <= 0 or x1 >= 1 or y1 >= 1:
+        if clip_box(x1, y1, x2, y2, 1.0, 1.0) is None:
             raise LineError(f"box (x_center {cx}, y_center {cy}, width {w}, height {h}) lies entirely outside "
                             "the image; dropped")
         notes.append(f"box (x_center {cx}, y_center {cy}, width {w}, height {h}) extends outside the image; "
@@ -120,11 +83,11 @@ def _box(values: list[float], width: int, height: int, notes: list[str]) -> Rect
 def _polygon(values: list[float], width: int, height: int, notes: list[str]) -> Polygon | None:
     if len(values) % 2:
         raise LineError(f"odd number of polygon coordinates ({len(values)}): x y pairs expected")
-    points = _distinct(list(zip(values[0::2], values[1::2], strict=True)))
+    points = list(without_repeats(list(zip(values[0::2], values[1::2], strict=True))))
     if len(points) < 3:
         raise LineError(f"a polygon needs at least 3 distinct points, got {len(points)}")
     if _outside(values):
-        clipped = _distinct(_clip_polygon(points))
+        clipped = list(clip_polygon(points, 1.0, 1.0))
         if len(clipped) < 3 or Polygon(tuple(clipped)).area == 0:
             raise LineError("polygon lies entirely outside the image; dropped")
         notes.append("polygon extends outside the image; clipped")

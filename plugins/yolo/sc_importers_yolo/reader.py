@@ -12,9 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 from sc_importers.formats import Detection, FormatError, FormatReader
+from sc_importers.geometry.image_header import ImageHeaderError, image_size
 from sc_importers.model import Dataset, Label, MediaItem, Problem
 from sc_importers_yolo.config import YoloConfig, config_from_folder, config_from_yaml, find_config
 from sc_importers_yolo.detect import detect_yolo
@@ -41,10 +40,9 @@ class _Loaded:
 def _load(entry: ImageEntry, tree: LinkedTree) -> _Loaded:
     size, size_error = None, None
     try:
-        with Image.open(entry.physical) as image:
-            size = image.size
-    except Exception as exc:  # Pillow raises many types for damaged or unknown files
-        size_error = f"cannot read the image size: {type(exc).__name__}: {exc}"
+        size = image_size(entry.physical)
+    except ImageHeaderError as exc:
+        size_error = f"cannot read the image size: {exc}"
     label_file = tree.file(label_path(entry.logical))
     text, text_error = None, None
     if label_file.is_file():

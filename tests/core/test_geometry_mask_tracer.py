@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sc_importers_coco.masks import mask_to_polygons
+
+from sc_importers.geometry.masks import mask_to_polygons
 
 Point = tuple[int, int]
 
