@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     sc_import = find_sc_import()
     if sc_import is None:
         print("error: the sc-import command was not found; install the project first: "
-              "python3 -m pip install -e .  (or run bash examples/demo.sh)", file=sys.stderr)
+              "python3 -m pip install -e '.[server]'  (or run bash examples/demo.sh)", file=sys.stderr)
         return 2
     _stop_on_sigterm()
     if args.keep:

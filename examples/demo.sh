@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-command demo for a fresh machine: make a virtual environment (.venv in the checkout, unless one is
-# active or PYTHON is set), install sc-importers from this checkout into it, then run examples/demo.py
+# active or PYTHON is set), install sc-importers from this checkout into it with the [server] extra (the
+# demo runs sc-server; COCO import is in the core), then run examples/demo.py
 # (local sc-server + generated sample dataset + a real sc-import run).
 # Usage: bash examples/demo.sh [demo.py options, e.g. --images 100, --keep]
 # Set PYTHON to use another interpreter (no virtual environment is made then).
@@ -26,7 +27,7 @@ fi
 log="$(mktemp "${TMPDIR:-/tmp}/sc-importers-install.XXXXXX")"
 echo "Installing sc-importers with $PYTHON (a minute or two the first time) ..."
 set +e
-"$PYTHON" -m pip install --disable-pip-version-check --progress-bar off -e . 2>&1 | tee "$log" \
+"$PYTHON" -m pip install --disable-pip-version-check --progress-bar off -e ".[server]" 2>&1 | tee "$log" \
     | grep --line-buffered -E '^(Collecting|Installing|Successfully|Building|ERROR)'
 status="${PIPESTATUS[0]}"
 set -e

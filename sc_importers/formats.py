@@ -43,6 +43,10 @@ class FormatReader:
     description: str = ""
     options: dict[str, str] = {}
     flags: dict[str, str] = {}
+    #: The install extra the reader cannot work without (``"datumaro"``), or None (the core install is
+    #: enough). ``sc formats`` marks a reader whose extra is missing; the reader itself then detects
+    #: nothing and refuses to read with :class:`sc_importers.extras.MissingExtra`, which names the extra.
+    extra: str | None = None
 
     def detect(self, path: Path) -> Detection:
         """Look at ``path`` (cheaply: no full parse of large files) and say how likely it is ours."""

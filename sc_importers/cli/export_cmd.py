@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from sc_importers import __version__
 from sc_importers.cli import run_command
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
 from sc_importers.export.download import ProjectNotFound, download_projects
@@ -68,7 +69,7 @@ def _verify(api, folder: Path, project_name: str | None, json_output: bool, work
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="sc-importers", prog_name="sc-export")
+@click.version_option(__version__, prog_name="sc-export")
 @click.argument("project_names", nargs=-1)
 @click.option("--all", "export_all", is_flag=True, help="Back up every project of the server.")
 @click.option("--target-folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."),

@@ -6,8 +6,9 @@ reader's options become command-line options.
 Exit codes of ``--dry-run``: 0 when the dataset can be imported as asked (items with errors are
 listed and would be skipped), 1 when it cannot (no media or no labels left, a project type that
 cannot be built from it, every item in error, an unreadable dataset), 2 for usage errors (unknown
-format, type or option). Without ``--dry-run`` a dataset that cannot be read, or options that do not
-fit it, exit with 2 (nothing was created); the upload itself is done by
+format, type or option; a reader, or videos, whose install extra is missing). Without ``--dry-run`` a
+dataset that cannot be read, or options that do not fit it, exit with 2 (nothing was created); the
+upload itself is done by
 :func:`sc_importers.uploader.run_import` (exit codes: :mod:`sc_importers.uploader.report`).
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from sc_importers import plugins
+from sc_importers import __version__, plugins
 from sc_importers.cli import run_command
 from sc_importers.cli.import_params import core_params
 from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, UploadOptions, resolve_connection
@@ -35,6 +36,7 @@ from sc_importers.cli.reader_options import (
 )
 from sc_importers.cli.render import render_report
 from sc_importers.cli.server_mapping import server_adaptation
+from sc_importers.extras import MissingExtra, install_hint, missing
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset, printable
@@ -43,16 +45,27 @@ from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
 
 
+def missing_extra(reader: FormatReader) -> str | None:
+    """The install extra ``reader`` needs and lacks (None: it can run)."""
+    extra = getattr(reader, "extra", None)
+    return extra if extra and missing(extra) else None
+
+
 def list_formats(readers: dict[str, FormatReader]) -> str:
-    """One line per reader: name, the plugin (entry point) that registered it, description."""
+    """One line per reader: name, the plugin (entry point) that registered it, description; a reader whose
+    install extra is missing says so first. A last line says when videos cannot be read (no [video])."""
     if not readers:
         return "no format readers are registered"
     lines = []
     for name, reader in readers.items():
         opts = ", ".join("--" + o.replace("_", "-") for o in [*(getattr(reader, "options", None) or {}),
                                                               *(getattr(reader, "flags", None) or {})])
-        lines.append(f"{name}\t[plugin {plugins.plugin_of('format', name)}]\t{reader.description}"
+        extra = missing_extra(reader)
+        lacking = f"NOT INSTALLED: {install_hint(extra)}. " if extra else ""
+        lines.append(f"{name}\t[plugin {plugins.plugin_of('format', name)}]\t{lacking}{reader.description}"
                      + (f" (options: {opts})" if opts else ""))
+    if missing("video"):
+        lines.append(f"(videos cannot be read without the [video] extra: {install_hint('video')})")
     return "\n".join(lines)
 
 
@@ -211,6 +224,8 @@ def _import_folder(source: Path, request: Request, readers: dict[str, FormatRead
     reader, options, detection, source = _pick_reader(source, request, readers, table)
     try:
         dataset = reader.read(source, **options)
+    except MissingExtra as exc:  # the installation, not the dataset, is wrong: a usage error (2), dry run or not
+        raise ImportRefused(str(exc), dry_run=False) from exc
     except FormatError as exc:
         raise ImportRefused(str(exc), request.dry_run) from exc
     try:
@@ -335,7 +350,7 @@ def build_command() -> click.Command:
         help="Read the dataset at SOURCE, check it, and import it into an SC / Geti server as a project.",
         epilog="Reader options are listed with the readers that accept them in brackets.",
     )
-    return click.version_option(package_name="sc-importers", prog_name="sc-import")(command)
+    return click.version_option(__version__, prog_name="sc-import")(command)
 
 
 def main(argv: list[str] | None = None) -> None:

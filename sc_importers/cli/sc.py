@@ -27,6 +27,7 @@ import logging
 
 import click
 
+from sc_importers import __version__
 from sc_importers.cli import run_command
 from sc_importers.cli.options import PROFILE_META_KEY
 
@@ -87,18 +88,9 @@ def _complete_profile(ctx: click.Context, param: click.Parameter, incomplete: st
         return []
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("sc-importers")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"sc {_version()}")
+        click.echo(f"sc {__version__}")
         ctx.exit()
 
 

@@ -12,9 +12,10 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 @click.command("formats", context_settings=CONTEXT)
 @click.option("--json", "json_output", is_flag=True, help="Print a JSON list.")
 def formats(json_output: bool) -> None:
-    """List the format readers: name, the plugin that registered it, description, options."""
+    """List the format readers: name, the plugin that registered it, description, options; a reader whose
+    install extra is missing is marked NOT INSTALLED with the pip command that installs it."""
     from sc_importers import plugins
-    from sc_importers.cli.import_cmd import list_formats
+    from sc_importers.cli.import_cmd import list_formats, missing_extra
 
     readers = plugins.format_readers()
     if not json_output:
@@ -22,6 +23,9 @@ def formats(json_output: bool) -> None:
         return
     click.echo(json.dumps([{"name": name, "plugin": plugins.plugin_of("format", name),
                             "description": reader.description,
+                            # the install extra it needs (null: none) and whether that is missing
+                            "extra": getattr(reader, "extra", None),
+                            "extra_missing": missing_extra(reader) is not None,
                             "options": {"--" + o.replace("_", "-"): text
                                         for o, text in (getattr(reader, "options", None) or {}).items()}}
                            for name, reader in readers.items()], indent=2))

@@ -31,6 +31,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+from sc_importers import __version__  # the package's one version (pyproject.toml reads it too)
+
 #: The fault kinds, written here too so that ``--help`` needs no server module (faults.py imports uvicorn);
 #: tests/cli/test_sc_server_cli.py checks the two lists agree.
 FAULT_KINDS = ("500", "503", "429", "drop-before", "drop-after", "slow")
@@ -41,15 +43,6 @@ def _refuse(message: str) -> NoReturn:
     (argparse's usage errors exit 2 too)."""
     print(message, file=sys.stderr)
     sys.exit(2)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("sc-importers")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _glue_option_values(argv: list[str]) -> list[str]:
@@ -68,7 +61,7 @@ def _glue_option_values(argv: list[str]) -> list[str]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The parsed options; nothing of the server (FastAPI, uvicorn, PyAV) is imported to parse them,
-    so ``--help`` and ``--version`` answer at once."""
+    so ``--help`` and ``--version`` answer at once. Without the ``[server]`` extra: one line naming it, exit 2."""
     parser = argparse.ArgumentParser(
         prog="sc-server",
         description="Local SC 1.0-compatible server: the SC 1.0 REST API under /api/v1.0/, metadata in "
@@ -76,7 +69,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
                "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
     )
-    parser.add_argument("--version", action="version", version=f"sc-server {_version()}")
+    parser.add_argument("--version", action="version", version=f"sc-server {__version__}")
     parser.add_argument("--dialect", choices=("sc1-geti2", "geti3"), default="sc1-geti2",
                         help="sc1-geti2 (default): SC 1.0 under /api/v1.0/ and Geti 2.x under /api/v1/ on one store; "
                              "geti3: the Geti 3.x API under /api/ (no login, HTTPS unless --no-tls) on its own store")
@@ -109,6 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     faults.add_argument("--fault-slow-seconds", type=float, default=2.0,
                         help="how late a 'slow' answer comes (default 2)")
     args = parser.parse_args(_glue_option_values(sys.argv[1:] if argv is None else list(argv)))
+    _require_server_extra()  # after --help/--version (they need no server module), before faults.py (uvicorn)
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     if args.port is None:
@@ -138,6 +132,28 @@ def read_password(args: argparse.Namespace) -> str | None:
             _refuse(f"sc-server: --password-file {args.password_file}: the first line is empty")
         return password
     return args.password or os.environ.get("SC_SERVER_PASSWORD")
+
+
+#: The modules of the ``[server]`` extra the server imports (pyproject.toml); the client's table of extras
+#: (sc_importers/extras.py) is not used here: the server shares no code with the client.
+SERVER_MODULES = ("fastapi", "uvicorn", "multipart", "cryptography", "av")
+
+
+def _require_server_extra() -> None:
+    """Exit 2 with one line naming the ``[server]`` extra when a module of it is not installed (a core
+    install has none): found without importing anything, so ``--help`` and the refusal stay quick."""
+    import importlib.util
+
+    def installed(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            return False
+
+    lacking = [module for module in SERVER_MODULES if not installed(module)]
+    if lacking:
+        _refuse(f"sc-server needs the [server] extra: pip install 'sc-importers[server]' "
+                f"(missing: {', '.join(lacking)})")
 
 
 def main(argv: list[str] | None = None) -> None:

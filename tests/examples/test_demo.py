@@ -79,7 +79,7 @@ def test_demo_sh_installs_from_the_repo_root_then_runs_the_demo(tmp_path):
     assert result.returncode == 0, result.stderr
     calls = log.read_text().splitlines()
     assert len(calls) == 2, calls
-    assert calls[0].startswith(f"{REPO} | -m pip install") and calls[0].endswith("-e .")
+    assert calls[0].startswith(f"{REPO} | -m pip install") and calls[0].endswith("-e .[server]")
     assert calls[1] == f"{REPO} | examples/demo.py --images 5"
 
 

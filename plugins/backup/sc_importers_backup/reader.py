@@ -21,18 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sc_importers.extras import require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.geometry.image_header import ImageHeaderError, image_size
 from sc_importers.geometry.video import VideoProbeError, probe_video
 from sc_importers.model import Dataset, MediaItem, Problem
-from sc_importers.rest.saved_scenes import (
-    SceneError,
-    looks_normalized,
-    normalized_for_dialect,
-    saved_project,
-    scene_annotations,
-)
-from sc_importers.rest.saved_settings import load_backup_settings
 from sc_importers_backup.integrity import MANIFEST_FILE, inside, load_manifest, verify_manifest
 from sc_importers_backup.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from sc_importers_backup.project import (
@@ -58,6 +51,8 @@ def _load_json(path: Path) -> Any:
 def _settings(root: Path, project: dict, manifest: dict | None) -> dict | None:
     """The backup's settings in the neutral form (:meth:`ProjectSettings.to_json`), from
     ``settings.json`` or ``configuration.json`` (see :func:`load_backup_settings`)."""
+    from sc_importers.rest.saved_settings import load_backup_settings
+
     types = {str(t.get("title")): str(t.get("task_type")) for t in trainable_tasks(project)}
     try:
         settings = load_backup_settings(root, (manifest or {}).get("dialect"), types)
@@ -112,6 +107,8 @@ class BackupReader(FormatReader):
         project_file = path / PROJECT_FILE
         if not path.is_dir() or not project_file.is_file():
             return Detection(0.0, ["no project.json"])
+        from sc_importers.rest.saved_scenes import saved_project
+
         try:
             project = saved_project(json.loads(project_file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -134,6 +131,10 @@ class BackupReader(FormatReader):
         root = Path(path)
         if not (root / PROJECT_FILE).is_file():
             raise FormatError(f"{root}: no {PROJECT_FILE}; not a project backup folder")
+        # imported here, not at the top: the rest package loads requests, which listing the readers
+        # (sc-import --help) should not
+        from sc_importers.rest.saved_scenes import saved_project
+
         manifest = load_manifest(root)
         problems, leave_out, only = _check_complete(root, manifest, options.get("allow_partial") == "yes")
         project = saved_project(_load_json(root / PROJECT_FILE))
@@ -185,6 +186,8 @@ class _Items:
         annotations = self.root / "annotations"
         self.scene_files = sorted(annotations.glob("*.json")) if annotations.is_dir() else []
         self.used: set[Path] = set()
+        from sc_importers.rest.saved_scenes import looks_normalized, normalized_for_dialect
+
         try:
             normalized = normalized_for_dialect((manifest or {}).get("dialect"))
         except ValueError as exc:
@@ -232,6 +235,7 @@ class _Items:
         videos = _media_files(self.root, "videos", VIDEO_EXTENSIONS)
         kept = set(self._kept(images + videos))
         images, videos = [p for p in images if p in kept], [p for p in videos if p in kept]
+        require_for_videos(videos, self.root)
         stems: dict[str, list[str]] = {}
         for path in images + videos:
             stems.setdefault(path.stem, []).append(self._rel(path))
@@ -264,6 +268,8 @@ class _Items:
 
     def _scene(self, path: Path, width: int, height: int, key: str) -> list | None:
         self.used.add(path)
+        from sc_importers.rest.saved_scenes import SceneError, scene_annotations
+
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
             return scene_annotations(body, width, height, self.names, self.normalized)

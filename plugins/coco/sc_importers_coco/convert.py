@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sc_importers.geometry.clip import clip_box, clip_polygon
-from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Polygon, Problem, Rectangle, Shape
-from sc_importers_coco.masks import decode_rle
 
 CrowdMode = Literal["polygon", "skip"]
 CROWD_MODES = ("polygon", "skip")
@@ -170,6 +168,10 @@ def _clip_polygon(xs: list[float], ys: list[float], ann: dict, ctx: ImageContext
 
 
 def _from_rle(seg: dict, ann: dict, ctx: ImageContext) -> list[Polygon]:
+    # imported here: numpy and pycocotools load with the first RLE, not whenever the readers are listed
+    from sc_importers.geometry.masks import mask_to_polygons
+    from sc_importers_coco.masks import decode_rle
+
     try:
         mask = decode_rle(seg, ctx.height, ctx.width)
     except (ValueError, TypeError, KeyError) as exc:

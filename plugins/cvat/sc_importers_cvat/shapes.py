@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
+
+if TYPE_CHECKING:  # numpy is imported by the mask code: listing the readers does not load it
+    import numpy as np
 
 #: Elements of an <image> that are annotations this reader converts (tag aside).
 SHAPE_TAGS = ("box", "polygon", "ellipse", "mask")
@@ -51,6 +52,8 @@ def decode_rle(counts: str, width: int, height: int) -> np.ndarray:
         runs = [int(v) for v in counts.replace(" ", "").split(",") if v]
     except ValueError:
         raise ShapeError(f"<mask> rle {counts[:40]!r} is not a list of run lengths") from None
+    import numpy as np
+
     flat = np.zeros(width * height, dtype=np.uint8)
     pos, value = 0, 0
     for run in runs:
@@ -90,5 +93,7 @@ def convert_shape(el: ET.Element) -> list[Shape]:
         return [Ellipse(cx - rx, cy - ry, 2 * rx, 2 * ry)]
     if el.tag == "mask":
         left, top, width, height = (int(_num(el, k)) for k in ("left", "top", "width", "height"))
+        from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
+
         return list(mask_to_polygons(decode_rle(el.get("rle") or "", width, height), origin=(left, top)))
     raise ShapeError(f"<{el.tag}> is not a shape this reader converts")

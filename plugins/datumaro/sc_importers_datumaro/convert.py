@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sc_importers.geometry.clip import clip_box
-from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Annotation, Ellipse, Label, Polygon, Problem, Rectangle, RotatedRectangle, Shape
 
 
@@ -102,6 +101,8 @@ def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
         a = ann
         return [RotatedRectangle(float(a.cx), float(a.cy), float(a.w), float(a.h), float(a.r))]  # type: ignore[attr-defined]
     if kind == AnnotationType.mask:
+        from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
+
         return list(mask_to_polygons(ann.image))  # type: ignore[attr-defined]
     return None
 

@@ -8,6 +8,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from sc_importers.extras import MissingExtra, missing, require, require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
 from sc_importers_datumaro.convert import ItemContext, convert_annotations, detail_warnings, labels_from_categories
@@ -108,6 +109,7 @@ class DatumaroReader(FormatReader):
 
     name = "datumaro"
     description = "Any format Datumaro 1.13 imports (VOC, YOLO, CVAT, ImageNet, LabelMe, ...)"
+    extra = "datumaro"
     options = {
         "datumaro_format": "Datumaro format name (see plugins/datumaro/README.md); detected if omitted",
         "voc_flat": "auto (default), 1 or 0: read annotations/*.xml + images/ as VOC without VOCdevkit",
@@ -119,6 +121,8 @@ class DatumaroReader(FormatReader):
         path = Path(path)
         if not path.is_dir():
             return Detection(0.0, [f"{path} is not a folder"])
+        if missing("datumaro"):
+            return Detection(0.0, [str(MissingExtra("the datumaro reader", "datumaro"))])
         try:
             with quiet_datumaro_logs():
                 found = detect_formats(path)
@@ -156,6 +160,7 @@ class DatumaroReader(FormatReader):
     def read(self, path: Path, **options: str) -> Dataset:
         """Import with Datumaro (staging flat VOC / renamed YOLO configs) and convert."""
         path = Path(path)
+        require("datumaro", "the datumaro reader")
         if not path.exists():
             raise FormatError(f"{path}: does not exist")
         fmt = options.get("datumaro_format") or self._detect_one(path)
@@ -297,6 +302,7 @@ class DatumaroReader(FormatReader):
                 )
             )
         if video_items:
+            require_for_videos(sorted({Path(it.media.path) for it in video_items}), dataset.root)
             groups = group_videos(video_items, dataset.root, label_names)
             dataset.items.extend(groups.items)
             dataset.problems.extend(groups.problems)

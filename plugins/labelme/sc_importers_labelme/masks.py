@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image, UnidentifiedImageError
+if TYPE_CHECKING:  # numpy and Pillow are imported by decode_mask: listing the readers imports neither
+    import numpy as np
 
 
 class MaskError(ValueError):
@@ -25,6 +26,9 @@ def decode_mask(data: object) -> np.ndarray:
     """The boolean array of a base64-encoded PNG mask (any non-zero pixel is inside)."""
     if not isinstance(data, str) or not data:
         raise MaskError("'mask' must be a base64-encoded PNG string")
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
     try:
         raw = base64.b64decode(data, validate=False)
         with Image.open(io.BytesIO(raw)) as im:

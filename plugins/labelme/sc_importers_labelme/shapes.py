@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sc_importers.geometry.clip import clip_box, clip_polygon
-from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Ellipse, Polygon, Problem, Rectangle, Shape
 from sc_importers_labelme.masks import MaskError, decode_mask
 
@@ -169,6 +168,8 @@ def _circle(points: list[tuple[float, float]], ctx: ImageContext, where: str) ->
 def _mask(points: list[tuple[float, float]], data: object, ctx: ImageContext, where: str) -> list[Shape]:
     if len(points) < 1:
         raise ShapeError("a mask needs its box corner points")
+    from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
+
     mask = decode_mask(data)
     left = math.floor(min(p[0] for p in points))
     top = math.floor(min(p[1] for p in points))

@@ -11,7 +11,10 @@ image, row by row; a pixel is inside the mask when its alpha is not 0.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where it is used: listing the readers does not load it
+    import numpy as np
 
 
 class BrushError(ValueError):
@@ -20,6 +23,8 @@ class BrushError(ValueError):
 
 class _Bits:
     def __init__(self, data: list[int]) -> None:
+        import numpy as np
+
         try:
             self.bits = np.unpackbits(np.asarray(data, dtype=np.uint8))
         except (ValueError, TypeError, OverflowError) as exc:
@@ -44,6 +49,8 @@ def decode_brush(rle: list[int], width: int, height: int) -> np.ndarray:
         raise BrushError(f"rle holds {count} values, a {width}x{height} RGBA image has {width * height * 4}")
     word = bits.read(5) + 1
     sizes = [bits.read(4) + 1 for _ in range(4)]
+    import numpy as np
+
     out = np.zeros(count, dtype=np.uint8)
     i = 0
     while i < count:

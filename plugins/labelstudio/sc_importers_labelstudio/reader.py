@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from sc_importers.formats import Detection, FormatError, FormatReader
-from sc_importers.geometry.masks import mask_to_polygons
 from sc_importers.model import Annotation, Dataset, Ellipse, Label, MediaItem, Polygon, Problem, Rectangle, Shape
 from sc_importers.model import RotatedRectangle as Rotated
 from sc_importers_labelstudio.brush import BrushError, decode_brush
@@ -212,6 +211,8 @@ class _State:
             return [Polygon(tuple(points))]
         if value.get("format", "rle") != "rle":
             raise ValueError(f"brush format {value.get('format')!r} (only 'rle' is read)")
+        from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first brush
+
         polygons = mask_to_polygons(decode_brush(value["rle"], int(width), int(height)))
         if not polygons:
             raise ValueError("the mask has no pixel set")

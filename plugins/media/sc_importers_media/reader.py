@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sc_importers.extras import require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.geometry.video import VideoProbeError, probe_video
 from sc_importers.model import Dataset, MediaItem, Problem
@@ -89,6 +90,7 @@ class MediaReader(FormatReader):
         root = path if path.is_dir() else path.parent
         dataset = Dataset(name=root.name if path.is_dir() else path.stem, format=self.name, root=root)
         files = [path] if path.is_file() else list(_walk(path))
+        require_for_videos([file for file in files if media_kind(file) == "video"], path)
         for file in files:
             kind = media_kind(file)
             if kind is None:

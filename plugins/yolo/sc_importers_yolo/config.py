@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sc_importers.formats import FormatError
 from sc_importers.model import Problem
 
@@ -52,6 +50,8 @@ def yaml_candidates(folder: Path) -> list[Path]:
 
 def load_yaml(path: Path) -> dict[str, Any]:
     """Parse ``path``; a FormatError names the file (and the line for syntax errors)."""
+    import yaml  # here, not at the top: listing the readers (sc-import --help) needs no YAML parser
+
     try:
         if path.stat().st_size > _MAX_YAML_BYTES:
             raise FormatError(f"{path}: too big for a YOLO dataset YAML ({path.stat().st_size} bytes)")
