@@ -18,7 +18,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +62,16 @@ class DownloadReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+class ExportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`download_projects`: ``reports`` holds what was written before it, the
+    interrupted project's last (its counts include the media that were running and finished), so the
+    command can say what is on disk. A re-run resumes: written media are kept once checked."""
+
+    def __init__(self, reports: list[DownloadReport]):
+        super().__init__("interrupted")
+        self.reports = reports
 
 
 def safe_folder_name(name: str) -> str:
@@ -224,32 +234,44 @@ def download_project(
                 for relative in written})
         return entry, written, kept
 
+    def collect(future: Future) -> None:
+        m = futures[future]
+        try:
+            entry, written, kept = future.result()
+        except (ServerError, OSError, ValueError) as exc:
+            report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
+            report.server_lost |= isinstance(exc, ConnectionLost)
+            return
+        media_info[entry["path"]] = {
+            "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
+            "frame_count": m.frame_count, "fps": m.fps,
+        }
+        media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
+        annotation_files.update(written)
+        if kept:
+            report.media_kept += 1
+        else:
+            report.media_downloaded += 1
+            report.bytes_downloaded += entry["size"]
+
+    collected: set[Future] = set()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(handle, m): m for m in media}
         try:
             for future in as_completed(futures):
-                m = futures[future]
-                try:
-                    entry, written, kept = future.result()
-                except (ServerError, OSError, ValueError) as exc:
-                    report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
-                    report.server_lost |= isinstance(exc, ConnectionLost)
-                else:
-                    media_info[entry["path"]] = {
-                        "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
-                        "frame_count": m.frame_count, "fps": m.fps,
-                    }
-                    media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
-                    annotation_files.update(written)
-                    if kept:
-                        report.media_kept += 1
-                    else:
-                        report.media_downloaded += 1
-                        report.bytes_downloaded += entry["size"]
+                collected.add(future)
+                collect(future)
                 if on_progress:
                     on_progress("media")
-        except BaseException:  # Ctrl-C: start no queued media; the running ones finish (the journal keeps them)
+        except BaseException as exc:  # Ctrl-C: start no queued media; the running ones finish (the journal keeps them)
             pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(exc, KeyboardInterrupt):  # count what is on disk now, the finished running ones too
+                for future in futures:
+                    if future not in collected and future.done() and not future.cancelled():
+                        collect(future)
+                report.annotation_files = len(annotation_files)
+                report.seconds = time.monotonic() - started
+                raise ExportInterrupted([report]) from None
             raise
 
     report.annotation_files = len(annotation_files)
@@ -366,7 +388,7 @@ def download_projects(
     for listed in projects:
         folder = target_folder / folders[listed.id]
         with tqdm(desc=listed.name, unit="media", disable=not show_progress, leave=True) as bar:
-            try:
+            try:  # Ctrl-C: ExportInterrupted with the reports of the projects done and the one interrupted
                 project = api.get_project(listed.id)  # the full GET answer goes into project.json
                 report = download_project(
                     api, project, folder, workers,
@@ -381,5 +403,9 @@ def download_projects(
                 report = DownloadReport(listed.name, folder, failures={"project": str(exc)},
                                         server_lost=isinstance(exc, ConnectionLost),
                                         refused=isinstance(exc, FolderInUse))
+            except ExportInterrupted as exc:
+                raise ExportInterrupted(reports + exc.reports) from None
+            except KeyboardInterrupt:  # before its media (reading the project, writing project.json)
+                raise ExportInterrupted([*reports, DownloadReport(listed.name, folder)]) from None
         reports.append(report)
     return reports

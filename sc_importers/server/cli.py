@@ -74,7 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Local SC 1.0-compatible server: the SC 1.0 REST API under /api/v1.0/, metadata in "
                     "SQLite and media files under --data-dir, login required.",
         epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
-               "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
+               "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc import DATASET ...",
     )
     parser.add_argument("--version", action="version", version=f"sc-server {_version()}")
     parser.add_argument("--dialect", choices=("sc1-geti2", "geti3"), default="sc1-geti2",

@@ -49,6 +49,8 @@ def test_ctrl_c_stops_an_export_without_fetching_the_rest(fresh_sc_server, tmp_p
     assert "Traceback" not in err, err
     written = _images(target)
     assert written < IMAGES / 2, f"{written} of {IMAGES} media were still downloaded after Ctrl-C"
+    # it says what is on disk (the media that were running when Ctrl-C came included) and that a re-run resumes
+    assert f"{written} media written so far" in err and "Re-run the same command to resume" in err, err
     assert not (target / "Many" / "manifest.json").exists()
 
     rerun = subprocess.run([*SC, "export", "Many", "--target-folder", str(target)], env=env, capture_output=True,
