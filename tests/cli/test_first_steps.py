@@ -121,3 +121,18 @@ def test_every_json_error_has_error_and_exit_code(sc_server, dataset: Path, unre
     # a usage error of the alias
     usage = run([str(dataset), "--type", "nosuch", "--json"], command=SC_IMPORT)
     assert usage.returncode == 2 and json.loads(usage.stdout)["error"].startswith("unknown project type")
+
+
+def test_sc_config_naming_a_missing_file_is_an_error(sc_server, tmp_path: Path):
+    missing = tmp_path / "no-such-config.toml"
+    done = run(["projects", "list", "--json"], {**login(sc_server), "SC_CONFIG": str(missing)})
+    error = json.loads(done.stdout)
+    assert done.returncode == 2 and error["exit_code"] == 2 and str(missing) in error["error"], done.stdout
+    assert "SC_CONFIG" in error["error"]
+    # the default file need not exist (no SC_CONFIG, an empty XDG_CONFIG_HOME)
+    env = {k: v for k, v in login(sc_server).items()}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SC_")}
+    full_env.update(env, XDG_CONFIG_HOME=str(tmp_path / "xdg"))
+    default = subprocess.run(SC + ["projects", "list"], capture_output=True, text=True, env=full_env, timeout=120,
+                             stdin=subprocess.DEVNULL)
+    assert default.returncode == 0, default.stderr
