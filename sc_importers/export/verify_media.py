@@ -68,6 +68,17 @@ def unlisted_files(folder: Path) -> list[str]:
             and (relative := path.relative_to(folder).as_posix()) not in listed]
 
 
+def missing_listed_files(folder: Path) -> list[str]:
+    """Files ``folder``'s manifest lists under ``annotations/`` that are gone from the folder (media are
+    checked with their entries, :func:`_saved_media`); empty without a manifest."""
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        return []
+    listed = json.loads(manifest_path.read_text(encoding="utf-8"))["files"]
+    return sorted(relative for relative in listed
+                  if relative.startswith("annotations/") and not (folder / relative).is_file())
+
+
 def _server_sha(api: ServerAPI, project: RemoteProject, media: RemoteMedia) -> str:
     """SHA-256 of the media's bytes on the server, hashed as they stream (nothing is kept)."""
     sink = HashingSink()
@@ -163,6 +174,9 @@ def compare_media_and_annotations(
     for entries in remaining.values():
         for entry in entries:
             diffs.append(entry.get("problem") or f"media: {entry['path']} from the backup is not on the server")
+    said = " ".join(diffs)  # a missing file of a media whose annotations were compared is already named
+    diffs += [f"annotations: {relative} is listed in manifest.json but missing from the folder"
+              for relative in missing_listed_files(folder) if f"{relative} " not in said]
     if views.rounded:
         not_comparable.append(
             f"annotations: {len(views.rounded)} image(s)/video frame(s) match only to within half a pixel: the "
@@ -187,7 +201,11 @@ def _annotation_diffs(
     for frame in sorted(set(a) | set(b), key=lambda f: -1 if f is None else f):
         where = media.name if frame is None else f"{media.name} frame {frame}"
         va, vb = views.saved(a.get(frame), media), views.live(b.get(frame), media)
-        if isinstance(va, str):
+        file = _annotation_file(entry, frame)
+        if frame not in a and vb and not (folder / file).exists():  # deleted: not "0 shapes in the backup"
+            diffs.append(f"annotations: {file} ({media.kind} {where!r}) is missing from the backup folder; the "
+                         f"server has {len(vb)} shape(s) there")
+        elif isinstance(va, str):
             diffs.append(f"annotations: {_annotation_file(entry, frame)} ({media.kind} {where!r}) is {va}")
         elif _same_scene(va, vb, tolerance):
             continue
