@@ -109,6 +109,10 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
         raise click.UsageError("name the projects to back up, or pass --all (not both)")
     conn = resolve_connection(connection)
     api = _connect(conn, workers)
+    try:  # after the login (a refused one leaves no empty folder behind), before anything is downloaded
+        target_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Refused(f"cannot create --target-folder {target_folder}: {exc.strerror or exc}") from None
     try:
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
                                     show_progress=not json_output and progress_wanted())

@@ -136,3 +136,19 @@ def test_sc_config_naming_a_missing_file_is_an_error(sc_server, tmp_path: Path):
     default = subprocess.run(SC + ["projects", "list"], capture_output=True, text=True, env=full_env, timeout=120,
                              stdin=subprocess.DEVNULL)
     assert default.returncode == 0, default.stderr
+
+
+def test_a_target_folder_that_cannot_be_made_is_refused_before_downloading(sc_server, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = run(["export", "--all", "--target-folder", str(blocker / "backups"), "--json"], login(sc_server))
+    error = json.loads(done.stdout)
+    assert done.returncode == 2 and error["exit_code"] == 2, done.stdout + done.stderr
+    assert error["error"].startswith(f"cannot create --target-folder {blocker / 'backups'}"), error
+
+
+def test_a_dataset_without_labels_says_why(tmp_path: Path, dataset: Path):
+    done = run(["import", str(dataset), "--format", "yolo", "--type", "detection", "--dry-run"])  # COCO, read as YOLO
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "no labels left to create a detection project with (the yolo reader found none" in done.stdout
+    assert "--add-labels" in done.stdout and "--format" in done.stdout
