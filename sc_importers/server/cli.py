@@ -179,13 +179,15 @@ def main(argv: list[str] | None = None) -> None:
     from sc_importers.server.faults import FaultMiddleware, TrackedH11Protocol
 
     os.umask(0o077)  # the data directory, database, media and log are the user's alone
+    _make_data_dir(args.data_dir)
     if args.dialect == "geti3":
         _serve_geti3(args)
         return
     password = read_password(args)
+    generated = []  # said once the server can serve, not before a refusal that makes them useless
     if not password:
         password = secrets.token_urlsafe(12)
-        print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
+        generated.append(f"sc-server: generated password for user {args.username!r}: {password}")
     api_key = args.api_key or os.environ.get("SC_SERVER_API_KEY")
     if api_key:
         problem = api_key_format_problem(api_key)
@@ -193,10 +195,12 @@ def main(argv: list[str] | None = None) -> None:
             _refuse(f"sc-server: --api-key / SC_SERVER_API_KEY is not a Geti personal access token: {problem}")
     else:
         api_key = new_api_key()
-        print(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}", flush=True)
+        generated.append(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}")
     files = _tls_files(args)
     app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl, api_key=api_key)
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
+    for line in generated:
+        print(line, flush=True)
     scheme = "https" if files else "http"
     if files:
         trust = "" if args.tls_cert else " (self-signed: clients trust it as their CA bundle)"
@@ -236,6 +240,14 @@ def _serve_geti3(args: argparse.Namespace) -> None:
                             ssl_certfile=str(files.cert) if files else None,
                             ssl_keyfile=str(files.key) if files else None)
     uvicorn.Server(config).run(sockets=[listening])
+
+
+def _make_data_dir(data_dir: Path) -> None:
+    """Create ``--data-dir`` (and its parents) or exit with a one-line message naming it."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _refuse(f"sc-server: cannot use --data-dir {data_dir}: {exc.strerror or exc}")
 
 
 def _tls_files(args: argparse.Namespace) -> object | None:
