@@ -200,6 +200,11 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
     if len(candidates) == 2:
         if has_token != has_password:  # a server (or a gateway) that answers on both paths
             return "geti" if has_token else "sc1"
+        if not has_token:  # no credentials at all: say both ways in, not only the one that answered first
+            raise AuthenticationError(
+                f"no credentials given, and {base} speaks both the SC 1.0 and the Geti 2.x API: give a user name "
+                "and password (--username / SC_USERNAME, --password / SC_PASSWORD) or a personal access token "
+                "(--api-key / SC_API_KEY); --api geti|sc1 names the API")
         answered: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == "yes"]
         if len(answered) == 1:
             return answered[0]

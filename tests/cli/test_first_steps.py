@@ -152,3 +152,12 @@ def test_a_dataset_without_labels_says_why(tmp_path: Path, dataset: Path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "no labels left to create a detection project with (the yolo reader found none" in done.stdout
     assert "--add-labels" in done.stdout and "--format" in done.stdout
+
+
+def test_no_credentials_for_a_server_of_both_apis_names_both_ways_in(sc_server):
+    """The local sc-server speaks SC 1.0 and Geti 2.x; a user who forgot the login hears of both (it used to
+    say only that a personal access token was needed)."""
+    done = run(["projects", "list"], {"SC_HOST": sc_server.url})
+    assert done.returncode == 2, done.stderr
+    assert "--username" in done.stderr and "--api-key" in done.stderr and "no credentials" in done.stderr, \
+        done.stderr
