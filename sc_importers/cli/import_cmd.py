@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -41,6 +42,9 @@ from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
+
+if TYPE_CHECKING:
+    from sc_importers.rest.base import ServerAPI
 
 
 def list_formats(readers: dict[str, FormatReader]) -> str:
@@ -190,7 +194,7 @@ class Login:
     is read (wrong credentials or a server that is down are told in a second, not after minutes of reading)."""
 
     options: ConnectionOptions
-    api: object
+    api: ServerAPI
 
 
 def _login(connection: dict, upload: UploadOptions) -> Login:
