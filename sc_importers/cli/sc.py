@@ -103,9 +103,8 @@ def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> N
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="Exit codes: 0 ok, 1 partial or differences (a dry run: not importable), "
-                    "2 refused before anything changed, 3 stopped part-way (server lost), "
-                    "4 (verify) no differences but no manifest.json, 130 Ctrl-C. "
+             epilog="Exit codes: 0 ok, 1 partial or differences, 2 refused before anything changed, "
+                    "3 stopped part-way (server lost), 4 (verify) no differences but no manifest.json, 130 Ctrl-C. "
                     "Every option also comes from the "
                     "environment: the connection's as SC_HOST, SC_USERNAME, SC_PASSWORD, SC_API_KEY, ..., "
                     "the others as SC_<COMMAND>_<OPTION>, e.g. SC_IMPORT_TYPE, SC_EXPORT_TARGET_FOLDER.")
