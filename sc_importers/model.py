@@ -115,6 +115,30 @@ def bounding_box(shape: Shape) -> Rectangle:
     return Rectangle(shape.x - w / 2, shape.y - h / 2, w, h)
 
 
+#: Points of a polygon a message shows before "...".
+SHOWN_POINTS = 3
+
+
+def people_number(value: float) -> str:
+    """A pixel coordinate or size for people: at most 2 decimals, no trailing zeros (244.55999999999997 ->
+    244.56, 12.0 -> 12); the dataset keeps its full precision, only messages round."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def describe_shape(shape: Shape) -> str:
+    """A shape in a message: its kind and its numbers rounded (:func:`people_number`), a long polygon by its
+    first points and its count, e.g. ``polygon of 25 points (204.94, 108.56), (183.94, 141.56), ...``."""
+    n = people_number
+    if isinstance(shape, Polygon):
+        shown = ", ".join(f"({n(x)}, {n(y)})" for x, y in shape.points[:SHOWN_POINTS])
+        more = ", ..." if len(shape.points) > SHOWN_POINTS else ""
+        return f"polygon of {len(shape.points)} points {shown}{more}"
+    kind = shape_type_name(shape).lower().replace("_", " ")
+    text = f"{kind} at x={n(shape.x)}, y={n(shape.y)}, w={n(shape.width)}, h={n(shape.height)}"
+    return text + (f", angle {n(shape.angle)}" if isinstance(shape, RotatedRectangle) else "")
+
+
 @dataclass(frozen=True)
 class Label:
     """A label as a dataset declares it.

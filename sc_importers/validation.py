@@ -43,6 +43,7 @@ from sc_importers.model import (
     Polygon,
     Problem,
     bounding_box,
+    describe_shape,
     printable,
     shape_type_name,
 )
@@ -137,11 +138,12 @@ def _check_annotation(
         return problems
     if ann.shape.area <= 0:
         problems.append(CheckProblem(
-            "warning", f"{where}{kind} {ann.shape} has zero area; dropped", file, item.key, "zero_area_shape"))
+            "warning", f"{where}{describe_shape(ann.shape)} has zero area; dropped", file, item.key,
+            "zero_area_shape"))
         return problems
     if isinstance(ann.shape, Polygon) and self_intersecting(ann.shape.points):
         problems.append(CheckProblem(
-            "warning", f"{where}polygon {ann.shape} crosses itself; imported as drawn", file, item.key,
+            "warning", f"{where}{describe_shape(ann.shape)} crosses itself; imported as drawn", file, item.key,
             "self_intersecting"))
     if size is None:
         return problems

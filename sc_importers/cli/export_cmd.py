@@ -23,9 +23,9 @@ from pathlib import Path
 import click
 
 from sc_importers import __version__
-from sc_importers.cli import run_command
+from sc_importers.cli import EXIT_INTERRUPTED, run_command
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
-from sc_importers.export.download import ProjectNotFound, download_projects
+from sc_importers.export.download import DownloadReport, ExportInterrupted, ProjectNotFound, download_projects
 from sc_importers.rest.base import ConnectionLost, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.terminal import progress_wanted
@@ -39,17 +39,26 @@ class Refused(click.ClickException):
     exit_code = 2
 
 
+class Lost(click.ClickException):
+    """The server stopped answering part-way (no answer within the retry policy): exit 3; a re-run resumes."""
+
+    exit_code = 3
+
+
 def _connect(connection: ConnectionOptions, workers: int):
-    """The logged-in API, or a one-line error (exit 2) naming the host when that is not possible:
-    a malformed address, an unreachable host, wrong credentials, a server of unknown dialect."""
-    from sc_importers.rest import connect
+    """The logged-in API, or a one-line error (exit 2) naming the host and what happened when that is
+    not possible: a malformed address, a host that cannot be reached, a certificate that is not trusted,
+    credentials refused, a server of unknown dialect (:func:`sc_importers.rest.connect.connect_failure`)."""
+    import requests
+
+    from sc_importers.rest.connect import connect, connect_failure
 
     try:
         return connect(connection.host, connection.username, connection.password,
                        verify=connection.verify, workers=workers, retry=connection.retry_policy(),
                        **connection.dialect_options)
-    except (ServerError, ValueError) as exc:
-        raise Refused(f"cannot log in to {shown_host(connection.host)}: {exc}") from None
+    except (ServerError, ValueError, requests.RequestException) as exc:
+        raise Refused(connect_failure(connection.host, exc)) from None
 
 
 def _open_viewer(host: str, project_id: str | None) -> None:
@@ -101,24 +110,23 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
         raise click.UsageError("name the projects to back up, or pass --all (not both)")
     conn = resolve_connection(connection)
     api = _connect(conn, workers)
+    try:  # after the login (a refused one leaves no empty folder behind), before anything is downloaded
+        target_folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Refused(f"cannot create --target-folder {target_folder}: {exc.strerror or exc}") from None
     try:
         reports = download_projects(api, None if export_all else list(project_names), target_folder, workers,
                                     show_progress=not json_output and progress_wanted())
     except ProjectNotFound as exc:
         raise Refused(str(exc)) from exc
+    except ExportInterrupted as exc:
+        sys.exit(_interrupted(exc.reports, json_output))
     except ConnectionLost as exc:
-        click.echo(f"Error: lost the server: {exc}", err=True)
-        sys.exit(3)
+        raise Lost(f"lost the server: {exc}") from None
     except ServerError as exc:
         raise click.ClickException(f"server error: {exc}") from exc
-    summary = [
-        {"project": r.project, "folder": str(r.folder), "media_downloaded": r.media_downloaded,
-         "media_kept": r.media_kept, "annotation_files": r.annotation_files, "bytes": r.bytes_downloaded,
-         "seconds": round(r.seconds, 3), "failures": r.failures, "complete": r.ok}
-        for r in reports
-    ]
     if json_output:
-        click.echo(json.dumps(summary, indent=2))
+        click.echo(json.dumps(_summary(reports), indent=2))
     else:
         for r in reports:
             if "project" in r.failures:  # nothing of this project could be read or written
@@ -142,6 +150,35 @@ def command(project_names: tuple[str, ...], export_all: bool, target_folder: Pat
     refused_all = bool(reports) and all(r.refused for r in reports)  # nothing written at all: exit 2
     sys.exit(0 if all(r.ok for r in reports) else 3 if any(r.server_lost for r in reports)
              else 2 if refused_all else 1)
+
+
+def _summary(reports: list[DownloadReport]) -> list[dict]:
+    """One JSON record per project (``--json``)."""
+    return [{"project": r.project, "folder": str(r.folder), "media_downloaded": r.media_downloaded,
+             "media_kept": r.media_kept, "annotation_files": r.annotation_files, "bytes": r.bytes_downloaded,
+             "seconds": round(r.seconds, 3), "failures": r.failures, "complete": r.ok} for r in reports]
+
+
+def _interrupted(reports: list[DownloadReport], json_output: bool) -> int:
+    """Ctrl-C: say what was written before it (the last report is the interrupted project) and that a re-run
+    of the same command resumes safely; exit 130."""
+    done, current = reports[:-1], reports[-1]
+    message = (f"interrupted (Ctrl-C) while backing up {current.project!r} into {current.folder}: "
+               f"{current.media_downloaded + current.media_kept} media written so far ({current.media_downloaded} "
+               f"downloaded, {current.media_kept} kept from an earlier run), {current.annotation_files} annotation "
+               "files; the folder has no manifest.json yet. Re-run the same command to resume: media already "
+               "written are checked and kept, the rest is downloaded, nothing twice")
+    if json_output:
+        click.echo(json.dumps({"error": message, "exit_code": EXIT_INTERRUPTED, "interrupted": True,
+                               "projects": [*_summary(done), {**_summary([current])[0], "complete": False}]},
+                              indent=2))
+    else:
+        for r in done:
+            click.echo(f"{r.project}: {'complete' if r.ok else 'INCOMPLETE'} -> {r.folder} "
+                       f"({r.media_downloaded} media downloaded, {r.media_kept} kept, {r.annotation_files} "
+                       "annotation files)")
+    click.echo(f"Error: {message}", err=True)
+    return EXIT_INTERRUPTED
 
 
 def main(argv: list[str] | None = None) -> None:

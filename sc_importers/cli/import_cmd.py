@@ -20,13 +20,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sc_importers import __version__, plugins
 from sc_importers.cli import run_command
 from sc_importers.cli.import_params import core_params
-from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, UploadOptions, resolve_connection
+from sc_importers.cli.options import CONNECTION_KEYS, GETI3_KEYS, ConnectionOptions, UploadOptions, resolve_connection
 from sc_importers.cli.reader_options import (
     ReaderOption,
     click_options,
@@ -43,6 +44,9 @@ from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
+
+if TYPE_CHECKING:
+    from sc_importers.rest.base import ServerAPI
 
 
 def missing_extra(reader: FormatReader) -> str | None:
@@ -110,7 +114,8 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
     if request.format_name is not None:
         if request.format_name not in readers:
             raise click.UsageError(
-                f"unknown format {request.format_name!r}; available: {', '.join(readers) or '(none)'}")
+                f"unknown format {request.format_name!r}; available: {', '.join(readers) or '(none)'} "
+                "(describe them with: sc formats)")
         reader, detection = readers[request.format_name], None
         inner = single_dataset_folder(source)
         if inner is not None and not reader.detect(source).confidence >= 0.5:
@@ -141,7 +146,8 @@ def _project_type_named(name: str) -> ProjectType:
     types = plugins.project_types()
     if name not in types:
         available = ", ".join(sorted(types)) or "(none)"
-        raise click.UsageError(f"unknown project type {name!r}; available: {available}")
+        raise click.UsageError(f"unknown project type {name!r}; available: {available} "
+                               "(describe them with: sc types)")
     return types[name]
 
 
@@ -195,32 +201,52 @@ def _write_html(request: Request, report: dict, kept: Dataset, project_type: Pro
     click.echo(f"HTML report written to {request.html_report}", err=True)
 
 
-def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, connection: dict,
+@dataclass
+class Login:
+    """The server an import goes to: its connection options and the API logged in to before any dataset
+    is read (wrong credentials or a server that is down are told in a second, not after minutes of reading)."""
+
+    options: ConnectionOptions
+    api: ServerAPI
+
+
+def _login(connection: dict, upload: UploadOptions) -> Login:
+    """Resolve the connection options (prompting for a password on a terminal) and log in, or refuse with
+    exit 2 saying what happened (:func:`sc_importers.cli.export_cmd._connect`)."""
+    from sc_importers.cli.export_cmd import _connect
+    from sc_importers.uploader.run import DEFAULT_WORKERS
+
+    options = resolve_connection(connection)
+    return Login(options, _connect(options, upload.workers or DEFAULT_WORKERS))
+
+
+def _upload(kept: Dataset, project_type: ProjectType | None, request: Request, login: Login,
             upload: UploadOptions, filtered: int) -> int:
     if project_type is None:
-        raise click.UsageError("--type is required for an upload (see sc-import --list-types)")
-    conn = resolve_connection(connection)
+        raise click.UsageError("--type is required for an upload (list the project types with: sc types)")
     from sc_importers.uploader import run_import  # imports requests & co only when uploading
 
-    result = run_import(kept, project_type, request.build_options, conn, upload, request.json_output,
-                        json_lines=request.json_lines, already_filtered=filtered)
+    result = run_import(kept, project_type, request.build_options, login.options, upload, request.json_output,
+                        json_lines=request.json_lines, already_filtered=filtered, api=login.api)
     return result if isinstance(result, int) else 0
 
 
 def _import_one(source: Path, request: Request, readers: dict[str, FormatReader],
-                table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
+                table: dict[str, ReaderOption], connection: dict, upload: UploadOptions,
+                login: Login | None) -> int:
     """Read, check and import (or dry-run) one source; an archive is unpacked for the duration."""
     try:
         with unpacked(source) as (folder, note):
             if note:
                 click.echo(note, err=True)
-            return _import_folder(folder, request, readers, table, connection, upload)
+            return _import_folder(folder, request, readers, table, connection, upload, login)
     except FormatError as exc:  # the archive cannot be unpacked
         raise ImportRefused(str(exc), request.dry_run) from exc
 
 
 def _import_folder(source: Path, request: Request, readers: dict[str, FormatReader],
-                   table: dict[str, ReaderOption], connection: dict, upload: UploadOptions) -> int:
+                   table: dict[str, ReaderOption], connection: dict, upload: UploadOptions,
+                   login: Login | None) -> int:
     reader, options, detection, source = _pick_reader(source, request, readers, table)
     try:
         dataset = reader.read(source, **options)
@@ -236,7 +262,8 @@ def _import_folder(source: Path, request: Request, readers: dict[str, FormatRead
     type_name, project_type = _pick_type(dataset, request)
     if request.dry_run:
         return _dry_run(dataset, kept, type_name, project_type, request, detection, connection)
-    return _upload(kept, project_type, request, connection, upload, len(dataset.items) - len(kept.items))
+    assert login is not None, "a real import logs in before reading"
+    return _upload(kept, project_type, request, login, upload, len(dataset.items) - len(kept.items))
 
 
 def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[Path]:
@@ -281,8 +308,10 @@ def _import_each(sources: list[Path], run_one: Callable[[Path], int], request: R
                 raise
             message = exc.format_message()
             if request.json_output:
-                click.echo(json.dumps({"source": str(source), "refused": message, "exit_code": exc.exit_code},
-                                      indent=None if request.json_lines else 2))
+                # the one JSON error shape of every command ({"error", "exit_code"} + context); "refused"
+                # repeats the message for scripts written before (it was this error's only key)
+                click.echo(json.dumps({"error": message, "exit_code": exc.exit_code, "source": str(source),
+                                       "refused": message}, indent=None if request.json_lines else 2))
             click.echo(f"Error: {message if str(source) in message else f'{source}: {message}'}", err=True)
             codes.append(exc.exit_code)
         if codes[-1] == EXIT_INTERRUPTED:
@@ -300,7 +329,8 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
         return
     source = params["source"]
     if source is None:
-        raise click.UsageError("missing SOURCE (or --list-formats / --list-types)")
+        raise click.UsageError("missing SOURCE: the dataset folder or archive to import (list the formats "
+                               "read with: sc formats, the project types with: sc types)")
     try:
         label_map = parse_label_map(params["label_map"])
     except LabelError as exc:
@@ -328,12 +358,17 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     if request.type_name is not None:
         _project_type_named(request.type_name)  # a typo is a usage error before any dataset is read
     sources = _sources(source, params["restore_all"], params["format_name"])
+    login = None
     try:
-        code = _import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload),
+        login = None if request.dry_run else _login(connection, upload)  # before minutes of reading
+        code = _import_each(sources, lambda s: _import_one(s, request, readers, table, connection, upload, login),
                             request)
     except KeyboardInterrupt:  # outside an upload (reading, checking, logging in): no summary to print
         click.echo("Interrupted (Ctrl-C); nothing more was done.", err=True)
         code = EXIT_INTERRUPTED
+    finally:
+        if login is not None:
+            login.api.close()
     sys.exit(code)
 
 

@@ -18,9 +18,9 @@ def core_params() -> list[click.Parameter]:
     return [
         click.Argument(["source"], required=False, type=click.Path(exists=True, path_type=Path)),
         click.Option(["--format", "format_name"], metavar="NAME",
-                     help="Format reader to use (default: auto-detect; see --list-formats)."),
+                     help="Format reader to use (default: auto-detect; list them with: sc formats)."),
         click.Option(["--type", "type_name"], metavar="TYPE",
-                     help="Project type to create (see --list-types). Default: the backup's own type; "
+                     help="Project type to create (list them with: sc types). Default: the backup's own type; "
                           "required for an upload otherwise."),
         click.Option(["--labels"], metavar="A,B", help="Keep only these labels (names after --label-map)."),
         click.Option(["--label-map"], metavar="OLD=NEW", multiple=True,
@@ -34,8 +34,8 @@ def core_params() -> list[click.Parameter]:
         click.Option(["--html", "html_report"], metavar="FILE", type=click.Path(dir_okay=False, path_type=Path),
                      help="With --dry-run: also write the report as a web page, with a sample of the media and "
                           "their annotations drawn as the project would get them."),
-        click.Option(["--list-formats"], is_flag=True, help="List format readers and exit."),
-        click.Option(["--list-types"], is_flag=True, help="List project types and exit."),
+        click.Option(["--list-formats"], is_flag=True, help="List format readers and exit (= sc formats)."),
+        click.Option(["--list-types"], is_flag=True, help="List project types and exit (= sc types)."),
         click.Option(["--project-name"], metavar="NAME", help="Project name (default: the dataset's name)."),
         click.Option(["--resume"], is_flag=True,
                      help="Finish an interrupted import: the project must exist and match; media already "

@@ -46,12 +46,17 @@ class ProfileError(Exception):
     """The config file or a profile cannot be used; the message names the file and the profile."""
 
 
-def config_path() -> Path:
-    """``$SC_CONFIG``, else ``$XDG_CONFIG_HOME/sc-importers/config.toml`` (default ``~/.config``)."""
-    if os.environ.get("SC_CONFIG"):
-        return Path(os.environ["SC_CONFIG"]).expanduser()
+def default_config_path() -> Path:
+    """``$XDG_CONFIG_HOME/sc-importers/config.toml`` (default ``~/.config``): a file that need not exist."""
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(base) / "sc-importers" / "config.toml"
+
+
+def config_path() -> Path:
+    """``$SC_CONFIG``, else :func:`default_config_path`."""
+    if os.environ.get("SC_CONFIG"):
+        return Path(os.environ["SC_CONFIG"]).expanduser()
+    return default_config_path()
 
 
 @dataclass
@@ -98,11 +103,15 @@ def _run_secret_command(profile: Profile, key: str, command: str | None) -> str 
 
 
 def read_config(path: Path | None = None) -> dict:
-    """The parsed config file ({} when there is none)."""
+    """The parsed config file ({} when the default one does not exist). A file that ``$SC_CONFIG`` names
+    must exist: a typo in the variable would otherwise drop the profile without a word."""
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if os.environ.get("SC_CONFIG") and path == config_path() and path != default_config_path():
+            raise ProfileError(f"{path}: no such config file (named by SC_CONFIG); fix the path, or unset "
+                               "SC_CONFIG to use the default one") from None
         return {}
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path}: cannot read the config file: {exc}") from None

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from sc_importers.cli.export_cmd import Refused, _connect, _open_viewer
+from sc_importers.cli.export_cmd import Lost, Refused, _connect, _open_viewer
 from sc_importers.cli.options import connection_params, resolve_connection
 from sc_importers.rest.base import ConnectionLost, RemoteProject, ServerAPI, ServerError
 from sc_importers.viewer_link import viewer_url
@@ -51,12 +51,6 @@ def _named(api: ServerAPI, names: tuple[str, ...]) -> list[RemoteProject]:
         raise Refused(f"no project named {', '.join(map(repr, missing))} on the server; projects there: "
                       f"{', '.join(map(repr, sorted(projects))) or '(none)'}")
     return [projects[n] for n in names]
-
-
-class Lost(click.ClickException):
-    """The server stopped answering part-way: exit 3."""
-
-    exit_code = 3
 
 
 def _server_errors(function):

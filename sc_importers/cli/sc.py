@@ -14,7 +14,7 @@ Exit codes (all subcommands): 0 ok; 1 partial (some items failed) or differences
 before anything changed (usage error, unreadable dataset, login refused, no such project); 3 stopped
 part-way (server lost); 4 (verify only) no differences, but a folder has no manifest.json; 130
 interrupted (Ctrl-C). With ``--json`` an error is printed on stdout as
-``{"error": MESSAGE, "exit_code": N}``.
+``{"error": MESSAGE, "exit_code": N}``, plus keys saying where (``source``, ``folder``) where there are any.
 
 Shell completion (click's): ``eval "$(_SC_COMPLETE=bash_source sc)"`` in ``~/.bashrc``
 (``zsh_source``/``fish_source`` for zsh and fish).

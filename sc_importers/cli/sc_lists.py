@@ -1,4 +1,4 @@
-"""``sc formats``, ``sc types`` (what ``sc-import --list-formats/--list-types`` print) and ``sc server``."""
+"""``sc formats``, ``sc types`` (also ``sc-import --list-formats/--list-types``, the aliases) and ``sc server``."""
 
 from __future__ import annotations
 

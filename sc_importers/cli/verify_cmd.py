@@ -78,14 +78,14 @@ def _completeness_note(folder: Path, has_manifest: bool) -> str | None:
     """What --verify says about a folder's manifest and journal, beyond the differences."""
     interrupted = (folder / JOURNAL_NAME).exists()
     if not has_manifest and interrupted:
-        return (f"{folder} has no manifest.json: an sc-export into it was interrupted ({JOURNAL_NAME} is its "
-                "journal); re-run sc-export to finish it")
+        return (f"{folder} has no manifest.json: an sc export into it was interrupted ({JOURNAL_NAME} is its "
+                "journal); re-run sc export to finish it")
     if not has_manifest:
         return (f"{folder} has no manifest.json (written by another tool such as geti-sdk, or damaged): its "
                 "files' completeness and checksums cannot be checked against a manifest")
     if interrupted:
-        return (f"an sc-export re-run into {folder} was interrupted ({JOURNAL_NAME} is its journal); the "
-                "comparison uses the manifest of the last complete backup. Re-run sc-export to finish it")
+        return (f"an sc export re-run into {folder} was interrupted ({JOURNAL_NAME} is its journal); the "
+                "comparison uses the manifest of the last complete backup. Re-run sc export to finish it")
     return None
 
 

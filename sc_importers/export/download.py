@@ -12,18 +12,16 @@ one (plugins/backup: it refuses the former unless asked for a partial restore).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sc_importers.export.files import (
-    JOURNAL_NAME,
     HashingSink,
     Journal,
     new_part_file,
@@ -31,6 +29,7 @@ from sc_importers.export.files import (
     sniff_extension,
     write_json_atomically,
 )
+from sc_importers.export.folder_guard import FolderInUse, check_target_folder
 from sc_importers.export.manifest import MANIFEST, is_export_bookkeeping, previous_media_entries, write_manifest
 from sc_importers.export.portable import label_index, named_scene, portable_project
 from sc_importers.rest.base import ConnectionLost, RemoteMedia, RemoteProject, ServerAPI, ServerError
@@ -64,6 +63,16 @@ class DownloadReport:
         return not self.failures
 
 
+class ExportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`download_projects`: ``reports`` holds what was written before it, the
+    interrupted project's last (its counts include the media that were running and finished), so the
+    command can say what is on disk. A re-run resumes: written media are kept once checked."""
+
+    def __init__(self, reports: list[DownloadReport]):
+        super().__init__("interrupted")
+        self.reports = reports
+
+
 def safe_folder_name(name: str) -> str:
     """A file or folder name for a server name: path separators and control characters replaced."""
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", name).strip(" .")
@@ -92,67 +101,6 @@ def _frame_file_of(stem: str, videos: set[str]) -> bool:
     """True when ``stem`` reads as ``<video>_frame_<n>`` for one of the ``videos``."""
     head, sep, frame = stem.rpartition("_frame_")
     return bool(sep) and frame.isdigit() and head in videos
-
-
-class FolderInUse(ValueError):
-    """The target folder holds something a download must not overwrite: another project's backup,
-    or files that are no backup at all. Raised before anything in the folder is written or deleted."""
-
-
-#: What a backup folder holds at its top level (docs/backup-format.md); anything else is foreign.
-BACKUP_ENTRIES = {"project.json", "configuration.json", "settings.json", MANIFEST, JOURNAL_NAME,
-                  "images", "videos", "annotations"}
-
-
-def check_target_folder(folder: Path, project: RemoteProject) -> None:
-    """Refuse (:class:`FolderInUse`) a folder a download of ``project`` would damage.
-
-    A download prunes media and annotation files it did not write and rewrites ``project.json``, so
-    it may only go into a new or empty folder, a folder holding nothing but an interrupted start
-    (the journal, ``.part`` files, empty sub-folders), or a backup of this very project (same id in
-    ``project.json``: a re-run or a resume). A backup of another project, or a folder of other
-    files (a home folder, a dataset), is refused with the folder and what was found there named.
-    """
-    if not folder.is_dir():
-        return  # nothing there yet, or a file: creating the folder then fails with the OS's own error
-    project_file = folder / "project.json"
-    if project_file.exists():
-        try:
-            saved = json.loads(project_file.read_text(encoding="utf-8"))
-            saved_id, saved_name = str(saved["id"]), saved.get("name")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise FolderInUse(
-                f"{folder} holds a project.json that names no project ({type(exc).__name__}: {exc}); "
-                f"refusing to back up project {project.name!r} into it (nothing was written). "
-                "Choose another folder.") from None
-        if saved_id != str(project.id):
-            raise FolderInUse(
-                f"{folder} already holds a backup of another project, {saved_name!r} (id {saved_id}); "
-                f"refusing to back up project {project.name!r} (id {project.id}) into it, which would "
-                "replace that backup (nothing was written). Choose another folder, or move that backup away.")
-        return
-    foreign = sorted(_foreign_files(folder))
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise FolderInUse(
-            f"{folder} is not empty and is not a backup folder (no project.json; it holds {shown}); "
-            f"refusing to back up project {project.name!r} into it (nothing was written). "
-            "Choose a new or empty folder.")
-
-
-def _foreign_files(folder: Path) -> list[str]:
-    """Entries of a folder without ``project.json`` that no interrupted download leaves behind.
-
-    A download writes ``project.json`` before any media or annotation, so such a folder may hold
-    the journal, ``.part`` files and empty sub-folders, nothing else."""
-    foreign = []
-    for entry in folder.iterdir():
-        if entry.name not in BACKUP_ENTRIES and not entry.name.endswith(".part"):
-            foreign.append(entry.name + ("/" if entry.is_dir() else ""))
-        elif entry.is_dir():
-            foreign += [p.relative_to(folder).as_posix() for p in entry.rglob("*")
-                        if p.is_file() and not p.name.endswith(".part")]
-    return foreign
 
 
 def _remove_partials(folder: Path) -> None:
@@ -224,32 +172,44 @@ def download_project(
                 for relative in written})
         return entry, written, kept
 
+    def collect(future: Future) -> None:
+        m = futures[future]
+        try:
+            entry, written, kept = future.result()
+        except (ServerError, OSError, ValueError) as exc:
+            report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
+            report.server_lost |= isinstance(exc, ConnectionLost)
+            return
+        media_info[entry["path"]] = {
+            "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
+            "frame_count": m.frame_count, "fps": m.fps,
+        }
+        media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
+        annotation_files.update(written)
+        if kept:
+            report.media_kept += 1
+        else:
+            report.media_downloaded += 1
+            report.bytes_downloaded += entry["size"]
+
+    collected: set[Future] = set()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(handle, m): m for m in media}
         try:
             for future in as_completed(futures):
-                m = futures[future]
-                try:
-                    entry, written, kept = future.result()
-                except (ServerError, OSError, ValueError) as exc:
-                    report.failures[m.name if m.name not in report.failures else f"{m.name} ({m.id})"] = str(exc)
-                    report.server_lost |= isinstance(exc, ConnectionLost)
-                else:
-                    media_info[entry["path"]] = {
-                        "id": m.id, "name": m.name, "kind": m.kind, "width": m.width, "height": m.height,
-                        "frame_count": m.frame_count, "fps": m.fps,
-                    }
-                    media_files[entry["path"]] = {"size": entry["size"], "sha256": entry["sha256"]}
-                    annotation_files.update(written)
-                    if kept:
-                        report.media_kept += 1
-                    else:
-                        report.media_downloaded += 1
-                        report.bytes_downloaded += entry["size"]
+                collected.add(future)
+                collect(future)
                 if on_progress:
                     on_progress("media")
-        except BaseException:  # Ctrl-C: start no queued media; the running ones finish (the journal keeps them)
+        except BaseException as exc:  # Ctrl-C: start no queued media; the running ones finish (the journal keeps them)
             pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(exc, KeyboardInterrupt):  # count what is on disk now, the finished running ones too
+                for future in futures:
+                    if future not in collected and future.done() and not future.cancelled():
+                        collect(future)
+                report.annotation_files = len(annotation_files)
+                report.seconds = time.monotonic() - started
+                raise ExportInterrupted([report]) from None
             raise
 
     report.annotation_files = len(annotation_files)
@@ -366,7 +326,7 @@ def download_projects(
     for listed in projects:
         folder = target_folder / folders[listed.id]
         with tqdm(desc=listed.name, unit="media", disable=not show_progress, leave=True) as bar:
-            try:
+            try:  # Ctrl-C: ExportInterrupted with the reports of the projects done and the one interrupted
                 project = api.get_project(listed.id)  # the full GET answer goes into project.json
                 report = download_project(
                     api, project, folder, workers,
@@ -381,5 +341,9 @@ def download_projects(
                 report = DownloadReport(listed.name, folder, failures={"project": str(exc)},
                                         server_lost=isinstance(exc, ConnectionLost),
                                         refused=isinstance(exc, FolderInUse))
+            except ExportInterrupted as exc:
+                raise ExportInterrupted(reports + exc.reports) from None
+            except KeyboardInterrupt:  # before its media (reading the project, writing project.json)
+                raise ExportInterrupted([*reports, DownloadReport(listed.name, folder)]) from None
         reports.append(report)
     return reports

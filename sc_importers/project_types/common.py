@@ -181,7 +181,9 @@ class CoreProjectType(ProjectType):
         if dataset.project is not None:
             return self._plan_from_backup(dataset)
         if not user_labels(dataset) and not self._labels_are_fixed():
-            raise BuildError(f"{dataset.root}: no labels left to create a {self.name} project with")
+            raise BuildError(f"{dataset.root}: no labels left to create a {self.name} project with (the "
+                             f"{dataset.format or 'dataset'} reader found none to use: is --format right? "
+                             "--add-labels A,B creates labels for a dataset of unannotated media)")
         return self.plan_new(dataset, options)
 
     def convert(

@@ -31,8 +31,8 @@ from sc_importers.rest.login import ApiKeyLoginFlow, DexLoginFlow, LoginInterrup
 from sc_importers.rest.retry import TRANSIENT_STATUSES, Attempts, RetryPolicy, never_sent, retry_after_seconds
 from sc_importers.rest.sc_v1 import API as SC_V1_API
 from sc_importers.rest.sc_v1 import SCv1API
-from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host
-from sc_importers.rest.unreachable import explain_unreachable, speaks_https, tls_always_fails
+from sc_importers.rest.session import SCSession, default_timeout, insecure, normalize_host, shown_host
+from sc_importers.rest.unreachable import speaks_https, tls_always_fails, unreachable_message
 
 Dialect = Literal["sc1", "geti", "geti3"]
 #: Accepted spellings of ``api=`` / ``--api``.
@@ -95,6 +95,30 @@ def connect(host: str, username: str | None = None, password: str | None = None,
         raise
 
 
+def connect_failure(host: str, exc: BaseException) -> str:
+    """What went wrong when :func:`connect` raised ``exc``, in one line naming ``host``: "cannot log in to
+    HOST: ..." only for credentials the server refused or that do not fit its dialect; "cannot reach HOST"
+    for a server that is down, a wrong address or port, "TLS verification failed for HOST: ... --ca-bundle"
+    for an untrusted certificate (those messages come from the failure itself); a malformed address or a
+    server of no known dialect as it is. Never holds a secret (the messages are built from the host)."""
+    shown = shown_host(host)
+    if isinstance(exc, requests.RequestException):  # raised past the retry layer (rare)
+        return unreachable_message(exc, shown, f"cannot reach {shown}")
+    message = str(exc)
+    if isinstance(exc, (ConnectionLost, LoginInterrupted)):
+        return message if shown in message or "cannot reach" in message else f"cannot reach {shown}: {message}"
+    if isinstance(exc, AuthenticationError):
+        return f"cannot log in to {shown}: {message}"
+    if isinstance(exc, ValueError):  # a malformed address, an option that does not fit the dialect
+        return message
+    names = {shown, shown.rstrip("/")}
+    try:
+        names.add(normalize_host(host))
+    except ValueError:
+        pass
+    return message if any(name in message for name in names) else f"{shown}: {message}"
+
+
 def adapt_offline(api: str | None, tasks: list[TaskPlan], geti3: Geti3Choices | None = None) -> Adaptation:
     """What a server of dialect ``api`` would hold of a plan of ``tasks``, without connecting (for the dry
     run, so it refuses and maps as the real run will); unchanged when the dialect is not named (auto) or
@@ -141,7 +165,7 @@ def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, 
         try:
             return probe(http, f"{base}{path}", verify)
         except requests.RequestException as exc:
-            lost = ConnectionLost(f"cannot reach {base}: {explain_unreachable(exc, base)}")
+            lost = ConnectionLost(unreachable_message(exc, base, f"cannot reach {base}"))
             if tls_always_fails(exc) or (never_sent(exc) and attempts.count == 1):
                 raise lost from None
             if attempts.count == 1 and not never_sent(exc) and speaks_https(base):
@@ -176,6 +200,11 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
     if len(candidates) == 2:
         if has_token != has_password:  # a server (or a gateway) that answers on both paths
             return "geti" if has_token else "sc1"
+        if not has_token:  # no credentials at all: say both ways in, not only the one that answered first
+            raise AuthenticationError(
+                f"no credentials given, and {base} speaks both the SC 1.0 and the Geti 2.x API: give a user name "
+                "and password (--username / SC_USERNAME, --password / SC_PASSWORD) or a personal access token "
+                "(--api-key / SC_API_KEY); --api geti|sc1 names the API")
         answered: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == "yes"]
         if len(answered) == 1:
             return answered[0]

@@ -21,7 +21,7 @@ from requests.auth import AuthBase
 
 from sc_importers.rest.base import AuthenticationError
 from sc_importers.rest.retry import never_sent
-from sc_importers.rest.unreachable import explain_unreachable
+from sc_importers.rest.unreachable import unreachable_message
 
 #: Name of the cookie the SC 1.0 oauth2-proxy sets once a login succeeded.
 SESSION_COOKIE = "_oauth2_proxy"
@@ -51,9 +51,8 @@ class LoginInterrupted(AuthenticationError):
 
 def interrupted_by(exc: requests.RequestException, host: str, step: str) -> LoginInterrupted:
     """The :class:`LoginInterrupted` for a ``requests`` failure during login step ``step``."""
-    reason = explain_unreachable(exc, host)
     unreachable = never_sent(exc) or isinstance(exc, requests.exceptions.SSLError)
-    return LoginInterrupted(f"{step}: {reason}", unreachable=unreachable)
+    return LoginInterrupted(unreachable_message(exc, host, step), unreachable=unreachable)
 
 
 class LoginFlow(ABC):

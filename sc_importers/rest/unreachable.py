@@ -55,6 +55,19 @@ def tls_always_fails(exc: BaseException) -> bool:
     return _speaks_no_tls(text) or _untrusted(text)
 
 
+def untrusted_certificate(exc: BaseException) -> bool:
+    """True when ``exc`` is a TLS verification failure: the server's certificate is not trusted."""
+    return isinstance(exc, requests.exceptions.SSLError) and _untrusted(_chain_text(exc))
+
+
+def unreachable_message(exc: requests.RequestException, host: str, step: str) -> str:
+    """``step: why`` (e.g. "cannot reach https://sc: connection refused: ..."), or, for a certificate the
+    client does not trust, "TLS verification failed for HOST: ... --ca-bundle ...": the server was
+    reached, so "cannot reach" would send the user looking in the wrong place."""
+    reason = explain_unreachable(exc, host)
+    return f"TLS verification failed for {host}: {reason}" if untrusted_certificate(exc) else f"{step}: {reason}"
+
+
 def explain_unreachable(exc: requests.RequestException, host: str) -> str:
     """One sentence saying why ``host`` could not be reached, with a hint where one helps."""
     text = _chain_text(exc)

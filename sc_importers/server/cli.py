@@ -67,7 +67,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Local SC 1.0-compatible server: the SC 1.0 REST API under /api/v1.0/, metadata in "
                     "SQLite and media files under --data-dir, login required.",
         epilog="Example: SC_SERVER_PASSWORD=choose-one sc-server --data-dir ./sc-data --port 5000, then "
-               "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc-import DATASET ...",
+               "SC_HOST=http://127.0.0.1:5000 SC_USERNAME=admin SC_PASSWORD=choose-one sc import DATASET ...",
     )
     parser.add_argument("--version", action="version", version=f"sc-server {__version__}")
     parser.add_argument("--dialect", choices=("sc1-geti2", "geti3"), default="sc1-geti2",
@@ -77,13 +77,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", required=True, type=Path, help="where metadata and media are stored")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", default=None, type=int, help="port to listen on (default 5000; geti3: 7860)")
-    parser.add_argument("--username", default="admin", help="the one user's login name (default admin)")
+    parser.add_argument("--username", default=None,
+                        help="the one user's login name (default admin; not in geti3 mode, which has no login)")
     parser.add_argument("--password", default=None,
                         help="the password (visible to other users in ps: prefer --password-file or "
                              "$SC_SERVER_PASSWORD); default: $SC_SERVER_PASSWORD, else generated")
     parser.add_argument("--password-file", type=Path, default=None,
                         help="read the password from the first line of this file")
-    parser.add_argument("--session-ttl", default=7 * 24 * 3600.0, type=float,
+    parser.add_argument("--session-ttl", default=None, type=float,
                         help="seconds a login session stays valid (default one week)")
     parser.add_argument("--api-key", default=None,
                         help="Geti 2.x personal access token accepted in x-api-key on /api/v1/ "
@@ -109,6 +110,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.port = 7860 if args.dialect == "geti3" else 5000
     if args.no_tls and (args.dialect != "geti3" or args.tls_cert):
         parser.error("--no-tls is for --dialect geti3 without --tls-cert")
+    if args.dialect == "geti3":
+        _check_geti3(parser, args)
+    elif (args.data_dir / GETI3_STORE).exists():
+        parser.error(f"{args.data_dir} holds a Geti 3 mode store ({GETI3_STORE}): serve it with --dialect geti3, "
+                     "or give the SC 1.0 / Geti 2.x server another --data-dir")
+    args.username = args.username or "admin"
+    args.session_ttl = 7 * 24 * 3600.0 if args.session_ttl is None else args.session_ttl
     from sc_importers.server.faults import FaultPlan, parse_kinds
 
     try:
@@ -117,6 +125,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     except ValueError as exc:
         parser.error(str(exc))
     return args
+
+
+#: The database files of the two modes: one --data-dir holds one of them (a mode never reads the other's).
+SC_STORE, GETI3_STORE = "sc-server.sqlite3", "geti3.sqlite3"
+
+
+def _check_geti3(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Geti 3 has no login, and its mode its own store: options that would be silently ignored are refused,
+    and so is the data directory of an SC 1.0 / Geti 2.x server (whose projects this mode would not show)."""
+    login = [flag for flag, value in (("--username", args.username), ("--password", args.password),
+                                      ("--password-file", args.password_file), ("--api-key", args.api_key),
+                                      ("--session-ttl", args.session_ttl)) if value is not None]
+    if login:
+        parser.error(f"{', '.join(login)}: --dialect geti3 serves the Geti 3 API, which has no login (anyone "
+                     "who reaches the port may read and change its projects); leave them out")
+    if args.fault_rate:
+        parser.error("--fault-rate: fault injection is not available with --dialect geti3")
+    if (args.data_dir / SC_STORE).exists():
+        parser.error(f"{args.data_dir} holds an SC 1.0 / Geti 2.x server's store ({SC_STORE}); Geti 3 mode keeps "
+                     f"its own ({GETI3_STORE}) and would not show those projects: give it another --data-dir (to "
+                     "move projects there: sc export, then sc import --format backup)")
 
 
 def read_password(args: argparse.Namespace) -> str | None:
@@ -166,13 +195,15 @@ def main(argv: list[str] | None = None) -> None:
     from sc_importers.server.faults import FaultMiddleware, TrackedH11Protocol
 
     os.umask(0o077)  # the data directory, database, media and log are the user's alone
+    _make_data_dir(args.data_dir)
     if args.dialect == "geti3":
         _serve_geti3(args)
         return
     password = read_password(args)
+    generated = []  # said once the server can serve, not before a refusal that makes them useless
     if not password:
         password = secrets.token_urlsafe(12)
-        print(f"sc-server: generated password for user {args.username!r}: {password}", flush=True)
+        generated.append(f"sc-server: generated password for user {args.username!r}: {password}")
     api_key = args.api_key or os.environ.get("SC_SERVER_API_KEY")
     if api_key:
         problem = api_key_format_problem(api_key)
@@ -180,10 +211,12 @@ def main(argv: list[str] | None = None) -> None:
             _refuse(f"sc-server: --api-key / SC_SERVER_API_KEY is not a Geti personal access token: {problem}")
     else:
         api_key = new_api_key()
-        print(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}", flush=True)
+        generated.append(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}")
     files = _tls_files(args)
     app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl, api_key=api_key)
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
+    for line in generated:
+        print(line, flush=True)
     scheme = "https" if files else "http"
     if files:
         trust = "" if args.tls_cert else " (self-signed: clients trust it as their CA bundle)"
@@ -208,6 +241,10 @@ def _serve_geti3(args: argparse.Namespace) -> None:
 
     if not args.no_tls and args.tls_cert is None:
         args.tls = True
+    for variable in ("SC_SERVER_PASSWORD", "SC_SERVER_API_KEY"):
+        if os.environ.get(variable):
+            print(f"sc-server: warning: {variable} is ignored: the Geti 3 API has no login", file=sys.stderr,
+                  flush=True)
     files = _tls_files(args)
     app = create_geti3_app(args.data_dir)
     listening = _listen(args.host, args.port)
@@ -219,6 +256,14 @@ def _serve_geti3(args: argparse.Namespace) -> None:
                             ssl_certfile=str(files.cert) if files else None,
                             ssl_keyfile=str(files.key) if files else None)
     uvicorn.Server(config).run(sockets=[listening])
+
+
+def _make_data_dir(data_dir: Path) -> None:
+    """Create ``--data-dir`` (and its parents) or exit with a one-line message naming it."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _refuse(f"sc-server: cannot use --data-dir {data_dir}: {exc.strerror or exc}")
 
 
 def _tls_files(args: argparse.Namespace) -> object | None:

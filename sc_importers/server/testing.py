@@ -91,8 +91,10 @@ class LocalServer:
         log = os.fdopen(os.open(self.data_dir / "sc-server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "SC_SERVER_PASSWORD": self.password,
                "SC_SERVER_API_KEY": self.api_key}
-        if "--password-file" in self.extra_args:  # the file alone says it
+        if "--password-file" in self.extra_args or self.dialect == "geti3":  # the file alone says it; no login
             del env["SC_SERVER_PASSWORD"]
+        if self.dialect == "geti3":
+            del env["SC_SERVER_API_KEY"]
         self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         deadline = time.monotonic() + _START_TIMEOUT

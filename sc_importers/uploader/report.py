@@ -138,6 +138,9 @@ class UploadReport:
             "interrupted": self.interrupted,
             "refused": self.refused,
             "exit_code": self.exit_code(),
+            # the JSON error shape of every sc command: "error" (with "exit_code") when the run was refused
+            # or stopped; absent when it ran to its end
+            **({"error": self.refused or self.aborted} if self.refused or self.aborted else {}),
         }
 
     def render(self) -> str:
@@ -201,7 +204,7 @@ class UploadReport:
                 lines.append(f"    ... and {len(self.warnings) - LISTED_WARNINGS} more (see --json or --dry-run)")
         if self.aborted:
             if self.interrupted and self.resumable:
-                lines.append("  (sc-import ... --resume finishes this project without uploading anything twice)")
+                lines.append("  (sc import ... --resume finishes this project without uploading anything twice)")
             lines.append(f"STOPPED: {self.aborted}. Created so far: {self.media_created} media and "
                          f"{self.annotations_created} annotations in project {self.project_name!r} "
                          f"(id {self.project_id}).")

@@ -20,7 +20,6 @@ from sc_importers.labels import apply_label_options
 from sc_importers.model import Dataset, MediaItem, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
 from sc_importers.rest.base import ConnectionLost, ServerAPI, ServerError
-from sc_importers.rest.session import shown_host
 from sc_importers.uploader.configure import (
     ProjectExistsError,
     create_project,
@@ -127,7 +126,7 @@ def import_dataset(
             blockers = import_blockers(dataset.problems, len(dataset.items),
                                        len(selection.failed) if checked_all else 0, dataset.labels)
             if blockers:
-                raise BuildError("the dataset cannot be imported as asked (sc-import --dry-run says the same); "
+                raise BuildError("the dataset cannot be imported as asked (sc import --dry-run says the same); "
                                  "nothing was created:\n  " + "\n  ".join(blockers))
         uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
         report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
@@ -208,7 +207,7 @@ def import_dataset(
 
 def run_import(dataset: Dataset, project_type: ProjectType | str, build_options: BuildOptions,
                connection: object, upload_options: object, json_output: bool = False,
-               json_lines: bool = False, already_filtered: int = 0) -> int:
+               json_lines: bool = False, already_filtered: int = 0, api: ServerAPI | None = None) -> int:
     """What ``sc-import`` runs without ``--dry-run``: connect, import, print, return the exit code.
 
     ``dataset`` is the one the CLI prepared with ``--labels``/``--label-map`` already applied.
@@ -217,20 +216,22 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
     :class:`sc_importers.cli.options.UploadOptions` (any objects with the same attributes work).
     The project name defaults to the dataset folder's name. Exit codes: see
     :mod:`sc_importers.uploader.report`. ``json_lines`` prints the JSON report on one line (for
-    ``--all``, one report per imported folder).
+    ``--all``, one report per imported folder). ``api``: a server already logged in to (the CLI logs in
+    before it reads the dataset, so wrong credentials are told at once); the caller closes it.
     """
-    from sc_importers.rest import connect
+    from sc_importers.rest.connect import connect, connect_failure
 
     name = upload_options.project_name or dataset.name or dataset.root.name
     workers = upload_options.workers or DEFAULT_WORKERS
+    given = api
     try:
         retry = connection.retry_policy() if hasattr(connection, "retry_policy") else None
-        api = connect(connection.host, connection.username, connection.password,
-                      verify=connection.verify, workers=workers, retry=retry,
-                      **getattr(connection, "dialect_options", {}))
+        api = api or connect(connection.host, connection.username, connection.password,
+                             verify=connection.verify, workers=workers, retry=retry,
+                             **getattr(connection, "dialect_options", {}))
     except (ServerError, requests.RequestException, ValueError) as exc:  # ValueError: a malformed address
         report = UploadReport(project_name=name, workers=workers,
-                              refused=f"cannot log in to {shown_host(connection.host)}: {exc}")
+                              refused=connect_failure(connection.host, exc))
     else:
         try:
             report = import_dataset(api, dataset, project_type, build_options, name, workers=workers,
@@ -240,7 +241,8 @@ def run_import(dataset: Dataset, project_type: ProjectType | str, build_options:
                                     show_progress=False if json_output else None,
                                     already_filtered=already_filtered)
         finally:
-            api.close()
+            if given is None:
+                api.close()
     link = viewer_url(connection.host, report.project_id)  # only for a local sc-server
     if json_output:
         print(json.dumps({**report.to_dict(), **({"viewer_url": link} if link else {})},

@@ -1,6 +1,7 @@
 """What ``sc-import`` answers when it refuses before creating anything: exit code 2 for an import
 (1 for a dry run, its "cannot be imported"), one error line naming the source, and with ``--json``
-a JSON report a script can read. No server is reached: every refusal here happens first."""
+a JSON report a script can read. A real import logs in first (a wrong password is told before minutes of
+reading), so these imports go to a real local server; the dry runs reach none."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from click.testing import CliRunner
 from sc_importers.cli.import_cmd import build_command
 from sc_importers.synthetic import make_coco_dataset
 
-#: Refusals happen before any connection; a port nobody listens on proves it.
+#: A dry run never connects; a port nobody listens on proves it.
 NOWHERE = ["--host", "http://127.0.0.1:9", "--username", "u", "--password", "p"]
 
 
-def _run(*args: str):
-    return CliRunner().invoke(build_command(), [*args, *NOWHERE])
+def _run(*args: str, server=None):
+    where = NOWHERE if server is None else ["--host", server.url, "--username", server.username,
+                                            "--password", server.password]
+    return CliRunner().invoke(build_command(), [*args, *where])
 
 
 def _broken_coco(tmp_path: Path) -> Path:
@@ -30,7 +33,7 @@ def _broken_coco(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("case", ["empty folder", "unknown --labels name", "COCO syntax error"])
-def test_refusals_exit_2_for_an_import_and_1_for_a_dry_run(tmp_path, case):
+def test_refusals_exit_2_for_an_import_and_1_for_a_dry_run(tmp_path, case, sc_server):
     if case == "empty folder":
         source, extra = tmp_path / "empty", []
         source.mkdir()
@@ -39,7 +42,7 @@ def test_refusals_exit_2_for_an_import_and_1_for_a_dry_run(tmp_path, case):
         make_coco_dataset(source, 2, ["dog"], seed=1, image_size=(32, 24))
     else:
         source, extra = _broken_coco(tmp_path), ["--format", "coco"]
-    imported = _run(str(source), "--type", "detection", "--project-name", "x", *extra)
+    imported = _run(str(source), "--type", "detection", "--project-name", "x", *extra, server=sc_server)
     assert imported.exit_code == 2, imported.output
     assert imported.output.startswith(f"Error: {source}"), imported.output
     assert "Traceback" not in imported.output
@@ -47,13 +50,15 @@ def test_refusals_exit_2_for_an_import_and_1_for_a_dry_run(tmp_path, case):
     assert dry.exit_code == 1, dry.output
 
 
-def test_a_refusal_with_json_is_a_json_report(tmp_path):
+def test_a_refusal_with_json_is_a_json_report(tmp_path, sc_server):
     source = _broken_coco(tmp_path)
-    result = _run(str(source), "--format", "coco", "--type", "detection", "--project-name", "x", "--json")
+    result = _run(str(source), "--format", "coco", "--type", "detection", "--project-name", "x", "--json",
+                  server=sc_server)
     assert result.exit_code == 2
     report = json.loads(result.stdout)
     assert report["source"] == str(source) and report["exit_code"] == 2
-    assert "instances" in report["refused"] or ".json" in report["refused"]
+    assert "instances" in report["error"] or ".json" in report["error"]
+    assert report["refused"] == report["error"]  # the key of older versions, kept
 
 
 def test_all_with_json_prints_one_line_per_folder_including_refused_ones(tmp_path):

@@ -214,8 +214,8 @@ def test_aliases_print_errors_as_json_too(tmp_path: Path):
         args = ["--all", "--json"] if alias == "sc-export" else [str(tmp_path), "--type", "detection", "--json"]
         done = subprocess.run([str(BIN / alias), *args], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 2, done.stdout + done.stderr
-        error = json.loads(done.stdout)  # sc-import's refusal of a source keeps its own key, "refused"
-        assert error["exit_code"] == 2 and (error.get("error") or error.get("refused")), done.stdout
+        error = json.loads(done.stdout)  # one shape for every command's error
+        assert error["exit_code"] == 2 and error["error"], done.stdout
 
 
 def test_projects_show_open_opens_the_viewer_page(fresh_sc_server, dataset: Path, tmp_path: Path):

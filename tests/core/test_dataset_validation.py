@@ -53,7 +53,8 @@ def test_each_check_names_file_item_and_problem(tmp_path: Path) -> None:
     assert partly.severity == "warning" and "extends outside the 100x50 image; clipped" in partly.message
     zero = problems_of("zero_area_shape", problems)
     assert [p.severity for p in zero] == ["warning", "warning"]
-    assert "rectangle Rectangle(" in zero[0].message and "polygon Polygon(" in zero[1].message
+    assert "rectangle at x=5, y=5, w=0, h=10 has" in zero[0].message
+    assert "polygon of 3 points (1, 1), (2, 2), (3, 3) has" in zero[1].message
     assert all(p.message.endswith("has zero area; dropped") for p in zero)
     [unknown] = problems_of("unknown_label", problems)
     assert unknown.item == "good.png" and "'ghost'" in unknown.message
@@ -154,3 +155,17 @@ def test_float_rounding_at_the_image_edge_is_not_a_problem(tmp_path: Path) -> No
     dataset = Dataset("d", "test", tmp_path, labels=[Label("cat")], items=[item])
     partly = problems_of("shape_partly_outside_image", validate(dataset))
     assert [p.message.split(" extends")[0] for p in partly] == ["rectangle at x=600, y=0, w=40.01, h=10"]
+
+
+def test_shapes_in_messages_are_rounded_for_people(tmp_path: Path) -> None:
+    """A float such as 244.55999999999997 is shown as 244.56 (the dataset keeps its full precision)."""
+    item = image(tmp_path, "a.png", (400, 400))
+    crossing = Polygon(((5.1, 5.0), (244.55999999999997, 30.0), (244.55999999999997, 5.0), (5.1, 40.000000000000004),
+                        (1.0, 1.0)))
+    item.annotations = [Annotation(("cat",), crossing), Annotation(("cat",), Rectangle(10.123456, 3, 0.0, 7))]
+    problems = validate(Dataset("d", "test", tmp_path, labels=[Label("cat")], items=[item]))
+    text = "\n".join(str(p) for p in problems)
+    assert "polygon of 5 points (5.1, 5), (244.56, 30), (244.56, 5), ... crosses itself" in text, text
+    assert "rectangle at x=10.12, y=3, w=0, h=7 has zero area" in text, text
+    assert "244.5599" not in text and "40.0000" not in text
+    assert crossing.points[1][0] == 244.55999999999997

@@ -118,7 +118,8 @@ def test_sc_export_connection_failures_are_one_line(server, tmp_path) -> None:
         code, out = sc_export("--all", "--target-folder", str(tmp_path), "--host", host, "--username", "u",
                               "--password", PASSWORD)
         assert code == 2, out
-        assert out.strip().startswith(f"Error: cannot log in to {host}") and expected in out, out
+        assert out.strip().startswith("Error: ") and expected in out, out
+        assert "cannot log in" not in out, out  # the server is down or the address wrong: no login was tried
         assert "Traceback" not in out and len(out.strip().splitlines()) == 1
 
 

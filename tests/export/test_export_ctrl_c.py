@@ -49,9 +49,30 @@ def test_ctrl_c_stops_an_export_without_fetching_the_rest(fresh_sc_server, tmp_p
     assert "Traceback" not in err, err
     written = _images(target)
     assert written < IMAGES / 2, f"{written} of {IMAGES} media were still downloaded after Ctrl-C"
+    # it says what is on disk (the media that were running when Ctrl-C came included) and that a re-run resumes
+    assert f"{written} media written so far" in err and "Re-run the same command to resume" in err, err
     assert not (target / "Many" / "manifest.json").exists()
 
     rerun = subprocess.run([*SC, "export", "Many", "--target-folder", str(target)], env=env, capture_output=True,
                            text=True, timeout=300)
     assert rerun.returncode == 0 and "complete" in rerun.stdout, rerun.stdout + rerun.stderr
     assert _images(target) == IMAGES
+
+
+def test_the_interrupted_summary_in_json_has_the_error_shape_and_the_counts(tmp_path: Path, capsys):
+    """With --json, Ctrl-C prints {"error", "exit_code": 130, ...} with the projects finished before it and
+    the counts of the interrupted one (the same numbers the text says)."""
+    import json
+
+    from sc_importers.cli.export_cmd import _interrupted
+    from sc_importers.export.download import DownloadReport
+
+    done = DownloadReport("Dogs", tmp_path / "Dogs", media_downloaded=4, annotation_files=4)
+    current = DownloadReport("Cats", tmp_path / "Cats", media_downloaded=2, media_kept=3, annotation_files=5)
+    assert _interrupted([done, current], json_output=True) == 130
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    assert summary["exit_code"] == 130 and summary["interrupted"] is True
+    assert "5 media written so far (2 downloaded, 3 kept" in summary["error"] and "5 annotation" in summary["error"]
+    assert [(p["project"], p["complete"]) for p in summary["projects"]] == [("Dogs", True), ("Cats", False)]
+    assert "Re-run the same command to resume" in err

@@ -114,7 +114,7 @@ def test_changed_project_level_parameter_on_the_server(backed_up, exporter, expo
 
 
 def test_a_long_polygon_is_summarized_so_a_difference_stays_one_short_line():
-    from sc_importers.export.verify import _describe
+    from sc_importers.export.verify_media import _describe
 
     text = _describe((("dog",), "POLYGON", tuple(float(i) for i in range(200))))
     assert text == "POLYGON dog (0, 1, 2, 3, 4, 5, 6, 7, ... (100 points))"

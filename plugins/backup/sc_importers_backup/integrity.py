@@ -165,7 +165,7 @@ def verify_manifest(root: Path, manifest: dict[str, Any], rerun_files: frozenset
             if path.name.startswith("."):  # .DS_Store, a .part left by a download: never read as media
                 warnings.append(Problem("warning", "hidden file not listed in manifest.json; ignored", file=relative))
             elif relative in rerun_files:
-                warnings.append(Problem("warning", "written by an interrupted re-run of sc-export, not part of "
+                warnings.append(Problem("warning", "written by an interrupted re-run of sc export, not part of "
                                         "the backup manifest.json describes; left out", file=relative))
             else:
                 unlisted.append(relative)

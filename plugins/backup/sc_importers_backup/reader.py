@@ -161,15 +161,15 @@ def _check_complete(root: Path, manifest: dict | None, allow_partial: bool
     unfinished = unfinished_export(root)
     if manifest is not None:
         rerun = frozenset(unfinished.named - set(manifest["files"])) if unfinished else frozenset()
-        hint = (f"; an sc-export re-run into this folder was interrupted ({JOURNAL_NAME} is its journal): "
-                "re-run sc-export to finish it") if unfinished else ""
+        hint = (f"; an sc export re-run into this folder was interrupted ({JOURNAL_NAME} is its journal): "
+                "re-run sc export to finish it") if unfinished else ""
         return verify_manifest(root, manifest, rerun, hint), set(rerun), None
     if unfinished is None:
         return [Problem("warning", "no manifest.json: file sizes and hashes are not verified (a folder written "
                         "by geti-sdk or by the 2022 sc-api-tools client?)", file=MANIFEST_FILE)], set(), None
     message = unfinished.describe(root)
     if not allow_partial:
-        raise FormatError(f"{message}. Re-run sc-export to finish it, or restore only the complete items with "
+        raise FormatError(f"{message}. Re-run sc export to finish it, or restore only the complete items with "
                           "--allow-partial.")
     return ([Problem("warning", f"{message}; --allow-partial: restoring only the complete items", file=JOURNAL_NAME)],
             set(), set(unfinished.done))
@@ -226,7 +226,7 @@ class _Items:
                 self.used.add(scene)
         if dropped and self.only is not None:
             self.dataset.problems.append(Problem(
-                "warning", f"{len(dropped)} media file(s) the interrupted sc-export had not finished are left out "
+                "warning", f"{len(dropped)} media file(s) the interrupted sc export had not finished are left out "
                 "(--allow-partial)", file=JOURNAL_NAME))
         return kept
 

@@ -7,6 +7,7 @@ drops unannotated images (as Datumaro does), trips over the orphan label files, 
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -54,10 +55,36 @@ def coco128(shared) -> Path:
     return shared.datasets("coco128-yolo-lightly")
 
 
-def test_detection_variant_counts_unannotated_orphans_and_link(coco128: Path) -> None:
-    root = coco128 / "object_detection"
+def _detection_variant(coco128: Path, folder: Path, layout: str) -> Path:
+    """The detection variant rebuilt under ``folder`` (its config and labels copied), with its ``images``
+    link to the shared image pool written as ``layout`` says: a text file holding ``../images`` (how git
+    stores a link on a system without them, and how the shared copy may hold it) or a real symbolic link
+    (what a user who copies the data gets). The shared folder itself is never written to."""
+    shutil.copytree(coco128 / "object_detection" / "labels", folder / "object_detection" / "labels")
+    shutil.copy2(coco128 / "object_detection" / "config.yaml", folder / "object_detection" / "config.yaml")
+    (folder / "images").symlink_to(coco128 / "images", target_is_directory=True)
+    link = folder / "object_detection" / "images"
+    if layout == "text-file link":
+        link.write_text("../images\n")
+    else:
+        link.symlink_to("../images", target_is_directory=True)
+    return folder / "object_detection"
+
+
+def test_the_shared_detection_variant_links_its_images_either_way(coco128: Path) -> None:
+    """The shared copy holds ``object_detection/images`` as a text file or as a real link; both are read
+    (the test below checks each layout on a copy)."""
+    link = coco128 / "object_detection" / "images"
+    if link.is_symlink():
+        assert link.resolve() == (coco128 / "images").resolve()
+    else:
+        assert link.is_file() and link.read_text().strip() == "../images"
+
+
+@pytest.mark.parametrize("layout", ["text-file link", "symbolic link"])
+def test_detection_variant_counts_unannotated_orphans_and_link(coco128: Path, tmp_path: Path, layout: str) -> None:
+    root = _detection_variant(coco128, tmp_path, layout)
     assert (root / "config.yaml").is_file() and not (root / "data.yaml").exists()
-    assert (root / "images").is_file() and (root / "images").read_text().strip() == "../images"
     expected = _expected(root, coco128 / "images")
     assert expected["images"] == 256 and expected["no_label_file"] == 2 and len(expected["orphans"]) == 2
     assert expected["polygons"] == 0
@@ -75,7 +102,8 @@ def test_detection_variant_counts_unannotated_orphans_and_link(coco128: Path) ->
     assert dataset.errors == []
     orphans = sorted(p.file for p in dataset.problems if "label file with no image" in p.message)
     assert orphans == expected["orphans"]
-    assert any(p.file == str(root / "images") and "symlink" in p.message for p in dataset.problems)
+    link_notes = [p for p in dataset.problems if p.file == str(root / "images") and "symlink" in p.message]
+    assert len(link_notes) == (1 if layout == "text-file link" else 0), [str(p) for p in dataset.problems]
     assert all(item.path.is_file() and item.width and item.height for item in dataset.items)
 
 

@@ -69,7 +69,7 @@ def label_chips(task: dict) -> str:
 
 def projects_page(summaries: list[ProjectSummary]) -> str:
     if not summaries:
-        return layout("Projects", "<p>No projects yet. Import one with <code>sc-import</code>.</p>")
+        return layout("Projects", "<p>No projects yet. Import one with <code>sc import</code>.</p>")
     rows = []
     for s in summaries:
         p = s.project
