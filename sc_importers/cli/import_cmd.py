@@ -291,6 +291,11 @@ def _sources(source: Path, restore_all: bool, format_name: str | None) -> list[P
 EXIT_INTERRUPTED = 130
 
 
+def _refuse_missing_extra(reader: FormatReader) -> int:
+    """Refuse a source because ``reader``'s install extra is missing (a usage error: exit 2)."""
+    raise ImportRefused(str(MissingExtra(f"the {reader.name} reader", missing_extra(reader) or "")), dry_run=False)
+
+
 def _import_each(sources: list[Path], run_one: Callable[[Path], int], request: Request) -> int:
     """Import every source in turn and return the worst exit code (130 after Ctrl-C).
 
@@ -358,6 +363,10 @@ def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **par
     if request.type_name is not None:
         _project_type_named(request.type_name)  # a typo is a usage error before any dataset is read
     sources = _sources(source, params["restore_all"], params["format_name"])
+    chosen = readers.get(request.format_name) if request.format_name else None
+    if not request.dry_run and chosen is not None and missing_extra(chosen):
+        # the installation is wrong: refuse as reading would (same message, same JSON), before logging in
+        sys.exit(_import_each(sources, lambda _source: _refuse_missing_extra(chosen), request))
     login = None
     try:
         login = None if request.dry_run else _login(connection, upload)  # before minutes of reading
