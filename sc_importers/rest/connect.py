@@ -168,7 +168,8 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
     with requests.Session() as http:
         geti = _probe_retrying(http, base, f"{GETI_API}/product_info", verify, policy)
         sc1 = _probe_retrying(http, base, f"{SC_V1_API}/product_info", verify, policy)
-    candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
+    probes: tuple[tuple[Dialect, Probe], ...] = (("geti", geti), ("sc1", sc1))
+    candidates = [d for d, p in probes if p != "no"]
     if not candidates and _is_geti3(base, verify):
         return "geti3"
     if len(candidates) == 1:
@@ -176,7 +177,7 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
     if len(candidates) == 2:
         if has_token != has_password:  # a server (or a gateway) that answers on both paths
             return "geti" if has_token else "sc1"
-        answered: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == "yes"]
+        answered = [d for d, p in probes if p == "yes"]
         if len(answered) == 1:
             return answered[0]
         raise AuthenticationError(

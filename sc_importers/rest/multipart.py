@@ -14,6 +14,10 @@ import mimetypes
 import os
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12 on
 
 
 class MultipartFile(io.RawIOBase):
@@ -83,9 +87,10 @@ class MultipartFile(io.RawIOBase):
             size -= len(piece)
         return bytes(out)
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
+    def readinto(self, buffer: Buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[:len(data)] = data
         return len(data)
 
     def close(self) -> None:

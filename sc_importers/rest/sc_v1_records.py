@@ -259,12 +259,15 @@ def scene_or_none(raw: Any) -> dict | None:
 
 def video_scenes(raw: Any) -> list[dict]:
     """The frame scenes of a whole-video ``annotations/latest`` answer (list or wrapped)."""
+    items: object
     if isinstance(raw, list):
         items = raw
     elif isinstance(raw, dict):
         items = raw.get("video_annotations", raw.get("items", raw.get("annotations", [])))
     else:
         items = []
+    if not isinstance(items, list):
+        return []
     return [s for s in items if isinstance(s, dict) and s.get("annotations")]
 
 
