@@ -124,7 +124,7 @@ class SCSession:
     """An authenticated, thread-safe HTTP session to one server (see the module doc)."""
 
     def __init__(
-        self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
+        self, host: str, login: LoginFlow, *, verify: bool | str = True, workers: int = 4,
         timeout: tuple[float, float] | None = None, retry: RetryPolicy | None = None,
         warn_insecure: bool = True,
     ):
