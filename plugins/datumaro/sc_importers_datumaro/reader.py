@@ -39,23 +39,24 @@ WEAK_FORMATS = {"image_dir", "imagenet", "video_frames", "video_keyframes"} | TA
 _FRAME_NAME = re.compile(r"frame_\d+")
 
 
-class _CollectingPolicy:
-    """A Datumaro import error policy that records item/annotation errors instead of raising."""
+#: What :func:`_collecting_policy` records: (``"item"`` or ``"annotation"``, (item id, subset), cause).
+ImportErrors = list[tuple[str, tuple[str, str], BaseException | None]]
 
-    def __new__(cls, *args: object, **kwargs: object):  # noqa: ANN204 - subclass built lazily
-        from datumaro.components.contexts.importer import ImportErrorPolicy
 
-        class Policy(ImportErrorPolicy):
-            def __init__(self) -> None:
-                self.errors: list[tuple[str, tuple[str, str], BaseException | None]] = []
+def _collecting_policy(errors: ImportErrors) -> object:
+    """A Datumaro import error policy that appends item/annotation errors to ``errors`` instead of
+    raising (the class is built here: Datumaro is imported only when a Datumaro format is read)."""
+    from datumaro.components.contexts.importer import ImportErrorPolicy
+    from datumaro.components.errors import AnnotationImportError, ItemImportError
 
-            def _handle_item_error(self, error: Exception) -> None:
-                self.errors.append(("item", error.item_id, error.__cause__))  # type: ignore[attr-defined]
+    class Policy(ImportErrorPolicy):
+        def _handle_item_error(self, error: ItemImportError) -> None:
+            errors.append(("item", error.item_id, error.__cause__))
 
-            def _handle_annotation_error(self, error: Exception) -> None:
-                self.errors.append(("annotation", error.item_id, error.__cause__))  # type: ignore[attr-defined]
+        def _handle_annotation_error(self, error: AnnotationImportError) -> None:
+            errors.append(("annotation", error.item_id, error.__cause__))
 
-        return Policy()
+    return Policy()
 
 
 #: Causes shown of a failed import, and characters of each, so the message stays readable.
@@ -165,7 +166,8 @@ class DatumaroReader(FormatReader):
         with tempfile.TemporaryDirectory(prefix="sc-datumaro-") as tmp:
             staged = self._stage(path, fmt, Path(tmp) / "view", options)
             source = staged.root if staged else path
-            policy = _CollectingPolicy()
+            errors: ImportErrors = []
+            policy = _collecting_policy(errors)
             try:
                 import datumaro as dm
 
@@ -184,7 +186,7 @@ class DatumaroReader(FormatReader):
                     file=_item_file(path, fmt, item_id, subset),
                     item=keys.get((subset, item_id), f"{subset}/{item_id}"),
                 )
-                for kind, (item_id, subset), cause in policy.errors
+                for kind, (item_id, subset), cause in errors
             ]
             notes = staged.notes if staged else []
             dataset.problems[:0] = [Problem("warning", note, file=str(path)) for note in notes]
