@@ -29,7 +29,13 @@ import secrets
 import socket
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:  # imported where used: `sc-server --help` loads neither FastAPI nor the TLS code
+    from fastapi import FastAPI
+
+    from sc_importers.server.faults import FaultMiddleware
+    from sc_importers.server.tls import TlsFiles
 
 #: The fault kinds, written here too so that ``--help`` needs no server module (faults.py imports uvicorn);
 #: tests/cli/test_sc_server_cli.py checks the two lists agree.
@@ -166,7 +172,8 @@ def main(argv: list[str] | None = None) -> None:
         api_key = new_api_key()
         print(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}", flush=True)
     files = _tls_files(args)
-    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl, api_key=api_key)
+    app: FastAPI | FaultMiddleware = create_app(args.data_dir, args.username, password,
+                                                session_ttl=args.session_ttl, api_key=api_key)
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
     scheme = "https" if files else "http"
     if files:
@@ -205,7 +212,7 @@ def _serve_geti3(args: argparse.Namespace) -> None:
     uvicorn.Server(config).run(sockets=[listening])
 
 
-def _tls_files(args: argparse.Namespace) -> object | None:
+def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
     """The certificate and key to serve HTTPS with, or None for plain HTTP; exits with a one-line message
     when given files are unusable."""
     from sc_importers.server import tls

@@ -82,7 +82,7 @@ def store_media(request: Request, project_id: str, temp: Path, name: str, fmt: s
     """Probe a received file and record it as a media of the project (the file is moved into place)."""
     db = store(request)
     kind = "image" if fmt in IMAGE_FORMATS else "video"
-    row = {"fps": None, "frame_count": None, "duration": None}
+    row: dict[str, float | None] = {"fps": None, "frame_count": None, "duration": None}
     try:
         if kind == "image":
             width, height = probe_image(temp, f"{name}.{fmt}")

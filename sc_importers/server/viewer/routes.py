@@ -87,7 +87,7 @@ def projects(request: Request) -> Response:
     return _html(pages.projects_page(store.project_summaries(settings)))
 
 
-def _number(text: str | None, default: int | None) -> int | None:
+def _number(text: str | None, default: int) -> int:
     """A query parameter as a non-negative int; ``default`` when absent or not a number (a page
     address typed by hand gets a page, not a JSON error)."""
     return int(text) if text is not None and text.isascii() and text.isdigit() and len(text) < 10 else default
@@ -100,10 +100,10 @@ def media_grid(request: Request, project_id: str, show: str = "all", page: str =
     if project is None:
         return _not_found(f"Project {project_id}")
     show = show if show in store.SHOW_CHOICES else "all"
-    per_page = min(max(_number(per_page, DEFAULT_PER_PAGE), 1), 500)
-    page = max(_number(page, 1), 1)
-    result = store.media_page(settings, project, show, (page - 1) * per_page, per_page)
-    return _html(pages.grid_page(project, result, show, page, per_page))
+    size = min(max(_number(per_page, DEFAULT_PER_PAGE), 1), 500)
+    number = max(_number(page, 1), 1)
+    result = store.media_page(settings, project, show, (number - 1) * size, size)
+    return _html(pages.grid_page(project, result, show, number, size))
 
 
 @router.get("/projects/{project_id}/media/{media_id}")
@@ -116,11 +116,11 @@ def media_item(request: Request, project_id: str, media_id: str, frame: str | No
     if row["kind"] == "image":
         return _html(pages.media_view(project, row, store.scene(settings, media_id, IMAGE_FRAME), None, [], around))
     frames = store.annotated_frames(settings, media_id)
-    frame = _number(frame, -1) if frame is not None else (frames[0] if frames else 0)
-    if not 0 <= frame < row["frame_count"]:
+    index = _number(frame, -1) if frame is not None else (frames[0] if frames else 0)
+    if not 0 <= index < row["frame_count"]:
         return _html(pages.message_page("Not found", f"That is not a frame of {row['name']} "
                                         f"(0-{row['frame_count'] - 1})."), 404)
-    return _html(pages.media_view(project, row, store.scene(settings, media_id, frame), frame, frames, around))
+    return _html(pages.media_view(project, row, store.scene(settings, media_id, index), index, frames, around))
 
 
 @router.get("/projects/{project_id}/media/{media_id}/thumb")
