@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 
 class ImportFailed(Exception):
-    """A project could not be created or filled as asked; ``report`` says what was created."""
+    """A project could not be created or filled as asked; ``report`` says what was created (a list
+    of reports when several projects of ``upload_all_projects`` failed)."""
 
     def __init__(self, message: str, report: UploadReport | list[UploadReport]):
         super().__init__(message)
@@ -331,8 +332,9 @@ class SCRESTClient:
                 failures.append((dataset, exc))
         if failures:
             message = "\n".join(f"{d.root}: {exc}" for d, exc in failures)
+            reports = [r for _, exc in failures for r in (exc.report if isinstance(exc.report, list) else [exc.report])]
             raise ImportFailed(f"{len(failures)} of {len(datasets)} project(s) were not restored:\n{message}",
-                               [exc.report for _, exc in failures])
+                               reports)
         return restored
 
     def _restore(self, dataset: Dataset, project_name: str | None, auto_train: bool | None,
