@@ -12,7 +12,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
-from sc_importers.model import Dataset, MediaItem, Polygon, Problem
+from sc_importers.model import Dataset, MediaItem, Polygon, Problem, Shape
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def link_problems(dataset: Dataset) -> list[Problem]:
     return problems
 
 
-def shape_numbers(shape: object) -> list[float]:
+def shape_numbers(shape: Shape) -> list[float]:
     """Every coordinate (and angle) of a shape."""
     if isinstance(shape, Polygon):
         return [v for point in shape.points for v in point]
