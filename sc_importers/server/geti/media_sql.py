@@ -100,8 +100,9 @@ def page_ids(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list],
                             f"ORDER BY {column} {way}, id {way} LIMIT ? OFFSET ?",
                             (dataset_id, *values, limit, skip)).fetchall()
     if rows:
+        next_key = (*key, skip + len(rows))  # not inside the brackets: mypy takes that for 3.11-only syntax
         with _LOCK:
-            _CURSORS[(*key, skip + len(rows))] = (rows[-1][1], rows[-1][0])
+            _CURSORS[next_key] = (rows[-1][1], rows[-1][0])
             while len(_CURSORS) > _CURSORS_KEPT:
                 _CURSORS.popitem(last=False)
     return [row[0] for row in rows]

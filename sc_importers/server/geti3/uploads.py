@@ -17,7 +17,7 @@ import hashlib
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from email.utils import format_datetime
 
 from fastapi import APIRouter, Request, Response
@@ -49,7 +49,7 @@ def _require_tus(request: Request) -> None:
 
 def _state_headers(row) -> dict:
     return {**TUS, "Upload-Offset": str(row["offset"]), "Upload-Length": str(row["size"]),
-            "Upload-Expires": format_datetime(datetime.fromtimestamp(row["expires_at"], UTC), usegmt=True),
+            "Upload-Expires": format_datetime(datetime.fromtimestamp(row["expires_at"], timezone.utc), usegmt=True),
             "Cache-Control": "no-store"}
 
 
@@ -173,7 +173,7 @@ def view(request: Request, upload_id: str) -> dict:
     row = _row(request, upload_id)
     return {"id": row["id"], "filename": row["filename"], "size": row["size"], "offset": row["offset"],
             "state": row["state"], "created_at": row["created_at"],
-            "expires_at": datetime.fromtimestamp(row["expires_at"], UTC).isoformat()}
+            "expires_at": datetime.fromtimestamp(row["expires_at"], timezone.utc).isoformat()}
 
 
 class FromUpload(BaseModel):
