@@ -23,7 +23,7 @@ from sc_importers.model import (
 )
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest.base import RemoteLabel, RemoteMedia, RemoteProject, RemoteTask
-from sc_importers.rest.legacy_parameters import ITERATION_PARAMETER_NAMES  # noqa: F401 - used as rec.ITERATION_PARAMETER_NAMES
+from sc_importers.rest.legacy_parameters import ITERATION_PARAMETER_NAMES as ITERATION_PARAMETER_NAMES  # re-exported
 
 #: Task types whose annotations cover the whole image (their shape is the full-image rectangle).
 GLOBAL_TASK_TYPES = frozenset({"classification", "anomaly_classification"})
