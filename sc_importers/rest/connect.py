@@ -268,7 +268,7 @@ def _connect_sc1(host: str, username: str, password: str, verify: bool | str, wo
         raise
 
 
-def _json_or_none(response) -> object:
+def _json_or_none(response: requests.Response) -> object:
     try:
         return response.json()
     except ValueError:

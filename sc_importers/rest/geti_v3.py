@@ -144,7 +144,7 @@ class GetiV3API(ServerAPI):
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
-        def parse(response) -> RemoteMedia:
+        def parse(response: requests.Response) -> RemoteMedia:
             try:
                 return rec.parse_media(response.json())
             except ValueError as exc:

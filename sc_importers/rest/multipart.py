@@ -13,6 +13,7 @@ import io
 import mimetypes
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,7 +48,7 @@ class MultipartFile(io.RawIOBase):
     def __len__(self) -> int:
         return len(self._head) + self._size + len(self._tail)
 
-    def __iter__(self):  # requests treats objects with __iter__ and read() as streams
+    def __iter__(self) -> Iterator[bytes]:  # requests treats objects with __iter__ and read() as streams
         while chunk := self.read(1 << 16):
             yield chunk
 

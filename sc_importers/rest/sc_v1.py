@@ -184,7 +184,7 @@ class SCv1API(ServerAPI):
                                idempotent=True)
 
     def _set_parameter(self, project: RemoteProject, task: RemoteTask, names: tuple[str, ...],
-                       value) -> None:
+                       value: object) -> None:
         found = rec.find_parameter(self._task_configuration(project, task), names)
         if found is None:
             raise ServerError(f"project {project.name!r}, task {task.title!r}: the configuration has "

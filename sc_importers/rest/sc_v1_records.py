@@ -8,7 +8,7 @@ Shapes travel in normalized [0, 1] coordinates here and in pixels in :mod:`sc_im
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sc_importers.model import (
@@ -208,7 +208,8 @@ def media_identifier(media: RemoteMedia, frame: int | None) -> dict:
 
 
 def annotation_body(project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
-                    frame: int | None = None, shape_to=None) -> dict:
+                    frame: int | None = None,
+                    shape_to: Callable[[Shape | None, int, int], dict] | None = None) -> dict:
     """The annotation POST body as recorded: labels by id with probability 1.0, normalized
     shapes, and the media identifier (``video_frame`` for a frame of a video). ``shape_to``
     (default :func:`shape_to_sc`) converts a shape: Geti 2.x passes its pixel converter, the rest of

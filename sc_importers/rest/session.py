@@ -224,7 +224,8 @@ class SCSession:
                                  headers=None, expect="json", stream=False, ok_statuses=())
         return outcome.value if isinstance(outcome, _Found) else parse(outcome)
 
-    def _retrying(self, method: str, path: str, idempotent: bool | None, took_effect, **send) -> Any:
+    def _retrying(self, method: str, path: str, idempotent: bool | None, took_effect: Callable[[], object] | None,
+                  **send: Any) -> Any:
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempts = Attempts(self.retry)
         while True:
