@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from PIL import Image
 
 from sc_importers.server import auth
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.ids import is_valid_id
-from sc_importers.server.settings import settings_of
+from sc_importers.server.settings import ServerSettings, settings_of
 from sc_importers.server.storage import (
     THUMB_SIZE,
     jpeg_thumbnail,
@@ -42,7 +42,7 @@ class _LoginNeeded(Exception):
     """Raised by :func:`_settings` for a request without a valid session."""
 
 
-def _settings(request: Request):
+def _settings(request: Request) -> ServerSettings:
     if not auth.session_is_valid(request):
         raise _LoginNeeded
     return settings_of(request)
@@ -65,7 +65,7 @@ def _not_found(what: str) -> HTMLResponse:
     return _html(pages.message_page("Not found", f"{what} does not exist (it may have been deleted)."), 404)
 
 
-def _project(request: Request, project_id: str):
+def _project(request: Request, project_id: str) -> tuple[ServerSettings, dict | None]:
     settings = _settings(request)
     project = store.load_project(settings, project_id) if is_valid_id(project_id) else None
     return settings, project
@@ -110,7 +110,7 @@ def media_grid(request: Request, project_id: str, show: str = "all", page: str =
 def media_item(request: Request, project_id: str, media_id: str, frame: str | None = None) -> Response:
     settings, project = _project(request, project_id)
     row = store.load_media_row(settings, project_id, media_id) if project and is_valid_id(media_id) else None
-    if row is None:
+    if row is None or project is None:
         return _not_found(f"Media item {media_id} of project {project_id}")
     around = store.neighbours(settings, project_id, media_id)
     if row["kind"] == "image":
@@ -163,7 +163,7 @@ def media_full(request: Request, project_id: str, media_id: str, frame: str | No
     return Response(out.getvalue(), media_type="image/png", headers=_CACHE)
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     """Serve the viewer: its routes, and the login redirect for a browser without a session."""
     app.include_router(router)
 
