@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Problem
@@ -60,7 +62,7 @@ class _Drops:
     def problems(self, file: str) -> list[Problem]:
         out: list[Problem] = []
 
-        def listing(counter: Counter, fmt) -> str:  # noqa: ANN001 - a small formatter
+        def listing(counter: Counter, fmt: Callable[[Any], str]) -> str:
             return ", ".join(f"{fmt(k)}: {n}" for k, n in sorted(counter.items()))
 
         if self.shapes:

@@ -80,7 +80,7 @@ def quiet_datumaro_logs() -> Iterator[None]:
 
 
 @lru_cache(maxsize=1)
-def _environment():  # noqa: ANN202 - datumaro type, imported lazily (slow import)
+def _environment() -> Any:  # datumaro.Environment (untyped), imported lazily: a slow import
     import datumaro as dm
 
     return dm.Environment()
