@@ -116,7 +116,7 @@ def self_intersecting(points: tuple[tuple[float, float], ...]) -> bool:
         return False
     edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
 
-    def orient(a, b, c) -> float:
+    def orient(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
         return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
 
     for i in range(n):
