@@ -25,7 +25,7 @@ import click
 from sc_importers.cli import run_command
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
 from sc_importers.export.download import ProjectNotFound, download_projects
-from sc_importers.rest.base import ConnectionLost, ServerError
+from sc_importers.rest.base import ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.terminal import progress_wanted
 from sc_importers.viewer_link import open_in_browser, viewer_url
@@ -38,7 +38,7 @@ class Refused(click.ClickException):
     exit_code = 2
 
 
-def _connect(connection: ConnectionOptions, workers: int):
+def _connect(connection: ConnectionOptions, workers: int) -> ServerAPI:
     """The logged-in API, or a one-line error (exit 2) naming the host when that is not possible:
     a malformed address, an unreachable host, wrong credentials, a server of unknown dialect."""
     from sc_importers.rest import connect
@@ -60,7 +60,7 @@ def _open_viewer(host: str, project_id: str | None) -> None:
         click.echo(f"--open: no browser could be started; open {link} yourself", err=True)
 
 
-def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
+def _verify(api: ServerAPI, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
             open_viewer: bool) -> int:
     from sc_importers.cli.verify_cmd import verify_one  # sc verify's comparison (several folders there)
 
