@@ -7,6 +7,7 @@ import re
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, MediaItem, Problem
@@ -29,6 +30,9 @@ from sc_importers_datumaro.voc import (
     stage_devkit_without_labelmap,
     stage_flat_voc,
 )
+
+if TYPE_CHECKING:  # Datumaro ships no types (Any to mypy)
+    from datumaro.components.dataset import Dataset as DmDataset
 
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
@@ -360,12 +364,12 @@ def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:
     return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
 
 
-def _is_video_dataset(dm_dataset: object) -> bool:
+def _is_video_dataset(dm_dataset: DmDataset) -> bool:
     """Whether Datumaro says the dataset's media are videos or video frames (Kinetics)."""
     try:
         from datumaro.components.media import Video, VideoFrame
 
-        media_type = dm_dataset.media_type()  # type: ignore[attr-defined]
+        media_type = dm_dataset.media_type()
         return isinstance(media_type, type) and issubclass(media_type, (Video, VideoFrame))
     except Exception:
         return False
