@@ -265,8 +265,10 @@ def _key(path: Path, root: Path) -> str:
 
 
 def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
     try:
-        number = int(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = int(float(value))
+    except (OverflowError, ValueError):  # "inf", "nan", "x
         return None
     return number if number > 0 else None
