@@ -46,6 +46,7 @@ _transports: dict[tuple, asyncio.Transport] = {}
 class TrackedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, registering its transport so a fault can abort the connection."""
 
+    # uvicorn's H11Protocol narrows asyncio.Protocol's BaseTransport to Transport the same way (and ignores it too)
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         peer = transport.get_extra_info("peername")

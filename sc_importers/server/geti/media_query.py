@@ -120,7 +120,7 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
         raise ApiError(400, "missing_payload", "The request needs a JSON body with the filter; pass {} for all media.")
     rules = await read_json(request, "Media filter")
     matches = _matcher(rules)  # validates the filter even when SQL answers it
-    where, order = translate(rules), order_by(sort_by, direction)  # type: ignore[arg-type]
+    where, order = translate(rules), order_by(sort_by, direction)
     with settings.db.read() as conn:
         totals = settings.db.media_counts(conn, dataset_id)
         if where is not None and order is not None:
