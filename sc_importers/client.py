@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from sc_importers.formats import FormatError, choose_dataset
 from sc_importers.model import Dataset
@@ -36,14 +36,25 @@ from sc_importers.uploader.run import DEFAULT_WORKERS, import_dataset, prepare_d
 
 if TYPE_CHECKING:
     from sc_importers.rest.geti_v3_mapping import Geti3Choices
+    from sc_importers.uploader.report import UploadReport
 
 
 class ImportFailed(Exception):
-    """A project could not be created or filled as asked; ``report`` says what was created."""
+    """A project could not be created or filled as asked; ``report`` says what was created (a list
+    of reports when several projects of ``upload_all_projects`` failed)."""
 
-    def __init__(self, message: str, report: object):
+    def __init__(self, message: str, report: UploadReport | list[UploadReport]):
         super().__init__(message)
         self.report = report
+
+
+class _DialectOptions(TypedDict):
+    """The keyword arguments of :func:`sc_importers.rest.connect` besides host and credentials."""
+
+    api_key: str | None
+    workspace: str | None
+    api: str | None
+    geti3: Geti3Choices | None
 
 
 def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_options: str) -> Dataset:
@@ -78,12 +89,13 @@ class SCRESTClient:
                  api: str | None = None, geti3: Geti3Choices | None = None):
         self.host = host
         self._credentials = (username, password)
-        self._dialect_options = {"api_key": api_key, "workspace": workspace, "api": api, "geti3": geti3}
+        self._dialect_options: _DialectOptions = {"api_key": api_key, "workspace": workspace, "api": api,
+                                                  "geti3": geti3}
         self.verify = verify
         self._workers = DEFAULT_WORKERS
         #: The :class:`~sc_importers.uploader.report.UploadReport` of the last import or restore, also
         #: when it succeeded (on failure it is ``ImportFailed.report`` as well).
-        self.last_report: object | None = None
+        self.last_report: UploadReport | None = None
         self.api: ServerAPI = self._connect(DEFAULT_WORKERS)
 
     @classmethod
@@ -194,7 +206,7 @@ class SCRESTClient:
             already_filtered=len(read.items) - len(dataset.items),
         )
         self.last_report = report
-        if report.exit_code() != 0:
+        if report.exit_code() != 0 or report.project_id is None:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)
 
@@ -305,7 +317,10 @@ class SCRESTClient:
         reader = format_readers().get("backup")
         if reader is None:
             raise FormatError("the 'backup' format plugin is not loaded (see SC_IMPORTERS_PLUGINS)")
-        folders = reader.list_datasets(Path(target_folder))
+        list_datasets = getattr(reader, "list_datasets", None)  # optional method (see FormatReader)
+        if list_datasets is None:
+            raise FormatError("the 'backup' format plugin cannot list backup folders (no list_datasets)")
+        folders = list_datasets(Path(target_folder))
         if not folders:
             raise FormatError(f"{target_folder}: no backup folder (with project.json) at or under it")
         datasets = [read_dataset(folder, "backup") for folder in folders]
@@ -317,8 +332,9 @@ class SCRESTClient:
                 failures.append((dataset, exc))
         if failures:
             message = "\n".join(f"{d.root}: {exc}" for d, exc in failures)
+            reports = [r for _, exc in failures for r in (exc.report if isinstance(exc.report, list) else [exc.report])]
             raise ImportFailed(f"{len(failures)} of {len(datasets)} project(s) were not restored:\n{message}",
-                               [exc.report for _, exc in failures])
+                               reports)
         return restored
 
     def _restore(self, dataset: Dataset, project_name: str | None, auto_train: bool | None,
@@ -331,7 +347,7 @@ class SCRESTClient:
                                 project_name or dataset.name, workers=workers, auto_train=auto_train,
                                 iterations=iterations, show_progress=False, resume=resume)
         self.last_report = report
-        if report.exit_code() != 0:
+        if report.exit_code() != 0 or report.project_id is None:
             raise ImportFailed(report.render(), report)
         return api.get_project(report.project_id)
 

@@ -33,6 +33,7 @@ def register_format_readers() -> list[FormatReader]:
     every plugin's list; of two readers with the same name the built-in one (else the plugin whose
     name sorts first) is used, with a warning naming both.
     """
+    raise NotImplementedError  # a specification: pluggy calls the plugins' implementations, never this body
 
 
 @hookspec
@@ -46,3 +47,4 @@ def register_project_types() -> list[ProjectType]:
     dataset annotations into the project's. Results of all plugins are collected into one list;
     duplicate names are resolved as for readers.
     """
+    raise NotImplementedError  # a specification: pluggy calls the plugins' implementations, never this body

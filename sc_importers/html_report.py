@@ -133,7 +133,7 @@ def _item_html(item: MediaItem, dataset: Dataset, project_type: ProjectType | No
             f'{f"<div class=bad>{escape(note)}</div>" if note else ""}</div>')
 
 
-def _count(path: list[str], value: object) -> str:
+def _count(path: list[str | int], value: object) -> str:
     return f"<span data-path=\"{escape(json.dumps(path), quote=True)}\">{escape(str(value))}</span>"
 
 
@@ -191,6 +191,9 @@ def render_html_report(report: dict, dataset: Dataset, project_type: ProjectType
             f'the project would get them</h2><div class="grid" id="sample">{items}</div></body></html>')
 
 
-def write_html_report(path: Path, report: dict, dataset: Dataset, **kwargs: object) -> None:
+def write_html_report(path: Path, report: dict, dataset: Dataset, project_type: ProjectType | None = None,
+                      plan: ProjectPlan | None = None, options: BuildOptions | None = None,
+                      skip: set[str] | frozenset[str] = frozenset(), sample: int = SAMPLE_SIZE) -> None:
     """Write :func:`render_html_report`'s page to ``path`` (UTF-8; parent folders must exist)."""
-    Path(path).write_text(render_html_report(report, dataset, **kwargs), encoding="utf-8")
+    page = render_html_report(report, dataset, project_type, plan, options, skip, sample)
+    Path(path).write_text(page, encoding="utf-8")

@@ -12,7 +12,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 
-from sc_importers.model import Dataset, MediaItem, Polygon, Problem
+from sc_importers.model import Dataset, MediaItem, Polygon, Problem, Shape
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def link_problems(dataset: Dataset) -> list[Problem]:
     return problems
 
 
-def shape_numbers(shape: object) -> list[float]:
+def shape_numbers(shape: Shape) -> list[float]:
     """Every coordinate (and angle) of a shape."""
     if isinstance(shape, Polygon):
         return [v for point in shape.points for v in point]
@@ -116,7 +116,7 @@ def self_intersecting(points: tuple[tuple[float, float], ...]) -> bool:
         return False
     edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
 
-    def orient(a, b, c) -> float:
+    def orient(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
         return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
 
     for i in range(n):

@@ -17,6 +17,7 @@ import importlib.metadata
 import os
 import warnings
 from functools import lru_cache
+from typing import Any
 
 import pluggy
 
@@ -85,9 +86,11 @@ def _precedence(pm: pluggy.PluginManager, impl: pluggy.HookImpl) -> tuple[bool, 
     return third_party, name
 
 
-def _collect(hook_name: str) -> dict[str, tuple[str, object]]:
+def _collect(hook_name: str) -> dict[str, tuple[str, Any]]:
+    """(plugin name, object) of every object the hook's implementations return, by the object's
+    name; what the objects are is the hook specification's return type (the caller's to say)."""
     pm = get_plugin_manager()
-    found: dict[str, tuple[str, object]] = {}
+    found: dict[str, tuple[str, Any]] = {}
     impls = sorted(getattr(pm.hook, hook_name).get_hookimpls(), key=lambda impl: _precedence(pm, impl))
     for impl in impls:
         plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)

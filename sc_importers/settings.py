@@ -97,7 +97,7 @@ class ProjectSettings:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> ProjectSettings:
+    def from_json(cls, data: object) -> ProjectSettings:
         """Read :meth:`to_json`'s form back; raises ``ValueError`` naming the key that is wrong."""
         if not isinstance(data, dict) or not isinstance(data.get("tasks", []), list):
             raise ValueError("settings: expected an object with a 'tasks' list")

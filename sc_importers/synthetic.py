@@ -39,6 +39,7 @@ def _background(rng: random.Random, size: tuple[int, int]) -> Image.Image:
     small = Image.new("RGB", (max(4, width // 16), max(4, height // 16)))
     base = [rng.randint(40, 200) for _ in range(3)]
     pixels = small.load()
+    assert pixels is not None  # None only for an image without pixel data; this one was just made
     for y in range(small.height):
         for x in range(small.width):
             pixels[x, y] = tuple(

@@ -22,6 +22,7 @@ import math
 import sys
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from tqdm import tqdm
 
@@ -418,7 +419,7 @@ def build_report(
     blockers = import_blockers(problems, len(items), len(skipped), kept_dataset.labels)
     if plan_error:
         blockers.append(f"project type {project_type!r} cannot be built: {plan_error}")
-    project = None
+    project: dict[str, Any] | None = None
     if project_type is not None:
         project = {"type": project_type, "error": plan_error, "tasks": [], "would_create": created}
         for task in project_type_plan.tasks if project_type_plan else []:

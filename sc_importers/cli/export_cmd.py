@@ -26,7 +26,7 @@ from sc_importers import __version__
 from sc_importers.cli import EXIT_INTERRUPTED, run_command
 from sc_importers.cli.options import ConnectionOptions, connection_params, resolve_connection
 from sc_importers.export.download import DownloadReport, ExportInterrupted, ProjectNotFound, download_projects
-from sc_importers.rest.base import ConnectionLost, ServerError
+from sc_importers.rest.base import ConnectionLost, ServerAPI, ServerError
 from sc_importers.rest.session import shown_host
 from sc_importers.terminal import progress_wanted
 from sc_importers.viewer_link import open_in_browser, viewer_url
@@ -45,7 +45,7 @@ class Lost(click.ClickException):
     exit_code = 3
 
 
-def _connect(connection: ConnectionOptions, workers: int):
+def _connect(connection: ConnectionOptions, workers: int) -> ServerAPI:
     """The logged-in API, or a one-line error (exit 2) naming the host and what happened when that is
     not possible: a malformed address, a host that cannot be reached, a certificate that is not trusted,
     credentials refused, a server of unknown dialect (:func:`sc_importers.rest.connect.connect_failure`)."""
@@ -70,7 +70,7 @@ def _open_viewer(host: str, project_id: str | None) -> None:
         click.echo(f"--open: no browser could be started; open {link} yourself", err=True)
 
 
-def _verify(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
+def _verify(api: ServerAPI, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
             open_viewer: bool) -> int:
     from sc_importers.cli.verify_cmd import verify_one  # sc verify's comparison (several folders there)
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -41,7 +41,7 @@ from sc_importers.extras import MissingExtra, install_hint, missing
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset, printable
-from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
+from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
 from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
 
@@ -130,7 +130,8 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
             click.echo(note, err=True)
         source = choice.path or source
         reader = choice.reader
-        verdicts = {r.name: {"confidence": d.confidence, "reasons": d.reasons} for r, d in choice.verdicts}
+        verdicts: dict[str, dict[str, Any]] = {
+            r.name: {"confidence": d.confidence, "reasons": d.reasons} for r, d in choice.verdicts}
         why = "; ".join(verdicts[reader.name]["reasons"]) or "no reason given"
         click.echo(f"{source}: detected format {reader.name} "
                    f"(confidence {verdicts[reader.name]['confidence']:.2f}: {why})", err=True)
@@ -180,7 +181,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     if server:
         report["server"] = server
     if request.html_report is not None:
-        _write_html(request, report, kept, project_type, plan, skipped_items(problems))
+        _write_html(request.html_report, request, report, kept, project_type, plan, skipped_items(problems))
     if request.json_output:
         click.echo(json.dumps(report, indent=None if request.json_lines else 2))
     else:
@@ -188,12 +189,12 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     return 0 if report["importable"] else 1
 
 
-def _write_html(request: Request, report: dict, kept: Dataset, project_type: ProjectType | None,
-                plan: object, skip: set[str]) -> None:
+def _write_html(path: Path, request: Request, report: dict, kept: Dataset, project_type: ProjectType | None,
+                plan: ProjectPlan | None, skip: set[str]) -> None:
     from sc_importers.html_report import write_html_report
 
     try:
-        write_html_report(request.html_report, report, kept, project_type=project_type if plan else None,
+        write_html_report(path, report, kept, project_type=project_type if plan else None,
                           plan=plan, options=request.build_options, skip=skip)
     except OSError as exc:
         raise click.ClickException(f"cannot write the HTML report {request.html_report}: "
@@ -324,7 +325,7 @@ def _import_each(sources: list[Path], run_one: Callable[[Path], int], request: R
     return max(codes)
 
 
-def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **params: object) -> None:
+def _run(readers: dict[str, FormatReader], table: dict[str, ReaderOption], **params: Any) -> None:
     given_reader_options = pop_reader_options(params)
     if params["list_formats"]:
         click.echo(list_formats(readers))
@@ -388,7 +389,7 @@ def build_command() -> click.Command:
     reserved = {opt for p in params for opt in getattr(p, "opts", []) + getattr(p, "secondary_opts", [])}
     table = reader_option_table(readers, reserved)
     command = click.Command(
-        "sc-import", params=params + click_options(table),
+        "sc-import", params=[*params, *click_options(table)],
         context_settings={"help_option_names": ["-h", "--help"]},
         callback=functools.partial(_run, readers, table),
         help="Read the dataset at SOURCE, check it, and import it into an SC / Geti server as a project.",

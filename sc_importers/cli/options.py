@@ -15,6 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from sc_importers.rest.geti_v3_mapping import Geti3Choices
+    from sc_importers.rest.retry import RetryPolicy
 
 
 @dataclass
@@ -46,7 +47,7 @@ class ConnectionOptions:
         """The keyword arguments of :func:`sc_importers.rest.connect` beyond host, user and password."""
         return {"api_key": self.api_key or None, "workspace": self.workspace, "api": self.api, "geti3": self.geti3}
 
-    def retry_policy(self):
+    def retry_policy(self) -> RetryPolicy:
         """The :class:`~sc_importers.rest.retry.RetryPolicy` these options ask for."""
         from sc_importers.rest.retry import RetryPolicy
 

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ImportError:  # Python 3.10: the same parser, as a package
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10: the same parser, as a package
+    import tomli as tomllib
 
 #: The keys a profile may hold (anything else is a typo and refused, naming the file and profile).
 PROFILE_KEYS = ("host", "username", "password_command", "api_key_command", "api", "workspace", "verify")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import click
 
@@ -20,6 +22,9 @@ from sc_importers.cli.export_cmd import Lost, Refused, _connect, _open_viewer
 from sc_importers.cli.options import connection_params, resolve_connection
 from sc_importers.rest.base import ConnectionLost, RemoteProject, ServerAPI, ServerError
 from sc_importers.viewer_link import viewer_url
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -53,11 +58,11 @@ def _named(api: ServerAPI, names: tuple[str, ...]) -> list[RemoteProject]:
     return [projects[n] for n in names]
 
 
-def _server_errors(function):
+def _server_errors(function: Callable[P, T]) -> Callable[P, T]:
     """Server errors as one line: exit 3 for a lost server, else 2 (a listing changes nothing)."""
 
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return function(*args, **kwargs)
         except ConnectionLost as exc:

@@ -24,7 +24,7 @@ from sc_importers.cli.options import connection_params, resolve_connection
 from sc_importers.export.download import MANIFEST
 from sc_importers.export.files import JOURNAL_NAME
 from sc_importers.export.verify import verify_project
-from sc_importers.rest.base import ServerError
+from sc_importers.rest.base import ServerAPI, ServerError
 from sc_importers.viewer_link import viewer_url
 
 #: Nothing differs, but the folder has no manifest (never called identical).
@@ -39,7 +39,7 @@ def overall_exit_code(codes: list[int]) -> int:
     return max(codes, key=lambda code: _SEVERITY.index(code) if code in _SEVERITY else len(_SEVERITY) + code)
 
 
-def compare(api, folder: Path, project_name: str | None, workers: int, host: str) -> dict:
+def compare(api: ServerAPI, folder: Path, project_name: str | None, workers: int, host: str) -> dict:
     """The comparison of ``folder`` with its project, as the JSON ``--verify`` prints (plus ``project_id``)."""
     if not (folder / "project.json").is_file():
         raise Refused(f"{folder}: not a backup folder (no project.json)")
@@ -113,7 +113,7 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
-def verify_one(api, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
+def verify_one(api: ServerAPI, folder: Path, project_name: str | None, json_output: bool, workers: int, host: str,
                open_viewer: bool) -> int:
     """``sc-export --verify FOLDER [NAME]``: compare, print, return the exit code (:func:`exit_code`)."""
     result = compare(api, folder, project_name, workers, host)

@@ -113,8 +113,8 @@ def download_project(
     project: RemoteProject,
     folder: Path,
     workers: int = 4,
-    on_progress: Callable[[str], None] | None = None,
-    on_total: Callable[[int], None] | None = None,
+    on_progress: Callable[[str], object] | None = None,
+    on_total: Callable[[int], object] | None = None,
 ) -> DownloadReport:
     """Write ``project`` into ``folder`` (created if needed) and return what was done.
 
@@ -322,16 +322,21 @@ def download_projects(
                 f"projects there: {', '.join(map(repr, sorted(by_name))) or '(none)'}"
             )
         projects = [by_name[n] for n in dict.fromkeys(names)]
-    reports = []
+    reports: list[DownloadReport] = []
     for listed in projects:
         folder = target_folder / folders[listed.id]
         with tqdm(desc=listed.name, unit="media", disable=not show_progress, leave=True) as bar:
+
+            def show_total(total: int) -> None:
+                bar.total = total
+                bar.refresh()
+
             try:  # Ctrl-C: ExportInterrupted with the reports of the projects done and the one interrupted
                 project = api.get_project(listed.id)  # the full GET answer goes into project.json
                 report = download_project(
                     api, project, folder, workers,
                     on_progress=lambda _kind: bar.update(1),
-                    on_total=lambda total: setattr(bar, "total", total) or bar.refresh(),
+                    on_total=show_total,
                 )
             except OSError as exc:  # the folder, project.json, settings.json or the journal
                 where = exc.filename or folder

@@ -51,7 +51,7 @@ def new_part_file(folder: Path, name: str) -> Path:
     return Path(tmp_name)
 
 
-def write_atomically(target: Path, produce: Callable[[Path], None]) -> None:
+def write_atomically(target: Path, produce: Callable[[Path], object]) -> None:
     """Let ``produce`` write a temporary file next to ``target``, then rename it into place.
 
     If ``produce`` raises, the temporary file is removed and ``target`` is left as it was.
@@ -168,7 +168,7 @@ class Journal:
 
 def read_journal(path: Path) -> list[dict]:
     """Every whole line of a journal file (a line cut by a kill is skipped); empty if there is none."""
-    entries = []
+    entries: list[dict] = []
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -91,7 +91,7 @@ def _saved_scenes(folder: Path, entry: dict) -> dict[int | None, dict]:
     if entry["kind"] == "image":
         path = folder / "annotations" / f"{stem}.json"
         return {None: json.loads(path.read_text(encoding="utf-8"))} if path.exists() else {}
-    scenes = {}
+    scenes: dict[int | None, dict] = {}
     for path in (folder / "annotations").glob(f"{stem}_frame_*.json"):
         frame = path.stem.rsplit("_frame_", 1)[1]
         if frame.isdigit():
@@ -270,7 +270,8 @@ def _matching(agree: list[list[int]]) -> dict[int, int]:
     owner: dict[int, int] = {}
     for start in range(len(agree)):
         seen: set[int] = set()
-        stack, iters, chosen = [start], [iter(agree[start])], []
+        stack, iters = [start], [iter(agree[start])]
+        chosen: list[int] = []
         while stack:
             j = next((j for j in iters[-1] if j not in seen), None)
             if j is None:  # this media has no free or re-assignable entry left

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from sc_importers.export.verify_mapped import Mapped
-from sc_importers.model import EMPTY_LABEL, Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
+from sc_importers.model import EMPTY_LABEL, Annotation, Ellipse, Polygon, Rectangle, RotatedRectangle, Shape
 from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
 from sc_importers.rest.saved_scenes import SceneError, looks_normalized, normalized_for_dialect, scene_annotations
 
@@ -63,7 +63,7 @@ class SceneViews:
         own = self.tolerance * max(media.width, media.height, 1)
         return max(own, self.mapped.adaptation.pixel_tolerance) if self.mapped else own
 
-    def _view(self, annotations, empty: set[str], media: RemoteMedia) -> list[tuple]:
+    def _view(self, annotations: list[Annotation], empty: set[str], media: RemoteMedia) -> list[tuple]:
         out = []
         for ann in annotations:
             labels = tuple(sorted(EMPTY if name in empty else name for name in ann.labels))

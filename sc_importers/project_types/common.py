@@ -79,21 +79,22 @@ def has_area(shape: Shape) -> bool:
     return shape.area > 0 and bounding_box(shape).area > 0 and as_polygon(shape).area > 0
 
 
-def _kept_regions(annotations: list[Annotation], names: set[str]) -> Iterator[tuple[int, Annotation, tuple[str, ...]]]:
-    """(position, annotation, kept labels) of every annotation with a region of non-zero size
-    (:func:`has_area`) and at least one label in ``names``."""
+def _kept_regions(annotations: list[Annotation],
+                  names: set[str]) -> Iterator[tuple[int, Annotation, tuple[str, ...], Shape]]:
+    """(position, annotation, kept labels, its shape) of every annotation with a region of non-zero
+    size (:func:`has_area`) and at least one label in ``names``."""
     for index, ann in enumerate(annotations):
         labels = tuple(n for n in ann.labels if n in names)
         if ann.shape is not None and labels and has_area(ann.shape):
-            yield index, ann, labels
+            yield index, ann, labels, ann.shape
 
 
 def labelled_regions(annotations: list[Annotation], names: set[str]) -> Iterator[tuple[tuple[str, ...], Shape]]:
     """(labels, shape) of every annotation with a region of non-zero size (:func:`has_area`),
     keeping only the labels in ``names``; image-level annotations and annotations left without
     labels are skipped."""
-    for _, ann, labels in _kept_regions(annotations, names):
-        yield labels, ann.shape
+    for _, _, labels, shape in _kept_regions(annotations, names):
+        yield labels, shape
 
 
 def labelled_objects(
@@ -103,9 +104,9 @@ def labelled_objects(
     :func:`labelled_regions` keeps, with the parts of one object (annotations with the same
     ``object_id`` and labels) together. An annotation without ``object_id`` is one object."""
     objects: dict[object, tuple[tuple[str, ...], list[Shape]]] = {}
-    for index, ann, labels in _kept_regions(annotations, names):
+    for index, ann, labels, shape in _kept_regions(annotations, names):
         key = index if ann.object_id is None else (ann.object_id, labels)
-        objects.setdefault(key, (labels, []))[1].append(ann.shape)
+        objects.setdefault(key, (labels, []))[1].append(shape)
     return list(objects.values())
 
 

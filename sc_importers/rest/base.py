@@ -29,6 +29,9 @@ class ServerError(Exception):
     """The server refused a request. ``status`` is the HTTP status, ``code`` the server's
     ``error_code`` when it sent one; the message never contains credentials or cookies."""
 
+    #: seconds the server asked to wait (its ``Retry-After`` header) before the next attempt
+    retry_after: float | None = None
+
     def __init__(self, message: str, status: int | None = None, code: str | None = None):
         super().__init__(message)
         self.status = status
@@ -38,6 +41,11 @@ class ServerError(Exception):
 class ConnectionLost(ServerError):
     """The server could not be reached, or a transfer broke off: not an answer of the server, so
     every following request will probably fail the same way."""
+
+    #: True when the request certainly never reached the server (no connection was made)
+    not_sent: bool = False
+    #: True when the server did not answer in time: the request may still be running there
+    timed_out: bool = False
 
 
 class AuthenticationError(ServerError):

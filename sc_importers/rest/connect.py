@@ -42,7 +42,7 @@ API_CHOICES = {"sc1": "sc1", "sc-v1": "sc1", "geti": "geti", "geti-v1": "geti", 
 Probe = Literal["yes", "login", "no"]
 
 
-def connect(host: str, username: str | None = None, password: str | None = None, verify: bool = True,
+def connect(host: str, username: str | None = None, password: str | None = None, verify: bool | str = True,
             workers: int = 4, *, api_key: str | None = None, workspace: str | None = None,
             api: str | None = None, geti3: Geti3Choices | None = None,
             retry: RetryPolicy | None = None) -> ServerAPI:
@@ -52,7 +52,8 @@ def connect(host: str, username: str | None = None, password: str | None = None,
     ``workspace`` names the Geti workspace when the organization has several; ``api`` (``"sc1"``,
     ``"geti"``, ``"geti3"``, None to detect) skips the detection. A Geti 3 server needs no credentials;
     ``geti3`` holds the user's answers to what Geti 3 cannot hold (``--chain-task`` ...). ``retry`` is
-    the retry policy of every request (default: :class:`RetryPolicy`'s defaults).
+    the retry policy of every request (default: :class:`RetryPolicy`'s defaults). ``verify`` is True
+    (check the server's certificate), False (do not) or the path of a CA bundle to check it against.
 
     Raises :class:`~sc_importers.rest.base.AuthenticationError` for wrong or missing credentials and
     :class:`~sc_importers.rest.base.ServerError` when the server speaks no known dialect.
@@ -130,7 +131,7 @@ def adapt_offline(api: str | None, tasks: list[TaskPlan], geti3: Geti3Choices | 
     return Adaptation(tasks=list(tasks))
 
 
-def probe(http: requests.Session, url: str, verify: bool) -> Probe:
+def probe(http: requests.Session, url: str, verify: bool | str) -> Probe:
     """What ``GET url`` (a ``product_info``) says without credentials: a product description
     ("yes"), a login wall (401/403 or a redirect into the login pages: "login") or neither."""
     response = http.get(url, allow_redirects=False, timeout=default_timeout(), verify=verify)
@@ -155,7 +156,7 @@ def probe(http: requests.Session, url: str, verify: bool) -> Probe:
         response.close()
 
 
-def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, policy: RetryPolicy) -> Probe:
+def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool | str, policy: RetryPolicy) -> Probe:
     """:func:`probe` under the retry policy: transient answers and broken connections are tried
     again; a server that cannot be connected to at all (refused, unknown name) or whose TLS handshake
     fails the same way every time (https to a plain-http server, an untrusted certificate) fails at once, and
@@ -182,7 +183,7 @@ def _probe_retrying(http: requests.Session, base: str, path: str, verify: bool, 
         time.sleep(wait)
 
 
-def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_password: bool = False,
+def detect_dialect(host: str, verify: bool | str = True, has_token: bool = False, has_password: bool = False,
                    retry: RetryPolicy | None = None) -> Dialect:
     """The dialect of ``host`` from its unauthenticated ``product_info`` answers (see the module doc)."""
     base = normalize_host(host)
@@ -192,7 +193,8 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
     with requests.Session() as http:
         geti = _probe_retrying(http, base, f"{GETI_API}/product_info", verify, policy)
         sc1 = _probe_retrying(http, base, f"{SC_V1_API}/product_info", verify, policy)
-    candidates: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p != "no"]
+    probes: tuple[tuple[Dialect, Probe], ...] = (("geti", geti), ("sc1", sc1))
+    candidates = [d for d, p in probes if p != "no"]
     if not candidates and _is_geti3(base, verify):
         return "geti3"
     if len(candidates) == 1:
@@ -205,7 +207,7 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
                 f"no credentials given, and {base} speaks both the SC 1.0 and the Geti 2.x API: give a user name "
                 "and password (--username / SC_USERNAME, --password / SC_PASSWORD) or a personal access token "
                 "(--api-key / SC_API_KEY); --api geti|sc1 names the API")
-        answered: list[Dialect] = [d for d, p in (("geti", geti), ("sc1", sc1)) if p == "yes"]
+        answered = [d for d, p in probes if p == "yes"]
         if len(answered) == 1:
             return answered[0]
         raise AuthenticationError(
@@ -217,7 +219,7 @@ def detect_dialect(host: str, verify: bool = True, has_token: bool = False, has_
         f"{GETI3_API}/projects with a project list; check the address (or name the API with --api)")
 
 
-def _is_geti3(base: str, verify: bool) -> bool:
+def _is_geti3(base: str, verify: bool | str) -> bool:
     """Whether ``base`` answers ``GET /api/projects`` with a JSON list (Geti 3, which has no login)."""
     try:
         response = requests.get(f"{base}{GETI3_API}/projects", allow_redirects=False, timeout=default_timeout(),
@@ -233,7 +235,7 @@ def _is_geti3(base: str, verify: bool) -> bool:
             return False
 
 
-def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices | None,
+def _connect_geti3(host: str, verify: bool | str, workers: int, choices: Geti3Choices | None,
                    retry: RetryPolicy | None) -> ServerAPI:
     session = SCSession(host, NoLogin(), verify=verify, workers=workers, warn_insecure=False, retry=retry)
     try:
@@ -256,7 +258,7 @@ def _connect_geti3(host: str, verify: bool, workers: int, choices: Geti3Choices 
         raise
 
 
-def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, workers: int,
+def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool | str, workers: int,
                   retry: RetryPolicy | None) -> ServerAPI:
     flow = ApiKeyLoginFlow(api_key)
     session = SCSession(host, flow, verify=verify, workers=workers, warn_insecure=False, retry=retry)
@@ -272,7 +274,7 @@ def _connect_geti(host: str, api_key: str, workspace: str | None, verify: bool, 
         raise
 
 
-def _connect_sc1(host: str, username: str, password: str, verify: bool, workers: int,
+def _connect_sc1(host: str, username: str, password: str, verify: bool | str, workers: int,
                  retry: RetryPolicy | None) -> ServerAPI:
     session = SCSession(host, DexLoginFlow(username, password), verify=verify, workers=workers,
                         warn_insecure=False, retry=retry)
@@ -295,7 +297,7 @@ def _connect_sc1(host: str, username: str, password: str, verify: bool, workers:
         raise
 
 
-def _json_or_none(response) -> object:
+def _json_or_none(response: requests.Response) -> object:
     try:
         return response.json()
     except ValueError:

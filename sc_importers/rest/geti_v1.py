@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import requests
+
 from sc_importers.model import Annotation
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest import geti_v1_records as rec
@@ -152,7 +154,7 @@ class GetiV1API(GetiConfiguration, ServerAPI):
             body = rec.project_body(name, tasks)
         except ValueError as exc:  # a project this dialect cannot hold: refused before anything is sent
             raise ServerError(str(exc), code="unsupported_project") from None
-        def parse(response) -> RemoteProject:
+        def parse(response: requests.Response) -> RemoteProject:
             raw = response.json()
             if not isinstance(raw, dict) or not raw.get("datasets"):
                 return self.get_project(str(rec._require(raw, "id", "created project")))

@@ -188,8 +188,8 @@ def shape_from_geti(raw: dict) -> Shape:
             raise RecordError(f"POLYGON shape without points: {str(raw)[:200]}")
         return Polygon(tuple((_number(p, "x", kind), _number(p, "y", kind)) for p in points))
     if kind == "ROTATED_RECTANGLE":
-        return RotatedRectangle(*(_number(raw, k, kind) for k in ("x", "y", "width", "height")),
-                                float(raw.get("angle", 0.0)))
+        x, y, width, height = (_number(raw, k, kind) for k in ("x", "y", "width", "height"))
+        return RotatedRectangle(x, y, width, height, float(raw.get("angle", 0.0)))
     raise RecordError(f"annotation shape: unknown type {kind!r}")
 
 

@@ -128,13 +128,14 @@ class GetiV3API(ServerAPI):
         """Every image (or video), oldest first (a stable order while others upload), by offset pages."""
         seen: set[str] = set()
         for page in range(_MAX_PAGES):
-            params = {"limit": self.media_page_size, "offset": page * self.media_page_size, "sort_direction": "asc"}
+            offset = page * self.media_page_size
+            params = {"limit": self.media_page_size, "offset": offset, "sort_direction": "asc"}
             items, total = rec.media_page(self.session.get_json(f"{self._project_path(project)}/dataset/media", params))
             for raw in items:
                 if raw.get("type") == kind and raw.get("id") not in seen:
                     seen.add(raw["id"])
                     yield rec.parse_media(raw)
-            if not items or params["offset"] + len(items) >= total:
+            if not items or offset + len(items) >= total:
                 return
 
     def upload_media(self, project: RemoteProject, path: Path, kind: Literal["image", "video"]) -> RemoteMedia:
@@ -143,7 +144,7 @@ class GetiV3API(ServerAPI):
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
-        def parse(response) -> RemoteMedia:
+        def parse(response: requests.Response) -> RemoteMedia:
             try:
                 return rec.parse_media(response.json())
             except ValueError as exc:

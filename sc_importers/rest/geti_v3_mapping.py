@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sc_importers.model import Annotation, Ellipse, Label, Polygon, Rectangle, RotatedRectangle, bounding_box
+from sc_importers.model import Annotation, Ellipse, Label, Polygon, Rectangle, RotatedRectangle, Shape, bounding_box
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest.base import Adaptation, ServerError
 
@@ -201,12 +202,12 @@ def _as_polygon(shape: Rectangle | Ellipse | RotatedRectangle) -> Polygon:
     return Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
-def _shape_name(shape) -> str:
+def _shape_name(shape: Shape | None) -> str:
     return {Rectangle: "box", Ellipse: "ellipse", Polygon: "polygon", RotatedRectangle: "rotated box"}.get(
         type(shape), "image-level label")
 
 
-def _converter(kind: str, kept: set[str], dropped: set[str]):
+def _converter(kind: str, kept: set[str], dropped: set[str]) -> Callable[[list[Annotation], Counter], list[Annotation]]:
     """The per-media conversion into a Geti 3 ``kind`` task (our vocabulary), counting into ``counts``."""
 
     def convert(annotations: list[Annotation], counts: Counter) -> list[Annotation]:

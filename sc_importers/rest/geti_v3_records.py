@@ -220,6 +220,8 @@ def annotations_from_scene(project: RemoteProject, media: RemoteMedia, scene: di
     raw = _require(scene, "annotations", "annotation scene")
     if not raw:
         empty = project.trainable_tasks[0].empty_label()
+        if empty is None:  # a task without an empty label (single-label classification) has no stand-in
+            return []
         return [Annotation((empty.name,), Rectangle(0.0, 0.0, float(media.width), float(media.height)))]
     out = []
     for i, ann in enumerate(raw):

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sc_importers.geometry.image_header import ImageHeaderError, image_size
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import requests
 
     from sc_importers.rest.base import RemoteMedia, RemoteProject, ServerAPI
     from sc_importers.rest.session import SCSession
@@ -38,10 +40,10 @@ class UploadClaims:
         return media
 
     def upload(self, api: ServerAPI, session: SCSession, target: str, project: RemoteProject, path: Path,
-               kind: Literal["image", "video"], parse_media: Callable[[object], RemoteMedia]) -> RemoteMedia:
+               kind: Literal["image", "video"], parse_media: Callable[[Any], RemoteMedia]) -> RemoteMedia:
         """POST ``path`` as multipart part ``file`` to ``target`` under the retry policy: after an
         ambiguous failure the upload is repeated only when :meth:`landed` finds it did not land.
-        ``parse_media`` turns the answer's JSON into the media (a ``ValueError`` is a bad answer)."""
+        ``parse_media`` turns the answer's JSON (any JSON value) into the media (a ``ValueError`` is a bad answer)."""
         from sc_importers.rest.base import ServerError
         from sc_importers.rest.multipart import MultipartFile
 
@@ -49,7 +51,7 @@ class UploadClaims:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file to upload")
 
-        def parse(response) -> RemoteMedia:
+        def parse(response: requests.Response) -> RemoteMedia:
             try:
                 return parse_media(response.json())
             except ValueError as exc:

@@ -13,7 +13,12 @@ import io
 import mimetypes
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer  # collections.abc.Buffer from Python 3.12 on
 
 
 class MultipartFile(io.RawIOBase):
@@ -43,7 +48,7 @@ class MultipartFile(io.RawIOBase):
     def __len__(self) -> int:
         return len(self._head) + self._size + len(self._tail)
 
-    def __iter__(self):  # requests treats objects with __iter__ and read() as streams
+    def __iter__(self) -> Iterator[bytes]:  # requests treats objects with __iter__ and read() as streams
         while chunk := self.read(1 << 16):
             yield chunk
 
@@ -83,9 +88,10 @@ class MultipartFile(io.RawIOBase):
             size -= len(piece)
         return bytes(out)
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        data = self.read(len(buffer))
-        buffer[:len(data)] = data
+    def readinto(self, buffer: Buffer) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[:len(data)] = data
         return len(data)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ every upload worker.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -183,7 +184,7 @@ class SCv1API(ServerAPI):
                                idempotent=True)
 
     def _set_parameter(self, project: RemoteProject, task: RemoteTask, names: tuple[str, ...],
-                       value) -> None:
+                       value: object) -> None:
         found = rec.find_parameter(self._task_configuration(project, task), names)
         if found is None:
             raise ServerError(f"project {project.name!r}, task {task.title!r}: the configuration has "
@@ -248,7 +249,7 @@ class SCv1API(ServerAPI):
             if components:
                 path = self._task_config_path(project, task)
                 changed, not_applied = self._post_settings(
-                    lambda p=path, c=components: self.session.post_json(p, {"components": c}, idempotent=True),
+                    functools.partial(self.session.post_json, path, {"components": components}, idempotent=True),
                     changed, not_applied, where)
             result.add(task.title, len(changed), not_applied)
         used = {id(t) for t in matched if t is not None}

@@ -8,7 +8,7 @@ Shapes travel in normalized [0, 1] coordinates here and in pixels in :mod:`sc_im
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sc_importers.geometry.clip import polygon_for_upload
@@ -24,7 +24,7 @@ from sc_importers.model import (
 )
 from sc_importers.project_types.base import TaskPlan
 from sc_importers.rest.base import RemoteLabel, RemoteMedia, RemoteProject, RemoteTask
-from sc_importers.rest.legacy_parameters import ITERATION_PARAMETER_NAMES  # noqa: F401 - used as rec.ITERATION_PARAMETER_NAMES
+from sc_importers.rest.legacy_parameters import ITERATION_PARAMETER_NAMES as ITERATION_PARAMETER_NAMES  # re-exported
 
 #: Task types whose annotations cover the whole image (their shape is the full-image rectangle).
 GLOBAL_TASK_TYPES = frozenset({"classification", "anomaly_classification"})
@@ -210,7 +210,8 @@ def media_identifier(media: RemoteMedia, frame: int | None) -> dict:
 
 
 def annotation_body(project: RemoteProject, media: RemoteMedia, annotations: list[Annotation],
-                    frame: int | None = None, shape_to=None) -> dict:
+                    frame: int | None = None,
+                    shape_to: Callable[[Shape | None, int, int], dict] | None = None) -> dict:
     """The annotation POST body as recorded: labels by id with probability 1.0, normalized
     shapes, and the media identifier (``video_frame`` for a frame of a video). ``shape_to``
     (default :func:`shape_to_sc`) converts a shape: Geti 2.x passes its pixel converter, the rest of
@@ -261,12 +262,15 @@ def scene_or_none(raw: Any) -> dict | None:
 
 def video_scenes(raw: Any) -> list[dict]:
     """The frame scenes of a whole-video ``annotations/latest`` answer (list or wrapped)."""
+    items: object
     if isinstance(raw, list):
         items = raw
     elif isinstance(raw, dict):
         items = raw.get("video_annotations", raw.get("items", raw.get("annotations", [])))
     else:
         items = []
+    if not isinstance(items, list):
+        return []
     return [s for s in items if isinstance(s, dict) and s.get("annotations")]
 
 

@@ -160,9 +160,9 @@ def update_bodies(current: list[Located], wanted: dict[str, Any], skip: frozense
 
     Returns (components, not applied: ``"<where><key>" -> reason``, keys changed). Only editable
     parameters whose value differs are written; unknown and read-only ones are reported."""
-    by_key = {}
-    for item in current:
-        by_key.setdefault(item.key, item)
+    by_key: dict[str, Located] = {}
+    for located in current:
+        by_key.setdefault(located.key, located)
     components: dict[tuple, dict] = {}
     not_applied: dict[str, str] = {}
     changed: list[str] = []

@@ -46,6 +46,7 @@ from requests.adapters import HTTPAdapter
 
 from sc_importers.rest.base import AuthenticationError, ConnectionLost, ServerError
 from sc_importers.rest.login import LoginFlow, LoginInterrupted, is_login_url
+from sc_importers.rest.multipart import MultipartFile
 from sc_importers.rest.retry import (
     Attempts,
     RetryPolicy,
@@ -58,7 +59,7 @@ from sc_importers.rest.retry import (
 log = logging.getLogger("sc_importers.rest")
 
 #: Produces a fresh request body for each attempt (a new stream for file uploads).
-BodyFactory = Callable[[], Any]
+BodyFactory = Callable[[], "bytes | MultipartFile"]
 Expect = Literal["json", "binary", "any"]
 T = TypeVar("T")
 
@@ -123,7 +124,7 @@ class SCSession:
     """An authenticated, thread-safe HTTP session to one server (see the module doc)."""
 
     def __init__(
-        self, host: str, login: LoginFlow, *, verify: bool = True, workers: int = 4,
+        self, host: str, login: LoginFlow, *, verify: bool | str = True, workers: int = 4,
         timeout: tuple[float, float] | None = None, retry: RetryPolicy | None = None,
         warn_insecure: bool = True,
     ):
@@ -223,7 +224,8 @@ class SCSession:
                                  headers=None, expect="json", stream=False, ok_statuses=())
         return outcome.value if isinstance(outcome, _Found) else parse(outcome)
 
-    def _retrying(self, method: str, path: str, idempotent: bool | None, took_effect, **send) -> Any:
+    def _retrying(self, method: str, path: str, idempotent: bool | None, took_effect: Callable[[], object] | None,
+                  **send: Any) -> Any:
         repeatable = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempts = Attempts(self.retry)
         while True:
@@ -265,8 +267,8 @@ class SCSession:
                 self._relogin(generation)
         raise AssertionError("unreachable")
 
-    def _send(self, method: str, path: str, *, params, json, body, headers, expect, stream,
-              ok_statuses) -> requests.Response:
+    def _send(self, method: str, path: str, *, params: dict | None, json: Any, body: BodyFactory | None,
+              headers: dict | None, expect: Expect, stream: bool, ok_statuses: tuple[int, ...]) -> requests.Response:
         url = self.url(path)
         all_headers = {"Accept": "application/json"} if expect == "json" else {}
         if json is not None:
@@ -274,7 +276,7 @@ class SCSession:
         all_headers.update(headers or {})
         for _ in range(_MAX_REDIRECTS + 1):
             data = jsonlib.dumps(json) if json is not None else (body() if body else None)
-            if hasattr(data, "content_type"):
+            if isinstance(data, MultipartFile):
                 all_headers["Content-Type"] = data.content_type
             log.debug("%s %s", method, _path_only(url))
             try:
@@ -290,7 +292,7 @@ class SCSession:
                 lost.timed_out = isinstance(exc, requests.Timeout) and not lost.not_sent
                 raise lost from None
             finally:
-                if hasattr(data, "close"):
+                if isinstance(data, MultipartFile):
                     data.close()
             if response.is_redirect:
                 target = urljoin(url, response.headers.get("Location", ""))
@@ -364,7 +366,8 @@ class SCSession:
         that breaks off is started again from the first byte under the retry policy, when
         ``on_chunk`` is None or can start over (it has a ``reset()`` method)."""
         attempts = Attempts(self.retry)
-        restart = getattr(on_chunk, "reset", None) if on_chunk is not None else (lambda: None)
+        restart: Callable[[], object] | None = (
+            getattr(on_chunk, "reset", None) if on_chunk is not None else (lambda: None))
         while True:
             response = self.request("GET", path, expect="binary", stream=True, headers={"Accept": "*/*"})
             written = 0
@@ -381,7 +384,7 @@ class SCSession:
             finally:
                 response.close()
             wait = attempts.next_wait(lost) if restart is not None else None
-            if wait is None:
+            if wait is None or restart is None:
                 raise ConnectionLost(f"{lost} ({attempts.gave_up()})") from None
             log.info("%s; downloading again in %.1f s", lost, wait)
             time.sleep(wait)

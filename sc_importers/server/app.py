@@ -10,6 +10,7 @@ from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from sc_importers.server import auth, geti, routes_annotations, routes_config, routes_media, routes_projects
 from sc_importers.server.errors import install_error_handlers
@@ -33,7 +34,7 @@ API_ROUTERS = (routes_projects.router, routes_media.router, routes_annotations.r
 def api_routes() -> list[tuple[str, str]]:
     """(method, path template) of every API route, e.g. for tests that must cover each route."""
     return [(method, API_PREFIX + route.path) for router in API_ROUTERS for route in router.routes
-            for method in sorted(route.methods - {"HEAD"})]
+            if isinstance(route, APIRoute) for method in sorted((route.methods or set()) - {"HEAD"})]
 
 
 def create_app(data_dir: Path, username: str, password: str, session_ttl: float = 7 * 24 * 3600.0,

@@ -48,7 +48,7 @@ def _base(request: Request) -> str:
     return f"{request.url.scheme}://{host}"
 
 
-def _remember(key: str, **values) -> None:
+def _remember(key: str, **values: object) -> None:
     now = time.time()
     with _pending_lock:
         for stale in [k for k, v in _pending.items() if v["expires"] < now]:

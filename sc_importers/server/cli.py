@@ -29,7 +29,13 @@ import secrets
 import socket
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:  # imported where used: `sc-server --help` loads neither FastAPI nor the TLS code
+    from fastapi import FastAPI
+
+    from sc_importers.server.faults import FaultMiddleware
+    from sc_importers.server.tls import TlsFiles
 
 from sc_importers import __version__  # the package's one version (pyproject.toml reads it too)
 
@@ -213,7 +219,8 @@ def main(argv: list[str] | None = None) -> None:
         api_key = new_api_key()
         generated.append(f"sc-server: generated API key (x-api-key on /api/v1/): {api_key}")
     files = _tls_files(args)
-    app = create_app(args.data_dir, args.username, password, session_ttl=args.session_ttl, api_key=api_key)
+    app: FastAPI | FaultMiddleware = create_app(args.data_dir, args.username, password,
+                                                session_ttl=args.session_ttl, api_key=api_key)
     listening = _listen(args.host, args.port)  # before saying "serving", so a taken port is said plainly
     for line in generated:
         print(line, flush=True)
@@ -266,7 +273,7 @@ def _make_data_dir(data_dir: Path) -> None:
         _refuse(f"sc-server: cannot use --data-dir {data_dir}: {exc.strerror or exc}")
 
 
-def _tls_files(args: argparse.Namespace) -> object | None:
+def _tls_files(args: argparse.Namespace) -> TlsFiles | None:
     """The certificate and key to serve HTTPS with, or None for plain HTTP; exits with a one-line message
     when given files are unusable."""
     from sc_importers.server import tls

@@ -99,13 +99,13 @@ class Database:
         """This thread's connection, or a fresh one while the thread's own is in use."""
         local = self._local
         if getattr(local, "busy", False):
-            conn = self._open()
+            spare = self._open()
             try:
-                yield conn
+                yield spare
             finally:
-                conn.close()
+                spare.close()
             return
-        conn = getattr(local, "conn", None)
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
         if conn is None:
             conn = local.conn = self._open()
         local.busy = True

@@ -34,6 +34,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 KINDS = ("500", "503", "429", "drop-before", "drop-after", "slow")
@@ -45,6 +46,7 @@ _transports: dict[tuple, asyncio.Transport] = {}
 class TrackedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, registering its transport so a fault can abort the connection."""
 
+    # uvicorn's H11Protocol narrows asyncio.Protocol's BaseTransport to Transport the same way (and ignores it too)
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         peer = transport.get_extra_info("peername")
@@ -108,11 +110,11 @@ def _error_body(status: int) -> bytes:
 class FaultMiddleware:
     """ASGI middleware applying a :class:`FaultPlan` to every HTTP request."""
 
-    def __init__(self, app, plan: FaultPlan):
+    def __init__(self, app: ASGIApp, plan: FaultPlan):
         self.app = app
         self.plan = plan
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.plan.rate <= 0:
             await self.app(scope, receive, send)
             return
@@ -136,11 +138,11 @@ class FaultMiddleware:
                 await _drop(scope, send)
 
 
-async def _swallow(_message) -> None:
+async def _swallow(_message: Message) -> None:
     """A ``send`` that throws the application's answer away."""
 
 
-async def _answer(send, status: int, body: bytes, retry_after: bool = False) -> None:
+async def _answer(send: Send, status: int, body: bytes, retry_after: bool = False) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if retry_after:
         headers.append((b"retry-after", b"1"))
@@ -148,7 +150,7 @@ async def _answer(send, status: int, body: bytes, retry_after: bool = False) -> 
     await send({"type": "http.response.body", "body": body})
 
 
-async def _drop(scope, send) -> None:
+async def _drop(scope: Scope, send: Send) -> None:
     """Close the client's connection without an answer."""
     transport = _transports.get(tuple(scope.get("client") or ())[:2])
     if transport is None:  # not running under TrackedH11Protocol: cut after the headers instead

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 
 from sc_importers.server.project_builder import trainable_tasks
+from sc_importers.server.storage import MediaRow
 
 
 def media_url(workspace_id: str, project_id: str, dataset_id: str, kind: str, media_id: str) -> str:
@@ -42,7 +43,7 @@ def annotation_states(project: dict, annotated: set[str]) -> list[dict]:
             for t in trainable_tasks(project)]
 
 
-def media_record(workspace_id: str, project: dict, row: sqlite3.Row, annotated: set[str]) -> dict:
+def media_record(workspace_id: str, project: dict, row: MediaRow, annotated: set[str]) -> dict:
     base = media_url(workspace_id, project["id"], row["dataset_id"], row["kind"], row["id"])
     if row["kind"] == "image":
         # The trailing space after display/full is what SC 1.0 sends (recorded).

@@ -7,6 +7,7 @@ Choices where the recordings are silent are marked "not recorded" below.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from sc_importers.server.errors import bad_request
 from sc_importers.server.ids import new_id
@@ -119,7 +120,7 @@ def build_project(body: object, workspace_id: str) -> dict:
             raise bad_request(f"Task title {title!r} is used twice.")
         if not isinstance(task_type, str) or task_type not in TRAINABLE_TYPES | {"dataset", "crop"}:
             raise bad_request(f"Task {title!r} has unsupported task_type {task_type!r}.")
-        task = {"id": new_id(), "task_type": task_type, "title": title}
+        task: dict[str, Any] = {"id": new_id(), "task_type": task_type, "title": title}
         if task_type in TRAINABLE_TYPES:
             task["label_schema_id"] = new_id()
             task["labels"] = _build_labels(raw, title, task_type)

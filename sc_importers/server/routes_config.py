@@ -5,6 +5,7 @@ models (the local server never trains, so always none)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +25,7 @@ def _config(request: Request, project_id: str) -> dict:
         return json.loads(conn.execute("SELECT config FROM projects WHERE id=?", (project_id,)).fetchone()["config"])
 
 
-def _update(request: Request, project_id: str, change) -> None:
+def _update(request: Request, project_id: str, change: Callable[[dict], dict]) -> None:
     """Read, change and write the configuration in one transaction, so concurrent updates do not
     overwrite each other."""
     with settings_of(request).db.write() as conn:

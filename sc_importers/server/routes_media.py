@@ -177,7 +177,7 @@ def get_video(request: Request, workspace_id: str, project_id: str, dataset_id: 
     return _get(request, workspace_id, project_id, dataset_id, "video", media_id)
 
 
-def remove_media(settings: ServerSettings, row) -> None:
+def remove_media(settings: ServerSettings, row: sqlite3.Row) -> None:
     """Delete one media item: its annotations, its row, its file and its cached thumbnail (both
     dialects delete through here)."""
     with settings.db.write() as conn:
@@ -206,7 +206,8 @@ def delete_video(request: Request, workspace_id: str, project_id: str, dataset_i
     return _delete(request, workspace_id, project_id, dataset_id, "video", media_id)
 
 
-def _row(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str, media_id: str):
+def _row(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
+         media_id: str) -> tuple[ServerSettings, sqlite3.Row]:
     settings = settings_of(request)
     load_dataset_project(settings, workspace_id, project_id, dataset_id)
     return settings, load_media(settings, dataset_id, kind, media_id)

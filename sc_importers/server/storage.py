@@ -17,7 +17,7 @@ import shutil
 import sqlite3
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeAlias
 
 from fastapi.responses import FileResponse, Response
 from PIL import Image, UnidentifiedImageError
@@ -29,13 +29,15 @@ THUMB_SIZE = (256, 256)
 #: uploading); images past Pillow's decompression-bomb limit (about 179 million pixels) are refused too.
 MAX_SIDE = 20000
 _CHUNK = 1 << 20
+#: A media row as the database returns it, or the dict of one just stored (the same keys).
+MediaRow: TypeAlias = "sqlite3.Row | dict[str, Any]"
 
 
 def media_dir(data_dir: Path, project_id: str) -> Path:
     return Path(data_dir) / "media" / project_id
 
 
-def media_path(data_dir: Path, row: sqlite3.Row) -> Path:
+def media_path(data_dir: Path, row: MediaRow) -> Path:
     return media_dir(data_dir, row["project_id"]) / row["filename"]
 
 

@@ -40,7 +40,8 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
         for task in project.trainable_tasks:
             api.set_auto_training(project, task, False)
     except Exception as exc:
-        exc.created_project = project  # the caller must not report "nothing was created"
+        # the caller must not report "nothing was created"; any exception type can carry it (read with getattr)
+        vars(exc)["created_project"] = project
         raise
     return project
 

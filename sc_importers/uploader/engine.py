@@ -136,7 +136,8 @@ class UploadEngine:
         except Exception as exc:
             record.error = _describe(exc)
             if is_fatal(exc):
-                exc.item_progress = record  # keeps a media id created before the failure
+                # keeps a media id created before the failure; any exception type carries it (read with getattr)
+                vars(exc)["item_progress"] = record
                 raise
         return record
 

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Protocol
 
 import requests
 
@@ -44,6 +45,34 @@ from sc_importers.viewer_link import viewer_url
 #: 46.9, 111.0, 107.1, 143.2. 16 was fastest in both; against a remote server, where each request
 #: waits on network latency, more requests in flight help at least as much.
 DEFAULT_WORKERS = 16
+
+
+class Connection(Protocol):
+    """Where and as whom :func:`run_import` connects (:class:`sc_importers.cli.options.ConnectionOptions`
+    is one; ``retry_policy()`` and ``dialect_options`` are used when the object has them)."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def verify(self) -> bool | str: ...
+
+
+class Upload(Protocol):
+    """How :func:`run_import` uploads (:class:`sc_importers.cli.options.UploadOptions` is one; ``resume``
+    is read when the object has it)."""
+
+    @property
+    def project_name(self) -> str | None: ...
+    @property
+    def workers(self) -> int | None: ...
+    @property
+    def auto_train(self) -> bool | None: ...
+    @property
+    def iterations(self) -> int | None: ...
 
 
 def resolve_project_type(project_type: ProjectType | str) -> ProjectType:
@@ -206,7 +235,7 @@ def import_dataset(
 
 
 def run_import(dataset: Dataset, project_type: ProjectType | str, build_options: BuildOptions,
-               connection: object, upload_options: object, json_output: bool = False,
+               connection: Connection, upload_options: Upload, json_output: bool = False,
                json_lines: bool = False, already_filtered: int = 0, api: ServerAPI | None = None) -> int:
     """What ``sc-import`` runs without ``--dry-run``: connect, import, print, return the exit code.
 

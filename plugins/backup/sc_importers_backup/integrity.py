@@ -78,7 +78,9 @@ def _names_against_manifest(manifest: dict[str, Any]) -> list[str]:
     annotation file a media file of its stem (``<stem>_frame_<n>`` for a video)."""
     from sc_importers.export.download import safe_folder_name
 
-    media = manifest.get("media") if isinstance(manifest.get("media"), dict) else {}
+    media = manifest.get("media")
+    if not isinstance(media, dict):
+        media = {}
     files = manifest["files"]
     bad = [f"{relative}: has a manifest 'media' entry but is not among its files"
            for relative in media if relative not in files and not escapes(str(relative))]

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sc_importers.export.files import JOURNAL_NAME
 from sc_importers.extras import require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.geometry.image_header import ImageHeaderError, image_size
@@ -36,7 +37,7 @@ from sc_importers_backup.project import (
     project_type_of,
     trainable_tasks,
 )
-from sc_importers_backup.unfinished import JOURNAL_NAME, unfinished_export
+from sc_importers_backup.unfinished import unfinished_export
 
 _FRAME_FILE = re.compile(r"^(?P<stem>.+)_frame_(?P<index>\d+)\.json$")
 

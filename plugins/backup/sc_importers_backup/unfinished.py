@@ -61,7 +61,9 @@ def unfinished_export(root: Path) -> Unfinished | None:
         if isinstance(entry.get("listing"), list):
             state.listed = [str(i) for i in entry["listing"]]
         elif "done" in entry and isinstance(entry.get("path"), str):
-            annotations = entry.get("annotations") if isinstance(entry.get("annotations"), dict) else {}
+            annotations = entry.get("annotations")
+            if not isinstance(annotations, dict):
+                annotations = {}
             state.done[entry["path"]] = sorted(str(a) for a in annotations)
             state._done_ids.add(str(entry["done"]))
             state.named.update([entry["path"], *state.done[entry["path"]]])

@@ -23,7 +23,8 @@ def decode_rle(segmentation: dict, height: int | None, width: int | None) -> np.
     if isinstance(counts, list):
         if sum(int(c) for c in counts) != h * w:
             raise ValueError(f"uncompressed RLE counts sum to {sum(counts)}, expected {h}x{w}={h * w}")
-        rle = mask_utils.frPyObjects({"counts": counts, "size": [h, w]}, h, w)
+        # types-pycocotools lists only the compressed RLE dict; pycocotools also takes uncompressed counts
+        rle = mask_utils.frPyObjects({"counts": counts, "size": [h, w]}, h, w)  # type: ignore[call-overload]
     elif isinstance(counts, (str, bytes)):
         rle = {"counts": counts.encode("ascii") if isinstance(counts, str) else counts, "size": [h, w]}
     else:

@@ -226,7 +226,7 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
     dirs = image_dirs(annotation_file, images_dir)
     first_item = len(state.dataset.items)
     seen_names: set[str] = set()
-    seen_ids: set[object] = set()
+    seen_ids = set()  # now the image ids
     saw_keypoints = False
     for index, img in enumerate(data["images"]):
         file_name = img.get("file_name") if isinstance(img, dict) else None

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Problem
@@ -60,7 +62,7 @@ class _Drops:
     def problems(self, file: str) -> list[Problem]:
         out: list[Problem] = []
 
-        def listing(counter: Counter, fmt) -> str:  # noqa: ANN001 - a small formatter
+        def listing(counter: Counter, fmt: Callable[[Any], str]) -> str:
             return ", ".join(f"{fmt(k)}: {n}" for k, n in sorted(counter.items()))
 
         if self.shapes:
@@ -263,8 +265,10 @@ def _key(path: Path, root: Path) -> str:
 
 
 def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
     try:
-        number = int(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = int(float(value))
+    except (OverflowError, ValueError):  # "inf", "nan", "x
         return None
     return number if number > 0 else None

@@ -33,8 +33,10 @@ class ShapeError(ValueError):
 def _num(el: ET.Element, name: str) -> float:
     raw = el.get(name)
     try:
-        return float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        if raw is None:
+            raise ValueError
+        return float(raw)
+    except ValueError:
         raise ShapeError(f"<{el.tag}> attribute {name}={raw!r} is not a number") from None
 
 

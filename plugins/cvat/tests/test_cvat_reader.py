@@ -79,3 +79,19 @@ def test_a_folder_with_no_image_found_is_not_importable(shared, tmp_path: Path) 
     code, report = _dry_run(export, "--format", "cvat")
     assert code == 1
     assert "no media to import" in report["blockers"]
+
+
+def test_an_infinite_image_size_is_treated_as_unknown(shared, tmp_path: Path) -> None:
+    """width="inf" is no size (the image's own header is read instead), not an OverflowError traceback."""
+    from sc_importers_cvat import CvatReader
+
+    export = tmp_path / "project"
+    shutil.copytree(shared.datasets(f"{CVAT}/export_project"), export)
+    xml = export / "annotations.xml"
+    tree = ET.parse(xml)
+    first = next(tree.getroot().iter("image"))
+    first.set("width", "inf")
+    tree.write(xml)
+    ds = CvatReader().read(export)
+    item = next(i for i in ds.items if i.path.name == Path(first.get("name", "")).name)
+    assert item.width is None or item.width > 0

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 from sc_importers.geometry.clip import clip_box
 from sc_importers.model import Annotation, Ellipse, Label, Polygon, Problem, Rectangle, RotatedRectangle, Shape
+
+if TYPE_CHECKING:  # Datumaro ships no types: to mypy these are Any, to a reader they say what is passed
+    from datumaro.components.annotation import Annotation as DmAnnotation
 
 
 def labels_from_categories(categories: dict) -> list[Label]:
@@ -42,11 +46,11 @@ class ItemContext:
     problems: list[Problem] = field(default_factory=list)
     unsupported: Counter = field(default_factory=Counter)
 
-    def problem(self, severity: str, message: str) -> None:
-        self.problems.append(Problem(severity, message, file=self.file, item=self.item))  # type: ignore[arg-type]
+    def problem(self, severity: Literal["error", "warning"], message: str) -> None:
+        self.problems.append(Problem(severity, message, file=self.file, item=self.item))
 
 
-def _label_name(ann: object, ctx: ItemContext) -> tuple[str, ...] | None:
+def _label_name(ann: DmAnnotation, ctx: ItemContext) -> tuple[str, ...] | None:
     """The annotation's label as a 1-tuple; None (with an error) when the index is unknown."""
     index = getattr(ann, "label", None)
     if index is None:
@@ -82,36 +86,36 @@ def _clip_rect(rect: Rectangle, ctx: ItemContext) -> Rectangle | None:
     return clipped
 
 
-def _shapes(ann: object, ctx: ItemContext) -> list[Shape] | None:
+def _shapes(ann: DmAnnotation, ctx: ItemContext) -> list[Shape] | None:
     """The neutral shapes of one Datumaro annotation; None when its type is not supported."""
     from datumaro.components.annotation import AnnotationType
 
-    kind = ann.type  # type: ignore[attr-defined]
+    kind = ann.type
     if kind == AnnotationType.bbox:
-        x, y, w, h = ann.get_bbox()  # type: ignore[attr-defined]
+        x, y, w, h = ann.get_bbox()
         rect = _clip_rect(Rectangle(float(x), float(y), float(w), float(h)), ctx)
         return [rect] if rect is not None else []
     if kind == AnnotationType.polygon:
-        pts = ann.points  # type: ignore[attr-defined]
+        pts = ann.points
         return [Polygon(tuple((float(pts[i]), float(pts[i + 1])) for i in range(0, len(pts) - 1, 2)))]
     if kind == AnnotationType.ellipse:
-        x1, y1, x2, y2 = ann.points  # type: ignore[attr-defined]
+        x1, y1, x2, y2 = ann.points
         return [Ellipse(float(min(x1, x2)), float(min(y1, y2)), float(abs(x2 - x1)), float(abs(y2 - y1)))]
     if kind == AnnotationType.rotated_bbox:
         a = ann
-        return [RotatedRectangle(float(a.cx), float(a.cy), float(a.w), float(a.h), float(a.r))]  # type: ignore[attr-defined]
+        return [RotatedRectangle(float(a.cx), float(a.cy), float(a.w), float(a.h), float(a.r))]
     if kind == AnnotationType.mask:
         from sc_importers.geometry.masks import mask_to_polygons  # numpy with the first mask
 
-        return list(mask_to_polygons(ann.image))  # type: ignore[attr-defined]
+        return list(mask_to_polygons(ann.image))
     return None
 
 
-def _empty_mask_message(ann: object, label: str) -> str:
+def _empty_mask_message(ann: DmAnnotation, label: str) -> str:
     """Why a mask gave no polygon: it has no pixels, or (should tracing ever fail) it is too thin."""
     import numpy as np
 
-    pixels = int(np.count_nonzero(np.asarray(ann.image)))  # type: ignore[attr-defined]
+    pixels = int(np.count_nonzero(np.asarray(ann.image)))
     if pixels == 0:
         return f"mask of label {label!r} has no pixels; skipped"
     return f"mask of label {label!r} ({pixels} pixels) is too thin to trace into a polygon; skipped"
@@ -124,7 +128,7 @@ BOOKKEEPING_ATTRIBUTES = {"outside", "keyframe", "track_id", "z_order", "rotatio
 EMPTY_VALUES = (False, None, "", "Unspecified")
 
 
-def _count_dropped_details(ann: object, ctx: ItemContext) -> bool:
+def _count_dropped_details(ann: DmAnnotation, ctx: ItemContext) -> bool:
     """Count what SC 1.0 cannot hold of one annotation in ``ctx.unsupported`` (keys
     ``("attribute", label, name)`` for every informative attribute value, ``("outside", label)``
     for a track's shape marked outside the frame); True when the whole annotation is to be

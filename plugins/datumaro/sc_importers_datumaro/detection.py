@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 #: Stop listing files for extensions after this many entries or seconds (big folders).
 MAX_WALK_FILES = 20_000
@@ -79,7 +80,7 @@ def quiet_datumaro_logs() -> Iterator[None]:
 
 
 @lru_cache(maxsize=1)
-def _environment():  # noqa: ANN202 - datumaro type, imported lazily (slow import)
+def _environment() -> Any:  # datumaro.Environment (untyped), imported lazily: a slow import
     import datumaro as dm
 
     return dm.Environment()
@@ -119,8 +120,9 @@ def _extensions(path: Path) -> tuple[set[str], bool]:
     return found, False
 
 
-def _load_importer(importer: object) -> object:
-    """The importer class behind a (possibly lazy) registry entry; may raise ImportError."""
+def _load_importer(importer: object) -> Any:
+    """The importer class behind a (possibly lazy) registry entry (a Datumaro ``Importer``
+    subclass: untyped); may raise ImportError."""
     get_cls = getattr(importer, "get_plugin_cls", None)
     return get_cls() if get_cls is not None else importer
 

@@ -7,6 +7,7 @@ import re
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sc_importers.extras import MissingExtra, missing, require, require_for_videos
 from sc_importers.formats import Detection, FormatError, FormatReader
@@ -31,6 +32,9 @@ from sc_importers_datumaro.voc import (
     stage_flat_voc,
 )
 
+if TYPE_CHECKING:  # Datumaro ships no types (Any to mypy)
+    from datumaro.components.dataset import Dataset as DmDataset
+
 #: Formats the dedicated ``coco`` reader handles better: Datumaro stays below its confidence.
 COCO_LIKE = "coco"
 #: Datumaro's catch-all for CSV files: rows of values, no images; SC has nothing to import from it.
@@ -40,23 +44,24 @@ WEAK_FORMATS = {"image_dir", "imagenet", "video_frames", "video_keyframes"} | TA
 _FRAME_NAME = re.compile(r"frame_\d+")
 
 
-class _CollectingPolicy:
-    """A Datumaro import error policy that records item/annotation errors instead of raising."""
+#: What :func:`_collecting_policy` records: (``"item"`` or ``"annotation"``, (item id, subset), cause).
+ImportErrors = list[tuple[str, tuple[str, str], BaseException | None]]
 
-    def __new__(cls, *args: object, **kwargs: object):  # noqa: ANN204 - subclass built lazily
-        from datumaro.components.contexts.importer import ImportErrorPolicy
 
-        class Policy(ImportErrorPolicy):
-            def __init__(self) -> None:
-                self.errors: list[tuple[str, tuple[str, str], BaseException | None]] = []
+def _collecting_policy(errors: ImportErrors) -> object:
+    """A Datumaro import error policy that appends item/annotation errors to ``errors`` instead of
+    raising (the class is built here: Datumaro is imported only when a Datumaro format is read)."""
+    from datumaro.components.contexts.importer import ImportErrorPolicy
+    from datumaro.components.errors import AnnotationImportError, ItemImportError
 
-            def _handle_item_error(self, error: Exception) -> None:
-                self.errors.append(("item", error.item_id, error.__cause__))  # type: ignore[attr-defined]
+    class Policy(ImportErrorPolicy):
+        def _handle_item_error(self, error: ItemImportError) -> None:
+            errors.append(("item", error.item_id, error.__cause__))
 
-            def _handle_annotation_error(self, error: Exception) -> None:
-                self.errors.append(("annotation", error.item_id, error.__cause__))  # type: ignore[attr-defined]
+        def _handle_annotation_error(self, error: AnnotationImportError) -> None:
+            errors.append(("annotation", error.item_id, error.__cause__))
 
-        return Policy()
+    return Policy()
 
 
 #: Causes shown of a failed import, and characters of each, so the message stays readable.
@@ -170,7 +175,8 @@ class DatumaroReader(FormatReader):
         with tempfile.TemporaryDirectory(prefix="sc-datumaro-") as tmp:
             staged = self._stage(path, fmt, Path(tmp) / "view", options)
             source = staged.root if staged else path
-            policy = _CollectingPolicy()
+            errors: ImportErrors = []
+            policy = _collecting_policy(errors)
             try:
                 import datumaro as dm
 
@@ -189,7 +195,7 @@ class DatumaroReader(FormatReader):
                     file=_item_file(path, fmt, item_id, subset),
                     item=keys.get((subset, item_id), f"{subset}/{item_id}"),
                 )
-                for kind, (item_id, subset), cause in policy.errors
+                for kind, (item_id, subset), cause in errors
             ]
             notes = staged.notes if staged else []
             dataset.problems[:0] = [Problem("warning", note, file=str(path)) for note in notes]
@@ -364,12 +370,12 @@ def _judge_unrecognised_yolo(path: Path, notes: list[str]) -> Detection:
     return Detection(0.55, ["YOLO labels/ with a YAML config not named data.yaml", *notes])
 
 
-def _is_video_dataset(dm_dataset: object) -> bool:
+def _is_video_dataset(dm_dataset: DmDataset) -> bool:
     """Whether Datumaro says the dataset's media are videos or video frames (Kinetics)."""
     try:
         from datumaro.components.media import Video, VideoFrame
 
-        media_type = dm_dataset.media_type()  # type: ignore[attr-defined]
+        media_type = dm_dataset.media_type()
         return isinstance(media_type, type) and issubclass(media_type, (Video, VideoFrame))
     except Exception:
         return False

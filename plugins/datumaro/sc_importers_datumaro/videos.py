@@ -16,10 +16,14 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sc_importers.geometry.video import VideoInfo, VideoProbeError, probe_video
 from sc_importers.model import Annotation, MediaItem, Problem
 from sc_importers_datumaro.convert import ItemContext, convert_annotations
+
+if TYPE_CHECKING:  # Datumaro ships no types (Any to mypy)
+    from datumaro.components.dataset_base import DatasetItem
 
 
 def video_key(root: Path, video: Path) -> str:
@@ -45,9 +49,9 @@ class VideoGroups:
     video_level_videos: int = 0
 
 
-def _item_name(it: object) -> str:
+def _item_name(it: DatasetItem) -> str:
     subset = getattr(it, "subset", None)
-    return f"{subset}/{it.id}" if subset and subset != "default" else str(it.id)  # type: ignore[attr-defined]
+    return f"{subset}/{it.id}" if subset and subset != "default" else str(it.id)
 
 
 def group_videos(dm_items: list, root: Path, label_names: list[str]) -> VideoGroups:

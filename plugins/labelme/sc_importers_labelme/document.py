@@ -17,6 +17,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from sc_importers.geometry.image_header import ImageHeaderError, image_size
 from sc_importers.model import Annotation, MediaItem, Problem
@@ -24,7 +25,7 @@ from sc_importers_labelme.labels import RESERVED
 from sc_importers_labelme.shapes import UNSUPPORTED_TYPES, ImageContext, convert_shape, describe, shape_type
 
 
-def is_labelme(data: object) -> bool:
+def is_labelme(data: object) -> TypeGuard[dict[str, Any]]:
     """Whether parsed JSON looks like a labelme annotation file (``shapes`` list and ``imagePath``)."""
     return isinstance(data, dict) and isinstance(data.get("shapes"), list) and "imagePath" in data
 

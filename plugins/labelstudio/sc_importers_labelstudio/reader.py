@@ -23,6 +23,7 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -117,8 +118,11 @@ class _State:
         self._index: dict[str, list[Path]] | None = None
 
     def read_task(self, task: object, index: int, export: Path) -> None:
-        where = f"task {task.get('id', f'#{index}') if isinstance(task, dict) else f'#{index}'}"
-        data = task.get("data") if isinstance(task, dict) else None
+        if not isinstance(task, dict):
+            self.dataset.problems.append(Problem("error", f"task #{index}: not a JSON object; skipped", str(export)))
+            return
+        where = f"task {task.get('id', f'#{index}')}"
+        data = task.get("data")
         reference = next((v for k, v in (data or {}).items() if isinstance(v, str) and k in ("image", "img", "url")),
                          None) or next((v for v in (data or {}).values() if isinstance(v, str)), None)
         if not reference:
@@ -180,7 +184,7 @@ class _State:
         if choices:
             item.annotations.insert(0, Annotation(tuple(choices), None))
 
-    def _shapes(self, kind: str, value: dict, result: dict, item: MediaItem) -> list[Shape]:
+    def _shapes(self, kind: str, value: dict, result: dict, item: MediaItem) -> Sequence[Shape]:
         width, height = result.get("original_width"), result.get("original_height")
         if not width or not height:
             width, height = item.size()

@@ -13,6 +13,7 @@ xml, txt, csv, yaml, mat): any real format reader that recognises the folder is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from sc_importers.extras import require_for_videos
@@ -36,7 +37,7 @@ def looks_like_annotations(file: Path) -> bool:
     return file.suffix.lower() in ANNOTATION_EXTENSIONS and not file.stem.lower().startswith(NOTE_NAMES)
 
 
-def _walk(root: Path, limit: int | None = None):  # noqa: ANN202 - a generator of paths
+def _walk(root: Path, limit: int | None = None) -> Iterator[Path]:
     seen = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))

@@ -204,15 +204,15 @@ class VitensReader(FormatReader):
             known = ", ".join(sorted(IMAGE_EXTENSIONS))
             raise FormatError(f"{images_dir}: no images found (extensions {known})")
         by_prefix: dict[str, list[Path]] = {}
-        for ann in sorted(p for p in annotation_dir.iterdir() if _is_visible_file(p) and p.suffix == ".json"):
-            by_prefix.setdefault(name_prefix(ann.name), []).append(ann)
+        for ann_file in sorted(p for p in annotation_dir.iterdir() if _is_visible_file(p) and p.suffix == ".json"):
+            by_prefix.setdefault(name_prefix(ann_file.name), []).append(ann_file)
         image_prefixes = {name_prefix(img.name) for img in images}
         for prefix, files in by_prefix.items():
             if prefix not in image_prefixes:
-                for ann in files:
+                for ann_file in files:
                     dataset.problems.append(Problem(
                         "warning", f"no image in images/ whose name starts with '{prefix}_'",
-                        file=f"{ANNOTATION_DIR}/{ann.name}"))
+                        file=f"{ANNOTATION_DIR}/{ann_file.name}"))
         label_names: list[str] = []
         for image in images:
             item = self._read_item(root, image, by_prefix.get(name_prefix(image.name), []), dataset)

@@ -14,6 +14,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -73,7 +74,7 @@ def make_vitens_dataset(
         c = size / 2
         draw.ellipse((c - plate_r, c - plate_r, c + plate_r, c + plate_r), fill=(214, 200, 160),
                      outline=(240, 240, 235), width=max(2, size // 100))
-        entries = []
+        entries: list[dict[str, Any]] = []
         for _ in range(rng.randint(*colonies)):
             cx, cy, r = _colony(rng, size, plate_r)
             label = rng.choice(labels)

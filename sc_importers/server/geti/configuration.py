@@ -21,9 +21,12 @@ dialect's configurable-parameter components, see :mod:`sc_importers.server.confi
 from __future__ import annotations
 
 import copy
+from typing import TypeVar
 
 from sc_importers.server.configuration import build_configuration
 from sc_importers.server.project_builder import trainable_tasks
+
+T = TypeVar("T")
 
 #: Geti 2.x's DATASET_COUNTER parameters (replacing SC 1.0's in projects the Geti dialect creates).
 _GETI_COUNTER = (
@@ -80,7 +83,7 @@ def epochs_parameter(entry: dict) -> dict | None:
     return next((p for g in groups for p in [parameter(g, *EPOCH_PARAMETERS)] if p is not None), None)
 
 
-def with_geti_workspace(config: object, geti_workspace_id: str) -> object:
+def with_geti_workspace(config: T, geti_workspace_id: str) -> T:
     """A copy of a configuration body whose entity identifiers name the Geti workspace id."""
     config = copy.deepcopy(config)
 

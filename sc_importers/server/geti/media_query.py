@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 
@@ -24,6 +26,9 @@ from sc_importers.server.geti.views import media_view
 from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.settings import settings_of
 from sc_importers.server.storage import media_path
+
+#: Whether one media row's facts (see :func:`_facts`) pass a filter.
+Matcher = Callable[[dict], bool]
 
 router = APIRouter()
 MAX_LIMIT = 1000
@@ -49,7 +54,7 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return int(raw)
 
 
-def _facts(row: sqlite3.Row, summary: dict, data_dir) -> dict:
+def _facts(row: sqlite3.Row, summary: dict, data_dir: Path) -> dict:
     """What the filters and sort keys look at, for one media row."""
     entry = summary.get(row["id"])
     state = "annotated" if entry and entry["tasks"] else "unannotated"
@@ -59,7 +64,7 @@ def _facts(row: sqlite3.Row, summary: dict, data_dir) -> dict:
             "media_size": path.stat().st_size if path.exists() else 0, "annotation_scene_state": state}
 
 
-def _rule_test(rule: object):
+def _rule_test(rule: object) -> Matcher:
     if not isinstance(rule, dict) or not all(k in rule for k in ("field", "operator", "value")):
         raise _invalid(f"Every filter rule needs 'field', 'operator' and 'value', got {rule!r}.")
     field, operator, value = str(rule["field"]).lower(), str(rule["operator"]).lower(), rule["value"]
@@ -83,7 +88,7 @@ def _rule_test(rule: object):
     return test
 
 
-def _matcher(body: object):
+def _matcher(body: object) -> Matcher:
     if not isinstance(body, dict):
         raise _invalid("The filter must be a JSON object; pass {} for all media.")
     if not body:
@@ -115,7 +120,7 @@ async def query_media(request: Request, organization_id: str, workspace_id: str,
         raise ApiError(400, "missing_payload", "The request needs a JSON body with the filter; pass {} for all media.")
     rules = await read_json(request, "Media filter")
     matches = _matcher(rules)  # validates the filter even when SQL answers it
-    where, order = translate(rules), order_by(sort_by, direction)  # type: ignore[arg-type]
+    where, order = translate(rules), order_by(sort_by, direction)
     with settings.db.read() as conn:
         totals = settings.db.media_counts(conn, dataset_id)
         if where is not None and order is not None:
@@ -205,8 +210,8 @@ def _sql_page(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list]
     return page, {"images": images[0], "videos": videos[0], "frames": videos[1]}
 
 
-def _python_page(conn: sqlite3.Connection, dataset_id: str, matches, sort_by: str, direction: str, skip: int,
-                 limit: int, data_dir) -> tuple[list[sqlite3.Row], dict[str, int]]:
+def _python_page(conn: sqlite3.Connection, dataset_id: str, matches: Matcher, sort_by: str, direction: str, skip: int,
+                 limit: int, data_dir: Path) -> tuple[list[sqlite3.Row], dict[str, int]]:
     """The page and the matched totals for filters SQL cannot answer (e.g. ``media_size``): every row of
     the dataset is looked at."""
     rows = conn.execute("SELECT * FROM media WHERE dataset_id=? ORDER BY id", (dataset_id,)).fetchall()

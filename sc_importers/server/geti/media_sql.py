@@ -48,17 +48,20 @@ def _rule(rule: dict) -> tuple[str, list] | None:
     return None
 
 
-def translate(body: dict) -> tuple[str, list] | None:
+def translate(body: object) -> tuple[str, list] | None:
     """``(where clause, parameters)`` for a validated filter body, or None when SQL cannot answer it
-    exactly. An empty body matches everything."""
+    exactly (anything but a filter object included). An empty body matches everything."""
+    if not isinstance(body, dict):
+        return None
     if not body:
         return "1", []
     parts = [_rule(rule) for rule in body["rules"]]
-    if any(part is None for part in parts):
+    answered = [part for part in parts if part is not None]
+    if len(answered) < len(parts):
         return None
     joiner = " AND " if str(body.get("condition", "and")).lower() == "and" else " OR "
-    clause = joiner.join(f"({sql})" for sql, _ in parts)  # type: ignore[misc]
-    return f"({clause})", [value for _, values in parts for value in values]  # type: ignore[misc]
+    clause = joiner.join(f"({sql})" for sql, _ in answered)
+    return f"({clause})", [value for _, values in answered for value in values]
 
 
 def order_by(sort_by: str, direction: str) -> str | None:
@@ -100,8 +103,9 @@ def page_ids(conn: sqlite3.Connection, dataset_id: str, where: tuple[str, list],
                             f"ORDER BY {column} {way}, id {way} LIMIT ? OFFSET ?",
                             (dataset_id, *values, limit, skip)).fetchall()
     if rows:
+        next_key = (*key, skip + len(rows))  # not inside the brackets: mypy takes that for 3.11-only syntax
         with _LOCK:
-            _CURSORS[(*key, skip + len(rows))] = (rows[-1][1], rows[-1][0])
+            _CURSORS[next_key] = (rows[-1][1], rows[-1][0])
             while len(_CURSORS) > _CURSORS_KEPT:
                 _CURSORS.popitem(last=False)
     return [row[0] for row in rows]

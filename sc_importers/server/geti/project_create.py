@@ -193,7 +193,7 @@ def _order(tasks: list[dict], connections: list) -> list[dict]:
 
 def build_geti_project(body: object, workspace_id: str) -> dict:
     """The stored document (the SC dialect's shape) for a Geti creation body; 400 on any problem."""
-    _check_keys(body, {"name", "pipeline"}, ("name", "pipeline"), "project")
+    body = _check_keys(body, {"name", "pipeline"}, ("name", "pipeline"), "project")
     name = _string(body["name"], "name")
     if not name.strip():
         raise _error("empty_project_name", "Project name cannot be empty.")
@@ -204,7 +204,7 @@ def build_geti_project(body: object, workspace_id: str) -> dict:
         raise _error("taskless_project", "A project needs at least one task.")
     if not pipeline["connections"]:
         raise _error("no_tasks_connections", "The tasks of a project must be connected.")
-    tasks = []
+    tasks: list[dict] = []
     for raw in pipeline["tasks"]:
         _check_keys(raw, {"title", "task_type", "labels", "keypoint_structure"}, ("title", "task_type"), "task")
         title = _string(raw["title"], "title")

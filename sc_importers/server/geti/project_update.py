@@ -86,7 +86,7 @@ def _update_labels(task: dict, given: object, title: str) -> None:
 
 def apply_update(project: dict, body: object) -> dict:
     """A copy of the stored ``project`` with a PUT body applied; 400/404 on any problem."""
-    _check_keys(body, _ROOT, ("id", "name", "pipeline"), "project")
+    body = _check_keys(body, _ROOT, ("id", "name", "pipeline"), "project")
     if body["id"] != project["id"]:
         raise bad_request(f"The body's id {body['id']!r} is not the project's id {project['id']!r}.")
     name = _string(body["name"], "name")
@@ -98,7 +98,8 @@ def apply_update(project: dict, body: object) -> dict:
     stored = {t["id"]: t for t in new["pipeline"]["tasks"]}
     given = pipeline["tasks"] if isinstance(pipeline["tasks"], list) else None
     ids = [t.get("id") for t in given or [] if isinstance(t, dict)]
-    if given is None or not all(isinstance(i, str) for i in ids) or sorted(ids) != sorted(stored):
+    str_ids = [i for i in ids if isinstance(i, str)]
+    if given is None or len(str_ids) != len(ids) or sorted(str_ids) != sorted(stored):
         raise bad_request("The tasks of a project cannot change: list every task with its id.")
     for spec in given:
         _check_keys(spec, {"id", "title", "task_type", "labels", "label_schema_id", "keypoint_structure"},

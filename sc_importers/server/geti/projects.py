@@ -5,6 +5,8 @@ status, thumbnail, names, datasets and model groups. The project documents are t
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -157,7 +159,7 @@ def list_datasets(request: Request, organization_id: str, workspace_id: str, pro
     return {"datasets": datasets_view(load_project(settings, organization_id, workspace_id, project_id))}
 
 
-def _save(settings: ServerSettings, project_id: str, change) -> dict:
+def _save(settings: ServerSettings, project_id: str, change: Callable[[dict, sqlite3.Connection], dict]) -> dict:
     """Apply ``change(document, connection)`` to the stored project document in one transaction;
     the new document."""
     with settings.db.write() as conn:
@@ -183,7 +185,7 @@ async def create_dataset(request: Request, organization_id: str, workspace_id: s
     name = _dataset_name(await read_json(request, "Dataset body"))
     dataset_id = new_id()
 
-    def add(project: dict, _conn) -> dict:
+    def add(project: dict, _conn: sqlite3.Connection) -> dict:
         if any(d["name"] == name for d in project["datasets"]):
             raise ApiError(409, "dataset_already_exists", f"A dataset named {name!r} already exists in this project.")
         project["datasets"].append({"id": dataset_id, "name": name})
@@ -214,7 +216,7 @@ async def rename_dataset(request: Request, organization_id: str, workspace_id: s
     _dataset_index(load_project(settings, organization_id, workspace_id, project_id), dataset_id)
     name = _dataset_name(await read_json(request, "Dataset body"))
 
-    def rename(project: dict, _conn) -> dict:
+    def rename(project: dict, _conn: sqlite3.Connection) -> dict:
         if any(d["name"] == name and d["id"] != dataset_id for d in project["datasets"]):
             raise ApiError(409, "dataset_already_exists", f"A dataset named {name!r} already exists in this project.")
         project["datasets"][_dataset_index(project, dataset_id)]["name"] = name
@@ -235,7 +237,8 @@ def delete_dataset(request: Request, organization_id: str, workspace_id: str, pr
     with settings.db.read() as conn:
         rows = conn.execute("SELECT * FROM media WHERE dataset_id=?", (dataset_id,)).fetchall()
 
-    def drop(doc: dict, conn) -> dict:  # one transaction with the document: no upload slips in between
+    # one transaction with the document: no upload slips in between
+    def drop(doc: dict, conn: sqlite3.Connection) -> dict:
         doc["datasets"] = [d for d in doc["datasets"] if d["id"] != dataset_id]
         conn.execute("DELETE FROM annotations WHERE media_id IN (SELECT id FROM media WHERE dataset_id=?)",
                      (dataset_id,))

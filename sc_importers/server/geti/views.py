@@ -7,14 +7,13 @@ labels), and every label carries ``is_empty``.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timezone
 
 from sc_importers.server.geti.common import media_url, project_url
 from sc_importers.server.geti.shapes import to_pixels
 from sc_importers.server.project_builder import ANOMALY_TYPES, trainable_tasks
 from sc_importers.server.settings import ServerSettings
-from sc_importers.server.storage import media_path
+from sc_importers.server.storage import MediaRow, media_path
 
 #: Task types whose annotations cover the whole media item (one full-image rectangle).
 GLOBAL_TYPES = frozenset({"classification", *ANOMALY_TYPES})
@@ -74,7 +73,7 @@ def project_view(settings: ServerSettings, project: dict, with_datasets: bool = 
     return view
 
 
-def media_view(settings: ServerSettings, project: dict, row: sqlite3.Row, annotated: set[str],
+def media_view(settings: ServerSettings, project: dict, row: MediaRow, annotated: set[str],
                annotated_frames: int = 0) -> dict:
     """An image or video as Geti 2.x describes it; ``annotated`` are the task ids its annotations cover."""
     base = media_url(settings, row["project_id"], row["dataset_id"], row["kind"], row["id"])

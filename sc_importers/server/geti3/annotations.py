@@ -14,6 +14,7 @@ router does (``if not frame_index``).
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -78,7 +79,8 @@ class AnnotationsBody(BaseModel):
 _SHAPE_OF_TASK = {"classification": "full_image", "detection": "rectangle", "instance_segmentation": "polygon"}
 
 
-def validate(project, label_ids: set[str], width: int, height: int, annotations: list[AnnotationIn]) -> None:
+def validate(project: sqlite3.Row, label_ids: set[str], width: int, height: int,
+             annotations: list[AnnotationIn]) -> None:
     """400 for what the project's task cannot hold (the messages of Geti 3's dataset service)."""
     task = project["task_type"]
     multiclass = task == "classification" and bool(project["exclusive_labels"])
@@ -111,7 +113,8 @@ def validate(project, label_ids: set[str], width: int, height: int, annotations:
                     raise fail(400, f"Polygon point ({p.x}, {p.y}) is out of the media bounds {width}x{height}.")
 
 
-def _target(conn, project_id: str, media_id: str, frame_index: int | None, create: bool):
+def _target(conn: sqlite3.Connection, project_id: str, media_id: str, frame_index: int | None,
+            create: bool) -> sqlite3.Row:
     """The media row whose item holds the annotations: the image, or the video's frame ``frame_index``."""
     row = media_row(conn, project_id, media_id)
     if row["type"] != "video":

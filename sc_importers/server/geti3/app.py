@@ -8,7 +8,8 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from sc_importers.server.geti3 import annotations, media, projects, statistics, uploads, viewer
+from sc_importers.server.geti3 import annotations as annotation_routes  # not the __future__ feature's name
+from sc_importers.server.geti3 import media, projects, statistics, uploads, viewer
 from sc_importers.server.geti3.store import Store
 
 _log = logging.getLogger("sc_importers.server.geti3")
@@ -19,7 +20,7 @@ def create_geti3_app(data_dir: Path) -> FastAPI:
     app = FastAPI(title="sc-server (Geti 3 mode)", version="3.0.0-sc-server", openapi_url="/api/openapi.json",
                   docs_url=None, redoc_url=None)
     app.state.geti3 = Store(data_dir)
-    for router in (projects.router, uploads.router, media.router, annotations.router, statistics.router):
+    for router in (projects.router, uploads.router, media.router, annotation_routes.router, statistics.router):
         app.include_router(router, prefix="/api")
     app.include_router(viewer.router)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from fastapi import HTTPException, Request
 
@@ -29,7 +29,7 @@ def check_uuid(name: str, value: str) -> str:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat()
+    return datetime.now(timezone.utc).isoformat()
 
 
 def project_row(conn: sqlite3.Connection, project_id: str) -> sqlite3.Row:

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from pathlib import Path, PurePosixPath
@@ -23,6 +24,7 @@ from PIL import Image
 from pydantic import BaseModel
 
 from sc_importers.server.geti3.common import fail, media_row, now, project_row, store
+from sc_importers.server.geti3.store import Store
 from sc_importers.server.storage import probe_image
 from sc_importers.server.video import frame_image, probe_video
 
@@ -33,7 +35,7 @@ VIDEO_FORMATS = {"mp4", "avi", "mkv", "mov", "webm", "m4v"}
 Subset = Literal["unassigned", "training", "validation", "testing"]
 
 
-def media_view(row) -> dict:
+def media_view(row: sqlite3.Row) -> dict:
     view = {"id": row["id"], "name": row["name"], "type": row["type"], "format": row["format"],
             "width": row["width"], "height": row["height"], "size": row["size"], "source_id": None}
     if row["type"] == "video":
@@ -82,7 +84,7 @@ def store_media(request: Request, project_id: str, temp: Path, name: str, fmt: s
     """Probe a received file and record it as a media of the project (the file is moved into place)."""
     db = store(request)
     kind = "image" if fmt in IMAGE_FORMATS else "video"
-    row = {"fps": None, "frame_count": None, "duration": None}
+    row: dict[str, float | None] = {"fps": None, "frame_count": None, "duration": None}
     try:
         if kind == "image":
             width, height = probe_image(temp, f"{name}.{fmt}")
@@ -157,7 +159,8 @@ def _jpeg(image: Image.Image, thumbnail: bool = False) -> Response:
     return Response(out.getvalue(), media_type="image/jpeg", headers=headers)
 
 
-def _frame_source(request: Request, project_id: str, media_id: str, frame_index: int | None):
+def _frame_source(request: Request, project_id: str, media_id: str,
+                  frame_index: int | None) -> tuple[sqlite3.Row, int | None]:
     """(row of the file to read, frame index or None) of a media or of one frame of a video."""
     db = store(request)
     with db.read() as conn:
@@ -209,7 +212,7 @@ def annotated_frames(request: Request, project_id: str, media_id: str, frame_ind
              "annotation_data": annotation_data(r)} for r in rows]
 
 
-def annotation_data(item) -> dict:
+def annotation_data(item: sqlite3.Row) -> dict:
     """An item's annotations as GET answers them (``confidences`` always present, null once reviewed)."""
     return {"annotations": [{**a, "confidences": None} for a in json.loads(item["annotations"])],
             "user_reviewed": bool(item["user_reviewed"]), "prediction_model_id": None, "subset": item["subset"]}
@@ -219,7 +222,7 @@ class MediaIds(BaseModel):
     media_ids: list[uuid.UUID]
 
 
-def _delete_rows(db, conn, project_id: str, rows) -> None:
+def _delete_rows(db: Store, conn: sqlite3.Connection, project_id: str, rows: list[sqlite3.Row]) -> None:
     for row in rows:
         frames = conn.execute("SELECT id FROM media WHERE video_id=?", (row["id"],)).fetchall()
         conn.executemany("DELETE FROM media WHERE id=?", [(f["id"],) for f in frames])

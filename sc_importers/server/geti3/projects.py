@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import sqlite3
 import uuid
 from typing import Literal
 
@@ -67,12 +68,12 @@ def _random_color() -> str:
     return "#" + "".join(random.choice("0123456789ABCDEF") for _ in range(6))
 
 
-def _labels(conn, project_id: str) -> list[dict]:
+def _labels(conn: sqlite3.Connection, project_id: str) -> list[dict]:
     rows = conn.execute("SELECT * FROM labels WHERE project_id=? ORDER BY position", (project_id,))
     return [{"id": r["id"], "name": r["name"], "color": r["color"], "hotkey": r["hotkey"]} for r in rows]
 
 
-def project_view(conn, row) -> dict:
+def project_view(conn: sqlite3.Connection, row: sqlite3.Row) -> dict:
     return {"id": row["id"], "name": row["name"], "active_pipeline": False, "created_at": row["created_at"],
             "task": {"task_type": row["task_type"], "exclusive_labels": bool(row["exclusive_labels"]),
                      "labels": _labels(conn, row["id"])}}
@@ -87,7 +88,7 @@ def _check_unique(labels: list[dict]) -> None:
             raise fail(409, f"Duplicate label {what}s: {', '.join(dup)}")
 
 
-def _insert_labels(conn, project_id: str, labels: list[LabelCreate], start: int) -> None:
+def _insert_labels(conn: sqlite3.Connection, project_id: str, labels: list[LabelCreate], start: int) -> None:
     for position, label in enumerate(labels, start):
         label_id = str(label.id or uuid.uuid4())
         if conn.execute("SELECT 1 FROM labels WHERE id=?", (label_id,)).fetchone():

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sqlite3
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from email.utils import format_datetime
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -36,7 +38,7 @@ _busy: set[str] = set()
 _busy_lock = threading.Lock()
 
 
-def _part(request: Request, upload_id: str):
+def _part(request: Request, upload_id: str) -> Path:
     folder = store(request).media_root / ".uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{upload_id}.part"
@@ -47,13 +49,13 @@ def _require_tus(request: Request) -> None:
         raise fail(412, "Tus-Resumable: 1.0.0 is required.")
 
 
-def _state_headers(row) -> dict:
+def _state_headers(row: sqlite3.Row) -> dict:
     return {**TUS, "Upload-Offset": str(row["offset"]), "Upload-Length": str(row["size"]),
-            "Upload-Expires": format_datetime(datetime.fromtimestamp(row["expires_at"], UTC), usegmt=True),
+            "Upload-Expires": format_datetime(datetime.fromtimestamp(row["expires_at"], timezone.utc), usegmt=True),
             "Cache-Control": "no-store"}
 
 
-def _row(request: Request, upload_id: str):
+def _row(request: Request, upload_id: str) -> sqlite3.Row:
     with store(request).read() as conn:
         row = conn.execute("SELECT * FROM uploads WHERE id=?", (check_uuid("upload_id", upload_id),)).fetchone()
     if row is None:
@@ -173,7 +175,7 @@ def view(request: Request, upload_id: str) -> dict:
     row = _row(request, upload_id)
     return {"id": row["id"], "filename": row["filename"], "size": row["size"], "offset": row["offset"],
             "state": row["state"], "created_at": row["created_at"],
-            "expires_at": datetime.fromtimestamp(row["expires_at"], UTC).isoformat()}
+            "expires_at": datetime.fromtimestamp(row["expires_at"], timezone.utc).isoformat()}
 
 
 class FromUpload(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import sqlite3
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -16,7 +17,7 @@ from sc_importers.server.geti3.common import project_row, store
 router = APIRouter()
 
 
-def _annotations(item) -> str:
+def _annotations(item: sqlite3.Row | None) -> str:
     if item is None or item["annotations"] is None:
         return "not annotated"
     count = len(json.loads(item["annotations"]))

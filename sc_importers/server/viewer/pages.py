@@ -4,12 +4,13 @@ of the media page; nothing is fetched from outside the server."""
 
 from __future__ import annotations
 
+import sqlite3
 from html import escape
 from urllib.parse import urlencode
 
 from sc_importers.server.project_builder import trainable_tasks
 from sc_importers.server.viewer.drawing import annotations_svg, css_color
-from sc_importers.server.viewer.store import SHOW_CHOICES, MediaPage, ProjectSummary
+from sc_importers.server.viewer.store import SHOW_CHOICES, MediaCard, MediaPage, ProjectSummary
 
 BASE = "/viewer"
 _SHOW_WORDS = {"all": "All", "annotated": "Annotated", "partial": "Some tasks annotated",
@@ -92,7 +93,7 @@ def _grid_url(project_id: str, show: str, page: int, per_page: int) -> str:
     return f"{BASE}/projects/{project_id}?" + urlencode({"show": show, "page": page, "per_page": per_page})
 
 
-def _card(project: dict, card, tasks: list[dict]) -> str:
+def _card(project: dict, card: MediaCard, tasks: list[dict]) -> str:
     row = card.row
     link = f"{BASE}/projects/{project['id']}/media/{row['id']}"
     counts = "".join(f'<div class="task-count" data-task-id="{t["id"]}">{escape(t["title"])}: '
@@ -135,7 +136,7 @@ def _frame_links(project_id: str, media_id: str, frames: list[int], current: int
     return f'<div class="frames">Annotated frames ({len(frames)}): {links or "none"}{more}</div>'
 
 
-def media_view(project: dict, row, annotations: list[dict], frame: int | None, frames: list[int],
+def media_view(project: dict, row: sqlite3.Row, annotations: list[dict], frame: int | None, frames: list[int],
                neighbours: tuple[str | None, str | None] = (None, None)) -> str:
     """One image or video frame with every annotation drawn, the label filter, and links to the
     media items before and after it."""

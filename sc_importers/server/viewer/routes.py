@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from PIL import Image
 
 from sc_importers.server import auth
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.ids import is_valid_id
-from sc_importers.server.settings import settings_of
+from sc_importers.server.settings import ServerSettings, settings_of
 from sc_importers.server.storage import (
     THUMB_SIZE,
     jpeg_thumbnail,
@@ -42,7 +42,7 @@ class _LoginNeeded(Exception):
     """Raised by :func:`_settings` for a request without a valid session."""
 
 
-def _settings(request: Request):
+def _settings(request: Request) -> ServerSettings:
     if not auth.session_is_valid(request):
         raise _LoginNeeded
     return settings_of(request)
@@ -65,7 +65,7 @@ def _not_found(what: str) -> HTMLResponse:
     return _html(pages.message_page("Not found", f"{what} does not exist (it may have been deleted)."), 404)
 
 
-def _project(request: Request, project_id: str):
+def _project(request: Request, project_id: str) -> tuple[ServerSettings, dict | None]:
     settings = _settings(request)
     project = store.load_project(settings, project_id) if is_valid_id(project_id) else None
     return settings, project
@@ -87,7 +87,7 @@ def projects(request: Request) -> Response:
     return _html(pages.projects_page(store.project_summaries(settings)))
 
 
-def _number(text: str | None, default: int | None) -> int | None:
+def _number(text: str | None, default: int) -> int:
     """A query parameter as a non-negative int; ``default`` when absent or not a number (a page
     address typed by hand gets a page, not a JSON error)."""
     return int(text) if text is not None and text.isascii() and text.isdigit() and len(text) < 10 else default
@@ -100,27 +100,27 @@ def media_grid(request: Request, project_id: str, show: str = "all", page: str =
     if project is None:
         return _not_found(f"Project {project_id}")
     show = show if show in store.SHOW_CHOICES else "all"
-    per_page = min(max(_number(per_page, DEFAULT_PER_PAGE), 1), 500)
-    page = max(_number(page, 1), 1)
-    result = store.media_page(settings, project, show, (page - 1) * per_page, per_page)
-    return _html(pages.grid_page(project, result, show, page, per_page))
+    size = min(max(_number(per_page, DEFAULT_PER_PAGE), 1), 500)
+    number = max(_number(page, 1), 1)
+    result = store.media_page(settings, project, show, (number - 1) * size, size)
+    return _html(pages.grid_page(project, result, show, number, size))
 
 
 @router.get("/projects/{project_id}/media/{media_id}")
 def media_item(request: Request, project_id: str, media_id: str, frame: str | None = None) -> Response:
     settings, project = _project(request, project_id)
     row = store.load_media_row(settings, project_id, media_id) if project and is_valid_id(media_id) else None
-    if row is None:
+    if row is None or project is None:
         return _not_found(f"Media item {media_id} of project {project_id}")
     around = store.neighbours(settings, project_id, media_id)
     if row["kind"] == "image":
         return _html(pages.media_view(project, row, store.scene(settings, media_id, IMAGE_FRAME), None, [], around))
     frames = store.annotated_frames(settings, media_id)
-    frame = _number(frame, -1) if frame is not None else (frames[0] if frames else 0)
-    if not 0 <= frame < row["frame_count"]:
+    index = _number(frame, -1) if frame is not None else (frames[0] if frames else 0)
+    if not 0 <= index < row["frame_count"]:
         return _html(pages.message_page("Not found", f"That is not a frame of {row['name']} "
                                         f"(0-{row['frame_count'] - 1})."), 404)
-    return _html(pages.media_view(project, row, store.scene(settings, media_id, frame), frame, frames, around))
+    return _html(pages.media_view(project, row, store.scene(settings, media_id, index), index, frames, around))
 
 
 @router.get("/projects/{project_id}/media/{media_id}/thumb")
@@ -163,7 +163,7 @@ def media_full(request: Request, project_id: str, media_id: str, frame: str | No
     return Response(out.getvalue(), media_type="image/png", headers=_CACHE)
 
 
-def install(app) -> None:
+def install(app: FastAPI) -> None:
     """Serve the viewer: its routes, and the login redirect for a browser without a session."""
     app.include_router(router)
 

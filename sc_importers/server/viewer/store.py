@@ -107,7 +107,7 @@ def _count_per_task(docs: list[dict], task_of: dict[str, str]) -> dict[str, int]
     counts: dict[str, int] = {}
     for doc in docs:
         for ann in doc["annotations"]:
-            for task in {task_of.get(lb["id"]) for lb in ann["labels"]} - {None}:
+            for task in {task_of[lb["id"]] for lb in ann["labels"] if lb["id"] in task_of}:
                 counts[task] = counts.get(task, 0) + 1
     return counts
 
