@@ -75,8 +75,12 @@ def _rotated_corners(shape: RotatedRectangle) -> Polygon:
 def has_area(shape: Shape) -> bool:
     """True when ``shape`` and what builders turn it into (its bounding box, its outline) all have
     a non-zero area. A shape can have a tiny positive area whose box or corners collapse in float
-    arithmetic (a rotated box 1e-38 px wide: its corners coincide); SC refuses such a shape."""
-    return shape.area > 0 and bounding_box(shape).area > 0 and as_polygon(shape).area > 0
+    arithmetic (a rotated box 1e-38 px wide: its corners coincide; an ellipse 1e-167 px wide at x=1,
+    whose right edge x + width is x again); SC refuses such a shape."""
+    if not shape.area > 0 or not as_polygon(shape).area > 0:
+        return False
+    box = bounding_box(shape)  # its far corner as builders compute it (union_box), not only its sizes
+    return (box.x + box.width) - box.x > 0 and (box.y + box.height) - box.y > 0
 
 
 def _kept_regions(annotations: list[Annotation],

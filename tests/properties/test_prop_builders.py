@@ -17,6 +17,7 @@ from sc_importers.model import (
     EMPTY_LABEL,
     Annotation,
     Dataset,
+    Ellipse,
     Label,
     MediaItem,
     Rectangle,
@@ -133,3 +134,17 @@ def test_a_shape_whose_corners_collapse_in_floats_is_dropped_by_every_builder() 
         assert all(a.shape is not None and a.shape.area > 0 for a in converted), (name, converted)
         if name in ("detection", "segmentation", "detection_to_segmentation", "detection_to_classification"):
             assert converted == [], (name, converted)
+
+
+def test_a_shape_whose_far_edge_collapses_in_floats_is_dropped_by_every_builder() -> None:
+    """Found by the property above: an ellipse 2e-167 px wide at x=1 has a positive area and box
+    width, but x + width == x, so the box builders compute (union_box) is 0 px wide."""
+    thin = Ellipse(1.0, 0.0, 2.1607757100084253e-167, 2.0)
+    item = MediaItem(Path("/nonexistent/0.jpg"), "0.jpg", annotations=[Annotation(("cat",), thin)],
+                     width=1, height=1)
+    dataset = Dataset("thin", "test", Path("/nonexistent"), labels=[Label("cat")], items=[item])
+    for name, builder in sorted(BUILDERS.items()):
+        options = BuildOptions(anomalous_labels=["cat"] if name.startswith("anomaly") else None)
+        plan = builder.plan(dataset, options)
+        converted = builder.convert(item, item.annotations, plan, options)
+        assert all(a.shape is not None and a.shape.area > 0 for a in converted), (name, converted)
