@@ -1,0 +1,144 @@
+"""The media items of a COCO dataset, produced when asked.
+
+:class:`CocoItems` is the ``Dataset.items`` of the coco reader: a :class:`~collections.abc.Sequence`
+(``len``, iteration, indexing, slicing) that keeps the parsed files and an index of annotation
+positions per image (:class:`IndexedFile`), and builds each :class:`MediaItem`, with its
+annotations and polygons, every time it is asked for one. Nothing it builds is kept, so a
+train2017-size dataset costs about its file size in memory however many times it is walked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+
+from sc_importers.model import Annotation, MediaItem
+from sc_importers_coco.convert import CrowdMode, ImageContext, convert
+from sc_importers_coco.parse import CocoFile
+
+
+@dataclass
+class IndexedFile:
+    """One annotation file's kept images and, per image, the positions of its annotations.
+
+    Image ``n`` of this file is ``coco.images[image_index[n]]``, found in ``dirs[dir_index[n]]``;
+    its annotations are ``coco.annotations[order[starts[n]:starts[n + 1]]]``, in file order.
+    """
+
+    coco: CocoFile
+    json_name: str
+    categories: dict[object, str]
+    dirs: list[Path]
+    image_index: np.ndarray
+    dir_index: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.image_index)
+
+    def produce(self, n: int, root: Path, crowd: CrowdMode) -> tuple[MediaItem, ImageContext, set[str], bool]:
+        """Item ``n`` with its annotations; the problems met (in the context), the labels used and
+        whether any annotation carried keypoints."""
+        img = self.coco.images[int(self.image_index[n])]
+        path = self.dirs[int(self.dir_index[n])] / img.get("file_name").replace("\\", "/")
+        item = MediaItem(path, item_key(path, root), width=_size(img.get("width")), height=_size(img.get("height")))
+        ctx = ImageContext(self.json_name, item.key, item.width, item.height)  # problems name the item by its key
+        annotations = self.coco.annotations
+        anns = [annotations[i] for i in self.order[self.starts[n]:self.starts[n + 1]].tolist()]
+        used, keypoints = _annotate(item, anns, self.categories, ctx, crowd)
+        return item, ctx, used, keypoints
+
+
+class CocoItems(Sequence[MediaItem]):
+    """The items of the indexed files in order, each built when asked for and not kept."""
+
+    def __init__(self, files: list[IndexedFile], root: Path, crowd: CrowdMode) -> None:
+        self._files = files
+        self._root = root
+        self._crowd = crowd
+        self._offsets = np.cumsum([0] + [len(f) for f in files])
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    def __iter__(self) -> Iterator[MediaItem]:
+        for indexed in self._files:
+            for n in range(len(indexed)):
+                yield indexed.produce(n, self._root, self._crowd)[0]
+
+    @overload
+    def __getitem__(self, index: int) -> MediaItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MediaItem]: ...
+
+    def __getitem__(self, index: int | slice) -> MediaItem | list[MediaItem]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("CocoItems index out of range")
+        part = int(np.searchsorted(self._offsets, index, side="right")) - 1
+        return self._files[part].produce(index - int(self._offsets[part]), self._root, self._crowd)[0]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or another sequence of items) holding equal items in the same order."""
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<CocoItems: {len(self)} items from {len(self._files)} file(s), built when asked>"
+
+
+def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: ImageContext,
+              crowd: CrowdMode) -> tuple[set[str], bool]:
+    """Add ``anns`` to ``item``; image-level labels are merged into one annotation. Returns the
+    labels given to some shape and whether any annotation carried keypoints."""
+    image_labels: list[str] = []
+    used: set[str] = set()
+    saw_keypoints = False
+    for position, ann in enumerate(anns):
+        try:
+            label = categories.get(ann.get("category_id"))
+        except TypeError:  # an unhashable category_id (a list): unknown
+            label = None
+        if label is None:
+            ctx.report("error", ann, f"unknown category id {ann.get('category_id')!r}; dropped")
+            continue
+        converted = convert(ann, ctx, crowd)
+        saw_keypoints |= converted.had_keypoints
+        # One COCO annotation is one object even when drawn in several parts (a segmentation of
+        # several polygons, a mask traced into several outlines): the parts share an object_id.
+        # Its position among the image's annotations is unique even where "id"s are not.
+        object_id = f"coco annotation #{position}" if len(converted.shapes) > 1 else None
+        for shape in converted.shapes:
+            used.add(label)
+            if shape is None:
+                if label not in image_labels:
+                    image_labels.append(label)
+            else:
+                item.annotations.append(Annotation((label,), shape, object_id))
+    if image_labels:
+        item.annotations.insert(0, Annotation(tuple(image_labels), None))
+    return used, saw_keypoints
+
+
+def item_key(image_path: Path, root: Path) -> str:
+    """The item's key: its path relative to the dataset root (absolute when outside it)."""
+    try:
+        return image_path.relative_to(root).as_posix()
+    except ValueError:
+        return image_path.as_posix()
+
+
+def _size(value: object) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
