@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from sc_importers.formats import FormatError
+from sc_importers_coco.convert import FloatParts
 
 _SEGMENTATION = msgspec.json.Decoder(list[list[float]])
 _ANY = msgspec.json.Decoder()
@@ -61,7 +62,7 @@ class Annotation(msgspec.Struct, gc=False):
             return value
         if key == "segmentation":
             try:
-                return _SEGMENTATION.decode(value)
+                return FloatParts(_SEGMENTATION.decode(value))
             except msgspec.ValidationError:
                 pass
         return _ANY.decode(value)
