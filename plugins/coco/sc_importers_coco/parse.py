@@ -142,6 +142,9 @@ def _not_msgspec_json(path: Path, buffer: Any, exc: msgspec.DecodeError) -> Coco
         except (json.JSONDecodeError, UnicodeDecodeError):
             pass
     message = _BYTE.sub("", str(exc)).removeprefix("JSON is malformed: ")
+    if position is None and "truncated" in message:  # msgspec gives no position: the end of the file
+        position = len(buffer)
+        message = "the file ends before the JSON does" if position else "the file is empty"
     if position is None:
         raise FormatError(f"{path}: not valid JSON: {message}") from exc
     line = bytes(buffer[:position]).count(b"\n") + 1

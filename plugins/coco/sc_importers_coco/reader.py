@@ -220,34 +220,41 @@ def _index_file(annotation_file: AnnotationFile, images_dir: Path | None, state:
     dir_index: list[int] = []
     seen_names: set[str] = set()
     seen_image_ids: set[object] = set()
+    image_problems: list[Problem] = []  # reported in file order with the items' own (see below)
+    problem_at: list[int] = []  # the image position of each of image_problems
+
+    def drop(problem: Problem) -> None:
+        image_problems.append(problem)
+        problem_at.append(index)
+
     for index, img in enumerate(coco.images):
         file_name = img.get("file_name") if isinstance(img, (Image, dict)) else None
         if not isinstance(file_name, str) or not file_name:
-            problems.append(Problem("error", f"image #{index} has no file_name", json_name,
+            drop(Problem("error", f"image #{index} has no file_name", json_name,
                                     f"image id {img.get('id') if isinstance(img, (Image, dict)) else '?'}"))
             continue
         file_name = file_name.replace("\\", "/")
         if file_name in seen_names:
-            problems.append(Problem("error", f"image id {img.get('id')}: file_name is used by an earlier "
+            drop(Problem("error", f"image id {img.get('id')}: file_name is used by an earlier "
                                     "image entry; this entry and its annotations are dropped",
                                     json_name, file_name))
             continue
         seen_names.add(file_name)
         image_id = _hashable(img.get("id"))
         if image_id in seen_image_ids:
-            problems.append(Problem("error", f"image id {img.get('id')} is used by an earlier image entry; "
+            drop(Problem("error", f"image id {img.get('id')} is used by an earlier image entry; "
                                     "this entry is dropped (annotations go to the first)", json_name, file_name))
             continue
         seen_image_ids.add(image_id)
         found_in = _find_image(file_name, dirs)
         if found_in is None:
             looked = ", ".join(str(d) for d in dirs)
-            problems.append(Problem("error", f"image id {img.get('id')}: image file not found (looked in "
+            drop(Problem("error", f"image id {img.get('id')}: image file not found (looked in "
                                     f"{looked}; see the images_dir option)", json_name, file_name))
             continue
         key = item_key(found_in / file_name, state.dataset.root)
         if key in state.keys:
-            problems.append(Problem("error", f"image id {img.get('id')}: the same image file is listed by "
+            drop(Problem("error", f"image id {img.get('id')}: the same image file is listed by "
                                     "another annotation file; dropped here", json_name, file_name))
             continue
         state.keys.add(key)
@@ -267,11 +274,16 @@ def _index_file(annotation_file: AnnotationFile, images_dir: Path | None, state:
                           np.asarray(dir_index, dtype=np.int16), order, starts)
 
     saw_keypoints = False
+    flushed = 0
     for n in range(len(indexed)):
         _, ctx, used, keypoints = indexed.produce(n, state.dataset.root, state.crowd)
+        while flushed < len(image_problems) and problem_at[flushed] < image_index[n]:
+            problems.append(image_problems[flushed])
+            flushed += 1
         problems.extend(ctx.problems)
         state.used_labels |= used
         saw_keypoints |= keypoints
+    problems.extend(image_problems[flushed:])
     if saw_keypoints:
         state.keypoint_files.append(json_name)
     usual = image_dirs(annotation_file, images_dir, fallback=False)
