@@ -98,7 +98,8 @@ def _check_files(
         if item.width is not None and item.height is not None:
             sizes[item.key] = (item.width, item.height)
         if check_images and item.kind == "image":
-            to_open.append(item)
+            # without its annotations: the list holds every image, and items may be built when asked
+            to_open.append(MediaItem(item.path, item.key, item.kind, width=item.width, height=item.height))
     if not to_open:
         return problems, sizes
     with (

@@ -1,22 +1,30 @@
 """The media items of a COCO dataset, produced when asked.
 
-:class:`CocoItems` is the ``Dataset.items`` of the coco reader: a :class:`~collections.abc.Sequence`
-(``len``, iteration, indexing, slicing) that keeps the parsed files and an index of annotation
-positions per image (:class:`IndexedFile`), and builds each :class:`MediaItem`, with its
-annotations and polygons, every time it is asked for one. Nothing it builds is kept, so a
-train2017-size dataset costs about its file size in memory however many times it is walked.
+Reading goes in two steps. :class:`IndexedFile` holds one parsed file and, per kept image, the
+positions of its annotations; :meth:`IndexedFile.produce` converts one image's annotations (with
+every check and problem of :mod:`.convert`). The reader produces each item once that way, for the
+problems, and packs what came out into a :class:`CompactFile`: flat arrays of coordinates, label
+sets and shape kinds, with no Python object per shape. Then the parsed file is dropped.
+
+:class:`CocoItems`, the ``Dataset.items`` of the coco reader, is a :class:`~collections.abc.Sequence`
+(``len``, iteration, indexing, slicing) over the compact files that builds each :class:`MediaItem`,
+with its annotations and polygons, every time it is asked for one, and keeps none of them: a
+train2017-size dataset costs about half its json's size in memory however many times it is walked,
+and a walk builds objects without decoding or checking anything again.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import overload
 
 import numpy as np
 
-from sc_importers.model import Annotation, MediaItem
+from sc_importers.model import Annotation, MediaItem, Polygon, Rectangle
 from sc_importers_coco.convert import CrowdMode, ImageContext, convert
 from sc_importers_coco.parse import CocoFile
 
@@ -54,22 +62,91 @@ class IndexedFile:
         return item, ctx, used, keypoints
 
 
-class CocoItems(Sequence[MediaItem]):
-    """The items of the indexed files in order, each built when asked for and not kept."""
+#: Shape kinds in :class:`CompactFile` rows.
+_IMAGE, _RECTANGLE, _POLYGON = 0, 1, 2
 
-    def __init__(self, files: list[IndexedFile], root: Path, crowd: CrowdMode) -> None:
+
+@dataclass
+class CompactFile:
+    """The items of one annotation file as produced once, packed into flat arrays.
+
+    Item ``n`` is ``items[n]`` (path, key, width, height) with the annotation rows
+    ``item_rows[n]:item_rows[n + 1]``; row ``r`` has the kind ``kinds[r]`` (image-level, rectangle,
+    polygon), the labels ``label_sets[labels[r]]``, the object id ``"coco annotation #objects[r]"``
+    (none when -1) and the coordinates ``coords[starts[r]:starts[r + 1]]`` (x, y, width, height of
+    a rectangle; x1, y1, x2, y2, ... of a polygon).
+    """
+
+    items: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
+    item_rows: array = field(default_factory=lambda: array("q", [0]))
+    kinds: array = field(default_factory=lambda: array("b"))
+    labels: array = field(default_factory=lambda: array("i"))
+    objects: array = field(default_factory=lambda: array("i"))
+    starts: array = field(default_factory=lambda: array("q", [0]))
+    coords: array = field(default_factory=lambda: array("d"))
+    label_sets: list[tuple[str, ...]] = field(default_factory=list)
+    _label_set_index: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, item: MediaItem) -> None:
+        """Append ``item`` (as :meth:`IndexedFile.produce` built it: rectangles, polygons, image labels)."""
+        self.items.append((str(item.path), item.key, item.width, item.height))
+        for ann in item.annotations:
+            shape = ann.shape
+            if shape is None:
+                self.kinds.append(_IMAGE)
+            elif type(shape) is Polygon:
+                self.kinds.append(_POLYGON)
+                self.coords.extend(chain.from_iterable(shape.points))
+            else:
+                assert type(shape) is Rectangle, shape
+                self.kinds.append(_RECTANGLE)
+                self.coords.extend((shape.x, shape.y, shape.width, shape.height))
+            self.starts.append(len(self.coords))
+            index = self._label_set_index.setdefault(ann.labels, len(self.label_sets))
+            if index == len(self.label_sets):
+                self.label_sets.append(ann.labels)
+            self.labels.append(index)
+            self.objects.append(-1 if ann.object_id is None else int(ann.object_id.rpartition("#")[2]))
+        self.item_rows.append(len(self.kinds))
+
+    def item(self, n: int) -> MediaItem:
+        """Item ``n``, built anew."""
+        path, key, width, height = self.items[n]
+        item = MediaItem(Path(path), key, width=width, height=height)
+        annotations = item.annotations
+        kinds, labels, objects, starts, coords, label_sets = (
+            self.kinds, self.labels, self.objects, self.starts, self.coords, self.label_sets)
+        for r in range(self.item_rows[n], self.item_rows[n + 1]):
+            kind, obj = kinds[r], objects[r]
+            if kind == _POLYGON:
+                numbers = iter(coords[starts[r]:starts[r + 1]].tolist())
+                shape: Polygon | Rectangle | None = Polygon(tuple(zip(numbers, numbers, strict=True)))
+            elif kind == _RECTANGLE:
+                shape = Rectangle(*coords[starts[r]:starts[r + 1]].tolist())
+            else:
+                shape = None
+            annotations.append(Annotation(label_sets[labels[r]], shape,
+                                          None if obj < 0 else f"coco annotation #{obj}"))
+        return item
+
+
+class CocoItems(Sequence[MediaItem]):
+    """The items of the compact files in order, each built when asked for and not kept."""
+
+    def __init__(self, files: list[CompactFile]) -> None:
         self._files = files
-        self._root = root
-        self._crowd = crowd
         self._offsets = np.cumsum([0] + [len(f) for f in files])
 
     def __len__(self) -> int:
         return int(self._offsets[-1])
 
     def __iter__(self) -> Iterator[MediaItem]:
-        for indexed in self._files:
-            for n in range(len(indexed)):
-                yield indexed.produce(n, self._root, self._crowd)[0]
+        for compact in self._files:
+            for n in range(len(compact)):
+                yield compact.item(n)
 
     @overload
     def __getitem__(self, index: int) -> MediaItem: ...
@@ -85,7 +162,7 @@ class CocoItems(Sequence[MediaItem]):
         if not 0 <= index < len(self):
             raise IndexError("CocoItems index out of range")
         part = int(np.searchsorted(self._offsets, index, side="right")) - 1
-        return self._files[part].produce(index - int(self._offsets[part]), self._root, self._crowd)[0]
+        return self._files[part].item(index - int(self._offsets[part]))
 
     def __eq__(self, other: object) -> bool:
         """Equal to a list (or another sequence of items) holding equal items in the same order."""

@@ -19,7 +19,7 @@ from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, Label, Problem
 from sc_importers_coco.convert import CROWD_MODES
 from sc_importers_coco.detect import detect_coco
-from sc_importers_coco.items import CocoItems, IndexedFile, item_key
+from sc_importers_coco.items import CocoItems, CompactFile, IndexedFile, item_key
 from sc_importers_coco.layout import (
     AnnotationFile,
     classify,
@@ -76,9 +76,9 @@ class CocoReader(FormatReader):
                 )
             )
         state = _ReadState(dataset, crowd)
-        indexed = [_index_file(annotation_file, images_dir, state) for annotation_file in files]
+        compact = [_read_file(annotation_file, images_dir, state) for annotation_file in files]
         state.finish()
-        dataset.items = CocoItems(indexed, dataset.root, crowd)  # type: ignore[arg-type]
+        dataset.items = CocoItems(compact)
         return dataset
 
     @staticmethod
@@ -174,10 +174,11 @@ def _warn_shared_names(names: dict[object, str], json_name: str, state: _ReadSta
                            f"their annotations are merged into one label {name!r}", json_name))
 
 
-def _index_file(annotation_file: AnnotationFile, images_dir: Path | None, state: _ReadState) -> IndexedFile:
+def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: _ReadState) -> CompactFile:
     """Parse one file, report what is wrong with its images and annotation records, and index the
-    annotations of the images it keeps; then produce each item once (and drop it) for the problems
-    only its annotations show, so ``dataset.problems`` is complete when :meth:`CocoReader.read` returns."""
+    annotations of the images it keeps; then produce each item once, for the problems only its
+    annotations show (so ``dataset.problems`` is complete when :meth:`CocoReader.read` returns), and
+    pack it into the compact form the items are built from later (the parsed file is then dropped)."""
     coco = load(annotation_file.path)
     json_name = str(annotation_file.path)
     problems = state.dataset.problems
@@ -275,8 +276,10 @@ def _index_file(annotation_file: AnnotationFile, images_dir: Path | None, state:
 
     saw_keypoints = False
     flushed = 0
+    compact = CompactFile()
     for n in range(len(indexed)):
-        _, ctx, used, keypoints = indexed.produce(n, state.dataset.root, state.crowd)
+        item, ctx, used, keypoints = indexed.produce(n, state.dataset.root, state.crowd)
+        compact.add(item)
         while flushed < len(image_problems) and problem_at[flushed] < image_index[n]:
             problems.append(image_problems[flushed])
             flushed += 1
@@ -293,7 +296,7 @@ def _index_file(annotation_file: AnnotationFile, images_dir: Path | None, state:
         problems.append(Problem("warning", f"images of {annotation_file.path.name} found in {', '.join(used_dirs)} "
                                 "(not beside the json; pass images_dir (--images-dir) to choose another folder)",
                                 json_name))
-    return indexed
+    return compact
 
 
 #: The image id of an annotation that belongs to no image.
