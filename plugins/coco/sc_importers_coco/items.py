@@ -26,6 +26,7 @@ import numpy as np
 
 from sc_importers.model import Annotation, MediaItem, Polygon, Rectangle
 from sc_importers_coco.convert import CrowdMode, ImageContext, convert
+from sc_importers_coco.parse import Annotation as CocoAnnotation
 from sc_importers_coco.parse import CocoFile
 
 
@@ -33,28 +34,28 @@ from sc_importers_coco.parse import CocoFile
 class IndexedFile:
     """One annotation file's kept images and, per image, the positions of its annotations.
 
-    Image ``n`` of this file is ``coco.images[image_index[n]]``, found in ``dirs[dir_index[n]]``;
-    its annotations are ``coco.annotations[order[starts[n]:starts[n + 1]]]``, in file order.
+    Image ``n`` of this file is ``coco.images[image_index[n]]``, the file ``paths[n]`` with the key
+    ``keys[n]``; its annotations are ``coco.annotations[order[starts[n]:starts[n + 1]]]``, in file order.
     """
 
     coco: CocoFile
     json_name: str
     categories: dict[object, str]
-    dirs: list[Path]
+    paths: list[str]
+    keys: list[str]
     image_index: np.ndarray
-    dir_index: np.ndarray
     order: np.ndarray
     starts: np.ndarray
 
     def __len__(self) -> int:
         return len(self.image_index)
 
-    def produce(self, n: int, root: Path, crowd: CrowdMode) -> tuple[MediaItem, ImageContext, set[str], bool]:
+    def produce(self, n: int, crowd: CrowdMode) -> tuple[MediaItem, ImageContext, set[str], bool]:
         """Item ``n`` with its annotations; the problems met (in the context), the labels used and
         whether any annotation carried keypoints."""
         img = self.coco.images[int(self.image_index[n])]
-        path = self.dirs[int(self.dir_index[n])] / img.get("file_name").replace("\\", "/")
-        item = MediaItem(path, item_key(path, root), width=_size(img.get("width")), height=_size(img.get("height")))
+        item = MediaItem(Path(self.paths[n]), self.keys[n], width=_size(img.get("width")),
+                         height=_size(img.get("height")))
         ctx = ImageContext(self.json_name, item.key, item.width, item.height)  # problems name the item by its key
         annotations = self.coco.annotations
         anns = [annotations[i] for i in self.order[self.starts[n]:self.starts[n + 1]].tolist()]
@@ -90,9 +91,10 @@ class CompactFile:
     def __len__(self) -> int:
         return len(self.items)
 
-    def add(self, item: MediaItem) -> None:
-        """Append ``item`` (as :meth:`IndexedFile.produce` built it: rectangles, polygons, image labels)."""
-        self.items.append((str(item.path), item.key, item.width, item.height))
+    def add(self, item: MediaItem, path: str) -> None:
+        """Append ``item`` (as :meth:`IndexedFile.produce` built it: rectangles, polygons, image labels),
+        whose file is ``path``."""
+        self.items.append((path, item.key, item.width, item.height))
         for ann in item.annotations:
             shape = ann.shape
             if shape is None:
@@ -185,7 +187,7 @@ def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: I
     saw_keypoints = False
     for position, ann in enumerate(anns):
         try:
-            label = categories.get(ann.get("category_id"))
+            label = categories.get(ann.category_id if type(ann) is CocoAnnotation else ann.get("category_id"))
         except TypeError:  # an unhashable category_id (a list): unknown
             label = None
         if label is None:

@@ -193,12 +193,12 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
             problems.append(Problem("error", f"annotation #{index} is not an object", json_name))
             image_of.append(_DROPPED)
             continue
-        ann_id = ann.get("id")
+        ann_id, image_id = (ann.id, ann.image_id) if type(ann) is Annotation else (ann.get("id"), ann.get("image_id"))
         if isinstance(ann_id, (int, str)):
             if ann_id in seen_ids:
                 repeated.append(ann_id)
             seen_ids.add(ann_id)
-        image_id = _hashable(ann.get("image_id"))
+        image_id = _hashable(image_id)
         if image_id not in image_ids:
             problems.append(
                 Problem("error", f"annotation id {ann_id} refers to unknown image id "
@@ -218,6 +218,8 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
     position_of = {d: n for n, d in enumerate(fixed_dirs)}
     slot_of: dict[object, int] = {}  # image id -> position among the kept images
     image_index: list[int] = []
+    paths: list[str] = []
+    keys: list[str] = []
     dir_index: list[int] = []
     seen_names: set[str] = set()
     seen_image_ids: set[object] = set()
@@ -253,7 +255,8 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
             drop(Problem("error", f"image id {img.get('id')}: image file not found (looked in "
                                     f"{looked}; see the images_dir option)", json_name, file_name))
             continue
-        key = item_key(found_in / file_name, state.dataset.root)
+        path = found_in / file_name
+        key = item_key(path, state.dataset.root)
         if key in state.keys:
             drop(Problem("error", f"image id {img.get('id')}: the same image file is listed by "
                                     "another annotation file; dropped here", json_name, file_name))
@@ -261,6 +264,8 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
         state.keys.add(key)
         slot_of[image_id] = len(image_index)
         image_index.append(index)
+        paths.append(str(path))
+        keys.append(key)
         dir_index.append(position_of[found_in])
     del seen_names, seen_image_ids
 
@@ -271,15 +276,15 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
     kept = slots[order] >= 0
     order, slots = order[kept].astype(np.int32), slots[order][kept]
     starts = np.searchsorted(slots, np.arange(len(image_index) + 1)).astype(np.int64)
-    indexed = IndexedFile(coco, json_name, categories, fixed_dirs, np.asarray(image_index, dtype=np.int32),
-                          np.asarray(dir_index, dtype=np.int16), order, starts)
+    indexed = IndexedFile(coco, json_name, categories, paths, keys, np.asarray(image_index, dtype=np.int32),
+                          order, starts)
 
     saw_keypoints = False
     flushed = 0
     compact = CompactFile()
     for n in range(len(indexed)):
-        item, ctx, used, keypoints = indexed.produce(n, state.dataset.root, state.crowd)
-        compact.add(item)
+        item, ctx, used, keypoints = indexed.produce(n, state.crowd)
+        compact.add(item, paths[n])
         while flushed < len(image_problems) and problem_at[flushed] < image_index[n]:
             problems.append(image_problems[flushed])
             flushed += 1
