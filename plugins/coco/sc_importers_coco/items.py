@@ -52,13 +52,18 @@ class IndexedFile:
 
     def produce(self, n: int, crowd: CrowdMode) -> tuple[MediaItem, ImageContext, set[str], bool]:
         """Item ``n`` with its annotations; the problems met (in the context), the labels used and
-        whether any annotation carried keypoints."""
+        whether any annotation carried keypoints. Each item is produced once: its annotation records
+        are released on the way (the reader's peak memory is the parsed file or the packed items,
+        not both)."""
         img = self.coco.images[int(self.image_index[n])]
         item = MediaItem(Path(self.paths[n]), self.keys[n], width=_size(img.get("width")),
                          height=_size(img.get("height")))
         ctx = ImageContext(self.json_name, item.key, item.width, item.height)  # problems name the item by its key
         annotations = self.coco.annotations
-        anns = [annotations[i] for i in self.order[self.starts[n]:self.starts[n + 1]].tolist()]
+        positions = self.order[self.starts[n]:self.starts[n + 1]].tolist()
+        anns = [annotations[i] for i in positions]
+        for i in positions:
+            annotations[i] = None
         used, keypoints = _annotate(item, anns, self.categories, ctx, crowd)
         return item, ctx, used, keypoints
 

@@ -1,8 +1,13 @@
 """The ``coco`` format reader: COCO instances, person keypoints (their boxes and polygons), stuff
 and image-level "labels" files into the neutral model.
 
-Each annotation file is parsed once with :func:`json.load` (no second copy through pycocotools'
-``COCO`` index), indexed by image id, turned into media items and dropped before the next file.
+Each annotation file is parsed once by msgspec into compact records (:mod:`.parse`), its
+annotations indexed by image, every item produced once for the problems only its annotations
+show, and packed into flat arrays; the parsed file is dropped before the next one. ``Dataset.items``
+is then a :class:`~sc_importers_coco.items.CocoItems`, which builds each item when asked for it
+(:mod:`.items`): ``dataset.problems`` is complete when :meth:`CocoReader.read` returns, and memory
+stays near the size of the coordinates however often the items are walked.
+
 Keys of media items are image paths relative to the dataset root, so train and val splits read
 together stay apart. Every category becomes a label, used or not (the categories are the label
 set the dataset declares); unused ones are listed in one warning.
