@@ -147,3 +147,21 @@ def test_label_options_keep_the_items_lazy(tmp_path: Path) -> None:
         assert not isinstance(lazy, list) and len(lazy) == len(eager)
         assert list(lazy) == eager and list(lazy) == list(lazy)
         assert [lazy[n] for n in range(len(lazy))] == eager
+
+
+def test_items_of_several_files_index_across_them(tmp_path: Path) -> None:
+    """train + val json: one sequence, indexable across the files, equal to its iteration."""
+    (tmp_path / "annotations").mkdir()
+    for split, names in (("train", ("a.png", "b.png")), ("val", ("c.png",))):
+        (tmp_path / "images" / split).mkdir(parents=True)
+        images = []
+        for n, name in enumerate(names):
+            Image.new("RGB", (40, 30)).save(tmp_path / "images" / split / name)
+            images.append({"id": n + 1, "file_name": name, "width": 40, "height": 30})
+        annotations = [_polygon(1, len(names), [1, 1, 10, 1, 10, 10], 7 if split == "val" else 3)]
+        (tmp_path / "annotations" / f"instances_{split}.json").write_text(
+            json.dumps({"images": images, "annotations": annotations, "categories": CATEGORIES}))
+    items = CocoReader().read(tmp_path).items
+    assert len(items) == 3 and [items[n] for n in range(3)] == list(items) == items[-3:]
+    assert [it.key for it in items] == ["images/train/a.png", "images/train/b.png", "images/val/c.png"]
+    assert [[a.labels for a in it.annotations] for it in items] == [[], [("cat",)], [("dog",)]]
