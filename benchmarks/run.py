@@ -238,7 +238,7 @@ def table(bench: Bench, val: data.ValDataset, train_items: int) -> list[str]:
             cells[3] = f"{train_items / seconds:.0f}"
             first = _median([m.result["first"] for m in measured if "first" in m.result])
             cells[6] = "" if first != first else f"{first:.2f}"  # nan: the step reports no first item
-            if row == "sc-importers CocoReader":
+            if row in ("sc-importers CocoReader", "sc-import --dry-run --type detection"):  # issue F's goals
                 cells[9] = "; ".join(ratio(section, row, other, inverse=True) + " time"
                                      for other in ("pycocotools COCO()", "Datumaro import_from"))
             elif "crowd" in row:

@@ -117,8 +117,12 @@ def _richness(dataset: Dataset) -> tuple[int, int, int]:
     """(media found on disk, annotated media, labels): what an import of ``dataset`` would get.
     Annotated media, not annotations, because readers count one object differently (Datumaro
     gives a COCO object as a box and a polygon)."""
-    found = [item for item in dataset.items if item.path.is_file()]
-    return len(found), sum(1 for item in found if item.is_annotated), len(dataset.labels)
+    found = annotated = 0
+    for item in dataset.items:  # one walk, keeping nothing: items may be built when asked
+        if item.path.is_file():
+            found += 1
+            annotated += item.is_annotated
+    return found, annotated, len(dataset.labels)
 
 
 def _pick_richer(path: Path, choice: FormatChoice, threshold: float) -> FormatChoice:

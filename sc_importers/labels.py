@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 
 from sc_importers.model import Annotation, Dataset, Label, MediaItem
 
@@ -112,6 +113,45 @@ def _filter_item(item: MediaItem, label_map: dict[str, str], kept: set[str] | No
     return new_item
 
 
+def _filtered_items(items: Sequence[MediaItem], label_map: dict[str, str],
+                    kept: set[str] | None) -> Sequence[MediaItem]:
+    """``items`` with the label options applied. A list gives a list of new items, as always; a
+    sequence that builds its items when asked (a large dataset's reader) gives one too, filtering each
+    item as it is built: itself when there is nothing to change, else a view over the indexes kept."""
+    if isinstance(items, list):
+        return [new for item in items if (new := _filter_item(item, label_map, kept)) is not None]
+    if not label_map and kept is None:
+        return items
+    if kept is None:  # renaming never leaves an item without annotations: every index is kept
+        return _FilteredItems(items, range(len(items)), lambda item: _filter_item(item, label_map, kept))
+    indexes = [n for n, item in enumerate(items) if _filter_item(item, label_map, kept) is not None]
+    return _FilteredItems(items, indexes, lambda item: _filter_item(item, label_map, kept))
+
+
+class _FilteredItems(Sequence[MediaItem]):
+    """The items of ``base`` at ``indexes``, each passed through ``change`` when asked for (not kept)."""
+
+    def __init__(self, base: Sequence[MediaItem], indexes: Sequence[int],
+                 change: Callable[[MediaItem], MediaItem | None]) -> None:
+        self._base, self._indexes, self._change = base, indexes, change
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __iter__(self) -> Iterator[MediaItem]:
+        if isinstance(self._indexes, range) and self._indexes == range(len(self._base)):
+            for item in self._base:  # the base's own iteration (cheaper than indexing it)
+                yield self._change(item)  # type: ignore[misc]
+        else:
+            for n in self._indexes:
+                yield self._change(self._base[n])  # type: ignore[misc]
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            return [self[n] for n in range(*index.indices(len(self)))]
+        return self._change(self._base[self._indexes[index]])
+
+
 def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dict[str, str],
                         add: list[str] | None = None) -> Dataset:
     """A new Dataset with labels renamed per ``label_map``, filtered to ``keep`` (new names), and
@@ -141,7 +181,7 @@ def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dic
             )
         kept = _with_ancestors(set(keep), labels) | {lb.name for lb in labels if lb.is_empty}
         labels = [lb for lb in labels if lb.name in kept]
-    items = [new for item in dataset.items if (new := _filter_item(item, label_map, kept)) is not None]
+    items = _filtered_items(dataset.items, label_map, kept)
     present = {lb.name for lb in labels}
     labels += [Label(name) for name in dict.fromkeys(add or []) if name not in present]
     if dataset.project is None:  # a backup restores the labels its project had, as they were

@@ -6,13 +6,18 @@ here knows about a server: coordinates are **pixels of the media item** (x to th
 origin at the top-left corner), and conversion to the SC 1.0 normalized [0, 1] coordinates
 happens at the REST boundary, where the media size is known.
 
-Media items carry paths, never pixels, so a dataset of any size fits in memory.
+Media items carry paths, never pixels, so a dataset of any size fits in memory. A reader of one
+large annotation file may go further and hand out ``Dataset.items`` as a sequence that builds each
+item when asked (the coco reader does): code that reads a dataset takes ``items`` as a
+``Sequence`` (``len``, iteration, indexing), walks it rather than holding a list of it, and gets
+equal but new objects on each pass.
 """
 
 from __future__ import annotations
 
 import operator
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -246,13 +251,17 @@ class Dataset:
     original project description (its type, tasks and labels) and settings; ``configuration`` is in
     the neutral form of :meth:`sc_importers.settings.ProjectSettings.to_json`, whatever the backup's
     dialect.
+
+    ``items`` is a list for most readers; a reader of a large file may give any ``Sequence`` that
+    builds its items when asked (see the module docstring). ``problems`` is complete when the reader
+    returns, whichever it gives.
     """
 
     name: str
     format: str
     root: Path
     labels: list[Label] = field(default_factory=list)
-    items: list[MediaItem] = field(default_factory=list)
+    items: Sequence[MediaItem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     project_type: str | None = None
     project: dict | None = None
@@ -260,6 +269,12 @@ class Dataset:
 
     def label(self, name: str) -> Label | None:
         return next((lb for lb in self.labels if lb.name == name), None)
+
+    def add_items(self, *items: MediaItem) -> None:
+        """Append ``items`` while a reader builds the dataset (its ``items`` is then still a list)."""
+        if not isinstance(self.items, list):
+            raise TypeError(f"{type(self.items).__name__} items are built by their reader, not appended to")
+        self.items.extend(items)
 
     @property
     def errors(self) -> list[Problem]:

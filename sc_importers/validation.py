@@ -101,7 +101,8 @@ def _check_files(
         if item.width is not None and item.height is not None:
             sizes[item.key] = (item.width, item.height)
         if check_images and item.kind == "image":
-            to_open.append(item)
+            # without its annotations: the list holds every image, and items may be built when asked
+            to_open.append(MediaItem(item.path, item.key, item.kind, width=item.width, height=item.height))
     if not to_open:
         return problems, sizes
     with (
@@ -182,18 +183,18 @@ def _check_annotations(dataset: Dataset, sizes: dict[str, tuple[int, int]]) -> l
 
 
 def _check_duplicate_names(dataset: Dataset) -> list[Problem]:
-    by_name: dict[str, list[MediaItem]] = defaultdict(list)
+    by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)  # (path, key): not the items, which may be many
     for item in dataset.items:
-        by_name[item.name].append(item)
+        by_name[item.name].append((str(item.path), item.key))
     problems: list[Problem] = []
     for name, items in by_name.items():
         if len(items) < 2:
             continue
-        others = ", ".join(str(i.path) for i in items)
-        for item in items:
+        others = ", ".join(path for path, _ in items)
+        for path, key in items:
             problems.append(CheckProblem(
                 "warning", f"{len(items)} media share the name {name!r} (SC shows names without "
-                f"extension): {others}", str(item.path), item.key, "duplicate_name"))
+                f"extension): {others}", path, key, "duplicate_name"))
     return problems
 
 

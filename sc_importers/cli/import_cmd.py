@@ -103,9 +103,20 @@ class ImportRefused(click.ClickException):
     for an import (as :mod:`sc_importers.uploader.report` says of refusals), 1 for a dry run
     (its "cannot be imported")."""
 
-    def __init__(self, message: str, dry_run: bool):
+    exit_code = 2
+
+    def __new__(cls, message: str, dry_run: bool) -> ImportRefused:
+        # click declares exit_code a class variable (8.2+): the dry run's refusal is its own class
+        return super().__new__(DryRunRefused if dry_run else cls, message)
+
+    def __init__(self, message: str, dry_run: bool) -> None:
         super().__init__(message)
-        self.exit_code = 1 if dry_run else 2
+
+
+class DryRunRefused(ImportRefused):
+    """:class:`ImportRefused` of a dry run: exit code 1."""
+
+    exit_code = 1
 
 
 def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],

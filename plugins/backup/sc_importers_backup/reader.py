@@ -292,7 +292,7 @@ class _Items:
             if annotations is None:
                 return
             item.annotations = annotations
-        self.dataset.items.append(item)
+        self.dataset.add_items(item)
 
     def _video(self, path: Path, frame_files: dict[int, Path]) -> None:
         key = self._rel(path)
@@ -316,4 +316,4 @@ class _Items:
             elif annotations:
                 item.frames[index] = annotations
         if ok:
-            self.dataset.items.append(item)
+            self.dataset.add_items(item)

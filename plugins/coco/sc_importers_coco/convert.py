@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -50,7 +51,7 @@ class ImageContext:
 class Converted:
     """The shapes of one annotation (None: an image-level label) and what was seen on the way."""
 
-    shapes: list[Shape | None]
+    shapes: Sequence[Shape | None]
     had_keypoints: bool = False
 
 
@@ -69,9 +70,9 @@ def convert(ann: dict, ctx: ImageContext, crowd: CrowdMode) -> Converted:
     if isinstance(seg, dict):
         if ann.get("iscrowd") and crowd == "skip":
             return Converted([], keypoints)
-        return Converted(list(_from_rle(seg, ann, ctx)), keypoints)
+        return Converted(_from_rle(seg, ann, ctx), keypoints)
     if isinstance(seg, list) and seg:
-        return Converted(list(_from_polygons(seg, ann, ctx)), keypoints)
+        return Converted(_from_polygons(seg, ann, ctx), keypoints)
     bbox = ann.get("bbox")
     if bbox is not None and bbox != []:
         box = _from_bbox(bbox, ann, ctx)
@@ -110,31 +111,45 @@ def _from_bbox(bbox: object, ann: dict, ctx: ImageContext) -> Rectangle | None:
 _NUMBER_TYPES = frozenset((int, float))
 
 
+class FloatParts(list):
+    """Polygon parts known to be lists of floats (decoded as ``list[list[float]]``): the per-number
+    type check is skipped for them."""
+
+
 def _from_polygons(parts: list, ann: dict, ctx: ImageContext) -> list[Polygon]:
     # The per-coordinate work runs in C (map, zip, min, max, sum): a train2017-size file has
     # ~17 million coordinates, and a Python-level loop over them cost most of the reader's time.
     polygons = []
+    floats = type(parts) is FloatParts
+    width, height = ctx.width, ctx.height
     for index, part in enumerate(parts):
-        where = f"polygon part {index}"
-        if not isinstance(part, list) or not set(map(type, part)) <= _NUMBER_TYPES:
-            ctx.report("error", ann, f"{where} must be a flat list of numbers [x1, y1, x2, y2, ...]")
-            continue
-        if not all(map(math.isfinite, part)):
-            ctx.report("error", ann, f"{where} has a coordinate that is not a finite number (NaN or infinity)")
+        if not floats:
+            types = set(map(type, part)) if isinstance(part, list) else set()
+            if not types or not types <= _NUMBER_TYPES:
+                ctx.report("error", ann, f"polygon part {index} must be a flat list of numbers [x1, y1, x2, y2, ...]")
+                continue
+        if not math.isfinite(sum(part)) and not all(map(math.isfinite, part)):  # one sum shows most are
+            ctx.report("error", ann, f"polygon part {index} has a coordinate that is not a finite number "
+                       "(NaN or infinity)")
             continue
         if len(part) < 6 or len(part) % 2:
-            ctx.report("warning", ann, f"{where} has {len(part)} coordinates, fewer than 3 points; dropped")
+            ctx.report("warning", ann, f"polygon part {index} has {len(part)} coordinates, fewer than 3 points; "
+                       "dropped")
             continue
-        xs, ys = list(map(float, part[0::2])), list(map(float, part[1::2]))
+        if floats or int not in types:
+            xs, ys = part[0::2], part[1::2]
+        else:
+            xs, ys = list(map(float, part[0::2])), list(map(float, part[1::2]))
         if xs[0] == xs[-1] and ys[0] == ys[-1]:
             xs.pop()  # a closing point repeating the first one
             ys.pop()
-        clipped = _clip_polygon(xs, ys, ann, ctx, where)
-        if clipped is None:
-            continue
-        xs, ys = clipped
+        if width is not None and height is not None:
+            clipped = _clip_polygon(xs, ys, ann, ctx, f"polygon part {index}")
+            if clipped is None:
+                continue
+            xs, ys = clipped
         if _area(xs, ys) <= 0:
-            ctx.report("warning", ann, f"{where} has zero area; dropped")
+            ctx.report("warning", ann, f"polygon part {index} has zero area; dropped")
             continue
         polygons.append(Polygon(tuple(zip(xs, ys, strict=True))))
     return polygons

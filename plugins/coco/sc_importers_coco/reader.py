@@ -1,8 +1,13 @@
 """The ``coco`` format reader: COCO instances, person keypoints (their boxes and polygons), stuff
 and image-level "labels" files into the neutral model.
 
-Each annotation file is parsed once with :func:`json.load` (no second copy through pycocotools'
-``COCO`` index), indexed by image id, turned into media items and dropped before the next file.
+Each annotation file is parsed once by msgspec into compact records (:mod:`.parse`), its
+annotations indexed by image, every item produced once for the problems only its annotations
+show, and packed into flat arrays; the parsed file is dropped before the next one. ``Dataset.items``
+is then a :class:`~sc_importers_coco.items.CocoItems`, which builds each item when asked for it
+(:mod:`.items`): ``dataset.problems`` is complete when :meth:`CocoReader.read` returns, and memory
+stays near the size of the coordinates however often the items are walked.
+
 Keys of media items are image paths relative to the dataset root, so train and val splits read
 together stay apart. Every category becomes a label, used or not (the categories are the label
 set the dataset declares); unused ones are listed in one warning.
@@ -10,21 +15,23 @@ set the dataset declares); unused ones are listed in one warning.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sc_importers.formats import Detection, FormatError, FormatReader
-from sc_importers.model import Annotation, Dataset, Label, MediaItem, Problem
-from sc_importers_coco.convert import CROWD_MODES, ImageContext, convert
+from sc_importers.model import Dataset, Label, Problem
+from sc_importers_coco.convert import CROWD_MODES, CrowdMode
 from sc_importers_coco.detect import detect_coco
 from sc_importers_coco.layout import (
     AnnotationFile,
     classify,
-    fallback_image_dirs,
     find_annotation_files,
     image_dirs,
 )
+
+if TYPE_CHECKING:  # numpy and msgspec are imported when a file is read, not when readers are listed
+    from sc_importers_coco.items import CompactFile
 
 
 class CocoReader(FormatReader):
@@ -73,10 +80,12 @@ class CocoReader(FormatReader):
                     str(root),
                 )
             )
-        state = _ReadState(dataset, crowd)
-        for annotation_file in files:
-            _read_file(annotation_file, images_dir, state)
+        state = _ReadState(dataset, "skip" if crowd == "skip" else "polygon")
+        compact = [_read_file(annotation_file, images_dir, state) for annotation_file in files]
         state.finish()
+        from sc_importers_coco.items import CocoItems
+
+        dataset.items = CocoItems(compact)
         return dataset
 
     @staticmethod
@@ -103,7 +112,7 @@ def _resolve(value: str, root: Path) -> Path:
 class _ReadState:
     """What accumulates over the annotation files of one dataset."""
 
-    def __init__(self, dataset: Dataset, crowd: str) -> None:
+    def __init__(self, dataset: Dataset, crowd: CrowdMode) -> None:
         self.dataset = dataset
         self.crowd = crowd
         self.label_names: dict[str, None] = {}
@@ -138,30 +147,9 @@ class _ReadState:
             )
 
 
-def load_json(path: Path) -> dict:
-    """Parse one COCO json; a FormatError names the file and, for bad JSON, the error position."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except json.JSONDecodeError as exc:
-        raise FormatError(
-            f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno} (char {exc.pos})"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
-        raise FormatError(f"{path}: not a COCO annotation file (no top-level 'images' list)")
-    for key in ("annotations", "categories"):
-        if not isinstance(data.get(key, []), list):
-            raise FormatError(f"{path}: '{key}' must be a list")
-    if any("segments_info" in a for a in data.get("annotations", [])[:1] if isinstance(a, dict)):
-        raise FormatError(f"{path}: COCO panoptic annotations (segments_info + PNG) are not supported")
-    return data
-
-
-def _categories(data: dict, json_name: str, state: _ReadState) -> dict[object, str]:
+def _categories(categories: list, json_name: str, state: _ReadState) -> dict[object, str]:
     names: dict[object, str] = {}
-    for index, cat in enumerate(data.get("categories", [])):
+    for index, cat in enumerate(categories):
         if not isinstance(cat, dict) or "id" not in cat or not str(cat.get("name") or "").strip():
             state.dataset.problems.append(
                 Problem("error", f"category #{index} needs an 'id' and a 'name': {cat!r}", json_name)
@@ -193,135 +181,160 @@ def _warn_shared_names(names: dict[object, str], json_name: str, state: _ReadSta
                            f"their annotations are merged into one label {name!r}", json_name))
 
 
-def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: _ReadState) -> None:
-    data = load_json(annotation_file.path)
+def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: _ReadState) -> CompactFile:
+    """Parse one file, report what is wrong with its images and annotation records, and index the
+    annotations of the images it keeps; then produce each item once, for the problems only its
+    annotations show (so ``dataset.problems`` is complete when :meth:`CocoReader.read` returns), and
+    pack it into the compact form the items are built from later (the parsed file is then dropped)."""
+    import numpy as np
+
+    from sc_importers_coco.items import CompactFile, IndexedFile, item_key
+    from sc_importers_coco.parse import Annotation, Image, load
+
+    coco = load(annotation_file.path)
     json_name = str(annotation_file.path)
     problems = state.dataset.problems
-    categories = _categories(data, json_name, state)
+    categories = _categories(coco.categories, json_name, state)
 
-    image_ids = {img.get("id") for img in data["images"] if isinstance(img, dict)}
-    by_image: dict[object, list[dict]] = defaultdict(list)
+    image_ids = {_hashable(img.get("id")) for img in coco.images if isinstance(img, (Image, dict))}
+    image_of: list[object] = []  # per annotation: its image id, or _DROPPED
     seen_ids: set[object] = set()
     repeated: list[object] = []
-    for index, ann in enumerate(data.get("annotations", [])):
-        if isinstance(ann, dict) and "id" in ann and isinstance(ann["id"], (int, str)):
-            if ann["id"] in seen_ids:
-                repeated.append(ann["id"])
-            seen_ids.add(ann["id"])
-        if not isinstance(ann, dict):
+    for index, ann in enumerate(coco.annotations):
+        if not isinstance(ann, (Annotation, dict)):
             problems.append(Problem("error", f"annotation #{index} is not an object", json_name))
-        elif ann.get("image_id") not in image_ids:
+            image_of.append(_DROPPED)
+            continue
+        ann_id, image_id = (ann.id, ann.image_id) if type(ann) is Annotation else (ann.get("id"), ann.get("image_id"))
+        if isinstance(ann_id, (int, str)):
+            if ann_id in seen_ids:
+                repeated.append(ann_id)
+            seen_ids.add(ann_id)
+        image_id = _hashable(image_id)
+        if image_id not in image_ids:
             problems.append(
-                Problem("error", f"annotation id {ann.get('id')} refers to unknown image id "
+                Problem("error", f"annotation id {ann_id} refers to unknown image id "
                         f"{ann.get('image_id')!r}; dropped", json_name, f"image id {ann.get('image_id')}")
             )
+            image_of.append(_DROPPED)
         else:
-            by_image[ann["image_id"]].append(ann)
-    data["annotations"] = None  # from here on by_image holds the only reference: freed image by image
+            image_of.append(image_id)
+    del seen_ids
     if repeated:  # each is still imported: they are separate records, only their ids clash
         shown = ", ".join(map(repr, list(dict.fromkeys(repeated))[:10]))
         problems.append(Problem("warning", f"{len(repeated)} annotation(s) reuse an id of an earlier one ({shown}); "
                                 "each is imported as its own annotation", json_name))
 
     dirs = image_dirs(annotation_file, images_dir)
-    first_item = len(state.dataset.items)
+    fixed_dirs = list(dirs)  # _find_image reorders dirs; items name theirs by position in this copy
+    position_of = {d: n for n, d in enumerate(fixed_dirs)}
+    slot_of: dict[object, int] = {}  # image id -> position among the kept images
+    image_index: list[int] = []
+    paths: list[str] = []
+    keys: list[str] = []
+    dir_index: list[int] = []
     seen_names: set[str] = set()
-    seen_ids = set()  # now the image ids
-    saw_keypoints = False
-    for index, img in enumerate(data["images"]):
-        file_name = img.get("file_name") if isinstance(img, dict) else None
+    seen_image_ids: set[object] = set()
+    image_problems: list[Problem] = []  # reported in file order with the items' own (see below)
+    problem_at: list[int] = []  # the image position of each of image_problems
+
+    def drop(problem: Problem) -> None:
+        image_problems.append(problem)
+        problem_at.append(index)
+
+    for index, img in enumerate(coco.images):
+        file_name = img.get("file_name") if isinstance(img, (Image, dict)) else None
         if not isinstance(file_name, str) or not file_name:
-            problems.append(Problem("error", f"image #{index} has no file_name", json_name,
-                                    f"image id {img.get('id') if isinstance(img, dict) else '?'}"))
+            drop(Problem("error", f"image #{index} has no file_name", json_name,
+                                    f"image id {img.get('id') if isinstance(img, (Image, dict)) else '?'}"))
             continue
         file_name = file_name.replace("\\", "/")
         if file_name in seen_names:
-            problems.append(Problem("error", f"image id {img.get('id')}: file_name is used by an earlier "
+            drop(Problem("error", f"image id {img.get('id')}: file_name is used by an earlier "
                                     "image entry; this entry and its annotations are dropped",
                                     json_name, file_name))
             continue
         seen_names.add(file_name)
-        if img.get("id") in seen_ids:
-            problems.append(Problem("error", f"image id {img.get('id')} is used by an earlier image entry; "
+        image_id = _hashable(img.get("id"))
+        if image_id in seen_image_ids:
+            drop(Problem("error", f"image id {img.get('id')} is used by an earlier image entry; "
                                     "this entry is dropped (annotations go to the first)", json_name, file_name))
             continue
-        seen_ids.add(img.get("id"))
-        image_path = _find_image(file_name, dirs)
-        if image_path is None:
+        seen_image_ids.add(image_id)
+        found_in = _find_image(file_name, dirs)
+        if found_in is None:
             looked = ", ".join(str(d) for d in dirs)
-            problems.append(Problem("error", f"image id {img.get('id')}: image file not found (looked in "
+            drop(Problem("error", f"image id {img.get('id')}: image file not found (looked in "
                                     f"{looked}; see the images_dir option)", json_name, file_name))
             continue
-        key = _key(image_path, state.dataset.root)
+        path = found_in / file_name
+        key = item_key(path, state.dataset.root)
         if key in state.keys:
-            problems.append(Problem("error", f"image id {img.get('id')}: the same image file is listed by "
+            drop(Problem("error", f"image id {img.get('id')}: the same image file is listed by "
                                     "another annotation file; dropped here", json_name, file_name))
             continue
         state.keys.add(key)
-        item = MediaItem(image_path, key, width=_size(img.get("width")), height=_size(img.get("height")))
-        ctx = ImageContext(json_name, key, item.width, item.height)  # problems name the item by its key
-        saw_keypoints |= _annotate(item, by_image.pop(img.get("id"), []), categories, ctx, state)
+        slot_of[image_id] = len(image_index)
+        image_index.append(index)
+        paths.append(str(path))
+        keys.append(key)
+        dir_index.append(position_of[found_in])
+    del seen_names, seen_image_ids
+
+    # annotation positions grouped by the slot of their image, file order kept within an image
+    slots = np.fromiter((slot_of.get(i, -1) for i in image_of), dtype=np.int64, count=len(image_of))
+    del image_of, slot_of
+    order = np.argsort(slots, kind="stable")
+    kept = slots[order] >= 0
+    order, slots = order[kept].astype(np.int32), slots[order][kept]
+    starts = np.searchsorted(slots, np.arange(len(image_index) + 1)).astype(np.int64)
+    indexed = IndexedFile(coco, json_name, categories, paths, keys, np.asarray(image_index, dtype=np.int32),
+                          order, starts)
+
+    saw_keypoints = False
+    flushed = 0
+    compact = CompactFile()
+    for n in range(len(indexed)):
+        item, ctx, used, keypoints = indexed.produce(n, state.crowd)
+        compact.add(item, paths[n])
+        while flushed < len(image_problems) and problem_at[flushed] < image_index[n]:
+            problems.append(image_problems[flushed])
+            flushed += 1
         problems.extend(ctx.problems)
-        state.dataset.items.append(item)
+        state.used_labels |= used
+        saw_keypoints |= keypoints
+    problems.extend(image_problems[flushed:])
     if saw_keypoints:
         state.keypoint_files.append(json_name)
     usual = image_dirs(annotation_file, images_dir, fallback=False)
-    fallback = [d for d in fallback_image_dirs(annotation_file, images_dir) if d not in usual]
-    new_items = state.dataset.items[first_item:]
-    found_in = (next((d for d in fallback if d in item.path.parents), None) for item in new_items)
-    used = sorted({str(d) for d in found_in if d is not None})
-    if used:
-        problems.append(Problem("warning", f"images of {annotation_file.path.name} found in {', '.join(used)} "
+    fallback = {n: d for n, d in enumerate(fixed_dirs) if d not in usual}
+    used_dirs = sorted({str(fallback[n]) for n in set(dir_index) if n in fallback})
+    if used_dirs:
+        problems.append(Problem("warning", f"images of {annotation_file.path.name} found in {', '.join(used_dirs)} "
                                 "(not beside the json; pass images_dir (--images-dir) to choose another folder)",
                                 json_name))
+    return compact
 
 
-def _annotate(item: MediaItem, anns: list[dict], categories: dict[object, str], ctx: ImageContext,
-              state: _ReadState) -> bool:
-    """Add ``anns`` to ``item``; image-level labels are merged into one annotation. Returns whether
-    any annotation carried keypoints."""
-    image_labels: list[str] = []
-    saw_keypoints = False
-    for position, ann in enumerate(anns):
-        label = categories.get(ann.get("category_id"))
-        if label is None:
-            ctx.report("error", ann, f"unknown category id {ann.get('category_id')!r}; dropped")
-            continue
-        converted = convert(ann, ctx, state.crowd)  # type: ignore[arg-type]
-        saw_keypoints |= converted.had_keypoints
-        # One COCO annotation is one object even when drawn in several parts (a segmentation of
-        # several polygons, a mask traced into several outlines): the parts share an object_id.
-        # Its position among the image's annotations is unique even where "id"s are not.
-        object_id = f"coco annotation #{position}" if len(converted.shapes) > 1 else None
-        for shape in converted.shapes:
-            state.used_labels.add(label)
-            if shape is None:
-                if label not in image_labels:
-                    image_labels.append(label)
-            else:
-                item.annotations.append(Annotation((label,), shape, object_id))
-    if image_labels:
-        item.annotations.insert(0, Annotation(tuple(image_labels), None))
-    return saw_keypoints
+#: The image id of an annotation that belongs to no image.
+_DROPPED = object()
+
+
+def _hashable(value: object) -> object:
+    """``value`` when it can be a dict key (an id), else a marker that matches nothing."""
+    try:
+        hash(value)
+    except TypeError:
+        return _DROPPED
+    return value
 
 
 def _find_image(file_name: str, dirs: list[Path]) -> Path | None:
+    """The folder of ``dirs`` that holds ``file_name`` (moved to the front: looked in first next time)."""
     for d in dirs:
-        candidate = d / file_name
-        if candidate.is_file():
-            if d is not dirs[0]:  # look in the folder that worked first next time
+        if (d / file_name).is_file():
+            if d is not dirs[0]:
                 dirs.remove(d)
                 dirs.insert(0, d)
-            return candidate
+            return d
     return None
-
-
-def _key(image_path: Path, root: Path) -> str:
-    try:
-        return image_path.relative_to(root).as_posix()
-    except ValueError:
-        return image_path.as_posix()
-
-
-def _size(value: object) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and value > 0 else None

@@ -207,7 +207,7 @@ class _State:
             item.annotations.extend(Annotation((label,), shape, object_id) for shape in shapes)
         if tags:
             item.annotations.insert(0, Annotation(tuple(tags), None))
-        self.dataset.items.append(item)
+        self.dataset.add_items(item)
 
     def _count_extras(self, el: ET.Element, label: str) -> None:
         for attribute in el.iter("attribute"):

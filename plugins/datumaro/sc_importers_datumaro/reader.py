@@ -298,7 +298,7 @@ class DatumaroReader(FormatReader):
             anns = convert_annotations(list(it.annotations), ctx)
             dataset.problems.extend(ctx.problems)
             unsupported.update(ctx.unsupported)
-            dataset.items.append(
+            dataset.add_items(
                 MediaItem(
                     path=media_path,
                     key=key,
@@ -310,7 +310,7 @@ class DatumaroReader(FormatReader):
         if video_items:
             require_for_videos(sorted({Path(it.media.path) for it in video_items}), dataset.root)
             groups = group_videos(video_items, dataset.root, label_names)
-            dataset.items.extend(groups.items)
+            dataset.add_items(*groups.items)
             dataset.problems.extend(groups.problems)
             unsupported.update(groups.unsupported)
             warning = video_level_warning(groups, dataset.root)

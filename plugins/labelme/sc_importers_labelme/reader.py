@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
+import msgspec
+
 from sc_importers.formats import Detection, FormatError, FormatReader
 from sc_importers.model import Dataset, Problem
 from sc_importers_labelme.document import FileResult, is_labelme, media_key, read_document, resolve_image
@@ -47,6 +49,29 @@ def _listed(names: list[str]) -> str:
     return ", ".join(names[:LISTED]) + more
 
 
+class _Keys(msgspec.Struct):
+    """The two top-level values detection looks at; msgspec skips everything else without building it."""
+
+    shapes: msgspec.Raw = None  # type: ignore[assignment]
+    imagePath: msgspec.Raw = None  # type: ignore[assignment]  # noqa: N815 (labelme's key)
+
+
+def _has_labelme_keys(path: Path) -> bool:
+    """Whether ``path`` is a JSON object with a ``shapes`` list and an ``imagePath``: decoded into
+    :class:`_Keys`, so that a large json of another format (a 300 MB COCO file) costs a fast skim,
+    not a full parse into dicts (seconds and several times its size in memory)."""
+    try:
+        keys = msgspec.json.decode(path.read_bytes(), type=_Keys)
+    except OSError:
+        return False
+    except (msgspec.ValidationError, msgspec.DecodeError):  # not an object; or JSON msgspec refuses (NaN)
+        try:
+            return is_labelme(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return False
+    return keys.shapes is not None and bytes(keys.shapes)[:1] == b"[" and keys.imagePath is not None
+
+
 class LabelmeReader(FormatReader):
     """labelme JSON: one ``.json`` per image with its shapes and image-level flags, pixel coordinates."""
 
@@ -61,11 +86,7 @@ class LabelmeReader(FormatReader):
         if not candidates:
             return Detection(0.0, [f"no .json file at {path}"])
         for candidate in candidates:
-            try:
-                data = json.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-                continue
-            if is_labelme(data):
+            if _has_labelme_keys(candidate):
                 return Detection(0.9, [f"{candidate.name} has labelme keys 'shapes' and 'imagePath'"])
         return Detection(0.0, [f"none of the first {DETECT_FILES} .json files has 'shapes' and 'imagePath'"])
 

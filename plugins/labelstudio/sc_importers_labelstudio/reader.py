@@ -149,7 +149,7 @@ class _State:
         self.predictions += len(task.get("predictions") or [])
         if kept:
             self._convert(kept[0].get("result") or [], item, export)
-        self.dataset.items.append(item)
+        self.dataset.add_items(item)
 
     def _convert(self, results: list, item: MediaItem, export: Path) -> None:
         choices: list[str] = []

@@ -98,14 +98,14 @@ class MediaReader(FormatReader):
                 continue
             key = file.relative_to(root).as_posix()
             if kind == "image":
-                dataset.items.append(MediaItem(file, key))
+                dataset.add_items(MediaItem(file, key))
                 continue
             try:
                 info = probe_video(file, count_frames=False)  # only the size: no need to read the file
             except VideoProbeError as exc:
                 dataset.problems.append(Problem("error", f"unreadable video ({exc}); skipped", str(file), key))
                 continue
-            dataset.items.append(MediaItem(file, key, kind="video", width=info.width, height=info.height))
+            dataset.add_items(MediaItem(file, key, kind="video", width=info.width, height=info.height))
         if not dataset.items:
             known = ", ".join(sorted(IMAGE_EXTENSIONS | VIDEO_EXTENSIONS))
             raise FormatError(f"{path}: no image or video file ({known})")

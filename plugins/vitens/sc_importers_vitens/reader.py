@@ -218,7 +218,7 @@ class VitensReader(FormatReader):
             item = self._read_item(root, image, by_prefix.get(name_prefix(image.name), []), dataset)
             if item is None:
                 continue
-            dataset.items.append(item)
+            dataset.add_items(item)
             for ann in item.annotations:
                 label_names.extend(n for n in ann.labels if n not in label_names)
         dataset.labels = [Label(name) for name in label_names]

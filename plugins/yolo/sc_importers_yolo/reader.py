@@ -96,7 +96,7 @@ class YoloReader(FormatReader):
                 skipped += 1
                 continue
             item = _item(entry, got, config, dataset, used_ids)
-            dataset.items.append(item)
+            dataset.add_items(item)
 
         for link, target in tree.followed.items():
             dataset.problems.append(Problem("warning", f"a text file naming {target} (a symlink checked out as a "

@@ -1,0 +1,228 @@
+"""The media items of a COCO dataset, produced when asked.
+
+Reading goes in two steps. :class:`IndexedFile` holds one parsed file and, per kept image, the
+positions of its annotations; :meth:`IndexedFile.produce` converts one image's annotations (with
+every check and problem of :mod:`.convert`). The reader produces each item once that way, for the
+problems, and packs what came out into a :class:`CompactFile`: flat arrays of coordinates, label
+sets and shape kinds, with no Python object per shape. Then the parsed file is dropped.
+
+:class:`CocoItems`, the ``Dataset.items`` of the coco reader, is a :class:`~collections.abc.Sequence`
+(``len``, iteration, indexing, slicing) over the compact files that builds each :class:`MediaItem`,
+with its annotations and polygons, every time it is asked for one, and keeps none of them: a
+train2017-size dataset costs about half its json's size in memory however many times it is walked,
+and a walk builds objects without decoding or checking anything again.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+
+from sc_importers.model import Annotation, MediaItem, Polygon, Rectangle
+from sc_importers_coco.convert import CrowdMode, ImageContext, convert
+from sc_importers_coco.parse import Annotation as CocoAnnotation
+from sc_importers_coco.parse import CocoFile
+
+
+@dataclass
+class IndexedFile:
+    """One annotation file's kept images and, per image, the positions of its annotations.
+
+    Image ``n`` of this file is ``coco.images[image_index[n]]``, the file ``paths[n]`` with the key
+    ``keys[n]``; its annotations are ``coco.annotations[order[starts[n]:starts[n + 1]]]``, in file order.
+    """
+
+    coco: CocoFile
+    json_name: str
+    categories: dict[object, str]
+    paths: list[str]
+    keys: list[str]
+    image_index: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.image_index)
+
+    def produce(self, n: int, crowd: CrowdMode) -> tuple[MediaItem, ImageContext, set[str], bool]:
+        """Item ``n`` with its annotations; the problems met (in the context), the labels used and
+        whether any annotation carried keypoints. Each item is produced once: its annotation records
+        are released on the way (the reader's peak memory is the parsed file or the packed items,
+        not both)."""
+        img = self.coco.images[int(self.image_index[n])]
+        item = MediaItem(Path(self.paths[n]), self.keys[n], width=_size(img.get("width")),
+                         height=_size(img.get("height")))
+        ctx = ImageContext(self.json_name, item.key, item.width, item.height)  # problems name the item by its key
+        annotations = self.coco.annotations
+        positions = self.order[self.starts[n]:self.starts[n + 1]].tolist()
+        anns = [annotations[i] for i in positions]
+        for i in positions:
+            annotations[i] = None
+        used, keypoints = _annotate(item, anns, self.categories, ctx, crowd)
+        return item, ctx, used, keypoints
+
+
+#: Shape kinds in :class:`CompactFile` rows.
+_IMAGE, _RECTANGLE, _POLYGON = 0, 1, 2
+
+
+@dataclass
+class CompactFile:
+    """The items of one annotation file as produced once, packed into flat arrays.
+
+    Item ``n`` is ``items[n]`` (path, key, width, height) with the annotation rows
+    ``item_rows[n]:item_rows[n + 1]``; row ``r`` has the kind ``kinds[r]`` (image-level, rectangle,
+    polygon), the labels ``label_sets[labels[r]]``, the object id ``"coco annotation #objects[r]"``
+    (none when -1) and the coordinates ``coords[starts[r]:starts[r + 1]]`` (x, y, width, height of
+    a rectangle; x1, y1, x2, y2, ... of a polygon).
+    """
+
+    items: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
+    item_rows: array = field(default_factory=lambda: array("q", [0]))
+    kinds: array = field(default_factory=lambda: array("b"))
+    labels: array = field(default_factory=lambda: array("i"))
+    objects: array = field(default_factory=lambda: array("i"))
+    starts: array = field(default_factory=lambda: array("q", [0]))
+    coords: array = field(default_factory=lambda: array("d"))
+    label_sets: list[tuple[str, ...]] = field(default_factory=list)
+    _label_set_index: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, item: MediaItem, path: str) -> None:
+        """Append ``item`` (as :meth:`IndexedFile.produce` built it: rectangles, polygons, image labels),
+        whose file is ``path``."""
+        self.items.append((path, item.key, item.width, item.height))
+        for ann in item.annotations:
+            shape = ann.shape
+            if shape is None:
+                self.kinds.append(_IMAGE)
+            elif type(shape) is Polygon:
+                self.kinds.append(_POLYGON)
+                self.coords.extend(chain.from_iterable(shape.points))
+            else:
+                assert type(shape) is Rectangle, shape
+                self.kinds.append(_RECTANGLE)
+                self.coords.extend((shape.x, shape.y, shape.width, shape.height))
+            self.starts.append(len(self.coords))
+            index = self._label_set_index.setdefault(ann.labels, len(self.label_sets))
+            if index == len(self.label_sets):
+                self.label_sets.append(ann.labels)
+            self.labels.append(index)
+            self.objects.append(-1 if ann.object_id is None else int(ann.object_id.rpartition("#")[2]))
+        self.item_rows.append(len(self.kinds))
+
+    def item(self, n: int) -> MediaItem:
+        """Item ``n``, built anew."""
+        path, key, width, height = self.items[n]
+        item = MediaItem(Path(path), key, width=width, height=height)
+        annotations = item.annotations
+        kinds, labels, objects, starts, coords, label_sets = (
+            self.kinds, self.labels, self.objects, self.starts, self.coords, self.label_sets)
+        for r in range(self.item_rows[n], self.item_rows[n + 1]):
+            kind, obj = kinds[r], objects[r]
+            if kind == _POLYGON:
+                numbers = iter(coords[starts[r]:starts[r + 1]].tolist())
+                shape: Polygon | Rectangle | None = Polygon(tuple(zip(numbers, numbers, strict=True)))
+            elif kind == _RECTANGLE:
+                shape = Rectangle(*coords[starts[r]:starts[r + 1]].tolist())
+            else:
+                shape = None
+            annotations.append(Annotation(label_sets[labels[r]], shape,
+                                          None if obj < 0 else f"coco annotation #{obj}"))
+        return item
+
+
+class CocoItems(Sequence[MediaItem]):
+    """The items of the compact files in order, each built when asked for and not kept."""
+
+    def __init__(self, files: list[CompactFile]) -> None:
+        self._files = files
+        self._offsets = np.cumsum([0] + [len(f) for f in files])
+
+    def __len__(self) -> int:
+        return int(self._offsets[-1])
+
+    def __iter__(self) -> Iterator[MediaItem]:
+        for compact in self._files:
+            for n in range(len(compact)):
+                yield compact.item(n)
+
+    @overload
+    def __getitem__(self, index: int) -> MediaItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MediaItem]: ...
+
+    def __getitem__(self, index: int | slice) -> MediaItem | list[MediaItem]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("CocoItems index out of range")
+        part = int(np.searchsorted(self._offsets, index, side="right")) - 1
+        return self._files[part].item(index - int(self._offsets[part]))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or another sequence of items) holding equal items in the same order."""
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<CocoItems: {len(self)} items from {len(self._files)} file(s), built when asked>"
+
+
+def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: ImageContext,
+              crowd: CrowdMode) -> tuple[set[str], bool]:
+    """Add ``anns`` to ``item``; image-level labels are merged into one annotation. Returns the
+    labels given to some shape and whether any annotation carried keypoints."""
+    image_labels: list[str] = []
+    used: set[str] = set()
+    saw_keypoints = False
+    for position, ann in enumerate(anns):
+        try:
+            label = categories.get(ann.category_id if type(ann) is CocoAnnotation else ann.get("category_id"))
+        except TypeError:  # an unhashable category_id (a list): unknown
+            label = None
+        if label is None:
+            ctx.report("error", ann, f"unknown category id {ann.get('category_id')!r}; dropped")
+            continue
+        converted = convert(ann, ctx, crowd)
+        saw_keypoints |= converted.had_keypoints
+        # One COCO annotation is one object even when drawn in several parts (a segmentation of
+        # several polygons, a mask traced into several outlines): the parts share an object_id.
+        # Its position among the image's annotations is unique even where "id"s are not.
+        object_id = f"coco annotation #{position}" if len(converted.shapes) > 1 else None
+        for shape in converted.shapes:
+            used.add(label)
+            if shape is None:
+                if label not in image_labels:
+                    image_labels.append(label)
+            else:
+                item.annotations.append(Annotation((label,), shape, object_id))
+    if image_labels:
+        item.annotations.insert(0, Annotation(tuple(image_labels), None))
+    return used, saw_keypoints
+
+
+def item_key(image_path: Path, root: Path) -> str:
+    """The item's key: its path relative to the dataset root (absolute when outside it)."""
+    try:
+        return image_path.relative_to(root).as_posix()
+    except ValueError:
+        return image_path.as_posix()
+
+
+def _size(value: object) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and value > 0 else None
