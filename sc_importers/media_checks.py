@@ -110,22 +110,33 @@ def shape_numbers(shape: Shape) -> list[float]:
 
 
 def self_intersecting(points: tuple[tuple[float, float], ...]) -> bool:
-    """True when two non-adjacent edges of the closed polygon cross (touching ends excluded)."""
+    """True when two non-adjacent edges of the closed polygon cross (touching ends excluded).
+
+    Edges are swept in order of their left end, so only pairs whose boxes overlap are tested (a
+    dry run tests every polygon of a dataset: 800,000 at train2017 size); the test itself is the
+    usual one, both ends of each edge strictly on either side of the other's line."""
     n = len(points)
     if n < 4 or n > SELF_INTERSECTION_MAX_POINTS:
         return False
-    edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
-
-    def orient(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
-        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
+    edges = []
     for i in range(n):
-        for j in range(i + 2, n):
-            if i == 0 and j == n - 1:
-                continue  # adjacent through the closing edge
-            (p1, p2), (q1, q2) = edges[i], edges[j]
-            d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
-            d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
-            if d1 * d2 < 0 and d3 * d4 < 0:
+        ax, ay = points[i]
+        bx, by = points[i + 1] if i + 1 < n else points[0]
+        edges.append((min(ax, bx), max(ax, bx), min(ay, by), max(ay, by), i, ax, ay, bx, by))
+    edges.sort()
+    last = n - 1
+    for k in range(n):
+        _x0, x1, y0, y1, i, ax, ay, bx, by = edges[k]
+        ex, ey = bx - ax, by - ay
+        for m in range(k + 1, n):
+            u0, _u1, v0, v1, j, cx, cy, dx, dy = edges[m]
+            if u0 > x1:
+                break  # this and every later edge starts right of this one's end
+            if v0 > y1 or v1 < y0 or abs(i - j) in (1, last):
+                continue  # apart vertically, or adjacent (through the closing edge too)
+            fx, fy = dx - cx, dy - cy
+            if (fx * (ay - cy) - fy * (ax - cx)) * (fx * (by - cy) - fy * (bx - cx)) >= 0:
+                continue
+            if (ex * (cy - ay) - ey * (cx - ax)) * (ex * (dy - ay) - ey * (dx - ax)) < 0:
                 return True
     return False
