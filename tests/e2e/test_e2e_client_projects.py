@@ -14,7 +14,8 @@ from sc_importers.synthetic import make_coco_dataset
 def test_from_env_projects_and_the_report_on_success(fresh_sc_server, tmp_path: Path, monkeypatch):
     for key in ("SC_API_KEY", "SC_PROFILE", "SC_API", "SC_CA_BUNDLE", "SC_NO_VERIFY_SSL", "SC_WORKSPACE"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("SC_CONFIG", str(tmp_path / "no-config.toml"))
+    (tmp_path / "empty-config.toml").write_text("")  # no profile (a missing SC_CONFIG file is an error)
+    monkeypatch.setenv("SC_CONFIG", str(tmp_path / "empty-config.toml"))
     monkeypatch.setenv("SC_HOST", fresh_sc_server.url)
     monkeypatch.setenv("SC_USERNAME", fresh_sc_server.username)
     monkeypatch.setenv("SC_PASSWORD", fresh_sc_server.password)

@@ -98,13 +98,19 @@ def load(path: Path) -> CocoFile:
             buffer: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
     except OSError as exc:
         raise FormatError(f"{path}: cannot be read: {exc}") from exc
+    if bytes(buffer[:3]) == b"\xef\xbb\xbf":  # as Python's json, which wrote most COCO files, refuses it
+        raise FormatError(f"{path}: not valid JSON: it starts with a UTF-8 byte-order mark (BOM); "
+                          "save it without one")
     try:
-        parsed = msgspec.json.decode(buffer, type=_Strict)
-        coco = CocoFile(parsed.images, parsed.annotations, parsed.categories)
-    except msgspec.ValidationError:
-        coco = _tolerant(path, buffer)
-    except msgspec.DecodeError as exc:
-        coco = _not_msgspec_json(path, buffer, exc)
+        try:
+            parsed = msgspec.json.decode(buffer, type=_Strict)
+            coco = CocoFile(parsed.images, parsed.annotations, parsed.categories)
+        except msgspec.ValidationError:
+            coco = _tolerant(path, buffer)
+        except msgspec.DecodeError as exc:
+            coco = _not_msgspec_json(path, buffer, exc)
+    except UnicodeDecodeError as exc:  # a string in another encoding (latin-1 ...)
+        raise FormatError(f"{path}: not valid UTF-8 JSON: {exc}") from exc
     first = coco.annotations[0] if coco.annotations else None
     if isinstance(first, (Annotation, dict)) and first.get("segments_info") is not None:
         raise FormatError(f"{path}: COCO panoptic annotations (segments_info + PNG) are not supported")
