@@ -14,9 +14,10 @@ and raises :class:`UploadAborted` carrying everything recorded so far.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import requests
 
@@ -211,10 +212,22 @@ class UploadEngine:
                     self._stop.set()
 
         interrupted = threading.Event()
+        # Finished futures arrive here by their done callback: taking them costs the same with 2 or
+        # 200 items in flight (``concurrent.futures.wait`` hooks into every pending future per call,
+        # which took about a tenth of the client's CPU at 16 workers).
+        finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
 
         def wait_some() -> None:
             # A timeout, so that a Ctrl-C (which only sets ``interrupted``) is noticed promptly.
-            done, _ = wait(pending, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            try:
+                done = {finished.get(timeout=_POLL_SECONDS)}
+            except queue.Empty:
+                return
+            while True:
+                try:
+                    done.add(finished.get_nowait())
+                except queue.Empty:
+                    break
             collect(done)
 
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sc-upload") as pool, \
@@ -225,7 +238,9 @@ class UploadEngine:
                         wait_some()
                     if self._halted(interrupted):
                         break
-                    pending[pool.submit(self.upload_item, item, existing.get(item.key))] = item
+                    future = pool.submit(self.upload_item, item, existing.get(item.key))
+                    pending[future] = item
+                    future.add_done_callback(finished.put)
                 while pending and not interrupted.is_set():
                     wait_some()
             except KeyboardInterrupt:  # no handler could be installed, or a second Ctrl-C

@@ -199,8 +199,10 @@ def import_dataset(
         try:
             report.items.extend(engine.run(items, existing))
         finally:
-            if engine.journal is not None and engine.journal.error:
-                report.warnings.append(engine.journal.error)
+            if engine.journal is not None:
+                engine.journal.close()
+                if engine.journal.error:
+                    report.warnings.append(engine.journal.error)
         _account(report, selection, check_warnings, builder, plan, existing)
         if projects.project is None:  # no item passed its checks: nothing was created
             report.refused = _nothing_passed(dataset, selection, report)
