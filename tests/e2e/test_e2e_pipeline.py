@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 import time
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -139,3 +142,47 @@ def test_the_first_upload_happens_before_the_last_item_is_checked(sc_server, api
     assert seen, "the server never held a media during the import"
     assert report.exit_code() == 0, report.render()
     assert report.media_created == 40
+
+
+class _OnDemand(Sequence):
+    """A lazily read dataset's items: each access builds a fresh item; ``peak`` is the most built
+    items alive at once (an uploader holding a list of them would reach the dataset's size)."""
+
+    def __init__(self, items: list):
+        self._items = items
+        self._lock = threading.Lock()
+        self.alive = self.peak = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        item = dataclasses.replace(self._items[index])
+        with self._lock:
+            self.alive += 1
+            self.peak = max(self.peak, self.alive)
+        weakref.finalize(item, self._gone)
+        return item
+
+    def _gone(self) -> None:
+        with self._lock:
+            self.alive -= 1
+
+
+def test_a_lazy_sequence_of_items_is_uploaded_without_being_held(api, tmp_path, project_name, capsys):
+    folder = tmp_path / "lazy"
+    make_coco_dataset(folder, 120, ["dog", "cat"], seed=9, image_size=(32, 24))
+    read = format_readers()["coco"].read(folder)
+    lazy = _OnDemand(read.items)
+    dataset = dataclasses.replace(read, items=lazy)
+    report = import_dataset(api, dataset, "detection", BuildOptions(), project_name, workers=2, show_progress=True)
+    assert report.exit_code() == 0, report.render()
+    assert report.media_created == 120 and report.planned == 120
+    assert report.annotations_created == sum(len(i.annotations) for i in read.items)
+    assert lazy.peak <= 2 * 2 + 4, lazy.peak  # the engine's items in flight, not the dataset
+    err = capsys.readouterr().err
+    assert re.search(r"media: 100%.*120/120", err), err
+    n = report.annotations_created
+    assert re.search(rf"annotations: 100%.*{n}/{n}", err), err  # no total up front, but it ends clean
