@@ -104,7 +104,7 @@ class Selection:
     def finish(self) -> None:
         """Count the rest of the dataset (past ``limit``, or left when the upload stopped early) and
         sort reader errors naming no item of the dataset into ``dataset_errors``."""
-        for item in self._rest if self._rest is not None else self.walk():
+        for item in self._rest if self._rest is not None else iter(self.dataset.items):
             if self.limit is not None and self.kept >= self.limit:
                 self._skipped(item)
             elif not self._skipped(item):
