@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import platform
 import shutil
@@ -36,6 +37,9 @@ from sc_importers.server.testing import LocalServer, running_server
 from sc_importers.synthetic import ANNOTATION_FILE
 
 REPO = Path(__file__).resolve().parent.parent
+#: The bare client sending what sc-import sends (media, then each image's annotations): the issue's
+#: "bare client sending the same requests"; "POST only" (media alone) stays as the ceiling.
+BARE_SAME = "bare client, media + annotations"
 VENV_SCRIPT = REPO / "tests" / "interop" / "geti_sdk_venv.sh"
 
 
@@ -151,6 +155,13 @@ class Bench:
                  str(self.tmp / f"bare-{name}")], env, pid))
             shutil.rmtree(self.tmp / f"bare-{name}", ignore_errors=True)
         geti.delete_project(project)
+        project = geti.create_project(f"{name}-bare-annotated", data.CATEGORIES)
+        (self.tmp / f"{name}.json").write_text(json.dumps(project))
+        self.add("import", f"{BARE_SAME}{tag}", run(
+            [sys.executable, "-m", "benchmarks.bare", "upload", server.url, geti.dataset_path(project),
+             str(val.geti_media), "--annotations", str(val.geti_annotations), "--labels",
+             str(self.tmp / f"{name}.json")], env, pid))
+        geti.delete_project(project)
         login = ["--host", server.url, "--username", server.username, "--password", server.password, "--api", "sc1"]
         self.add("import", f"sc-import, SC 1.0 dialect{tag}", run(
             ["sc-import", str(val.root), "--type", "detection", "--format", "coco", "--project-name", f"{name}-sc",
@@ -189,6 +200,13 @@ class Bench:
             ["sc-import", str(plain), "--dry-run", "--type", "detection", "--format", "coco", "--json"],
             ok_codes=(0, 1)))
 
+    # -- time to the first upload of a real import of the train2017-size file ----------------------------
+    def first_upload(self, server: LocalServer, plain: Path, run_index: int) -> None:
+        self.add("first upload", "sc-import, SC 1.0 dialect: after reading the train file", run(
+            [sys.executable, "-m", "benchmarks.first_upload", str(plain), server.url, server.username,
+             server.password, "--verify", str(server.cert_path), "--project-name", f"first-upload-{run_index}"],
+            None, _pid(server)))
+
     # -- (6): listing -----------------------------------------------------------------------------------
     def listing(self, server: LocalServer, tag: str) -> None:
         geti = listing.Geti.login(server.url, server.api_key, str(server.cert_path))
@@ -225,15 +243,21 @@ def table(bench: Bench, val: data.ValDataset, train_items: int) -> list[str]:
         if section in ("import", "download"):
             cells[3] = f"{val.images / seconds:.1f}"
             cells[4] = f"{val.megabytes / seconds:.1f}"
-            if section == "import" and not row.startswith("bare"):
+            if section == "import" and "POST only" not in row:
                 cells[5] = f"{val.annotations / seconds:.0f}"
             cells[8] = f"{_median([m.server_cpu for m in measured]) / val.images * 1000:.2f}"
-            bare = "bare client, POST only" if section == "import" else "bare client, GET only"
+            tag = row[row.index(" ("):] if " (" in row else ""  # the same server as the row
+            bare = f"{BARE_SAME}{tag}" if section == "import" else "bare client, GET only"
             sdk = ("geti-sdk 2.13.1, Geti 2.x dialect" if section == "import"
                    else "geti-sdk 2.13.1 download_project_data")
             if row.startswith("sc-"):
-                cells[9] = "; ".join(x for x in (ratio(section, row, sdk) + " speed" if ratio(section, row, sdk)
-                                                 else "", ratio(section, row, bare) + " speed") if x)
+                sdk_ratio = ratio(section, row, sdk)
+                cells[9] = "; ".join(x for x in (sdk_ratio + " speed" if sdk_ratio else "",
+                                                 ratio(section, row, bare, name="bare client (same requests)"
+                                                       if section == "import" else "") + " speed") if x)
+                if section == "import":
+                    ceiling = ratio(section, row, f"bare client, POST only{tag}", name="media-only ceiling")
+                    cells[9] += f"; {ceiling} speed" if ceiling else ""
         elif section == "read":
             cells[3] = f"{train_items / seconds:.0f}"
             first = _median([m.result["first"] for m in measured if "first" in m.result])
@@ -243,6 +267,10 @@ def table(bench: Bench, val: data.ValDataset, train_items: int) -> list[str]:
                                      for other in ("pycocotools COCO()", "Datumaro import_from"))
             elif "crowd" in row:
                 cells[9] = ratio(section, row, "sc-importers CocoReader", inverse=True) + " time"
+        elif section == "first upload":
+            first = _median([m.result["first"] for m in measured if "first" in m.result])
+            cells[6] = f"{first:.2f}"
+            cells[9] = f"first media stored {first:.2f} s after the {train_items} images were read"
         elif section == "list":
             cells[2] = f"{seconds * 1000:.1f} ms"
             cells[7] = ""
@@ -265,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", default="a38c447",
                         help="git revision whose server is measured beside this one ('none': skip)")
     parser.add_argument("--no-geti-sdk", action="store_true", help="skip the geti-sdk 2.13.1 rows")
-    parser.add_argument("--only", default="transfers,read,list", help="sections to run")
+    parser.add_argument("--only", default="transfers,read,list,first",
+                        help="sections to run (transfers, first: time to the first upload, read, list)")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
@@ -276,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         val = data.val_dataset(tmp / "val", args.scale)
         train_scale = args.train_scale if args.train_scale is not None else args.scale
         train_items = max(20, round(data.TRAIN_IMAGES * train_scale))
+        plain: Path | None = None  # the train2017-shaped file, written once for "first" and "read"
         geti_python = None if args.no_geti_sdk or "transfers" not in sections else geti_sdk_python()
         if geti_python is None and "transfers" in sections:
             bench.notes.append("geti-sdk rows skipped (no geti-sdk 2.13.1 venv)")
@@ -291,13 +321,18 @@ def main(argv: list[str] | None = None) -> int:
                         bench.transfers(base, val, None, f" (server {args.baseline})", False, index)
                     if h11 is not None:
                         bench.transfers(h11, val, None, " (this server, asyncio + h11)", False, index)
+            if "first" in sections:
+                plain = plain or data.train_json(tmp / "train", train_scale)
+                for index in range(args.runs):
+                    _log(f"first upload run {index + 1}")
+                    bench.first_upload(server, plain, index)
             if "list" in sections:
                 _log("listing")
                 bench.listing(server, "")
                 if base is not None:
                     bench.listing(base, f" (server {args.baseline})")
         if "read" in sections:
-            plain = data.train_json(tmp / "train", train_scale)
+            plain = plain or data.train_json(tmp / "train", train_scale)
             crowd = data.train_json(tmp / "train-crowd", train_scale, crowd=True)
             size = (plain / ANNOTATION_FILE).stat().st_size / 1e6
             for index in range(args.runs):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sc_importers.model import Dataset, MediaItem, Polygon, Problem, Shape
@@ -84,13 +85,14 @@ def size_problems(item: MediaItem, size: tuple[int, int]) -> list[Problem]:
                          item.key, "size_mismatch")]
 
 
-def link_problems(dataset: Dataset) -> list[Problem]:
+def link_problems(dataset: Dataset, items: Iterable[MediaItem] | None = None) -> list[Problem]:
     """Media files inside the dataset folder that are symbolic links leading out of it: their
-    target is what gets uploaded, so the warning names it."""
+    target is what gets uploaded, so the warning names it. ``items``: those of the dataset to look
+    at (default: all)."""
     problems: list[Problem] = []
     root = os.path.abspath(dataset.root)
     real_root = os.path.realpath(dataset.root)
-    for item in dataset.items:
+    for item in dataset.items if items is None else items:
         path = os.path.abspath(item.path)
         if not path.startswith(root + os.sep) or not os.path.islink(path):
             continue

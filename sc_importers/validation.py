@@ -18,46 +18,21 @@ or when every item has an error.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from typing import Any
 
 from tqdm import tqdm
 
-from sc_importers.geometry.clip import clip_polygon
-from sc_importers.media_checks import (
-    CheckProblem,
-    image_header,
-    link_problems,
-    self_intersecting,
-    shape_numbers,
-    size_problems,
-    utf8_name,
-)
-from sc_importers.model import (
-    EMPTY_LABEL,
-    Annotation,
-    Dataset,
-    MediaItem,
-    Polygon,
-    Problem,
-    bounding_box,
-    describe_shape,
-    printable,
-    shape_type_name,
-)
+from sc_importers.item_checks import ItemChecker, checked_in_parallel
+from sc_importers.media_checks import CheckProblem, link_problems
+from sc_importers.model import EMPTY_LABEL, Dataset, MediaItem, Problem
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
 from sc_importers.terminal import progress_wanted
 
 #: Show a progress bar on stderr when checking more media than this.
 PROGRESS_THRESHOLD = 200
-#: Image header checks run in this many threads (they wait on the disk, not the CPU).
-IMAGE_CHECK_WORKERS = 8
-#: A shape may pass the image edge by this many pixels without a warning: converting normalized
-#: coordinates (YOLO, SC) to pixels leaves float rounding such as 13.99008 + 626.00992 = 640.0000000000001.
-EDGE_TOLERANCE = 1e-6
 
 
 #: Kind names, in the order reports list them; reader problems have kind ``reader``.
@@ -73,147 +48,52 @@ def kind_of(problem: Problem) -> str:
     return problem.kind if isinstance(problem, CheckProblem) else "reader"
 
 
-def _check_files(
-    dataset: Dataset, check_images: bool, already_failed: set[str]
-) -> tuple[list[Problem], dict[str, tuple[int, int]]]:
-    """Existence of every media file and, for images, a readable header; returns known sizes.
-
-    Items in ``already_failed`` (a reader error names them: skipped at import anyway) are not
-    checked again, so an image the reader could not open is not reported a second time.
-    """
-    problems: list[Problem] = []
-    sizes: dict[str, tuple[int, int]] = {}
-    to_open: list[MediaItem] = []
-    for item in dataset.items:
-        if item.key in already_failed:
-            if item.width is not None and item.height is not None:
-                sizes[item.key] = (item.width, item.height)
-            continue
-        if not item.path.is_file():
-            problems.append(CheckProblem("error", "media file not found", str(item.path), item.key,
-                                         "missing_file"))
-            continue
-        if not utf8_name(str(item.path)):
-            problems.append(CheckProblem(
-                "error", "the file name is not valid UTF-8 (a server stores media names as text); rename the "
-                "file", printable(str(item.path)), item.key, "file_name"))
-            continue
-        if item.width is not None and item.height is not None:
-            sizes[item.key] = (item.width, item.height)
-        if check_images and item.kind == "image":
-            # without its annotations: the list holds every image, and items may be built when asked
-            to_open.append(MediaItem(item.path, item.key, item.kind, width=item.width, height=item.height))
-    if not to_open:
-        return problems, sizes
-    with (
-        ThreadPoolExecutor(max_workers=IMAGE_CHECK_WORKERS) as pool,
-        tqdm(total=len(to_open), desc="checking images", unit="img", file=sys.stderr,
-             disable=len(to_open) <= PROGRESS_THRESHOLD or not progress_wanted()) as bar,
-    ):
-        for item, size, problem in pool.map(image_header, to_open):
-            bar.update(1)
-            if problem is not None:
-                problems.append(problem)
-            elif size is not None:
-                problems += size_problems(item, size)
-                sizes.setdefault(item.key, size)
-    return problems, sizes
-
-
-def _check_annotation(
-    item: MediaItem, where: str, ann: Annotation, known: set[str], size: tuple[int, int] | None
-) -> list[Problem]:
-    problems: list[Problem] = []
-    file = str(item.path)
-    unknown = [n for n in ann.labels if n not in known]
-    if unknown:
-        problems.append(CheckProblem(
-            "error", f"{where}annotation names label(s) not declared by the dataset: "
-            f"{', '.join(repr(n) for n in unknown)}", file, item.key, "unknown_label"))
-    if ann.shape is None:
-        return problems
-    kind = shape_type_name(ann.shape).lower()
-    if not all(math.isfinite(v) for v in shape_numbers(ann.shape)):
-        problems.append(CheckProblem(
-            "error", f"{where}{kind} has coordinates that are not finite numbers (NaN or infinity); the item is "
-            "skipped", file, item.key, "not_finite"))
-        return problems
-    if ann.shape.area <= 0:
-        problems.append(CheckProblem(
-            "warning", f"{where}{describe_shape(ann.shape)} has zero area; dropped", file, item.key,
-            "zero_area_shape"))
-        return problems
-    if isinstance(ann.shape, Polygon) and self_intersecting(ann.shape.points):
-        problems.append(CheckProblem(
-            "warning", f"{where}{describe_shape(ann.shape)} crosses itself; imported as drawn", file, item.key,
-            "self_intersecting"))
-    if size is None:
-        return problems
-    width, height = size
-    box = bounding_box(ann.shape)
-    x2, y2 = box.x + box.width, box.y + box.height
-    crosses = box.x < 0 or box.y < 0 or x2 > width or y2 > height
-    if (x2 <= 0 or y2 <= 0 or box.x >= width or box.y >= height
-            # a polygon can lie outside with its bounding box overlapping the image (near a corner)
-            or (crosses and isinstance(ann.shape, Polygon)
-                and Polygon(clip_polygon(ann.shape.points, width, height)).area <= 0)):
-        problems.append(CheckProblem(
-            "error", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
-            f"lies entirely outside the {width}x{height} image; the item is skipped", file, item.key,
-            "shape_outside_image"))
-    elif min(box.x, box.y) < -EDGE_TOLERANCE or x2 - width > EDGE_TOLERANCE or y2 - height > EDGE_TOLERANCE:
-        problems.append(CheckProblem(
-            "warning", f"{where}{kind} at x={box.x:g}, y={box.y:g}, w={box.width:g}, h={box.height:g} "
-            f"extends outside the {width}x{height} image; clipped", file, item.key,
-            "shape_partly_outside_image"))
-    return problems
-
-
-def _check_annotations(dataset: Dataset, sizes: dict[str, tuple[int, int]]) -> list[Problem]:
-    known = {lb.name for lb in dataset.labels}
-    problems: list[Problem] = []
-    for item in dataset.items:
-        size = sizes.get(item.key)
-        for ann in item.annotations:
-            problems.extend(_check_annotation(item, "", ann, known, size))
-        for index, frame in sorted(item.frames.items()):
-            for ann in frame:
-                problems.extend(_check_annotation(item, f"frame {index}: ", ann, known, size))
-    return problems
-
-
-def _check_duplicate_names(dataset: Dataset) -> list[Problem]:
-    by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)  # (path, key): not the items, which may be many
-    for item in dataset.items:
+def duplicate_names(items: Iterable[MediaItem]) -> list[Problem]:
+    """Warnings for media sharing a name (a dataset-level check: it opens no file). Holds only the
+    names and paths, not the items, so a lazily read dataset stays unread."""
+    by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)  # name -> [(path, key)]
+    for item in items:
         by_name[item.name].append((str(item.path), item.key))
     problems: list[Problem] = []
-    for name, items in by_name.items():
-        if len(items) < 2:
+    for name, holders in by_name.items():
+        if len(holders) < 2:
             continue
-        others = ", ".join(path for path, _ in items)
-        for path, key in items:
+        others = ", ".join(path for path, _ in holders)
+        for path, key in holders:
             problems.append(CheckProblem(
-                "warning", f"{len(items)} media share the name {name!r} (SC shows names without "
+                "warning", f"{len(holders)} media share the name {name!r} (SC shows names without "
                 f"extension): {others}", path, key, "duplicate_name"))
     return problems
 
 
 def validate(dataset: Dataset, check_images: bool = True) -> list[Problem]:
-    """The reader's problems plus every problem the checks above find, in a stable order.
+    """The reader's problems plus every problem the checks find, in a stable order: the reader's,
+    the media files' (per item, :mod:`sc_importers.item_checks`), links, annotations, duplicate names.
 
-    Nothing is reported twice: the media files of items a reader already gave an error are not
-    checked again (readers report unreadable images they opened themselves).
+    Items are checked in parallel, a bounded number at a time (:func:`checked_in_parallel`), with
+    the same :class:`ItemChecker` the import runs in its upload workers. Nothing is reported twice:
+    the media files of items a reader already gave an error are not checked again (readers report
+    unreadable images they opened themselves).
 
     ``check_images=False`` skips opening image headers (only existence is checked), for callers
     that will read the images anyway; shapes are then only checked against sizes readers gave.
     """
-    file_problems, sizes = _check_files(dataset, check_images, skipped_items(dataset.problems))
+    checker = ItemChecker(dataset.labels, skipped_items(dataset.problems), check_images)
+    file_problems: list[Problem] = []
+    annotation_problems: list[Problem] = []
+    total = len(dataset.items)
+    with tqdm(total=total, desc="checking images", unit="item", file=sys.stderr,
+              disable=not check_images or total <= PROGRESS_THRESHOLD or not progress_wanted()) as bar:
+        for _, verdict in checked_in_parallel(dataset.items, checker):
+            bar.update(1)
+            file_problems += verdict.file_problems
+            annotation_problems += verdict.annotation_problems
     return [
         *dataset.problems,
         *file_problems,
         *link_problems(dataset),
-        *_check_annotations(dataset, sizes),
-        *_check_duplicate_names(dataset),
+        *annotation_problems,
+        *duplicate_names(dataset.items),
     ]
 
 
@@ -303,6 +183,7 @@ def _per_label(counter: dict[str, int]) -> str:
 
 def unused_annotations(
     project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, skip: set[str] | None = None,
+    items: Iterable[MediaItem] | None = None,
 ) -> list[Problem]:
     """Warnings, with counts per kind and label, of everything the project type drops: annotation
     kinds it does not accept (``ProjectType.unused``: a dataset of image-level labels imported as
@@ -314,7 +195,7 @@ def unused_annotations(
     lost: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> label -> n
     lost_kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> kind -> n
     media: dict[str, dict[str, str]] = defaultdict(dict)  # kind or reason -> {item key: "image" | "video"}
-    for item in dataset.items:
+    for item in dataset.items if items is None else items:
         if skip and item.key in skip:
             continue
         for anns in [item.annotations, *item.frames.values()]:

@@ -10,6 +10,8 @@ values winning over the backed-up ones.
 from __future__ import annotations
 
 import shlex
+import threading
+from collections.abc import Callable
 
 from sc_importers.project_types.base import ProjectPlan
 from sc_importers.rest.base import RemoteProject, ServerAPI
@@ -27,14 +29,7 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
     Raises :class:`ProjectExistsError` before creating anything when the name is taken; an error
     after the project was created carries it as ``created_project``.
     """
-    existing = api.find_project(name)
-    if existing is not None:
-        raise ProjectExistsError(
-            f"a project called {name!r} already exists on the server (id {existing.id}); "
-            f"choose another name (--project-name / project_name=), delete it first (sc projects delete "
-            f"{shlex.quote(name)}), or resume an interrupted import into it (--resume / resume=True). "
-            "Nothing was uploaded."
-        )
+    refuse_taken_name(api, name)
     project = api.create_project(name, plan.tasks)
     try:
         for task in project.trainable_tasks:
@@ -44,6 +39,60 @@ def create_project(api: ServerAPI, name: str, plan: ProjectPlan) -> RemoteProjec
         vars(exc)["created_project"] = project
         raise
     return project
+
+
+def refuse_taken_name(api: ServerAPI, name: str) -> None:
+    """Raise :class:`ProjectExistsError` when a project called ``name`` exists on the server."""
+    existing = api.find_project(name)
+    if existing is not None:
+        raise ProjectExistsError(
+            f"a project called {name!r} already exists on the server (id {existing.id}); "
+            f"choose another name (--project-name / project_name=), delete it first (sc projects delete "
+            f"{shlex.quote(name)}), or resume an interrupted import into it (--resume / resume=True). "
+            "Nothing was uploaded."
+        )
+
+
+class ProjectNotCreated(Exception):
+    """Creating the project failed (``cause`` says why); no media can be uploaded into it."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class ProjectOnDemand:
+    """The import's project, created by the first upload worker that needs it (the first item
+    that passed its checks); workers arriving meanwhile wait. A dataset whose items all fail their
+    checks thus creates nothing, as the dry run says, while the upload of a big dataset starts
+    with its first good item instead of after every item was checked.
+
+    ``project`` is the project when it exists from the start (a resumed import, a restore);
+    ``error`` is why creating it failed (every later :meth:`get` raises it again).
+    """
+
+    def __init__(self, create: Callable[[], RemoteProject] | None = None, project: RemoteProject | None = None):
+        self.create = create
+        self._lock = threading.Lock()
+        self.project = project
+        self.error: BaseException | None = None
+
+    def get(self) -> RemoteProject:
+        """The project, creating it on the first call; raises :class:`ProjectNotCreated`."""
+        if self.project is not None:
+            return self.project
+        with self._lock:
+            if self.project is None and self.error is None:
+                if self.create is None:
+                    raise RuntimeError("no project and no way to create one")
+                try:
+                    self.project = self.create()
+                except Exception as exc:  # noqa: BLE001 - handed to the caller, which sorts it
+                    self.error = exc
+            if self.error is not None:
+                raise ProjectNotCreated(self.error) from self.error
+            assert self.project is not None  # created above, or by the first caller
+            return self.project
 
 
 def restore_settings(api: ServerAPI, project: RemoteProject, backup: ProjectSettings | None) -> SettingsResult:

@@ -66,6 +66,11 @@ class ProgressBars:
             self.annotations.update(n)
 
     def close(self) -> None:
+        """End both bars clean: their totals become what was done (items past a stop, items that
+        failed, an annotation total that was unknown or an estimate)."""
+        if not self.media.disable and self.media.total != self.media.n:
+            self.media.total = self.media.n
+            self.media.refresh()
         if not self.annotations.disable and self.annotations.total != self.annotations.n:
             self.annotations.total = self.annotations.n
             self.annotations.refresh()

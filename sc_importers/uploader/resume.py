@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,7 @@ class ResumeMatch:
     unmatched_on_server: int = 0
 
 
-def match_by_content(api: ServerAPI, project: RemoteProject, items: list[MediaItem], journal: UploadJournal,
+def match_by_content(api: ServerAPI, project: RemoteProject, items: Iterable[MediaItem], journal: UploadJournal,
                      hashes: ContentHashes, workers: int = 4) -> ResumeMatch:
     """Pair items with the project's media of the same kind, name **and** bytes (see the module
     docstring). Server media the journal does not know and that share a name with an item are

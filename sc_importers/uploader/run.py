@@ -11,7 +11,9 @@ import dataclasses
 import json
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -19,12 +21,14 @@ import requests
 
 from sc_importers.labels import apply_label_options
 from sc_importers.model import Dataset, MediaItem, printable
-from sc_importers.project_types.base import BuildError, BuildOptions, ProjectType
-from sc_importers.rest.base import ConnectionLost, ServerAPI, ServerError
+from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
+from sc_importers.rest.base import ConnectionLost, RemoteProject, ServerAPI, ServerError
 from sc_importers.uploader.configure import (
     ProjectExistsError,
+    ProjectOnDemand,
     create_project,
     finish_configuration,
+    refuse_taken_name,
     restore_settings,
 )
 from sc_importers.uploader.engine import UploadAborted, UploadEngine, UploadInterrupted
@@ -34,7 +38,7 @@ from sc_importers.uploader.report import UploadReport
 from sc_importers.uploader.resolve import LabelResolver
 from sc_importers.uploader.restore import SettingsError, backup_settings
 from sc_importers.uploader.resume import ResumeRefused, match_by_content, open_for_resume
-from sc_importers.uploader.select import select_items
+from sc_importers.uploader.select import Selection, item_check
 from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
 from sc_importers.validation import import_blockers, unused_annotations
 from sc_importers.viewer_link import viewer_url
@@ -121,8 +125,15 @@ def import_dataset(
 
     ``dataset`` has ``options.label_map`` and ``options.labels`` already applied (see
     :func:`prepare_dataset`), as the builders expect; ``options.labels`` still decides whether
-    never-annotated media are uploaded (see :func:`select_items`). ``already_filtered`` is the
-    number of items those options removed, so the summary accounts for them.
+    never-annotated media are uploaded (see :mod:`.select`). ``already_filtered`` is the
+    number of items those options removed, so the summary accounts for them. ``dataset.items``
+    may be any sequence (a lazily read one included): it is walked once for the upload, never
+    copied.
+
+    Reading, checking and uploading overlap: the dataset-level checks of the dry run run first
+    (they open no file), the per-item checks run in the upload workers right before each item's
+    upload, and the project is created when the first item has passed them, so a dataset whose
+    items all fail creates nothing and is refused as the dry run says.
 
     ``auto_train`` and ``iterations`` None mean "not asked": a restored backup gets its backed-up
     values, anything else gets auto-training off and the server's iterations. A backup whose
@@ -142,25 +153,22 @@ def import_dataset(
         if plan.restored:
             refuse_damaged_backup(dataset)
         backup = backup_settings(dataset) if plan.restored else None
-        selection = select_items(dataset, options, limit, check=not plan.restored)
-        items = selection.items
-        if not items and not plan.restored and not resume and limit != 0:  # as the dry run's "no media to import"
-            why = f"{len(selection.failed)} item(s) have errors" if selection.failed else "the dataset has none"
-            raise BuildError(f"{dataset.root}: no media to import ({why}); no project was created")
-        report.planned = len(items) + len(selection.failed)
-        report.filtered += selection.filtered
-        report.dataset_errors, report.warnings = selection.dataset_errors, selection.warnings
-        if not plan.restored:  # the dry run's verdict, so both say the same of one dataset
-            checked_all = limit is None or limit < 0  # with a limit only the first items were checked
-            blockers = import_blockers(dataset.problems, len(dataset.items),
-                                       len(selection.failed) if checked_all else 0, dataset.labels)
+        selection = Selection(dataset, options, limit)
+        check = not plan.restored  # a backup's reader checked every file against its manifest
+        lazy = check and not resume and limit != 0  # else the project is there (or made) from the start
+        if lazy and not len(dataset.items):  # as the dry run's "no media to import"
+            raise BuildError(f"{dataset.root}: no media to import (the dataset has none); no project was created")
+        if check:  # the dry run's dataset-level verdicts, so both say the same of one dataset
+            blockers = import_blockers(dataset.problems, len(dataset.items), 0, dataset.labels)
             if blockers:
-                raise BuildError("the dataset cannot be imported as asked (sc import --dry-run says the same); "
-                                 "nothing was created:\n  " + "\n  ".join(blockers))
-        uploaded = dataclasses.replace(dataset, items=items)  # with a limit: only what goes up
-        report.warnings += [str(p) for p in unused_annotations(builder, uploaded, plan)]
+                raise BuildError(_REFUSAL + "\n  ".join(blockers))
         held = dataclasses.replace(plan, tasks=adaptation.tasks)
-        project = (open_for_resume if resume else create_project)(api, project_name, held)
+        if lazy:
+            refuse_taken_name(api, project_name)
+            projects = ProjectOnDemand(lambda: create_project(api, project_name, held))
+        else:
+            projects = ProjectOnDemand(project=(open_for_resume if resume else create_project)(
+                api, project_name, held))
     except (BuildError, ProjectExistsError, ResumeRefused, SettingsError) as exc:
         report.refused = str(exc)
         return report
@@ -171,54 +179,83 @@ def import_dataset(
         report.seconds = time.monotonic() - started
         return report
     except (ServerError, requests.RequestException) as exc:
-        created = getattr(exc, "created_project", None)
-        if created is None and not isinstance(exc, (ConnectionLost, requests.RequestException)):
-            report.refused = f"the server refused the project {project_name!r}: {exc}"
-            return report
-        # The project exists (or may: the server was lost while creating it): exit 3, not 2.
-        report.project_id = created.id if created is not None else None
-        where = "after creating" if created is not None else "while preparing"
-        report.aborted = (f"lost the server {where} project {project_name!r}: {exc}; "
-                          "no media were uploaded")
+        _creation_failed(report, exc, project_name)
         report.seconds = time.monotonic() - started
         return report
-    report.project_id = project.id
-    report.items.extend(selection.failed)
-    resolver = LabelResolver(project, dataset)
+    lock = threading.Lock()
+    resolvers: list[LabelResolver] = []
 
     def convert(item: MediaItem, annotations: list) -> list:
-        return resolver.annotations(adaptation.convert(builder.convert(item, annotations, plan, options)))
+        if not resolvers:  # the project's label ids: known once it exists
+            with lock:
+                if not resolvers:
+                    resolvers.append(LabelResolver(projects.get(), dataset))
+        return resolvers[0].annotations(adaptation.convert(builder.convert(item, annotations, plan, options)))
 
-    bars = ProgressBars(len(items), enabled=show_progress, total_annotations=sum(len(i.annotations) for i in items))
+    lazy_items = not isinstance(dataset.items, list)  # a lazily read dataset: its annotation total is unknown
+    bars = ProgressBars(len(dataset.items) if selection.limit is None else selection.limit, enabled=show_progress,
+                        total_annotations=None if lazy_items else sum(len(i.annotations) for i in selection))
     names = original_names(dataset) if plan.restored else {}
     workdir = tempfile.TemporaryDirectory(prefix="sc-restore-") if names else None
+    host = getattr(getattr(api, "session", None), "host", "") or ""
+    check_warnings: dict = {}
+    existing: dict = {}
+    engine = UploadEngine(api, projects, convert, workers, bars, None, ContentHashes(),
+                          check=item_check(dataset, check_warnings) if check else None)
+    if projects.project is not None:
+        engine.journal = UploadJournal(host, projects.project.id)
+    else:  # the worker creating the project opens its journal before any media is uploaded into it
+        create = projects.create
+        assert create is not None, "a project to create on demand"
+
+        def create_with_journal() -> RemoteProject:
+            project = create()
+            engine.journal = UploadJournal(host, project.id)
+            return project
+
+        projects.create = create_with_journal
     try:
+        items: Iterable[MediaItem] = selection.walk(bars if selection.limit is None else None)
         if workdir is not None:  # same-named media of a backup get their own name back
-            items = renamed_items(items, names, Path(workdir.name))
-        journal = UploadJournal(getattr(getattr(api, "session", None), "host", "") or "", project.id)
-        hashes = ContentHashes()
-        existing: dict = {}
+            items = renamed_items(list(items), names, Path(workdir.name))
         if resume:  # after renaming: restored media are matched by their original names (and bytes)
-            match = match_by_content(api, project, items, journal, hashes, workers)
+            # a resumed project is opened up front, and its journal with it
+            assert projects.project is not None and engine.journal is not None
+            match = match_by_content(api, projects.project, items if workdir is not None else selection,
+                                     engine.journal, engine.hashes, workers)
             existing, report.unmatched_on_server = match.paired, match.unmatched_on_server
             report.resume_matches = {"by_upload_journal": match.by_journal,
                                      "by_downloaded_content": match.by_download,
                                      "same_name_other_content": match.same_name_other_content}
         try:
-            engine = UploadEngine(api, project, convert, workers, bars, journal, hashes)
             report.items.extend(engine.run(items, existing))
         finally:
-            if journal.error:
-                report.warnings.append(journal.error)
-        restored = restore_settings(api, project, backup)
+            if engine.journal is not None:
+                engine.journal.close()
+                if engine.journal.error:
+                    report.warnings.append(engine.journal.error)
+        _account(report, selection, check_warnings, builder, plan, existing)
+        if projects.project is None:  # no item passed its checks: nothing was created
+            report.refused = _nothing_passed(dataset, selection, report)
+            return report
+        report.project_id = projects.project.id
+        restored = restore_settings(api, projects.project, backup)
         report.project_parameters_restored = restored.changed_in.get("", 0)
         report.settings_not_applied = dict(restored.not_applied)
         report.warnings += [f"configuration: {key}: not restored: {why}" for key, why in restored.not_applied.items()]
-        report.configuration = finish_configuration(api, project, auto_train, iterations, backup, restored)
+        report.configuration = finish_configuration(api, projects.project, auto_train, iterations, backup,
+                                                    restored)
     except UploadAborted as exc:
         report.items.extend(exc.progress)
-        report.aborted = str(exc)
-        report.interrupted = isinstance(exc, UploadInterrupted)
+        if projects.error is not None:  # creating the project failed in the first worker that needed it
+            report.items = [r for r in report.items if r.error and r.error.startswith("not uploaded:")]
+            _creation_failed(report, projects.error, project_name)
+            if report.refused:
+                report.items = []
+        else:
+            report.aborted = str(exc)
+            report.interrupted = isinstance(exc, UploadInterrupted)
+        _account(report, selection, check_warnings, builder, plan, existing, complete=False)
     except KeyboardInterrupt:  # after the upload, while configuring
         report.interrupted = True
         report.aborted = "interrupted by the user (Ctrl-C); auto-training may still be off"
@@ -229,9 +266,57 @@ def import_dataset(
         bars.close()
         if workdir is not None:
             workdir.cleanup()
+        if projects.project is not None and not report.refused:
+            report.project_id = projects.project.id
         report.conversions, report.not_sent = dict(adaptation.counts), adaptation.not_sent
         report.seconds = time.monotonic() - started
     return report
+
+
+_REFUSAL = "the dataset cannot be imported as asked (sc import --dry-run says the same); nothing was created:\n  "
+
+
+def _account(report: UploadReport, selection: Selection, check_warnings: dict, builder: ProjectType,
+             plan: ProjectPlan, existing: dict, complete: bool = True) -> None:
+    """Fill the report's accounting of the dataset once the upload ran: items counted past the cap
+    or left when the run stopped, reader-failed items, dataset errors and warnings (the dry run's,
+    and what the project type leaves unused: only after a complete run, it reads every kept item)."""
+    selection.finish()
+    report.items[:0] = selection.failed
+    report.planned = selection.kept + len(selection.failed)
+    report.filtered += selection.filtered
+    report.dataset_errors = list(selection.dataset_errors)
+    report.warnings[:0] = selection.warnings
+    if not complete:
+        return
+    report.warnings += selection.dataset_warnings(check_warnings)
+    refused = {r.key for r in report.items if r.error and r.error.startswith("not uploaded:")}
+    report.unmatched_on_server += len(refused & set(existing))  # on the server, but not this dataset's now
+    report.warnings += [str(p) for p in unused_annotations(builder, selection.dataset, plan, skip=refused,
+                                                           items=selection)]
+
+
+def _nothing_passed(dataset: Dataset, selection: Selection, report: UploadReport) -> str:
+    """The refusal of an import whose items all failed their checks (the project was never created)."""
+    failed = len(report.failed)
+    report.items = []
+    why = f"{failed} item(s) have errors" if failed else "the dataset has none"
+    return f"{dataset.root}: no media to import ({why}); no project was created"
+
+
+def _creation_failed(report: UploadReport, exc: BaseException, project_name: str) -> None:
+    """Creating the project failed: refused when the server said no to it, aborted (exit 3) when it
+    exists or may exist (the server was lost while creating it)."""
+    if isinstance(exc, ProjectExistsError):
+        report.refused = str(exc)
+        return
+    created = getattr(exc, "created_project", None)
+    if created is None and not isinstance(exc, (ConnectionLost, requests.RequestException)):
+        report.refused = f"the server refused the project {project_name!r}: {exc}"
+        return
+    report.project_id = created.id if created is not None else None
+    where = "after creating" if created is not None else "while preparing"
+    report.aborted = f"lost the server {where} project {project_name!r}: {exc}; no media were uploaded"
 
 
 def run_import(dataset: Dataset, project_type: ProjectType | str, build_options: BuildOptions,

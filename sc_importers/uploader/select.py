@@ -1,77 +1,148 @@
 """Which items of a dataset an import uploads, and what it says about the others.
 
-The same checks as ``sc-import --dry-run`` run on the items about to be uploaded (media files
-exist, image headers decode, annotations name declared labels, shapes lie on their image), so a
-real import never uploads what the dry run said it would skip, and its summary accounts for every
-item (uploaded, failed, filtered out on purpose) and every error of the dataset.
+The selection is lazy: :meth:`Selection.walk` hands the upload engine one item at a time (items
+with a reader error and items left out by a label filter are recorded on the way, ``limit`` caps
+what is handed out), so uploading starts with the first item of a dataset of any size and no list
+of its items is held. The per-item checks of ``sc-import --dry-run``
+(:class:`~sc_importers.item_checks.ItemChecker`: the file exists, the image decodes, annotations
+name declared labels, shapes lie on their image) run in the upload workers, right before each
+item's upload (see :func:`item_check`), so a real import never uploads what the dry run said it
+would skip, and its summary accounts for every item (uploaded, failed, filtered out on purpose)
+and every error of the dataset.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterator
 
-from sc_importers.model import Dataset, MediaItem, Problem
+from sc_importers.item_checks import ItemChecker, ItemVerdict
+from sc_importers.media_checks import link_problems
+from sc_importers.model import Dataset, MediaItem
 from sc_importers.project_types.base import BuildOptions
-from sc_importers.uploader.progress import ItemProgress
-from sc_importers.validation import validate
+from sc_importers.uploader.progress import ItemProgress, ProgressBars
+from sc_importers.validation import duplicate_names
 
 
-@dataclass
 class Selection:
-    """The outcome of :func:`select_items`.
+    """The items an import hands to the upload engine, and what it records about the others.
 
-    ``failed`` holds one record per item that will not be uploaded because of an error (its
-    reason starts with "not uploaded:"); ``filtered`` counts items left out on purpose;
-    ``dataset_errors`` are errors naming no item of the dataset (something of it was not
-    imported: an image the reader dropped because its file is missing, a label file without an
-    image); ``warnings`` are imported-with-a-caveat notes.
+    ``failed`` holds one record per item not uploaded because of a reader error (its reason
+    starts with "not uploaded:"; items failing the per-item check are recorded by the engine);
+    ``filtered`` counts items left out on purpose; ``kept`` counts items handed out (``limit``
+    applied); ``dataset_errors`` are errors naming no item of the dataset (an image the reader
+    dropped because its file is missing, a label file without an image); ``warnings`` are
+    imported-with-a-caveat notes. Counts are final once :meth:`finish` ran.
+
+    Iterating a selection (``iter(selection)``) yields the kept items again without recording
+    anything: what the dataset-level checks and warnings look at after the upload.
     """
 
-    items: list[MediaItem]
-    failed: list[ItemProgress] = field(default_factory=list)
-    filtered: int = 0
-    dataset_errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, dataset: Dataset, options: BuildOptions, limit: int | None):
+        self.dataset = dataset
+        self.limit = limit if limit is not None and limit >= 0 else None
+        self.drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
+        self.failed: list[ItemProgress] = []
+        self.filtered = 0
+        self.kept = 0
+        self.dataset_errors: list[str] = []
+        self.warnings: list[str] = []
+        #: the first reader error of each item it names (items not in the dataset: see finish())
+        self.reader_errors: dict[str, str] = {}
+        self._reader_error_text: dict[str, list[str]] = {}
+        for problem in dataset.problems:
+            if problem.severity != "error":
+                self.warnings.append(str(problem))
+            elif problem.item is None:
+                self.dataset_errors.append(str(problem))
+            else:
+                self.reader_errors.setdefault(problem.item, problem.message)
+                self._reader_error_text.setdefault(problem.item, []).append(str(problem))
+        self._seen_broken: set[str] = set()
+        self._rest: Iterator[MediaItem] | None = None
+
+    def _wanted(self, item: MediaItem) -> bool:
+        return not (self.drop_unannotated and not item.is_annotated)
+
+    def __iter__(self) -> Iterator[MediaItem]:
+        kept = 0
+        for item in self.dataset.items:
+            if self.limit is not None and kept >= self.limit:
+                return
+            if item.key in self.reader_errors or not self._wanted(item):
+                continue
+            kept += 1
+            yield item
+
+    def walk(self, bars: ProgressBars | None = None) -> Iterator[MediaItem]:
+        """The kept items, one at a time, recording reader-failed and filtered items on the way."""
+        items = self._rest = iter(self.dataset.items)  # finish() goes on from where the walk stopped
+        for item in items:
+            if self.limit is not None and self.kept >= self.limit:
+                self._skipped(item)  # past the cap: counted as filtered or failed, never checked
+                continue
+            if self._skipped(item):
+                if bars:
+                    bars.media_done()
+                continue
+            self.kept += 1
+            yield item
+
+    def _skipped(self, item: MediaItem) -> bool:
+        if item.key in self.reader_errors:
+            if item.key not in self._seen_broken:
+                self._seen_broken.add(item.key)
+                self.failed.append(ItemProgress(key=item.key, kind=item.kind,
+                                                error=f"not uploaded: {self.reader_errors[item.key]}"))
+            return True
+        if not self._wanted(item):
+            self.filtered += 1
+            return True
+        return False
+
+    def finish(self) -> None:
+        """Count the rest of the dataset (past ``limit``, or left when the upload stopped early) and
+        sort reader errors naming no item of the dataset into ``dataset_errors``."""
+        for item in self._rest if self._rest is not None else iter(self.dataset.items):
+            if self.limit is not None and self.kept >= self.limit:
+                self._skipped(item)
+            elif not self._skipped(item):
+                self.kept += 1
+        self._rest = iter(())
+        for key, texts in self._reader_error_text.items():
+            if key not in self._seen_broken:
+                self.dataset_errors += texts
+        self._reader_error_text = {}
+
+    def dataset_warnings(self, check_warnings: dict[str, ItemVerdict]) -> list[str]:
+        """The warnings of the kept items in the dry run's order: media files', links, annotations'
+        (``check_warnings``: item key -> the warnings its check found), duplicate names."""
+        files: list[str] = []
+        shapes: list[str] = []
+        if check_warnings:
+            for item in self:
+                verdict = check_warnings.get(item.key)
+                if verdict is not None:
+                    files += [str(p) for p in verdict.file_problems]
+                    shapes += [str(p) for p in verdict.annotation_problems]
+        links = [str(p) for p in link_problems(self.dataset, self)]
+        return files + links + shapes + [str(p) for p in duplicate_names(self)]
 
 
-def select_items(dataset: Dataset, options: BuildOptions, limit: int | None, check: bool = True) -> Selection:
-    """Split ``dataset`` into the items to upload and everything else (see :class:`Selection`).
+def item_check(dataset: Dataset, warnings: dict[str, ItemVerdict]) -> Callable[[MediaItem], str | None]:
+    """The dry run's per-item check as the upload engine runs it: the reason an item is not
+    uploaded (None: upload it); the warnings it found go into ``warnings`` (item key -> a verdict
+    holding only them), for :meth:`Selection.dataset_warnings`."""
+    checker = ItemChecker(dataset.labels)
+    lock = threading.Lock()
 
-    With a label filter, media that never had annotations are only uploaded when they get the
-    empty label (``empty_label_for_unannotated``); without one they are uploaded unannotated.
-    ``limit`` caps the number uploaded (None or negative: all); the checks run after the cap, so
-    uploading ten images of a huge dataset opens ten image headers, not all of them.
-    ``check=False`` keeps only the reader's verdicts (for a backup, whose reader checked every
-    file against its manifest).
-    """
-    keys = {it.key for it in dataset.items}
-    selection = Selection(items=[])
-    broken = _errors_by_item(dataset.problems, selection, keys)
-    drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
-    wanted = [it for it in dataset.items if it.key not in broken]
-    kept = [it for it in wanted if not (drop_unannotated and not it.is_annotated)]
-    selection.filtered = len(wanted) - len(kept)
-    if limit is not None and limit >= 0:
-        kept = kept[:limit]
-    if check:
-        checked = validate(dataclasses.replace(dataset, items=kept, problems=[]), check_images=True)
-        broken.update((k, m) for k, m in _errors_by_item(checked, selection, keys).items() if k not in broken)
-    selection.failed = [ItemProgress(key=k, error=f"not uploaded: {m}") for k, m in broken.items()]
-    selection.items = [it for it in kept if it.key not in broken]
-    return selection
+    def check(item: MediaItem) -> str | None:
+        verdict = checker(item)
+        kept = ItemVerdict([p for p in verdict.file_problems if p.severity != "error"],
+                           [p for p in verdict.annotation_problems if p.severity != "error"])
+        if kept.file_problems or kept.annotation_problems:
+            with lock:
+                warnings[item.key] = kept
+        return verdict.error
 
-
-def _errors_by_item(problems: list[Problem], selection: Selection, keys: set[str]) -> dict[str, str]:
-    """First error message per item of the dataset; warnings, and errors naming no item of the
-    dataset (an image listed in an annotation file but missing on disk, which the reader dropped;
-    a label file without an image), go into ``selection``."""
-    broken: dict[str, str] = {}
-    for problem in problems:
-        if problem.severity != "error":
-            selection.warnings.append(str(problem))
-        elif problem.item in keys:
-            broken.setdefault(problem.item, problem.message)
-        else:
-            selection.dataset_errors.append(str(problem))
-    return broken
+    return check

@@ -23,6 +23,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import TextIO
 
 from sc_importers.export.files import sha256_file
 
@@ -47,6 +48,7 @@ class UploadJournal:
     def __init__(self, host: str, project_id: str, folder: Path | None = None):
         self.path = (folder or state_dir()) / "uploads" / server_key(host) / f"{project_id}.jsonl"
         self._lock = threading.Lock()
+        self._file: TextIO | None = None
         self.error: str | None = None
         self.by_media: dict[str, dict] = {}
         try:
@@ -70,12 +72,21 @@ class UploadJournal:
             if self.error is not None:
                 return
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                with open(self.path, "a", encoding="utf-8") as f:
-                    f.write(json.dumps(entry) + "\n")
+                if self._file is None:  # opened once: an open and a close per media held the lock 4x as long
+                    self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+                self._file.write(json.dumps(entry) + "\n")
+                self._file.flush()  # on disk (in the page cache) before the next media: a kill loses nothing
             except OSError as exc:
                 self.error = (f"cannot write the upload journal {self.path}: {exc.strerror or exc}; a later "
                               "--resume identifies this run's media by downloading them")
+
+    def close(self) -> None:
+        """Close the journal file (records after this open it again)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def sha256_of(self, media_id: str) -> str | None:
         entry = self.by_media.get(media_id)

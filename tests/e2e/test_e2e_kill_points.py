@@ -237,7 +237,10 @@ def test_server_killed_mid_import_then_resumed(dataset, clean, tmp_path):
     from sc_importers.server.testing import running_server
 
     name = "kill-server"
-    with running_server(tmp_path / "server-data") as server:
+    # every answer 30 ms late: the whole import takes a few seconds, so the kill (seen by polling the
+    # server) lands mid-import however fast the client is (unslowed, 60 small images take ~0.3 s)
+    with running_server(tmp_path / "server-data", fault_rate=1.0, fault_kinds=("slow",),
+                        extra_args=("--fault-slow-seconds", "0.03")) as server:
         api = connect(server.url, server.username, server.password)
         # a server gone for longer than --retry-max-seconds stops the run (default 120 s: shortened here)
         process = _popen("sc_importers.cli.import_cmd", [*_import_args(dataset, name), "--workers", "2",

@@ -1,0 +1,71 @@
+"""Time to the first upload of a real import: how long after the dataset was read the server
+receives its first media, then the import is stopped (as Ctrl-C would) so that a big dataset
+costs seconds, not a full upload.
+
+    python -m benchmarks.first_upload DATASET_FOLDER URL USERNAME PASSWORD [--verify CA_FILE]
+
+Reads the COCO dataset with the installed reader, runs :func:`sc_importers.uploader.import_dataset`
+(the path ``sc-import`` takes) with the upload of the first media observed at the client's
+``ServerAPI.upload_media`` returning, i.e. the server has stored it. Prints one JSON line:
+``{"read": s, "first": s from the end of reading to the first stored media, "items": n}``.
+"""
+
+from __future__ import annotations
+
+import _thread
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sc_importers.project_types.base import BuildOptions
+from sc_importers.rest import connect
+from sc_importers.uploader import import_dataset
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("url")
+    parser.add_argument("username")
+    parser.add_argument("password")
+    parser.add_argument("--type", default="detection")
+    parser.add_argument("--verify", default="true", help="a CA bundle for a TLS server, or 'false'")
+    parser.add_argument("--project-name", default=f"first-upload-{int(time.time())}")
+    args = parser.parse_args(argv)
+    from sc_importers_coco import CocoReader
+
+    started = time.perf_counter()
+    dataset = CocoReader().read(args.folder)
+    read = time.perf_counter() - started
+    verify = {"true": True, "false": False}.get(args.verify.lower(), args.verify)
+    api = connect(args.url, args.username, args.password, verify=verify)
+    first: list[float] = []
+    lock = threading.Lock()
+    upload_media = api.upload_media
+
+    def observed(*a, **k):
+        media = upload_media(*a, **k)
+        with lock:
+            if not first:
+                first.append(time.perf_counter())
+                _thread.interrupt_main()  # stop the run as Ctrl-C does: the point is made
+        return media
+
+    api.upload_media = observed
+    begun = time.perf_counter()
+    report = import_dataset(api, dataset, args.type, BuildOptions(), args.project_name, show_progress=False)
+    if report.project_id:
+        api.delete_project(api.get_project(report.project_id))
+    api.close()
+    if not first:
+        print(report.render(), file=sys.stderr)
+        return 1
+    print(json.dumps({"read": read, "first": first[0] - begun, "items": len(dataset.items)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
