@@ -49,3 +49,27 @@ def test_on_free_points_the_sweep_agrees_with_every_pair(points: tuple[tuple[flo
 def test_a_bow_tie_crosses_and_a_square_does_not() -> None:
     assert self_intersecting(((0.0, 0.0), (2.0, 2.0), (2.0, 0.0), (0.0, 2.0)))
     assert not self_intersecting(((0.0, 0.0), (2.0, 0.0), (2.0, 2.0), (0.0, 2.0)))
+
+
+def test_on_random_star_shaped_and_grid_polygons_the_sweep_agrees_with_every_pair() -> None:
+    """Seeded: star-shaped (simple) polygons exercise the 'no' answer, which free points seldom give."""
+    import math
+    import random
+
+    rng = random.Random(5)
+    crossing = 0
+    for _ in range(3000):
+        n = rng.randint(3, 24)
+        shape = rng.random()
+        if shape < 0.4:  # random points: mostly crossing
+            points = tuple((rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(n))
+        elif shape < 0.8:  # star-shaped: simple
+            angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+            points = tuple((50 + rng.uniform(5, 40) * math.cos(a), 50 + rng.uniform(5, 40) * math.sin(a))
+                           for a in angles)
+        else:  # on a small grid: touching and collinear edges
+            points = tuple((float(rng.randint(0, 4)), float(rng.randint(0, 4))) for _ in range(n))
+        expected = every_pair_crosses(points)
+        crossing += expected
+        assert self_intersecting(points) == expected, points
+    assert 500 < crossing < 2500  # both answers were exercised
