@@ -220,10 +220,9 @@ def unused_annotations(
     left out; ``items``: those of the dataset to count (default: all)."""
     unused = UnusedAnnotations(project_type, dataset, plan, skip)
     for item in dataset.items if items is None else items:
-        unused.add(item, counted=True, whole=items is None)
-    if items is not None and unused.creates_labels:  # labels on shapes are looked for in the whole dataset
-        for item in dataset.items:
-            unused.add(item, counted=False, whole=True)
+        unused.add(item, whole=items is None)
+    if items is not None:
+        unused.add_whole_dataset()
     return unused.problems()
 
 
@@ -266,6 +265,13 @@ class UnusedAnnotations:
                 self.lost[reason][name] += n
                 self.lost_kinds[reason][kind] += n
                 self.media[reason][item.key] = item.kind
+
+    def add_whole_dataset(self) -> None:
+        """Note the labels of the shapes of every item of the dataset, after adding only some of its
+        items (``whole=False``): a label is left out of the project only when no shape uses it."""
+        if self.creates_labels:
+            for item in self.dataset.items:
+                self.add(item, counted=False, whole=True)
 
     def problems(self) -> list[Problem]:
         """The warnings of everything added."""
