@@ -103,7 +103,11 @@ class LinkCheck:
 
     def __call__(self, item: MediaItem) -> Problem | None:
         """The warning for ``item`` when it is a link leading out of the dataset folder, else None."""
-        path = os.path.abspath(item.path)
+        return self.check(str(item.path), item.key)
+
+    def check(self, file: str, key: str) -> Problem | None:
+        """:meth:`__call__` for the item ``key`` whose file is ``file``."""
+        path = os.path.abspath(file)
         if not path.startswith(self.root + os.sep) or not os.path.islink(path):
             return None
         target = os.path.realpath(path)
@@ -111,7 +115,7 @@ class LinkCheck:
             return None
         return CheckProblem(
             "warning", f"a symbolic link leading outside the dataset folder, to {target}; that file is "
-            "what would be uploaded", str(item.path), item.key, "link_outside")
+            "what would be uploaded", file, key, "link_outside")
 
 
 def shape_numbers(shape: Shape) -> list[float]:

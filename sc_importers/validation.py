@@ -97,10 +97,9 @@ def validate(dataset: Dataset, check_images: bool = True,
     that will read the images anyway; shapes are then only checked against sizes readers gave.
     """
     checker = ItemChecker(dataset.labels, skipped_items(dataset.problems), check_images)
-    links = LinkCheck(dataset.root)
     names = DuplicateNames()
+    files: list[tuple[str, str]] = []  # (file, key): links are looked at after the checks (below)
     file_problems: list[Problem] = []
-    link_found: list[Problem] = []
     annotation_problems: list[Problem] = []
     total = len(dataset.items)
     with tqdm(total=total, desc="checking images", unit="item", file=sys.stderr,
@@ -109,11 +108,14 @@ def validate(dataset: Dataset, check_images: bool = True,
             bar.update(1)
             file_problems += verdict.file_problems
             annotation_problems += verdict.annotation_problems
-            if (link := links(item)) is not None:
-                link_found.append(link)
+            files.append((str(item.path), item.key))
             names.add(item)
             if each is not None:
                 each(item)
+    # not in the walk: a system call there, while the checking threads hold the interpreter, waits
+    # for their switch interval each time (2.7 s instead of 0.1 s for 17,700 items)
+    links = LinkCheck(dataset.root)
+    link_found = [p for file, key in files if (p := links.check(file, key)) is not None]
     return [
         *dataset.problems,
         *file_problems,
