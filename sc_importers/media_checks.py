@@ -12,6 +12,7 @@ import dataclasses
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sc_importers.model import Dataset, MediaItem, Polygon, Problem, Shape
 
@@ -89,19 +90,32 @@ def link_problems(dataset: Dataset, items: Iterable[MediaItem] | None = None) ->
     """Media files inside the dataset folder that are symbolic links leading out of it: their
     target is what gets uploaded, so the warning names it. ``items``: those of the dataset to look
     at (default: all)."""
-    problems: list[Problem] = []
-    root = os.path.abspath(dataset.root)
-    real_root = os.path.realpath(dataset.root)
-    for item in dataset.items if items is None else items:
-        path = os.path.abspath(item.path)
-        if not path.startswith(root + os.sep) or not os.path.islink(path):
-            continue
+    check = LinkCheck(dataset.root)
+    return [p for item in (dataset.items if items is None else items) if (p := check(item)) is not None]
+
+
+class LinkCheck:
+    """The test of :func:`link_problems` for one item at a time (in a walk done for something else)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.path.abspath(root)
+        self.real_root = os.path.realpath(root)
+
+    def __call__(self, item: MediaItem) -> Problem | None:
+        """The warning for ``item`` when it is a link leading out of the dataset folder, else None."""
+        return self.check(str(item.path), item.key)
+
+    def check(self, file: str, key: str) -> Problem | None:
+        """:meth:`__call__` for the item ``key`` whose file is ``file``."""
+        path = os.path.abspath(file)
+        if not path.startswith(self.root + os.sep) or not os.path.islink(path):
+            return None
         target = os.path.realpath(path)
-        if not (target + os.sep).startswith(real_root + os.sep):
-            problems.append(CheckProblem(
-                "warning", f"a symbolic link leading outside the dataset folder, to {target}; that file is "
-                "what would be uploaded", str(item.path), item.key, "link_outside"))
-    return problems
+        if (target + os.sep).startswith(self.real_root + os.sep):
+            return None
+        return CheckProblem(
+            "warning", f"a symbolic link leading outside the dataset folder, to {target}; that file is "
+            "what would be uploaded", file, key, "link_outside")
 
 
 def shape_numbers(shape: Shape) -> list[float]:

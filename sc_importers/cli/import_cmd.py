@@ -39,6 +39,7 @@ from sc_importers.cli.render import render_report
 from sc_importers.cli.server_mapping import server_adaptation
 from sc_importers.extras import MissingExtra, install_hint, missing
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
+from sc_importers.item_summary import ItemSummary
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
@@ -172,7 +173,8 @@ def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectT
 
 def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_type: ProjectType | None,
              request: Request, detection: dict | None, connection: dict | None = None) -> int:
-    problems = validate(kept, check_images=True)
+    summary = ItemSummary()  # the report's counts, made in validation's walk over the items
+    problems = validate(kept, check_images=True, each=summary.add)
     plan = plan_error = conversion = server = None
     created: dict = {}
     if project_type is not None:
@@ -187,7 +189,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
                 project_type, kept, plan, request.build_options, skip=skipped_items(problems), totals=created)
             problems.extend(convert_problems)
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
-                          conversion=conversion, created=created or None)
+                          conversion=conversion, created=created or None, summary=summary)
     report["detection"] = detection
     if server:
         report["server"] = server

@@ -40,7 +40,7 @@ from sc_importers.uploader.restore import SettingsError, backup_settings
 from sc_importers.uploader.resume import ResumeRefused, match_by_content, open_for_resume
 from sc_importers.uploader.select import Selection, item_check
 from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
-from sc_importers.validation import import_blockers, unused_annotations
+from sc_importers.validation import UnusedAnnotations, import_blockers
 from sc_importers.viewer_link import viewer_url
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the
@@ -289,11 +289,12 @@ def _account(report: UploadReport, selection: Selection, check_warnings: dict, b
     report.warnings[:0] = selection.warnings
     if not complete:
         return
-    report.warnings += selection.dataset_warnings(check_warnings)
     refused = {r.key for r in report.items if r.error and r.error.startswith("not uploaded:")}
     report.unmatched_on_server += len(refused & set(existing))  # on the server, but not this dataset's now
-    report.warnings += [str(p) for p in unused_annotations(builder, selection.dataset, plan, skip=refused,
-                                                           items=selection)]
+    unused = UnusedAnnotations(builder, selection.dataset, plan, skip=refused)  # counted in the same walk
+    report.warnings += selection.dataset_warnings(check_warnings, each=lambda item: unused.add(item, whole=False))
+    unused.add_whole_dataset()
+    report.warnings += [str(p) for p in unused.problems()]
 
 
 def _nothing_passed(dataset: Dataset, selection: Selection, report: UploadReport) -> str:

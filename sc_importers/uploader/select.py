@@ -17,11 +17,11 @@ import threading
 from collections.abc import Callable, Iterator
 
 from sc_importers.item_checks import ItemChecker, ItemVerdict
-from sc_importers.media_checks import link_problems
+from sc_importers.media_checks import LinkCheck
 from sc_importers.model import Dataset, MediaItem
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.uploader.progress import ItemProgress, ProgressBars
-from sc_importers.validation import duplicate_names
+from sc_importers.validation import DuplicateNames
 
 
 class Selection:
@@ -114,19 +114,27 @@ class Selection:
                 self.dataset_errors += texts
         self._reader_error_text = {}
 
-    def dataset_warnings(self, check_warnings: dict[str, ItemVerdict]) -> list[str]:
+    def dataset_warnings(self, check_warnings: dict[str, ItemVerdict],
+                         each: Callable[[MediaItem], object] | None = None) -> list[str]:
         """The warnings of the kept items in the dry run's order: media files', links, annotations'
-        (``check_warnings``: item key -> the warnings its check found), duplicate names."""
+        (``check_warnings``: item key -> the warnings its check found), duplicate names. The kept
+        items are walked once; ``each``, when given, is called with every one of them in that walk."""
         files: list[str] = []
+        links: list[str] = []
         shapes: list[str] = []
-        if check_warnings:
-            for item in self:
-                verdict = check_warnings.get(item.key)
-                if verdict is not None:
-                    files += [str(p) for p in verdict.file_problems]
-                    shapes += [str(p) for p in verdict.annotation_problems]
-        links = [str(p) for p in link_problems(self.dataset, self)]
-        return files + links + shapes + [str(p) for p in duplicate_names(self)]
+        link_check = LinkCheck(self.dataset.root)
+        names = DuplicateNames()
+        for item in self:
+            verdict = check_warnings.get(item.key)
+            if verdict is not None:
+                files += [str(p) for p in verdict.file_problems]
+                shapes += [str(p) for p in verdict.annotation_problems]
+            if (link := link_check(item)) is not None:
+                links.append(str(link))
+            names.add(item)
+            if each is not None:
+                each(item)
+        return files + links + shapes + [str(p) for p in names.problems()]
 
 
 def item_check(dataset: Dataset, warnings: dict[str, ItemVerdict]) -> Callable[[MediaItem], str | None]:

@@ -1,0 +1,59 @@
+"""What the dry-run report counts over a dataset's items, gathered in one walk.
+
+A reader of a large file builds its items anew at every walk (``Dataset.items`` of the coco
+reader), so the report's counts (media per kind, annotations per label and shape) are added up
+item by item, in a walk done anyway: :func:`sc_importers.validation.validate` feeds each item it
+checks to :meth:`ItemSummary.add` when asked to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sc_importers.model import MediaItem, shape_type_name
+
+
+@dataclass
+class ItemSummary:
+    """Counts over the items added: media per kind, annotated frames, unannotated media, the item
+    keys, and annotations per (label name, shape type name), video frames included."""
+
+    total: int = 0
+    images: int = 0
+    videos: int = 0
+    frames_annotated: int = 0
+    unannotated: int = 0
+    keys: set[str] = field(default_factory=set)
+    #: (label name, shape type name) -> annotations, as :meth:`Dataset.annotation_counts` counts them
+    annotation_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: every annotation once, whatever its number of labels
+    annotations: int = 0
+
+    @classmethod
+    def of(cls, items: Iterable[MediaItem]) -> ItemSummary:
+        """The summary of ``items``, in one walk."""
+        summary = cls()
+        for item in items:
+            summary.add(item)
+        return summary
+
+    def add(self, item: MediaItem) -> None:
+        """Count ``item``."""
+        self.total += 1
+        if item.kind == "image":
+            self.images += 1
+        elif item.kind == "video":
+            self.videos += 1
+        self.frames_annotated += sum(1 for f in item.frames.values() if f)
+        if not item.is_annotated:
+            self.unannotated += 1
+        self.keys.add(item.key)
+        counts = self.annotation_counts
+        for anns in [item.annotations, *item.frames.values()]:
+            self.annotations += len(anns)
+            for ann in anns:
+                shape = shape_type_name(ann.shape)
+                for name in ann.labels:
+                    counts[(name, shape)] += 1
