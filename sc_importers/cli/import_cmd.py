@@ -120,6 +120,10 @@ class DryRunRefused(ImportRefused):
     exit_code = 1
 
 
+#: A detected format at or above this confidence is taken as certain: no note about readers not installed.
+_SURE = 0.9
+
+
 def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader],
                  table: dict[str, ReaderOption]) -> tuple[FormatReader, dict[str, str], dict | None, Path]:
     """The reader, its options, the detection report (None with --format) and the folder to read."""
@@ -151,6 +155,12 @@ def _pick_reader(source: Path, request: Request, readers: dict[str, FormatReader
             if other is not reader:
                 click.echo(f"  not {other.name}: confidence {det.confidence:.2f} "
                            f"({'; '.join(det.reasons) or 'no reason given'})", err=True)
+        lacking = [r for r in readers.values() if missing_extra(r)]
+        if lacking and verdicts[reader.name]["confidence"] < _SURE:  # a guess: a missing reader may know better
+            for other in lacking:
+                hint = install_hint(missing_extra(other) or "")
+                click.echo(f"note: the {other.name} reader is not installed ({hint}); if this dataset is in a "
+                           "format only it reads, install it and run again", err=True)
         detection = {"chosen": reader.name, "verdicts": verdicts, "path": str(source), "notes": choice.notes}
     return reader, options_for(reader.name, request.reader_options, table), detection, source
 

@@ -214,3 +214,17 @@ def test_no_module_imports_opencv():
                    for path in (REPO / folder).rglob("*.py")
                    if "/tests/" not in path.as_posix() and "import cv2" in path.read_text(encoding="utf-8"))
     assert users == []
+
+
+def test_a_guessed_format_says_which_readers_are_not_installed(tmp_path: Path):
+    """voc-raccoon on a core install: only the media reader recognises the images folder (a guess at 0.50),
+    so the import says the datumaro reader, which would read the VOC annotations, is not installed."""
+    from PIL import Image
+
+    source = _voc_like(tmp_path / "voc")
+    Image.new("RGB", (4, 4)).save(source / "JPEGImages" / "a.jpg")
+    done = run(["import", str(source / "JPEGImages"), "--type", "detection", "--dry-run"], blocked=("datumaro",))
+    assert "detected format media (confidence 0.50" in done.stderr, done.stderr
+    assert "note: the datumaro reader is not installed (pip install 'sc-importers[datumaro]')" in done.stderr
+    sure = run(["import", str(source / "JPEGImages"), "--type", "detection", "--dry-run"])
+    assert "is not installed" not in sure.stderr, sure.stderr  # with every reader installed: no note
