@@ -233,9 +233,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"sc-server: injecting faults into {args.fault_plan.rate:.0%} of requests "
               f"(seed {args.fault_plan.seed}, kinds {','.join(args.fault_plan.kinds)})", flush=True)
     print(f"sc-server: serving {args.data_dir} on {scheme}://{args.host}:{args.port}", flush=True)
+    # uvicorn's default protocol (httptools, a C parser, when installed) unless faults are injected: a
+    # dropped connection needs the transport that TrackedH11Protocol remembers, and the pure-Python h11
+    # parser costs about a quarter of an upload's server CPU (docs/performance.md)
     config = uvicorn.Config(app, log_level="warning", backlog=2048, timeout_keep_alive=30,
                             ssl_certfile=str(files.cert) if files else None,
-                            ssl_keyfile=str(files.key) if files else None, http=TrackedH11Protocol)
+                            ssl_keyfile=str(files.key) if files else None,
+                            http=TrackedH11Protocol if args.fault_plan.rate > 0 else "auto")
     uvicorn.Server(config).run(sockets=[listening])
     sys.stdout.flush()
 
