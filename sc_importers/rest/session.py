@@ -65,6 +65,17 @@ T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_REDIRECTS = 5
+#: Bytes urllib3 reads from a streamed body (a :class:`MultipartFile`) per send; its default, 16 KiB,
+#: cut a typical JPEG into several sends (TLS records) that the server then handled one by one.
+SEND_BLOCK = 1 << 20
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with connections that send streamed bodies in :data:`SEND_BLOCK` pieces."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("blocksize", SEND_BLOCK)
+        super().init_poolmanager(*args, **kwargs)
 
 
 def default_timeout() -> tuple[float, float]:
@@ -139,7 +150,7 @@ class SCSession:
         self.http.verify = verify
         self.http.headers["User-Agent"] = "sc-importers"
         self.retry = retry or RetryPolicy()
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self.workers, max_retries=0)
+        adapter = _Adapter(pool_connections=2, pool_maxsize=self.workers, max_retries=0)
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
         if not verify and warn_insecure:

@@ -177,3 +177,17 @@ def test_verify_false_warns_once_and_works(fake_sc_factory, tls_context) -> None
             session.get_json("/api/v1.0/product_info")
     assert [w.category for w in caught] == [InsecureConnectionWarning]
     assert fake.url in str(caught[0].message) and fake.logins == 1
+
+
+def test_connections_send_a_streamed_upload_in_large_pieces() -> None:
+    """urllib3's 16 KiB default cut each image upload into several sends (TLS records) the server
+    handled one by one; the session's connections read 1 MiB of a streamed body per send."""
+    from sc_importers.rest.session import SEND_BLOCK
+
+    session = SCSession("https://sc.example.com", DexLoginFlow("u", "p"), warn_insecure=False)
+    try:
+        pool = session.http.get_adapter("https://sc.example.com/").poolmanager.connection_from_url(
+            "https://sc.example.com/")
+        assert pool._new_conn().blocksize == SEND_BLOCK == 1 << 20
+    finally:
+        session.close()
