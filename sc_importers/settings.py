@@ -84,6 +84,20 @@ class ProjectSettings:
                 out.append(None)
         return out
 
+    def unmatched(self, matched: list[TaskSettings | None], skip: set[str] | frozenset[str] = frozenset()
+                  ) -> dict[str, str]:
+        """Why the tasks no project task took (``matched``: :meth:`match_tasks`' answer) were not applied,
+        as ``{"<title>: *": reason}``: every dialect reports them the same way. Tasks holding only
+        ``skip`` keys are not mentioned."""
+        used = {id(t) for t in matched if t is not None}
+        out: dict[str, str] = {}
+        for extra in self.tasks:
+            lost = [key for key in extra.parameters if key not in skip]
+            if id(extra) not in used and lost:
+                out[f"{extra.title}: *"] = (f"the project has no task {extra.title!r} (nor one at its position); "
+                                            f"{len(lost)} parameter(s) not applied")
+        return out
+
     def to_json(self) -> dict:
         """The form written into backups (``settings.json``)."""
         return {

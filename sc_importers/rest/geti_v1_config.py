@@ -157,13 +157,7 @@ class GetiConfiguration:
             else:
                 _diff(task.id, saved.parameters, mine.parameters, mine.editable, skip, where, not_applied, wanted)
             result.add(task.title, 0, not_applied)
-        used = {id(t) for t in matched if t is not None}
-        for extra in settings.tasks:
-            lost = [key for key in extra.parameters if key not in skip]
-            if id(extra) not in used and lost:
-                result.not_applied[f"{extra.title}: *"] = (
-                    f"the project has no task {extra.title!r} (nor one at its position); "
-                    f"{len(lost)} parameter(s) not applied")
+        result.not_applied.update(settings.unmatched(matched, skip))
         if any(wanted.values()):
             self._config_call(project, {"modern": lambda: self._write_modern(project, wanted),
                                         "legacy": lambda: self._write_legacy(project, wanted)})

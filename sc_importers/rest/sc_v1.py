@@ -252,13 +252,7 @@ class SCv1API(ServerAPI):
                     functools.partial(self.session.post_json, path, {"components": components}, idempotent=True),
                     changed, not_applied, where)
             result.add(task.title, len(changed), not_applied)
-        used = {id(t) for t in matched if t is not None}
-        for extra in settings.tasks:
-            lost = [key for key in extra.parameters if key not in skip]
-            if id(extra) not in used and lost:
-                result.not_applied[f"{extra.title}: *"] = (
-                    f"the project has no task {extra.title!r} (nor one at its position); "
-                    f"{len(lost)} parameter(s) not applied")
+        result.not_applied.update(settings.unmatched(matched, skip))
         return result
 
     @staticmethod
