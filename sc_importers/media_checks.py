@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sc_importers.model import Dataset, MediaItem, Polygon, Problem, Shape
+from sc_importers.model import MediaItem, Polygon, Problem, Shape
 
 
 @dataclass(frozen=True)
@@ -86,16 +85,10 @@ def size_problems(item: MediaItem, size: tuple[int, int]) -> list[Problem]:
                          item.key, "size_mismatch")]
 
 
-def link_problems(dataset: Dataset, items: Iterable[MediaItem] | None = None) -> list[Problem]:
-    """Media files inside the dataset folder that are symbolic links leading out of it: their
-    target is what gets uploaded, so the warning names it. ``items``: those of the dataset to look
-    at (default: all)."""
-    check = LinkCheck(dataset.root)
-    return [p for item in (dataset.items if items is None else items) if (p := check(item)) is not None]
-
-
 class LinkCheck:
-    """The test of :func:`link_problems` for one item at a time (in a walk done for something else)."""
+    """Media files inside the dataset folder ``root`` that are symbolic links leading out of it (their
+    target is what gets uploaded, so the warning names it), one item at a time, in a walk over the items
+    done for something else."""
 
     def __init__(self, root: Path) -> None:
         self.root = os.path.abspath(root)

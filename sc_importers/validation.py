@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from tqdm import tqdm
@@ -49,17 +49,9 @@ def kind_of(problem: Problem) -> str:
     return problem.kind if isinstance(problem, CheckProblem) else "reader"
 
 
-def duplicate_names(items: Iterable[MediaItem]) -> list[Problem]:
-    """Warnings for media sharing a name (a dataset-level check: it opens no file). Holds only the
-    names and paths, not the items, so a lazily read dataset stays unread."""
-    names = DuplicateNames()
-    for item in items:
-        names.add(item)
-    return names.problems()
-
-
 class DuplicateNames:
-    """:func:`duplicate_names` fed one item at a time (from a walk done for something else)."""
+    """Warnings for media sharing a name (a dataset-level check: it opens no file), fed one item at a time
+    from a walk done for something else; holds only names and paths, so a lazily read dataset stays unread."""
 
     def __init__(self) -> None:
         self._by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)  # name -> [(path, key)]
@@ -211,26 +203,13 @@ def _per_label(counter: dict[str, int]) -> str:
     return ", ".join(f"{label} {n}" for label, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def unused_annotations(
-    project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, skip: set[str] | None = None,
-    items: Iterable[MediaItem] | None = None,
-) -> list[Problem]:
+class UnusedAnnotations:
     """Warnings, with counts per kind and label, of everything the project type drops: annotation
     kinds it does not accept (``ProjectType.unused``: a dataset of image-level labels imported as
     detection would otherwise upload bare images without a word), what it loses of the ones it
-    takes (``ProjectType.lost``) and dataset labels it does not create. Items in ``skip`` are
-    left out; ``items``: those of the dataset to count (default: all)."""
-    unused = UnusedAnnotations(project_type, dataset, plan, skip)
-    for item in dataset.items if items is None else items:
-        unused.add(item, whole=items is None)
-    if items is not None:
-        unused.add_whole_dataset()
-    return unused.problems()
-
-
-class UnusedAnnotations:
-    """:func:`unused_annotations` fed one item at a time, so that a walk over the items done for
-    something else (:func:`conversion_counts`) counts them too: a lazily read dataset is walked once."""
+    takes (``ProjectType.lost``) and dataset labels it does not create; items in ``skip`` are left
+    out. Fed one item at a time by a walk over the items done for something else
+    (:func:`conversion_counts`, the import's summary), so a lazily read dataset is walked once."""
 
     def __init__(self, project_type: ProjectType, dataset: Dataset, plan: ProjectPlan,
                  skip: set[str] | None = None) -> None:
