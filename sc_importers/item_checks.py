@@ -6,7 +6,7 @@ checking overlaps uploading and nothing waits for the whole dataset to be checke
 skip exactly the same items for exactly the same reasons.
 
 What one item's check looks at: its media file exists and has a name a server can store, an image
-decodes completely (:func:`~sc_importers.media_checks.image_header`) and has the size its
+is complete (:func:`~sc_importers.media_checks.image_header`) and has the size its
 annotations were made on, and every annotation names a declared label and has a shape with finite
 coordinates, an area and a place on the image. Checks that need the whole dataset (the reader's
 dataset errors, duplicate names, links out of the dataset folder, "no labels") stay in

@@ -169,3 +169,35 @@ def test_shapes_in_messages_are_rounded_for_people(tmp_path: Path) -> None:
     assert "rectangle at x=10.12, y=3, w=0, h=7 has zero area" in text, text
     assert "244.5599" not in text and "40.0000" not in text
     assert crossing.points[1][0] == 244.55999999999997
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_file_cut_anywhere_before_its_end_marker_is_unreadable(tmp_path: Path, fmt: str) -> None:
+    """The image check decodes nothing when a JPEG/PNG ends with its end marker; a file cut short
+    is decoded and refused like before (a JPEG even when only the marker's last byte is gone; a PNG
+    without its IEND chunk's last bytes still decodes, as it did when every image was decoded)."""
+    from PIL import ImageDraw
+
+    whole = tmp_path / f"whole.{fmt.lower()}"
+    im = Image.new("RGB", (64, 48), (10, 20, 30))
+    ImageDraw.Draw(im).ellipse((5, 5, 50, 40), fill=(200, 100, 0))
+    im.save(whole, fmt)
+    data = whole.read_bytes()
+    items = [MediaItem(whole, "whole")]
+    cuts = (1, len(data) // 10, len(data) // 2) if fmt == "JPEG" else (len(data) // 10, len(data) // 2)
+    for cut in cuts:
+        part = tmp_path / f"cut{cut}.{fmt.lower()}"
+        part.write_bytes(data[:-cut])
+        items.append(MediaItem(part, f"cut{cut}"))
+    problems = validate(Dataset("d", "test", tmp_path, labels=[Label("a")], items=items))
+    assert sorted(p.item for p in problems_of("unreadable_image", problems)) == sorted(f"cut{c}" for c in cuts)
+
+
+def test_bytes_after_a_jpeg_end_marker_are_decoded_and_accepted(tmp_path: Path) -> None:
+    """Some cameras write bytes after the JPEG's end: no end marker at the file's end, so the image is
+    decoded, and it decodes: no problem."""
+    path = tmp_path / "camera.jpg"
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(path, "JPEG")
+    path.write_bytes(path.read_bytes() + b"\0" * 37)
+    problems = validate(Dataset("d", "test", tmp_path, labels=[Label("a")], items=[MediaItem(path, "camera.jpg")]))
+    assert problems_of("unreadable_image", problems) == []
