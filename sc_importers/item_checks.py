@@ -36,6 +36,7 @@ from sc_importers.model import (
     MediaItem,
     Polygon,
     Problem,
+    Shape,
     bounding_box,
     describe_shape,
     printable,
@@ -135,7 +136,7 @@ def check_annotation(
     if ann.shape is None:
         return problems
     kind = shape_type_name(ann.shape).lower()
-    if not all(math.isfinite(v) for v in shape_numbers(ann.shape)):
+    if not _finite(ann.shape):
         problems.append(CheckProblem(
             "error", f"{where}{kind} has coordinates that are not finite numbers (NaN or infinity); the item is "
             "skipped", file, item.key, "not_finite"))
@@ -169,6 +170,18 @@ def check_annotation(
             f"extends outside the {width}x{height} image; clipped", file, item.key,
             "shape_partly_outside_image"))
     return problems
+
+
+def _finite(shape: Shape) -> bool:
+    """True when every coordinate of ``shape`` is a finite number.
+
+    A polygon of 3 or more points whose area is finite has only finite coordinates: each coordinate
+    is multiplied by two others in the shoelace sum, and a NaN or infinite factor makes its term,
+    and so the sum, NaN or infinite. That one number settles the common case; the rest (an area so
+    large it overflows, fewer points, other shapes) look at each number."""
+    if isinstance(shape, Polygon) and len(shape.points) >= 3 and math.isfinite(shape.area):
+        return True
+    return all(math.isfinite(v) for v in shape_numbers(shape))
 
 
 def checked_in_parallel(items: Iterable[MediaItem], check: Callable[[MediaItem], ItemVerdict],

@@ -201,3 +201,22 @@ def test_bytes_after_a_jpeg_end_marker_are_decoded_and_accepted(tmp_path: Path) 
     path.write_bytes(path.read_bytes() + b"\0" * 37)
     problems = validate(Dataset("d", "test", tmp_path, labels=[Label("a")], items=[MediaItem(path, "camera.jpg")]))
     assert problems_of("unreadable_image", problems) == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_polygon_with_one_coordinate_not_finite_is_an_error_wherever_it_is(tmp_path: Path, bad: float) -> None:
+    """The finiteness check settles most polygons from their area (NaN or infinite if any coordinate
+    is): every position of the bad number, with zero neighbours too (inf * 0 is NaN), is still caught,
+    and a polygon whose area overflows but whose coordinates are finite is not refused for it."""
+    base = [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0)]
+    item = image(tmp_path, "a.png")
+    for n in range(len(base)):
+        for axis in (0, 1):
+            points = [list(p) for p in base]
+            points[n][axis] = bad
+            item.annotations.append(Annotation(("a",), Polygon(tuple((x, y) for x, y in points))))
+    huge = Polygon(((0.0, 0.0), (1e200, 0.0), (1e200, 1e200), (0.0, 1e200)))
+    item.annotations.append(Annotation(("a",), huge))
+    problems = validate(Dataset("d", "test", tmp_path, labels=[Label("a")], items=[item]))
+    assert len(problems_of("not_finite", problems)) == 2 * len(base)
+    assert not any("not finite" in p.message and "1e+200" in p.message for p in problems)
