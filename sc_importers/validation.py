@@ -25,11 +25,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from sc_importers.item_checks import ItemChecker, checked_in_parallel
+from sc_importers.item_checks import ItemChecker, ItemVerdict, checked_in_parallel
 from sc_importers.item_summary import ItemSummary
 from sc_importers.media_checks import CheckProblem, LinkCheck
-from sc_importers.model import EMPTY_LABEL, Dataset, MediaItem, Problem
-from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
+from sc_importers.model import Dataset, MediaItem, Problem
+from sc_importers.project_types.base import ProjectPlan
 from sc_importers.terminal import progress_wanted
 
 #: Show a progress bar on stderr when checking more media than this.
@@ -74,7 +74,7 @@ class DuplicateNames:
 
 
 def validate(dataset: Dataset, check_images: bool = True,
-             each: Callable[[MediaItem], object] | None = None) -> list[Problem]:
+             each: Callable[[MediaItem, ItemVerdict], object] | None = None) -> list[Problem]:
     """The reader's problems plus every problem the checks find, in a stable order: the reader's,
     the media files' (per item, :mod:`sc_importers.item_checks`), links, annotations, duplicate names.
 
@@ -82,8 +82,9 @@ def validate(dataset: Dataset, check_images: bool = True,
     the same :class:`ItemChecker` the import runs in its upload workers. Nothing is reported twice:
     the media files of items a reader already gave an error are not checked again (readers report
     unreadable images they opened themselves). The items are walked once (a lazily read dataset
-    builds them anew at every walk); ``each``, when given, is called with every item in that walk
-    (the dry run's :class:`~sc_importers.item_summary.ItemSummary`).
+    builds them anew at every walk); ``each``, when given, is called with every item and its
+    :class:`~sc_importers.item_checks.ItemVerdict` in that walk (the dry run's report counts and
+    conversion counts).
 
     ``check_images=False`` skips opening image headers (only existence is checked), for callers
     that will read the images anyway; shapes are then only checked against sizes readers gave.
@@ -103,7 +104,7 @@ def validate(dataset: Dataset, check_images: bool = True,
             files.append((str(item.path), item.key))
             names.add(item)
             if each is not None:
-                each(item)
+                each(item, verdict)
     # not in the walk: a system call there, while the checking threads hold the interpreter, waits
     # for their switch interval each time (2.7 s instead of 0.1 s for 17,700 items)
     links = LinkCheck(dataset.root)
@@ -120,171 +121,6 @@ def validate(dataset: Dataset, check_images: bool = True,
 def skipped_items(problems: list[Problem]) -> set[str]:
     """Keys of the items an import skips: those with at least one item-level error."""
     return {p.item for p in problems if p.severity == "error" and p.item is not None}
-
-
-def conversion_counts(
-    project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, options: BuildOptions,
-    skip: set[str] | None = None, totals: dict | None = None,
-) -> tuple[dict[str, dict], list[Problem]]:
-    """What ``project_type.convert`` would produce, per task title: ``{"media": n, "labels":
-    {label: annotations}}`` (``EMPTY_LABEL`` counted under the first task).
-
-    Items in ``skip`` are left out; an exception from ``convert`` becomes an item-level error.
-    ``totals``, when given, is filled with what the import then reports as created: ``media``
-    (every item uploaded: with a ``--labels`` filter, media that never had an annotation only
-    with the empty label, as the uploader selects them) and ``annotations`` (each converted
-    annotation once, whatever number of labels and tasks it serves).
-    """
-    task_of = {lb.name: task.title for task in plan.tasks for lb in task.labels}
-    first = plan.tasks[0].title if plan.tasks else ""
-    counts: dict[str, dict[str, int]] = {t.title: defaultdict(int) for t in plan.tasks}
-    media: dict[str, int] = defaultdict(int)
-    problems: list[Problem] = []
-    drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
-    created = {"media": 0, "annotations": 0}
-    unused = UnusedAnnotations(project_type, dataset, plan, skip)
-    for item in dataset.items:
-        unused.add(item)  # in this walk: a lazily read dataset is walked once
-        if skip and item.key in skip:
-            continue
-        if not (drop_unannotated and not item.is_annotated):
-            created["media"] += 1
-        groups = [("", item.annotations)] + [(f"frame {i}: ", a) for i, a in sorted(item.frames.items())]
-        tasks_hit: set[str] = set()
-        for where, anns in groups:
-            if not anns and where:
-                continue
-            try:
-                converted = project_type.convert(item, anns, plan, options)
-            except Exception as exc:
-                problems.append(CheckProblem(
-                    "error", f"{where}{project_type.name} cannot convert the annotations: "
-                    f"{type(exc).__name__}: {exc}", str(item.path), item.key, "conversion"))
-                break
-            created["annotations"] += len(converted)
-            for ann in converted:
-                for name in ann.labels:
-                    task = first if name == EMPTY_LABEL else task_of.get(name, first)
-                    if task in counts:
-                        counts[task][name] += 1
-                        tasks_hit.add(task)
-        for task in tasks_hit:
-            media[task] += 1
-    problems.extend(unused.problems())
-    if totals is not None:
-        totals.update(created)
-    return {task: {"media": media[task], "labels": dict(c)} for task, c in counts.items()}, problems
-
-
-#: How reports name each annotation kind (shape type names, ``IMAGE`` for image-level labels).
-KIND_WORDS = {
-    "IMAGE": "image-level label(s)", "RECTANGLE": "box(es)", "ELLIPSE": "ellipse(s)",
-    "POLYGON": "polygon(s)", "ROTATED_RECTANGLE": "rotated box(es)",
-}
-
-
-def _kind_rank(kind: str) -> int:
-    order = list(KIND_WORDS)
-    return order.index(kind) if kind in order else len(order)
-
-
-#: Why :meth:`ProjectType.lost` says an accepted annotation is (partly) lost, as reports say it.
-LOST_REASONS = {
-    "folded": "become the image's label: a {type} project keeps one label per image (per label group) "
-              "and not the shapes",
-    "outvoted": "are not imported: their label is not the image's label (the image's image-level label, "
-                "else its most frequent shape label)",
-    "no_outline": "have no outline: the segmentation task gets nothing for them, only the detection task "
-                  "gets their box",
-}
-
-
-def _per_label(counter: dict[str, int]) -> str:
-    return ", ".join(f"{label} {n}" for label, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-class UnusedAnnotations:
-    """Warnings, with counts per kind and label, of everything the project type drops: annotation
-    kinds it does not accept (``ProjectType.unused``: a dataset of image-level labels imported as
-    detection would otherwise upload bare images without a word), what it loses of the ones it
-    takes (``ProjectType.lost``) and dataset labels it does not create; items in ``skip`` are left
-    out. Fed one item at a time by a walk over the items done for something else
-    (:func:`conversion_counts`, the import's summary), so a lazily read dataset is walked once."""
-
-    def __init__(self, project_type: ProjectType, dataset: Dataset, plan: ProjectPlan,
-                 skip: set[str] | None = None) -> None:
-        self.project_type, self.dataset, self.plan, self.skip = project_type, dataset, plan, skip
-        self.counts: dict[str, int] = defaultdict(int)
-        self.labels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self.lost: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> label -> n
-        self.lost_kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> kind -> n
-        self.media: dict[str, dict[str, str]] = defaultdict(dict)  # kind or reason -> {item key: kind}
-        self.planned = set(plan.label_names)
-        self.names = [lb.name for lb in dataset.labels if not lb.is_empty]
-        #: a type that creates the dataset's labels (not anomaly): the labels it leaves out are reported
-        self.creates_labels = not plan.restored and bool(self.planned & set(self.names))
-        self.on_shapes: set[str] = set()  # labels some shape of the dataset uses, skipped items included
-
-    def add(self, item: MediaItem, counted: bool = True, whole: bool = True) -> None:
-        """Count ``item``'s annotations (``counted``, unless it is in ``skip``) and note the labels
-        of its shapes (``whole``: the item is one of the walk over the whole dataset)."""
-        if whole and self.creates_labels:
-            self.on_shapes.update(n for a in [*item.annotations, *(b for f in item.frames.values() for b in f)]
-                                  if a.shape is not None for n in a.labels)
-        if not counted or (self.skip and item.key in self.skip):
-            return
-        project_type, plan = self.project_type, self.plan
-        for anns in [item.annotations, *item.frames.values()]:
-            for kind, n in project_type.unused(anns, plan).items():
-                self.counts[kind] += n
-                self.media[kind][item.key] = item.kind
-            for ann in anns:
-                for kind in project_type.unused([ann], plan):
-                    for name in ann.labels:
-                        self.labels[kind][name] += 1
-            for (reason, kind, name), n in project_type.lost(anns, plan).items():
-                self.lost[reason][name] += n
-                self.lost_kinds[reason][kind] += n
-                self.media[reason][item.key] = item.kind
-
-    def add_whole_dataset(self) -> None:
-        """Note the labels of the shapes of every item of the dataset, after adding only some of its
-        items (``whole=False``): a label is left out of the project only when no shape uses it."""
-        if self.creates_labels:
-            for item in self.dataset.items:
-                self.add(item, counted=False, whole=True)
-
-    def problems(self) -> list[Problem]:
-        """The warnings of everything added."""
-        project_type, media, root = self.project_type, self.media, str(self.dataset.root)
-        accepted = sorted({k for t in self.plan.tasks for k in project_type.accepts.get(t.task_type, ())},
-                          key=_kind_rank)
-        takes = ", ".join(KIND_WORDS.get(k, k).replace("(s)", "s").replace("(es)", "es") for k in accepted)
-        problems: list[Problem] = []
-
-        def where(key: str) -> str:
-            return f"{len(media[key])} {'image(s)' if set(media[key].values()) == {'image'} else 'media item(s)'}"
-
-        for kind in sorted(self.counts, key=_kind_rank):
-            hint = " (use --type classification for image-level labels)" if kind == "IMAGE" else ""
-            problems.append(CheckProblem(
-                "warning", f"{self.counts[kind]} {KIND_WORDS.get(kind, kind)} on {where(kind)} "
-                f"are not imported: a {project_type.name} project takes {takes or 'none of them'}{hint} "
-                f"(per label: {_per_label(self.labels[kind])})", root, None, "unused_annotations"))
-        for reason in sorted(self.lost):
-            kinds = ", ".join(f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(self.lost_kinds[reason].items()))
-            text = LOST_REASONS.get(reason, reason).format(type=project_type.name)
-            problems.append(CheckProblem(
-                "warning", f"{sum(self.lost[reason].values())} shapes ({kinds}) on {where(reason)} {text} "
-                f"(per label: {_per_label(self.lost[reason])})", root, None, "unused_annotations"))
-        if self.creates_labels:
-            left_out = [n for n in self.names if n not in self.planned and n not in self.on_shapes]
-            if left_out:
-                problems.append(CheckProblem(
-                    "warning", f"{len(left_out)} label(s) are not created: only image-level labels use them, "
-                    f"which a {project_type.name} project does not take: {', '.join(left_out)}",
-                    root, None, "unused_annotations"))
-        return problems
 
 
 #: How many problems of each kind a report lists in full (the rest are counted).

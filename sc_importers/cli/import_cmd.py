@@ -37,14 +37,16 @@ from sc_importers.cli.reader_options import (
 )
 from sc_importers.cli.render import render_report
 from sc_importers.cli.server_mapping import server_adaptation
+from sc_importers.conversion_counts import ConversionCounts
 from sc_importers.extras import MissingExtra, install_hint, missing
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
+from sc_importers.item_checks import ItemVerdict
 from sc_importers.item_summary import ItemSummary
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
-from sc_importers.model import Dataset, printable
+from sc_importers.model import Dataset, MediaItem, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
 from sc_importers.sources import single_dataset_folder, unpacked
-from sc_importers.validation import build_report, conversion_counts, skipped_items, validate
+from sc_importers.validation import build_report, skipped_items, validate
 
 if TYPE_CHECKING:
     from sc_importers.rest.base import ServerAPI
@@ -183,20 +185,33 @@ def _pick_type(dataset: Dataset, request: Request) -> tuple[str | None, ProjectT
 
 def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_type: ProjectType | None,
              request: Request, detection: dict | None, connection: dict | None = None) -> int:
-    summary = ItemSummary()  # the report's counts, made in validation's walk over the items
-    problems = validate(kept, check_images=True, each=summary.add)
-    plan = plan_error = conversion = server = None
-    created: dict = {}
+    plan = plan_error = conversion = server = counter = None
     if project_type is not None:
         try:
             plan = project_type.plan(kept, request.build_options)
+        except BuildError as exc:
+            plan_error = str(exc)
+        else:
+            counter = ConversionCounts(project_type, kept, plan, request.build_options)
+    summary = ItemSummary()  # the report's counts, made in validation's walk over the items
+    reader_skipped = skipped_items(kept.problems)
+
+    def each(item: MediaItem, verdict: ItemVerdict) -> None:
+        summary.add(item)
+        if counter is not None:  # an item the import skips (a reader's or the check's error) is not counted
+            counter.add(item, skipped=verdict.error is not None or item.key in reader_skipped)
+
+    problems = validate(kept, check_images=True, each=each)
+    created: dict = {}
+    if project_type is not None and plan is not None and counter is not None:
+        try:
             server = server_adaptation(connection or {}, project_type, kept, plan, request.build_options,
                                        skipped_items(problems))
         except BuildError as exc:
             plan_error, plan = str(exc), None
         else:
-            conversion, convert_problems = conversion_counts(
-                project_type, kept, plan, request.build_options, skip=skipped_items(problems), totals=created)
+            conversion, convert_problems = counter.result()
+            created = counter.created
             problems.extend(convert_problems)
     report = build_report(dataset, kept, problems, plan, project_type=type_name, plan_error=plan_error,
                           conversion=conversion, created=created or None, summary=summary)

@@ -125,5 +125,5 @@ class ProjectType:
         """What :meth:`convert` loses of annotations it *does* take, per (reason, shape type name,
         label): a classification project folds shapes into one label per image, a chain's second
         task gets nothing for a plain box. Reasons are keys of
-        :data:`sc_importers.validation.LOST_REASONS`. Default: nothing is lost."""
+        :data:`sc_importers.conversion_counts.LOST_REASONS`. Default: nothing is lost."""
         return Counter()

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import requests
 
+from sc_importers.conversion_counts import UnusedAnnotations
 from sc_importers.labels import apply_label_options
 from sc_importers.model import Dataset, MediaItem, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
@@ -40,7 +41,7 @@ from sc_importers.uploader.restore import SettingsError, backup_settings
 from sc_importers.uploader.resume import ResumeRefused, match_by_content, open_for_resume
 from sc_importers.uploader.select import Selection, item_check
 from sc_importers.uploader.upload_journal import ContentHashes, UploadJournal
-from sc_importers.validation import UnusedAnnotations, import_blockers
+from sc_importers.validation import import_blockers
 from sc_importers.viewer_link import viewer_url
 
 #: Parallel uploads when the user does not say. Measured with ``benchmarks/upload.py`` against the

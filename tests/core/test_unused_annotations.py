@@ -15,10 +15,11 @@ from click.testing import CliRunner
 
 from sc_importers import plugins
 from sc_importers.cli.import_cmd import build_command
+from sc_importers.conversion_counts import conversion_counts
 from sc_importers.model import Annotation, Dataset, Ellipse, Label, MediaItem, Polygon, Rectangle
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.project_types.single import Detection
-from sc_importers.validation import conversion_counts, kind_of
+from sc_importers.validation import kind_of
 
 BOX = Rectangle(1.0, 1.0, 5.0, 5.0)
 

@@ -1,0 +1,200 @@
+"""What a project type would make of a dataset's items, counted item by item: the dry run's conversion
+counts (annotations per task and label, media and annotations created) and the warnings of what the
+project type does not take (:class:`UnusedAnnotations`).
+
+Both are fed one item at a time by a walk over the items done for something else (the dry run's
+checking walk, the import's summary), so a lazily read dataset (the coco reader's) is not walked
+again for them: every walk builds every item anew.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sc_importers.media_checks import CheckProblem
+from sc_importers.model import EMPTY_LABEL, Dataset, MediaItem, Problem
+from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
+
+
+class ConversionCounts:
+    """What ``project_type.convert`` would produce, per task title (:meth:`result`), added up one item
+    at a time (:meth:`add`).
+
+    Items added as skipped (an import skips them for an error) are left out of the counts, not of
+    :class:`UnusedAnnotations`' label notes; an exception from ``convert`` becomes an item-level error.
+    """
+
+    def __init__(self, project_type: ProjectType, dataset: Dataset, plan: ProjectPlan,
+                 options: BuildOptions) -> None:
+        self.project_type, self.plan, self.options = project_type, plan, options
+        self.task_of = {lb.name: task.title for task in plan.tasks for lb in task.labels}
+        self.first = plan.tasks[0].title if plan.tasks else ""
+        self.counts: dict[str, dict[str, int]] = {t.title: defaultdict(int) for t in plan.tasks}
+        self.media: dict[str, int] = defaultdict(int)
+        self.problems: list[Problem] = []
+        self.drop_unannotated = options.labels is not None and not options.empty_label_for_unannotated
+        #: what the import then reports as created: ``media`` (every item uploaded: with a ``--labels``
+        #: filter, media that never had an annotation only with the empty label, as the uploader selects
+        #: them) and ``annotations`` (each converted annotation once, whatever its labels and tasks)
+        self.created = {"media": 0, "annotations": 0}
+        self.unused = UnusedAnnotations(project_type, dataset, plan)
+
+    def add(self, item: MediaItem, skipped: bool = False) -> None:
+        """Count ``item``'s conversion, unless it is ``skipped``."""
+        self.unused.add(item, counted=not skipped)
+        if skipped:
+            return
+        if not (self.drop_unannotated and not item.is_annotated):
+            self.created["media"] += 1
+        groups = [("", item.annotations)] + [(f"frame {i}: ", a) for i, a in sorted(item.frames.items())]
+        tasks_hit: set[str] = set()
+        for where, anns in groups:
+            if not anns and where:
+                continue
+            try:
+                converted = self.project_type.convert(item, anns, self.plan, self.options)
+            except Exception as exc:
+                self.problems.append(CheckProblem(
+                    "error", f"{where}{self.project_type.name} cannot convert the annotations: "
+                    f"{type(exc).__name__}: {exc}", str(item.path), item.key, "conversion"))
+                break
+            self.created["annotations"] += len(converted)
+            for ann in converted:
+                for name in ann.labels:
+                    task = self.first if name == EMPTY_LABEL else self.task_of.get(name, self.first)
+                    if task in self.counts:
+                        self.counts[task][name] += 1
+                        tasks_hit.add(task)
+        for task in tasks_hit:
+            self.media[task] += 1
+
+    def result(self) -> tuple[dict[str, dict], list[Problem]]:
+        """``{task title: {"media": n, "labels": {label: annotations}}}`` (``EMPTY_LABEL`` counted
+        under the first task) and the problems: conversion errors, then what is not imported."""
+        counts = {task: {"media": self.media[task], "labels": dict(c)} for task, c in self.counts.items()}
+        return counts, [*self.problems, *self.unused.problems()]
+
+
+def conversion_counts(
+    project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, options: BuildOptions,
+    skip: set[str] | None = None, totals: dict | None = None,
+) -> tuple[dict[str, dict], list[Problem]]:
+    """:class:`ConversionCounts` of every item of ``dataset`` in a walk of its own, items in ``skip``
+    left out; ``totals``, when given, is filled with what the import would report as created."""
+    counter = ConversionCounts(project_type, dataset, plan, options)
+    for item in dataset.items:
+        counter.add(item, skipped=skip is not None and item.key in skip)
+    if totals is not None:
+        totals.update(counter.created)
+    return counter.result()
+
+
+#: How reports name each annotation kind (shape type names, ``IMAGE`` for image-level labels).
+KIND_WORDS = {
+    "IMAGE": "image-level label(s)", "RECTANGLE": "box(es)", "ELLIPSE": "ellipse(s)",
+    "POLYGON": "polygon(s)", "ROTATED_RECTANGLE": "rotated box(es)",
+}
+
+
+def _kind_rank(kind: str) -> int:
+    order = list(KIND_WORDS)
+    return order.index(kind) if kind in order else len(order)
+
+
+#: Why :meth:`ProjectType.lost` says an accepted annotation is (partly) lost, as reports say it.
+LOST_REASONS = {
+    "folded": "become the image's label: a {type} project keeps one label per image (per label group) "
+              "and not the shapes",
+    "outvoted": "are not imported: their label is not the image's label (the image's image-level label, "
+                "else its most frequent shape label)",
+    "no_outline": "have no outline: the segmentation task gets nothing for them, only the detection task "
+                  "gets their box",
+}
+
+
+def _per_label(counter: dict[str, int]) -> str:
+    return ", ".join(f"{label} {n}" for label, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class UnusedAnnotations:
+    """Warnings, with counts per kind and label, of everything the project type drops: annotation
+    kinds it does not accept (``ProjectType.unused``: a dataset of image-level labels imported as
+    detection would otherwise upload bare images without a word), what it loses of the ones it
+    takes (``ProjectType.lost``) and dataset labels it does not create; items in ``skip`` are left
+    out. Fed one item at a time by a walk over the items done for something else
+    (:func:`conversion_counts`, the import's summary), so a lazily read dataset is walked once."""
+
+    def __init__(self, project_type: ProjectType, dataset: Dataset, plan: ProjectPlan,
+                 skip: set[str] | None = None) -> None:
+        self.project_type, self.dataset, self.plan, self.skip = project_type, dataset, plan, skip
+        self.counts: dict[str, int] = defaultdict(int)
+        self.labels: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.lost: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> label -> n
+        self.lost_kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # reason -> kind -> n
+        self.media: dict[str, dict[str, str]] = defaultdict(dict)  # kind or reason -> {item key: kind}
+        self.planned = set(plan.label_names)
+        self.names = [lb.name for lb in dataset.labels if not lb.is_empty]
+        #: a type that creates the dataset's labels (not anomaly): the labels it leaves out are reported
+        self.creates_labels = not plan.restored and bool(self.planned & set(self.names))
+        self.on_shapes: set[str] = set()  # labels some shape of the dataset uses, skipped items included
+
+    def add(self, item: MediaItem, counted: bool = True, whole: bool = True) -> None:
+        """Count ``item``'s annotations (``counted``, unless it is in ``skip``) and note the labels
+        of its shapes (``whole``: the item is one of the walk over the whole dataset)."""
+        if whole and self.creates_labels:
+            self.on_shapes.update(n for a in [*item.annotations, *(b for f in item.frames.values() for b in f)]
+                                  if a.shape is not None for n in a.labels)
+        if not counted or (self.skip and item.key in self.skip):
+            return
+        project_type, plan = self.project_type, self.plan
+        for anns in [item.annotations, *item.frames.values()]:
+            for kind, n in project_type.unused(anns, plan).items():
+                self.counts[kind] += n
+                self.media[kind][item.key] = item.kind
+            for ann in anns:
+                for kind in project_type.unused([ann], plan):
+                    for name in ann.labels:
+                        self.labels[kind][name] += 1
+            for (reason, kind, name), n in project_type.lost(anns, plan).items():
+                self.lost[reason][name] += n
+                self.lost_kinds[reason][kind] += n
+                self.media[reason][item.key] = item.kind
+
+    def add_whole_dataset(self) -> None:
+        """Note the labels of the shapes of every item of the dataset, after adding only some of its
+        items (``whole=False``): a label is left out of the project only when no shape uses it."""
+        if self.creates_labels:
+            for item in self.dataset.items:
+                self.add(item, counted=False, whole=True)
+
+    def problems(self) -> list[Problem]:
+        """The warnings of everything added."""
+        project_type, media, root = self.project_type, self.media, str(self.dataset.root)
+        accepted = sorted({k for t in self.plan.tasks for k in project_type.accepts.get(t.task_type, ())},
+                          key=_kind_rank)
+        takes = ", ".join(KIND_WORDS.get(k, k).replace("(s)", "s").replace("(es)", "es") for k in accepted)
+        problems: list[Problem] = []
+
+        def where(key: str) -> str:
+            return f"{len(media[key])} {'image(s)' if set(media[key].values()) == {'image'} else 'media item(s)'}"
+
+        for kind in sorted(self.counts, key=_kind_rank):
+            hint = " (use --type classification for image-level labels)" if kind == "IMAGE" else ""
+            problems.append(CheckProblem(
+                "warning", f"{self.counts[kind]} {KIND_WORDS.get(kind, kind)} on {where(kind)} "
+                f"are not imported: a {project_type.name} project takes {takes or 'none of them'}{hint} "
+                f"(per label: {_per_label(self.labels[kind])})", root, None, "unused_annotations"))
+        for reason in sorted(self.lost):
+            kinds = ", ".join(f"{KIND_WORDS.get(k, k)} {n}" for k, n in sorted(self.lost_kinds[reason].items()))
+            text = LOST_REASONS.get(reason, reason).format(type=project_type.name)
+            problems.append(CheckProblem(
+                "warning", f"{sum(self.lost[reason].values())} shapes ({kinds}) on {where(reason)} {text} "
+                f"(per label: {_per_label(self.lost[reason])})", root, None, "unused_annotations"))
+        if self.creates_labels:
+            left_out = [n for n in self.names if n not in self.planned and n not in self.on_shapes]
+            if left_out:
+                problems.append(CheckProblem(
+                    "warning", f"{len(left_out)} label(s) are not created: only image-level labels use them, "
+                    f"which a {project_type.name} project does not take: {', '.join(left_out)}",
+                    root, None, "unused_annotations"))
+        return problems
