@@ -150,7 +150,7 @@ def self_intersecting(points: tuple[tuple[float, float], ...]) -> bool:
     dry run tests every polygon of a dataset: 800,000 at train2017 size); the test itself is the
     usual one, both ends of each edge strictly on either side of the other's line."""
     n = len(points)
-    if n < 4 or n > SELF_INTERSECTION_MAX_POINTS:
+    if n < 4 or n > SELF_INTERSECTION_MAX_POINTS or _star_shaped(points):
         return False
     edges = []
     for i in range(n):
@@ -174,3 +174,31 @@ def self_intersecting(points: tuple[tuple[float, float], ...]) -> bool:
             if (ex * (cy - ay) - ey * (cx - ax)) * (ex * (dy - ay) - ey * (dx - ax)) < 0:
                 return True
     return False
+
+
+def _star_shaped(points: tuple[tuple[float, float], ...]) -> bool:
+    """True when the polygon goes once around the mean of its vertices, every edge turning the same
+    way around it by less than half a turn: each edge then stays in its own angular sector, so no two
+    edges cross (a sufficient test, 4x cheaper than the sweep). The generated train2017-size polygons
+    all pass it; a fifth of coco128's real COCO 2017 polygons do (the rest are swept, about a tenth
+    more than the sweep alone costs them)."""
+    xs, ys = zip(*points, strict=True)
+    cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
+    px, py = xs[-1] - cx, ys[-1] - cy
+    turn = 0  # +1 counter-clockwise, -1 clockwise, 0 not known yet
+    crossings = 0  # of the horizontal line through the centre: twice per time around
+    above = py >= 0
+    for x, y in points:
+        x -= cx
+        y -= cy
+        cross = px * y - py * x
+        step = 1 if cross > 0 else -1 if cross < 0 else 0
+        if step != turn:
+            if turn or not step:
+                return False
+            turn = step
+        if (y >= 0) is not above:
+            crossings += 1
+            above = not above
+        px, py = x, y
+    return crossings == 2
