@@ -25,7 +25,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from sc_importers.item_checks import ItemChecker, ItemVerdict, checked_in_parallel
+from sc_importers.check_processes import checked_items
+from sc_importers.item_checks import ItemChecker, ItemVerdict
 from sc_importers.item_summary import ItemSummary
 from sc_importers.media_checks import CheckProblem, LinkCheck
 from sc_importers.model import Dataset, MediaItem, Problem
@@ -78,7 +79,8 @@ def validate(dataset: Dataset, check_images: bool = True,
     """The reader's problems plus every problem the checks find, in a stable order: the reader's,
     the media files' (per item, :mod:`sc_importers.item_checks`), links, annotations, duplicate names.
 
-    Items are checked in parallel, a bounded number at a time (:func:`checked_in_parallel`), with
+    Items are checked in parallel, a bounded number at a time, in a forked process beside this walk
+    for a large dataset (:func:`~sc_importers.check_processes.checked_items`), with
     the same :class:`ItemChecker` the import runs in its upload workers. Nothing is reported twice:
     the media files of items a reader already gave an error are not checked again (readers report
     unreadable images they opened themselves). The items are walked once (a lazily read dataset
@@ -95,9 +97,10 @@ def validate(dataset: Dataset, check_images: bool = True,
     file_problems: list[Problem] = []
     annotation_problems: list[Problem] = []
     total = len(dataset.items)
-    with tqdm(total=total, desc="checking images", unit="item", file=sys.stderr,
-              disable=not check_images or total <= PROGRESS_THRESHOLD or not progress_wanted()) as bar:
-        for item, verdict in checked_in_parallel(dataset.items, checker):
+    with checked_items(dataset.items, checker) as walk, tqdm(
+            total=total, desc="checking images", unit="item", file=sys.stderr,
+            disable=not check_images or total <= PROGRESS_THRESHOLD or not progress_wanted()) as bar:
+        for item, verdict in walk:
             bar.update(1)
             file_problems += verdict.file_problems
             annotation_problems += verdict.annotation_problems
