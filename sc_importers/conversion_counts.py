@@ -10,10 +10,15 @@ again for them: every walk builds every item anew.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from sc_importers.media_checks import CheckProblem
 from sc_importers.model import EMPTY_LABEL, Dataset, MediaItem, Problem
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
+
+if TYPE_CHECKING:
+    from sc_importers.item_checks import ItemVerdict
 
 
 class ConversionCounts:
@@ -25,8 +30,10 @@ class ConversionCounts:
     """
 
     def __init__(self, project_type: ProjectType, dataset: Dataset, plan: ProjectPlan,
-                 options: BuildOptions) -> None:
-        self.project_type, self.plan, self.options = project_type, plan, options
+                 options: BuildOptions, reader_skipped: Collection[str] = ()) -> None:
+        self.project_type, self.dataset, self.plan, self.options = project_type, dataset, plan, options
+        #: items a reader's error skips (:meth:`tally` also skips those whose check found an error)
+        self.reader_skipped = reader_skipped
         self.task_of = {lb.name: task.title for task in plan.tasks for lb in task.labels}
         self.first = plan.tasks[0].title if plan.tasks else ""
         self.counts: dict[str, dict[str, int]] = {t.title: defaultdict(int) for t in plan.tasks}
@@ -67,6 +74,30 @@ class ConversionCounts:
                         tasks_hit.add(task)
         for task in tasks_hit:
             self.media[task] += 1
+
+    def tally(self, item: MediaItem, verdict: ItemVerdict) -> None:
+        """:meth:`add` ``item`` in the checking walk (a :class:`~sc_importers.item_walk.Tally`): skipped
+        when its check found an error or a reader's error names it, as the import skips it."""
+        self.add(item, skipped=verdict.error is not None or item.key in self.reader_skipped)
+
+    def fresh(self) -> ConversionCounts:
+        return ConversionCounts(self.project_type, self.dataset, self.plan, self.options, self.reader_skipped)
+
+    def partial(self) -> tuple:
+        counts = {task: dict(c) for task, c in self.counts.items()}
+        return counts, dict(self.media), self.problems, self.created, self.unused.partial()
+
+    def merge(self, partial: tuple) -> None:
+        counts, media, problems, created, unused = partial
+        for task, labels in counts.items():
+            for name, n in labels.items():
+                self.counts[task][name] += n
+        for task, n in media.items():
+            self.media[task] += n
+        self.problems += problems
+        for key, n in created.items():
+            self.created[key] += n
+        self.unused.merge(unused)
 
     def result(self) -> tuple[dict[str, dict], list[Problem]]:
         """``{task title: {"media": n, "labels": {label: annotations}}}`` (``EMPTY_LABEL`` counted
@@ -159,6 +190,27 @@ class UnusedAnnotations:
                 self.lost[reason][name] += n
                 self.lost_kinds[reason][kind] += n
                 self.media[reason][item.key] = item.kind
+
+    def partial(self) -> tuple:
+        """What was added, as plain dicts (picklable: the defaultdicts' factories are not)."""
+        def plain(nested: dict) -> dict:
+            return {k: dict(v) for k, v in nested.items()}
+
+        return (dict(self.counts), plain(self.labels), plain(self.lost), plain(self.lost_kinds), plain(self.media),
+                self.on_shapes)
+
+    def merge(self, partial: tuple) -> None:
+        """Add another instance's :meth:`partial` (of items added after these)."""
+        counts, labels, lost, lost_kinds, media, on_shapes = partial
+        for kind, n in counts.items():
+            self.counts[kind] += n
+        for mine, theirs in ((self.labels, labels), (self.lost, lost), (self.lost_kinds, lost_kinds)):
+            for key, per_name in theirs.items():
+                for name, n in per_name.items():
+                    mine[key][name] += n
+        for key, kinds in media.items():
+            self.media[key].update(kinds)
+        self.on_shapes |= on_shapes
 
     def add_whole_dataset(self) -> None:
         """Note the labels of the shapes of every item of the dataset, after adding only some of its

@@ -2,8 +2,8 @@
 
 A reader of a large file builds its items anew at every walk (``Dataset.items`` of the coco
 reader), so the report's counts (media per kind, annotations per label and shape) are added up
-item by item, in a walk done anyway: :func:`sc_importers.validation.validate` feeds each item it
-checks to :meth:`ItemSummary.add` when asked to.
+item by item, in a walk done anyway: :func:`sc_importers.validation.validate` takes an
+:class:`ItemSummary` as one of its tallies (:class:`sc_importers.item_walk.Tally`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sc_importers.model import MediaItem, shape_type_name
+
+if TYPE_CHECKING:
+    from sc_importers.item_checks import ItemVerdict
 
 
 @dataclass
@@ -57,3 +61,24 @@ class ItemSummary:
                 shape = shape_type_name(ann.shape)
                 for name in ann.labels:
                     counts[(name, shape)] += 1
+
+    def tally(self, item: MediaItem, verdict: ItemVerdict) -> None:
+        """Count ``item`` (a tally of the checking walk: every item counts, whatever its check found)."""
+        self.add(item)
+
+    def fresh(self) -> ItemSummary:
+        return ItemSummary()
+
+    def partial(self) -> ItemSummary:
+        return self
+
+    def merge(self, other: ItemSummary) -> None:
+        """Add the counts of ``other``."""
+        self.total += other.total
+        self.images += other.images
+        self.videos += other.videos
+        self.frames_annotated += other.frames_annotated
+        self.unannotated += other.unannotated
+        self.keys |= other.keys
+        self.annotation_counts.update(other.annotation_counts)
+        self.annotations += other.annotations

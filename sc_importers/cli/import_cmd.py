@@ -40,10 +40,9 @@ from sc_importers.cli.server_mapping import server_adaptation
 from sc_importers.conversion_counts import ConversionCounts
 from sc_importers.extras import MissingExtra, install_hint, missing
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
-from sc_importers.item_checks import ItemVerdict
 from sc_importers.item_summary import ItemSummary
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
-from sc_importers.model import Dataset, MediaItem, printable
+from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
 from sc_importers.sources import single_dataset_folder, unpacked
 from sc_importers.validation import build_report, skipped_items, validate
@@ -192,16 +191,9 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
         except BuildError as exc:
             plan_error = str(exc)
         else:
-            counter = ConversionCounts(project_type, kept, plan, request.build_options)
+            counter = ConversionCounts(project_type, kept, plan, request.build_options, skipped_items(kept.problems))
     summary = ItemSummary()  # the report's counts, made in validation's walk over the items
-    reader_skipped = skipped_items(kept.problems)
-
-    def each(item: MediaItem, verdict: ItemVerdict) -> None:
-        summary.add(item)
-        if counter is not None:  # an item the import skips (a reader's or the check's error) is not counted
-            counter.add(item, skipped=verdict.error is not None or item.key in reader_skipped)
-
-    problems = validate(kept, check_images=True, each=each)
+    problems = validate(kept, check_images=True, tallies=[summary] if counter is None else [summary, counter])
     created: dict = {}
     if project_type is not None and plan is not None and counter is not None:
         try:

@@ -60,7 +60,7 @@ def test_the_summary_of_the_checking_walk_gives_the_report_counting_alone_gives(
     dataset = CocoReader().read(folder)
     kept = apply_label_options(dataset, labels, {})
     summary = ItemSummary()
-    problems = validate(kept, each=lambda item, _verdict: summary.add(item))
+    problems = validate(kept, tallies=[summary])
     assert summary.total == len(kept.items) and summary.annotations > 0
     given = build_report(dataset, kept, problems, None, summary=summary)
     assert given == build_report(dataset, kept, problems, None)

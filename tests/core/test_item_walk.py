@@ -1,0 +1,119 @@
+"""The dry run's walk split over forked processes ends with what a walk in one process gives: the same
+problems in the same order, the same report counts and conversion counts."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from sc_importers import item_walk
+from sc_importers.cli.import_cmd import build_command
+from sc_importers.conversion_counts import ConversionCounts
+from sc_importers.item_checks import ItemChecker, ItemVerdict
+from sc_importers.item_summary import ItemSummary
+from sc_importers.item_walk import processes_for, walk
+from sc_importers.model import Annotation, Dataset, Label, MediaItem, Polygon, Rectangle
+from sc_importers.project_types.base import BuildOptions
+from sc_importers.project_types.single import Detection
+from sc_importers.synthetic import make_coco_dataset
+from sc_importers.validation import validate
+
+
+def _dataset(root: Path, count: int) -> Dataset:
+    items = []
+    for i in range(count):
+        path = root / f"{i % 17}" / f"{i % 20}.jpg"  # names repeat across folders: duplicate-name warnings
+        path.parent.mkdir(exist_ok=True)
+        Image.new("RGB", (20, 10), (i % 256, 0, 0)).save(path)
+        items.append(MediaItem(path, f"{i % 17}/{i % 20}.jpg", annotations=[
+            Annotation(("cat",), Rectangle(i % 30, 0, 4, 4)),  # x >= 20: off the image, an error
+            Annotation(("dog" if i % 7 == 0 else "cat",), Polygon(((0, 0), (5, 5), (5, 0), (0, 5)))),  # crosses
+            *([Annotation(("cat",), None)] if i % 5 == 0 else []),  # image-level: not taken by detection
+        ]))
+    (root / "3" / "3.jpg").write_bytes((root / "3" / "3.jpg").read_bytes()[:-40])  # cut short: unreadable
+    (root / "5" / "5.jpg").unlink()
+    return Dataset("d", "test", root, labels=[Label("cat"), Label("dog")], items=items)
+
+
+def _run(dataset: Dataset) -> tuple:
+    detection = Detection()
+    plan = detection.plan(dataset, BuildOptions())
+    summary, counter = ItemSummary(), ConversionCounts(detection, dataset, plan, BuildOptions())
+    problems = validate(dataset, tallies=[summary, counter])
+    return problems, summary, counter.result(), counter.created
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Walks in 2 forked processes, chunks of 7 items, whatever the machine and the dataset's size."""
+    monkeypatch.setattr(item_walk, "processes_for", lambda count: 2)
+    monkeypatch.setattr(item_walk, "CHUNK", 7)
+
+
+def test_the_forked_walk_ends_with_what_one_process_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dataset = _dataset(tmp_path, 60)
+    alone = _run(dataset)
+    problems, summary, (counts, converted_problems), created = alone
+    assert {p.item for p in problems if p.severity == "error"} >= {"3/3.jpg", "5/5.jpg", "4/1.jpg", "3/0.jpg"}
+    assert any(p.kind == "duplicate_name" for p in problems)  # type: ignore[attr-defined]
+    assert summary.total == 60 and counts["Detection task"]["media"] > 0 and converted_problems
+    monkeypatch.setattr(item_walk, "processes_for", lambda count: 2)
+    monkeypatch.setattr(item_walk, "CHUNK", 7)
+    assert _run(dataset) == alone
+
+
+def test_a_dry_run_prints_the_same_report_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_coco_dataset(tmp_path, 40, ["cat", "dog"], seed=5, image_size=(64, 48), unannotated=3)
+    (tmp_path / "images").joinpath(sorted(os.listdir(tmp_path / "images"))[4]).unlink()
+    args = [str(tmp_path), "--format", "coco", "--type", "detection", "--dry-run", "--json"]
+    alone = CliRunner().invoke(build_command(), args)
+    monkeypatch.setattr(item_walk, "processes_for", lambda count: 3)
+    monkeypatch.setattr(item_walk, "CHUNK", 6)
+    forked = CliRunner().invoke(build_command(), args)
+    assert (forked.exit_code, json.loads(forked.stdout)) == (alone.exit_code, json.loads(alone.stdout))
+    assert json.loads(alone.stdout)["problems"]["errors"] == 1
+
+
+class _Failing:
+    """A tally whose merge fails on the second chunk."""
+
+    def __init__(self) -> None:
+        self.merged = 0
+
+    def tally(self, item: MediaItem, verdict: ItemVerdict) -> None:
+        pass
+
+    def fresh(self) -> _Failing:
+        return _Failing()
+
+    def partial(self) -> None:
+        return None
+
+    def merge(self, partial: None) -> None:
+        self.merged += 1
+        if self.merged == 2:
+            assert len(multiprocessing.active_children()) == 2  # the walk runs in them
+            raise RuntimeError("stop")
+
+
+def test_a_walk_that_fails_stops_its_processes(tmp_path: Path, forked: None) -> None:
+    dataset = _dataset(tmp_path, 30)
+    with pytest.raises(RuntimeError, match="stop"):
+        walk(dataset.items, ItemChecker(dataset.labels), [_Failing()])
+    assert multiprocessing.active_children() == []
+
+
+def test_small_datasets_and_single_cpus_walk_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert processes_for(item_walk.PROCESS_MIN_ITEMS - 1) == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert processes_for(10 ** 6) == 0
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert processes_for(10 ** 6) == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert processes_for(10 ** 6) == item_walk.MAX_PROCESSES
