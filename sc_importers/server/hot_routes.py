@@ -117,7 +117,7 @@ async def _read(receive: Receive) -> bytes | None:
 
 async def _form(headers: Headers, body: bytes, fields: tuple[str, ...]) -> FormData | None:
     """The multipart form as Starlette parses it for the route, or None (for the route to answer) unless
-    it holds one file named ``file`` and, of ``fields``, nothing else but at most one plain field each."""
+    it holds exactly one file, named ``file``, and otherwise only plain fields of ``fields``, each once."""
     if not headers.get("content-type", "").lower().startswith("multipart/form-data"):
         return None
 
@@ -128,10 +128,9 @@ async def _form(headers: Headers, body: bytes, fields: tuple[str, ...]) -> FormD
         form = await MultiPartParser(headers, stream()).parse()
     except MultiPartException:
         return None
-    names = [name for name, _ in form.multi_items()]
+    files = [name for name, value in form.multi_items() if isinstance(value, UploadFile)]
     plain = [name for name, value in form.multi_items() if not isinstance(value, UploadFile)]
-    if names.count("file") != 1 or "file" in plain or any(names.count(name) > 1 for name in names) \
-            or not set(names) <= set(fields) or set(plain) - {"upload_info"}:
+    if files != ["file"] or not set(plain) <= set(fields) - {"file"} or len(set(plain)) < len(plain):
         await form.close()
         return None
     return form

@@ -91,6 +91,9 @@ def test_geti_upload_info_answers_as_the_route_does(geti, h) -> None:
     image = h.jpeg_bytes(64, 64)
     for info in (f'{{"label_ids": ["{label}"]}}', "", "not json", '{"label_ids": ["0123456789abcdef01234567"]}'):
         _same(geti.session, url, *_form({"file": ("a.jpg", image, "image/jpeg"), "upload_info": info}))
+    for odd in ({"file": ("a.jpg", image), "upload_info": ("info.json", b"{}")},  # a file, not a field
+                {"upload_info": "{}", "file": ("a.jpg", image), "File": "x"}):
+        _same(geti.session, url, *_form(odd))
 
 
 class _Asgi:
