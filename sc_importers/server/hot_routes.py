@@ -37,8 +37,10 @@ _SC = re.compile(r"/api/v1\.0/workspaces/([^/]+)/projects/([^/]+)/datasets/([^/]
                  r"(?:/([^/]+)/annotations)?")
 _GETI = re.compile(r"/api/v1/organizations/([^/]+)/workspaces/([^/]+)/projects/([^/]+)/datasets/([^/]+)"
                    r"/media/images(?:/([^/]+)/annotations)?")
-#: Largest upload body answered here (kept in memory while parsed); larger ones take the FastAPI route.
-MAX_BODY = 32 * 1024 * 1024
+#: Largest upload body answered here: it is read whole into memory before it is parsed, so this bounds
+#: the memory of uploads in flight; larger ones take the FastAPI route, which streams them (their
+#: per-request overhead matters less).
+MAX_BODY = 8 * 1024 * 1024
 
 
 class HotRoutes:
