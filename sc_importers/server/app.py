@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sc_importers.server import auth, geti, routes_annotations, routes_config, routes_media, routes_projects
 from sc_importers.server.errors import install_error_handlers
 from sc_importers.server.guard import ApiGuard
+from sc_importers.server.hot_routes import HotRoutes
 from sc_importers.server.settings import API_PREFIX, ServerSettings
 from sc_importers.server.viewer import routes as viewer
 
@@ -52,6 +53,7 @@ def create_app(data_dir: Path, username: str, password: str, session_ttl: float 
     for router in geti.ROUTERS:  # the Geti 2.x dialect on the same store
         app.include_router(router, prefix=geti.API)
     viewer.install(app)
-    app.add_middleware(ApiGuard)  # plain ASGI: refuses /api/ requests without credentials
+    app.add_middleware(HotRoutes)  # the per-image upload and annotation POSTs, past FastAPI's routing
+    app.add_middleware(ApiGuard)  # plain ASGI, outside HotRoutes: refuses /api/ requests without credentials
     return app
 

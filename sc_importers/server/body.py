@@ -40,7 +40,12 @@ async def read_json(request: Request, what: str) -> object:
         if size > MAX_JSON_BYTES:
             raise _too_large(what)
         chunks.append(chunk)
+    return parse_json(b"".join(chunks), what)
+
+
+def parse_json(raw: bytes, what: str) -> object:
+    """``raw`` parsed as strict JSON; 400 naming ``what`` when it is not (the size is the caller's check)."""
     try:
-        return json.loads(b"".join(chunks), parse_constant=_refuse_constant)
+        return json.loads(raw, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"{what} is not valid JSON: {exc}") from exc

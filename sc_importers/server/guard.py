@@ -43,7 +43,7 @@ class ApiGuard:
 
     def _refusal(self, request: Request, path: str) -> Response | None:
         if path.startswith(GETI_PREFIX) or path == GETI_PREFIX.rstrip("/"):
-            refusal = geti_refusal(request)
+            refusal = geti_refusal(request, path)
             if refusal is not None:
                 return refusal
         elif self.valid_until.get(key := auth.token_hash(request.cookies.get(auth.SESSION_COOKIE, "")),
@@ -63,11 +63,10 @@ class ApiGuard:
         return None
 
 
-def geti_refusal(request: Request) -> Response | None:
-    """The Geti gateway's answer to a ``/api/v1/`` request it refuses, else None. ``product_info`` is open,
-    as in Geti (its web UI reads the version before anyone logs in); organization-scoped paths must name
-    the token's organization."""
-    path = request.url.path
+def geti_refusal(request: Request, path: str) -> Response | None:
+    """The Geti gateway's answer to a ``/api/v1/`` request (for ``path``) it refuses, else None.
+    ``product_info`` is open, as in Geti (its web UI reads the version before anyone logs in);
+    organization-scoped paths must name the token's organization."""
     if path.rstrip("/") == GETI_PREFIX + "product_info":
         return None
     settings = request.app.state.server

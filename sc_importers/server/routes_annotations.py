@@ -14,20 +14,19 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sc_importers.server.annotation_rules import build_scene
-from sc_importers.server.body import read_json
+from sc_importers.server.body import parse_json, read_json
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.errors import bad_request
 from sc_importers.server.lookup import load_dataset_project, load_media
 from sc_importers.server.media_records import annotation_states
 from sc_importers.server.routes_media import DATASET, check_frame
-from sc_importers.server.settings import settings_of
+from sc_importers.server.settings import ServerSettings, settings_of
 
 router = APIRouter()
 
 
-def _store(request: Request, project: dict, media_id: str, frame: int, body: object, identifier: dict,
+def _store(settings: ServerSettings, project: dict, media_id: str, frame: int, body: object, identifier: dict,
            desc: str) -> dict:
-    settings = settings_of(request)
     scene, annotated = build_scene(project, body, identifier, desc)
     with settings.db.write() as conn:
         if not conn.execute("SELECT 1 FROM media WHERE id=?", (media_id,)).fetchone():
@@ -57,7 +56,19 @@ async def post_image_annotation(request: Request, workspace_id: str, project_id:
     desc = f"image {media_id}"
     body = await read_json(request, f"Annotation body for {desc}")
     identifier = {"image_id": media_id, "type": "image"}
-    return await run_in_threadpool(_store, request, project, media_id, IMAGE_FRAME, body, identifier, desc)
+    return await run_in_threadpool(_store, settings, project, media_id, IMAGE_FRAME, body, identifier, desc)
+
+
+def store_image_scene(settings: ServerSettings, workspace_id: str, project_id: str, dataset_id: str, media_id: str,
+                      raw: bytes) -> dict:
+    """What :func:`post_image_annotation` answers for a body already read (within :data:`MAX_JSON_BYTES`):
+    the same look-ups, then the same parse and store (:mod:`~sc_importers.server.hot_routes` answers
+    through here)."""
+    project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
+    load_media(settings, dataset_id, "image", media_id)
+    desc = f"image {media_id}"
+    body = parse_json(raw, f"Annotation body for {desc}")
+    return _store(settings, project, media_id, IMAGE_FRAME, body, {"image_id": media_id, "type": "image"}, desc)
 
 
 @router.get(DATASET + "/media/images/{media_id}/annotations/latest", response_model=None)
@@ -80,7 +91,7 @@ async def post_frame_annotation(request: Request, workspace_id: str, project_id:
     desc = f"video {media_id} frame {frame}"
     body = await read_json(request, f"Annotation body for {desc}")
     identifier = {"frame_index": frame, "type": "video_frame", "video_id": media_id}
-    return await run_in_threadpool(_store, request, project, media_id, frame, body, identifier, desc)
+    return await run_in_threadpool(_store, settings, project, media_id, frame, body, identifier, desc)
 
 
 @router.get(DATASET + "/media/videos/{media_id}/frames/{frame_index}/annotations/latest", response_model=None)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
+from starlette.datastructures import UploadFile as ParsedFile  # what the form parser gives
 
 from sc_importers.server.errors import ApiError, bad_request, check_id
 from sc_importers.server.ids import new_id
@@ -41,7 +42,7 @@ DEFAULT_TOP = 100
 _DIGITS = re.compile(r"[0-9]{1,18}\Z")
 
 
-def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kind: str, file: UploadFile,
+def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kind: str, file: ParsedFile,
                  refuse: Callable[[ValueError], ApiError], check: Callable[[int, int], None] | None = None
                  ) -> dict:
     """Receive, probe and store an uploaded ``image`` or ``video``; its new media row (a dict with the
@@ -95,9 +96,10 @@ def store_upload(settings: ServerSettings, project_id: str, dataset_id: str, kin
     return dict(zip(columns, values, strict=True))
 
 
-def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: str, kind: str,
-            file: UploadFile) -> dict:
-    settings = settings_of(request)
+def upload_media(settings: ServerSettings, workspace_id: str, project_id: str, dataset_id: str, kind: str,
+                 file: ParsedFile) -> dict:
+    """The answer to an upload of ``file`` (its form field already parsed): the stored media record.
+    The route below and :mod:`~sc_importers.server.hot_routes` both answer through here."""
     project = load_dataset_project(settings, workspace_id, project_id, dataset_id)
     row = store_upload(settings, project_id, dataset_id, kind, file,
                        lambda exc: ApiError(400, f"invalid_{kind}_file", str(exc)))
@@ -107,13 +109,13 @@ def _upload(request: Request, workspace_id: str, project_id: str, dataset_id: st
 @router.post(DATASET + "/media/images")
 def upload_image(request: Request, workspace_id: str, project_id: str, dataset_id: str,
                  file: Annotated[UploadFile, File()]) -> dict:
-    return _upload(request, workspace_id, project_id, dataset_id, "image", file)
+    return upload_media(settings_of(request), workspace_id, project_id, dataset_id, "image", file)
 
 
 @router.post(DATASET + "/media/videos")
 def upload_video(request: Request, workspace_id: str, project_id: str, dataset_id: str,
                  file: Annotated[UploadFile, File()]) -> dict:
-    return _upload(request, workspace_id, project_id, dataset_id, "video", file)
+    return upload_media(settings_of(request), workspace_id, project_id, dataset_id, "video", file)
 
 
 def _list(request: Request, workspace_id: str, project_id: str, dataset_id: str, kinds: tuple[str, ...]) -> dict:

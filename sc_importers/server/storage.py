@@ -49,8 +49,11 @@ def receive(data_dir: Path, source: BinaryIO) -> Path:
     """Copy an upload into a temporary file under ``media/.incoming``; the caller renames it into
     place (:func:`commit`) or deletes it."""
     folder = incoming_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    try:
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    except FileNotFoundError:  # the first upload (the folder is made once, not checked per upload)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".upload-")
     with os.fdopen(handle, "wb") as target:
         shutil.copyfileobj(source, target, _CHUNK)
     return Path(name)
@@ -77,8 +80,11 @@ def upload_names(filename: str, media_id: str, default_suffix: str) -> tuple[str
 def commit(temp: Path, final: Path) -> None:
     """Move a received file into its project folder (a rename: call it inside the transaction
     that inserts the media row, after checking the project still exists)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temp, final)
+    try:
+        os.replace(temp, final)
+    except FileNotFoundError:  # the project's first media file: make its folder
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp, final)
 
 
 def recover(data_dir: Path, conn: sqlite3.Connection) -> list[str]:

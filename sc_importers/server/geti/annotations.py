@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sc_importers.server.annotation_rules import build_scene
-from sc_importers.server.body import read_json
+from sc_importers.server.body import parse_json, read_json
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.errors import ApiError, bad_request
 from sc_importers.server.geti.common import DATASET, check_object_id, load_dataset_project, load_media, not_found
@@ -162,6 +162,18 @@ async def post_image_annotation(request: Request, organization_id: str, workspac
     body = await read_json(request, f"Annotation body for image {image_id}")
     identifier = {"image_id": image_id, "type": "image"}
     return await run_in_threadpool(_store, settings, project, row, IMAGE_FRAME, body, identifier, f"image {image_id}")
+
+
+def store_image_scene(settings: ServerSettings, organization_id: str, workspace_id: str, project_id: str,
+                      dataset_id: str, image_id: str, raw: bytes) -> dict:
+    """What :func:`post_image_annotation` answers for a body already read (within :data:`MAX_JSON_BYTES`):
+    the same look-ups, then the same parse and store (:mod:`~sc_importers.server.hot_routes` answers
+    through here)."""
+    project = load_dataset_project(settings, organization_id, workspace_id, project_id, dataset_id)
+    row = load_media(settings, dataset_id, "image", image_id)
+    body = parse_json(raw, f"Annotation body for image {image_id}")
+    return _store(settings, project, row, IMAGE_FRAME, body, {"image_id": image_id, "type": "image"},
+                  f"image {image_id}")
 
 
 @router.get(DATASET + "/media/images/{image_id}/annotations/{annotation_id}", response_model=None)

@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile as ParsedFile  # what the form parser gives
 
 from sc_importers.server.db import IMAGE_FRAME
 from sc_importers.server.errors import ApiError, bad_request
@@ -73,9 +74,10 @@ def _check_image_size(width: int, height: int) -> None:
                          f"{MIN_SIDE} and {MAX_SIDE} pixels.")
 
 
-def _upload(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str,
-            kind: str, file: UploadFile, upload_info: str | None) -> JSONResponse:
-    settings = settings_of(request)
+def upload_media(settings: ServerSettings, organization_id: str, workspace_id: str, project_id: str,
+                 dataset_id: str, kind: str, file: ParsedFile, upload_info: str | None) -> dict:
+    """The answer to an upload of ``file`` (its form fields already parsed): the stored item's view.
+    The routes below and :mod:`~sc_importers.server.hot_routes` both answer through here."""
     project = load_dataset_project(settings, organization_id, workspace_id, project_id, dataset_id)
     filename = file.filename or ""
     _check_extension(filename, kind)
@@ -89,21 +91,23 @@ def _upload(request: Request, organization_id: str, workspace_id: str, project_i
     row = store_upload(settings, project_id, dataset_id, kind, file, refuse,
                        _check_image_size if kind == "image" else None)
     annotated, frames = annotate_upload(settings, project, row, label_ids) if label_ids else (set(), 0)
-    return JSONResponse(media_view(settings, project, row, annotated, frames), status_code=200)
+    return media_view(settings, project, row, annotated, frames)
 
 
 @router.post(DATASET + "/media/images")
 def upload_image(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str,
                  file: Annotated[UploadFile, File()],
                  upload_info: Annotated[str | None, Form()] = None) -> JSONResponse:
-    return _upload(request, organization_id, workspace_id, project_id, dataset_id, "image", file, upload_info)
+    return JSONResponse(upload_media(settings_of(request), organization_id, workspace_id, project_id, dataset_id,
+                                     "image", file, upload_info))
 
 
 @router.post(DATASET + "/media/videos")
 def upload_video(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str,
                  file: Annotated[UploadFile, File()],
                  upload_info: Annotated[str | None, Form()] = None) -> JSONResponse:
-    return _upload(request, organization_id, workspace_id, project_id, dataset_id, "video", file, upload_info)
+    return JSONResponse(upload_media(settings_of(request), organization_id, workspace_id, project_id, dataset_id,
+                                     "video", file, upload_info))
 
 
 def _get(request: Request, organization_id: str, workspace_id: str, project_id: str, dataset_id: str, kind: str,

@@ -78,7 +78,10 @@ def media_view(settings: ServerSettings, project: dict, row: MediaRow, annotated
     """An image or video as Geti 2.x describes it; ``annotated`` are the task ids its annotations cover."""
     base = media_url(settings, row["project_id"], row["dataset_id"], row["kind"], row["id"])
     path = media_path(settings.data_dir, row)
-    size = path.stat().st_size if path.exists() else 0
+    try:
+        size = path.stat().st_size
+    except (FileNotFoundError, NotADirectoryError):
+        size = 0
     info: dict = {"display_url": f"{base}/display/full", "width": row["width"], "height": row["height"],
                   "size": size, "extension": path.suffix}
     tasks = trainable_tasks(project)
