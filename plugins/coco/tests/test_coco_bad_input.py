@@ -226,3 +226,25 @@ def test_json_path_under_annotations_keys_items_from_the_dataset_root(tmp_path: 
     dataset = CocoReader().read(json_file)
     assert dataset.root == tmp_path
     assert sorted(i.key for i in dataset.items) == ["images/default/one.png", "images/default/two.png"]
+
+
+def test_image_files_are_found_through_links_sub_folders_and_dot_parts(tmp_path: Path) -> None:
+    """A link to a file is found, a folder or a dangling link with the image's name is not, and names
+    with sub-folders, '..' or './' parts are looked up through the file system."""
+    import os
+
+    names = ["one.png", "sub/two.png", "../default/three.png", "./four.png", "link.png", "folder.png",
+             "dangling.png"]
+    images = [{"id": n + 1, "file_name": name, "width": 40, "height": 30} for n, name in enumerate(names)]
+    _dataset(tmp_path, [], images=images, write_images=False)
+    folder = tmp_path / "images" / "default"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("one.png", "sub/two.png", "three.png", "four.png", "target.png"):
+        Image.new("RGB", (40, 30)).save(folder / name)
+    os.symlink(folder / "target.png", folder / "link.png")
+    (folder / "folder.png").mkdir()
+    os.symlink(folder / "gone.png", folder / "dangling.png")
+    dataset = CocoReader().read(tmp_path)
+    assert sorted(i.path.name for i in dataset.items) == ["four.png", "link.png", "one.png", "three.png", "two.png"]
+    missing = sorted(p.item for p in dataset.problems if "image file not found" in p.message)
+    assert missing == ["dangling.png", "folder.png"]
