@@ -26,6 +26,8 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sc_importers.item_checks import ItemVerdict, checked_in_parallel
@@ -58,7 +60,7 @@ class Tally(Protocol):
         """Add another tally's :meth:`partial`, of items that come after those added so far."""
 
 
-#: What the forked processes walk: set just before forking and kept while the pool lives.
+#: What the forked processes walk: set just before forking, cleared when the walk ends.
 _forked: tuple[Sequence[MediaItem], Callable[[MediaItem], ItemVerdict], Sequence[Tally]] | None = None
 
 
@@ -84,20 +86,31 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
             progress(1)
         return
     global _forked
-    _forked = (items, check, tallies)  # kept while the pool lives: a worker the pool replaces is forked again
+    _forked = (items, check, tallies)  # the processes are forked with it
+    before = set(multiprocessing.active_children())
+    # with "fork" the pool starts every process at the first submit, before its own manager thread
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_ignore_interrupts)
     try:
-        pool = multiprocessing.get_context("fork").Pool(processes, initializer=_ignore_interrupts)
-        try:
-            chunks = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
-            for (start, stop), partials in zip(chunks, pool.imap(_walk_chunk, chunks), strict=True):
-                for tally, partial in zip(tallies, partials, strict=True):
-                    tally.merge(partial)
-                progress(stop - start)
-        finally:
-            pool.terminate()
-            pool.join()
+        chunks = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
+        for (start, stop), partials in zip(chunks, pool.map(_walk_chunk, chunks), strict=True):
+            for tally, partial in zip(tallies, partials, strict=True):
+                tally.merge(partial)
+            progress(stop - start)
+    except BrokenProcessPool as exc:
+        raise WalkFailed("a process checking the items ended without finishing (out of memory?); "
+                         "nothing was changed, run it again") from exc
+    except BaseException:  # a tally's error or Ctrl-C: the chunks being walked are not waited for
+        for child in set(multiprocessing.active_children()) - before:
+            child.terminate()
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _forked = None
+
+
+class WalkFailed(RuntimeError):
+    """A walking process died (killed, out of memory): the walk cannot be completed."""
 
 
 def _ignore_interrupts() -> None:

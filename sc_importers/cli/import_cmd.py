@@ -41,6 +41,7 @@ from sc_importers.conversion_counts import ConversionCounts
 from sc_importers.extras import MissingExtra, install_hint, missing
 from sc_importers.formats import FormatError, FormatReader, choose_dataset
 from sc_importers.item_summary import ItemSummary
+from sc_importers.item_walk import WalkFailed
 from sc_importers.labels import LabelError, apply_label_options, parse_label_list, parse_label_map
 from sc_importers.model import Dataset, printable
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, ProjectType
@@ -193,7 +194,10 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
         else:
             counter = ConversionCounts(project_type, kept, plan, request.build_options, skipped_items(kept.problems))
     summary = ItemSummary()  # the report's counts, made in validation's walk over the items
-    problems = validate(kept, check_images=True, tallies=[summary] if counter is None else [summary, counter])
+    try:
+        problems = validate(kept, check_images=True, tallies=[summary] if counter is None else [summary, counter])
+    except WalkFailed as exc:
+        raise click.ClickException(str(exc)) from None
     created: dict = {}
     if project_type is not None and plan is not None and counter is not None:
         try:

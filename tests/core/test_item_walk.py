@@ -117,3 +117,17 @@ def test_small_datasets_and_single_cpus_walk_in_one_process(monkeypatch: pytest.
     assert processes_for(10 ** 6) == 2
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
     assert processes_for(10 ** 6) == item_walk.MAX_PROCESSES
+
+
+def test_a_walking_process_that_dies_fails_the_walk_instead_of_hanging(tmp_path: Path, forked: None) -> None:
+    dataset = _dataset(tmp_path, 30)
+    checker = ItemChecker(dataset.labels)
+
+    def dies_on_item_9(item: MediaItem) -> ItemVerdict:
+        if item.key == "9/9.jpg":
+            os._exit(3)  # as the kernel's out-of-memory killer would end it
+        return checker(item)
+
+    with pytest.raises(item_walk.WalkFailed, match="ended without finishing"):
+        walk(dataset.items, dies_on_item_9, [ItemSummary()])
+    assert multiprocessing.active_children() == []
