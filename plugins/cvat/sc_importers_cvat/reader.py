@@ -136,25 +136,42 @@ class _State:
         self._index: dict[str, list[Path]] | None = None
 
     def read_file(self, xml: Path) -> None:
+        """Read one XML as a stream (:func:`ET.iterparse`): each top-level ``<meta>``, ``<track>`` and
+        ``<image>`` is handled when it ends and then dropped, so the file's element tree is never held
+        whole (a tree costs several times the file; only the items are kept). CVAT writes ``<meta>``
+        first; labels an image uses before any ``<meta>`` are reported as undeclared."""
+        root: ET.Element | None = None
+        depth = 0
         try:
-            tree = ET.parse(xml)
+            for event, el in ET.iterparse(xml, events=("start", "end")):
+                if event == "start":
+                    depth += 1
+                    if root is None:
+                        root = el
+                    continue
+                depth -= 1
+                if depth != 1 or root is None:
+                    continue
+                if el.tag == "meta":
+                    self._read_meta(el, xml)
+                elif el.tag == "track":
+                    self.drops.tracks[el.get("label") or ""] += 1
+                elif el.tag == "image":
+                    self._read_image(el, xml)
+                root.remove(el)  # handled: its memory goes
         except ET.ParseError as exc:
             raise FormatError(f"{xml}: not valid XML: {exc}") from exc
-        root = tree.getroot()
-        meta = root.find("meta")
-        kinds = [child.tag for child in meta] if meta is not None else []
-        if meta is not None and not {"task", "project", "job"} & set(kinds):
+
+    def _read_meta(self, meta: ET.Element, xml: Path) -> None:
+        kinds = [child.tag for child in meta]
+        if not {"task", "project", "job"} & set(kinds):
             self.dataset.problems.append(Problem(
                 "warning", f"<meta> holds none of <task>, <project>, <job> ({', '.join(kinds) or 'empty'}); "
                 "labels are taken from the annotations", str(xml)))
-        for label in meta.iter("label") if meta is not None else []:
+        for label in meta.iter("label"):
             name = (label.findtext("name") or "").strip()
             if name and not (label.findtext("parent") or "").strip():  # skeleton points have a parent
                 self._declare(name)
-        for track in root.findall("track"):
-            self.drops.tracks[track.get("label") or ""] += 1
-        for image in root.findall("image"):
-            self._read_image(image, xml)
 
     def _declare(self, name: str) -> None:
         if name not in self.labels:
