@@ -17,6 +17,12 @@ took 4.8-4.9 s of CPU to check in one thread, 8.3-10.8 s in eight, on a warm pag
 checking process has none. Elsewhere (no ``fork``, one CPU, fewer than :data:`PROCESS_MIN_ITEMS`
 items) the walk runs in this process, checking in threads (:func:`checked_in_parallel`: files on
 a cold disk are waited for several at a time).
+
+Only items built on demand (a reader's lazy sequence, such as the coco reader's) are walked in
+processes: each process builds its own. Items held in a list would be shared with the processes page
+by page, and every reference count and cached polygon area a process writes copies the page: a CVAT
+dataset of 20,000 items held 908 MB (proportional set size of all processes) walked in processes
+against 422 MB in one, for no measurable gain in time.
 """
 
 from __future__ import annotations
@@ -78,7 +84,7 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
     tallies can tell; ``progress`` is called with the number of items done, now and then.
 
     Stops the processes on the way out, also when a tally or Ctrl-C interrupts the walk."""
-    processes = processes_for(len(items))
+    processes = 0 if isinstance(items, (list, tuple)) else processes_for(len(items))
     if not processes:
         for item, verdict in checked_in_parallel(items, check):
             for tally in tallies:

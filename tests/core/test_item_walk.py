@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import overload
 
 import pytest
 from click.testing import CliRunner
@@ -25,6 +27,25 @@ from sc_importers.synthetic import make_coco_dataset
 from sc_importers.validation import validate
 
 
+class _Lazy(Sequence[MediaItem]):
+    """Items as a reader's lazy sequence hands them out (only those are walked in processes)."""
+
+    def __init__(self, items: list[MediaItem]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> MediaItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MediaItem]: ...
+
+    def __getitem__(self, index: int | slice) -> MediaItem | list[MediaItem]:
+        return self._items[index]
+
+
 def _dataset(root: Path, count: int) -> Dataset:
     items = []
     for i in range(count):
@@ -38,7 +59,7 @@ def _dataset(root: Path, count: int) -> Dataset:
         ]))
     (root / "3" / "3.jpg").write_bytes((root / "3" / "3.jpg").read_bytes()[:-40])  # cut short: unreadable
     (root / "5" / "5.jpg").unlink()
-    return Dataset("d", "test", root, labels=[Label("cat"), Label("dog")], items=items)
+    return Dataset("d", "test", root, labels=[Label("cat"), Label("dog")], items=_Lazy(items))
 
 
 def _run(dataset: Dataset) -> tuple:
@@ -107,6 +128,22 @@ def test_a_walk_that_fails_stops_its_processes(tmp_path: Path, forked: None) -> 
     with pytest.raises(RuntimeError, match="stop"):
         walk(dataset.items, ItemChecker(dataset.labels), [_Failing()])
     assert multiprocessing.active_children() == []
+
+
+def test_items_held_in_a_list_are_walked_in_this_process(tmp_path: Path, forked: None) -> None:
+    """Forked processes would copy every page of a list's items they touch (908 MB against 422 MB for
+    20,000 CVAT items): a list is walked here, whatever the number of CPUs."""
+    dataset = _dataset(tmp_path, 20)
+    items = list(dataset.items)
+    checker = ItemChecker(dataset.labels)
+
+    def here_only(item: MediaItem) -> ItemVerdict:
+        assert multiprocessing.parent_process() is None  # not in a forked process
+        return checker(item)
+
+    summary = ItemSummary()
+    walk(items, here_only, [summary])
+    assert summary.total == 20
 
 
 def test_small_datasets_and_single_cpus_walk_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
