@@ -24,6 +24,16 @@ def shared_path(relative: str) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Python's own SIGINT handler, as in a terminal: a test run started in the background (nohup, a
+    non-interactive shell) inherits SIGINT ignored, and then neither the Ctrl-C tests' commands nor
+    their subprocesses (which inherit an ignored signal, not a handler) would see the Ctrl-C they are sent."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _private_state_dir(tmp_path_factory: pytest.TempPathFactory):
     """sc-import's upload journal (sc_importers/uploader/upload_journal.py) goes into a temporary
     state dir, never the user's; set in the environment, so subprocesses inherit it."""
