@@ -216,8 +216,7 @@ class UnusedAnnotations:
         """Note the labels of the shapes of every item of the dataset, after adding only some of its
         items (``whole=False``): a label is left out of the project only when no shape uses it."""
         if self.creates_labels:
-            for item in self.dataset.items:
-                self.add(item, counted=False, whole=True)
+            self.on_shapes |= self.dataset.label_use()[0]
 
     def problems(self) -> list[Problem]:
         """The warnings of everything added."""

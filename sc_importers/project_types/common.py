@@ -133,11 +133,7 @@ def shape_labels(dataset: Dataset) -> list[Label]:
     of shapes would create them without a single annotation. Labels no annotation uses (declared
     categories, ``--add-labels``) and parents of kept labels stay. When every label would go, all
     stay (a project of image-level labels only: reports say its annotations are not imported)."""
-    on_shapes: set[str] = set()
-    on_images: set[str] = set()
-    for item in dataset.items:
-        for ann in [*item.annotations, *(a for frame in item.frames.values() for a in frame)]:
-            (on_images if ann.shape is None else on_shapes).update(ann.labels)
+    on_shapes, on_images = dataset.label_use()
     labels = user_labels(dataset)
     kept = {lb.name for lb in labels if lb.name in on_shapes or lb.name not in on_images}
     parents = {lb.parent for lb in labels if lb.name in kept and lb.parent}

@@ -171,6 +171,19 @@ class CocoItems(Sequence[MediaItem]):
         part = int(np.searchsorted(self._offsets, index, side="right")) - 1
         return self._files[part].item(index - int(self._offsets[part]))
 
+    def label_use(self) -> tuple[set[str], set[str]]:
+        """(labels of annotations with a shape, labels of image-level annotations), from the packed
+        rows without building an item (:meth:`sc_importers.model.Dataset.label_use`)."""
+        on_shapes: set[str] = set()
+        on_images: set[str] = set()
+        for compact in self._files:
+            kinds = np.frombuffer(compact.kinds, dtype=np.int8) if len(compact.kinds) else np.zeros(0, np.int8)
+            labels = np.frombuffer(compact.labels, dtype=np.int32) if len(compact.labels) else np.zeros(0, np.int32)
+            for names, rows in ((on_images, kinds == _IMAGE), (on_shapes, kinds != _IMAGE)):
+                for index in np.unique(labels[rows]).tolist():
+                    names.update(compact.label_sets[index])
+        return on_shapes, on_images
+
     def __eq__(self, other: object) -> bool:
         """Equal to a list (or another sequence of items) holding equal items in the same order."""
         if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):

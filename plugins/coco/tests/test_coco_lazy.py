@@ -13,7 +13,7 @@ from sc_importers_coco.items import CocoItems
 
 from sc_importers.formats import FormatError
 from sc_importers.labels import apply_label_options
-from sc_importers.model import Polygon, Rectangle
+from sc_importers.model import Dataset, Polygon, Rectangle
 
 
 def _folder(root: Path, payload: str | dict, names: tuple[str, ...] = ("one.png", "two.png", "three.png")) -> Path:
@@ -166,3 +166,17 @@ def test_items_of_several_files_index_across_them(tmp_path: Path) -> None:
     assert len(items) == 3 and [items[n] for n in range(3)] == list(items) == items[-3:]
     assert [it.key for it in items] == ["images/train/a.png", "images/train/b.png", "images/val/c.png"]
     assert [[a.labels for a in it.annotations] for it in items] == [[], [("cat",)], [("dog",)]]
+
+
+def test_label_use_is_answered_from_the_packed_rows_as_a_walk_gives_it(tmp_path: Path) -> None:
+    """Which labels shapes use and which only image-level annotations use, without building an item
+    (the plan of a project reads it: a walk over 118,000 items costs 1.7 s)."""
+    categories = [*CATEGORIES, {"id": 9, "name": "bird"}, {"id": 11, "name": "unused"}]
+    label = {"id": 20, "image_id": 2, "category_id": 9}  # no bbox, no segmentation: an image-level label
+    _folder(tmp_path, {"images": _images(), "categories": categories, "annotations": [
+        _polygon(1, 1, [1, 1, 20, 1, 20, 20]), _polygon(2, 3, [2, 2, 9, 2, 9, 9], category_id=7),
+        label, {**label, "id": 21, "image_id": 3, "category_id": 3}]})
+    dataset = CocoReader().read(tmp_path)
+    assert isinstance(dataset.items, CocoItems)
+    walked = Dataset(dataset.name, dataset.format, dataset.root, items=list(dataset.items)).label_use()
+    assert dataset.label_use() == walked == ({"cat", "dog"}, {"bird", "cat"})
