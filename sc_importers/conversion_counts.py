@@ -106,20 +106,6 @@ class ConversionCounts:
         return counts, [*self.problems, *self.unused.problems()]
 
 
-def conversion_counts(
-    project_type: ProjectType, dataset: Dataset, plan: ProjectPlan, options: BuildOptions,
-    skip: set[str] | None = None, totals: dict | None = None,
-) -> tuple[dict[str, dict], list[Problem]]:
-    """:class:`ConversionCounts` of every item of ``dataset`` in a walk of its own, items in ``skip``
-    left out; ``totals``, when given, is filled with what the import would report as created."""
-    counter = ConversionCounts(project_type, dataset, plan, options)
-    for item in dataset.items:
-        counter.add(item, skipped=skip is not None and item.key in skip)
-    if totals is not None:
-        totals.update(counter.created)
-    return counter.result()
-
-
 #: How reports name each annotation kind (shape type names, ``IMAGE`` for image-level labels).
 KIND_WORDS = {
     "IMAGE": "image-level label(s)", "RECTANGLE": "box(es)", "ELLIPSE": "ellipse(s)",
@@ -153,7 +139,7 @@ class UnusedAnnotations:
     detection would otherwise upload bare images without a word), what it loses of the ones it
     takes (``ProjectType.lost``) and dataset labels it does not create; items in ``skip`` are left
     out. Fed one item at a time by a walk over the items done for something else
-    (:func:`conversion_counts`, the import's summary), so a lazily read dataset is walked once."""
+    (the dry run's checking walk, the import's summary), so a lazily read dataset is walked once."""
 
     def __init__(self, project_type: ProjectType, dataset: Dataset, plan: ProjectPlan,
                  skip: set[str] | None = None) -> None:
@@ -167,14 +153,9 @@ class UnusedAnnotations:
         self.names = [lb.name for lb in dataset.labels if not lb.is_empty]
         #: a type that creates the dataset's labels (not anomaly): the labels it leaves out are reported
         self.creates_labels = not plan.restored and bool(self.planned & set(self.names))
-        self.on_shapes: set[str] = set()  # labels some shape of the dataset uses, skipped items included
 
-    def add(self, item: MediaItem, counted: bool = True, whole: bool = True) -> None:
-        """Count ``item``'s annotations (``counted``, unless it is in ``skip``) and note the labels
-        of its shapes (``whole``: the item is one of the walk over the whole dataset)."""
-        if whole and self.creates_labels:
-            self.on_shapes.update(n for a in [*item.annotations, *(b for f in item.frames.values() for b in f)]
-                                  if a.shape is not None for n in a.labels)
+    def add(self, item: MediaItem, counted: bool = True) -> None:
+        """Count ``item``'s annotations (``counted``, unless it is in ``skip``)."""
         if not counted or (self.skip and item.key in self.skip):
             return
         project_type, plan = self.project_type, self.plan
@@ -196,12 +177,11 @@ class UnusedAnnotations:
         def plain(nested: dict) -> dict:
             return {k: dict(v) for k, v in nested.items()}
 
-        return (dict(self.counts), plain(self.labels), plain(self.lost), plain(self.lost_kinds), plain(self.media),
-                self.on_shapes)
+        return dict(self.counts), plain(self.labels), plain(self.lost), plain(self.lost_kinds), plain(self.media)
 
     def merge(self, partial: tuple) -> None:
         """Add another instance's :meth:`partial` (of items added after these)."""
-        counts, labels, lost, lost_kinds, media, on_shapes = partial
+        counts, labels, lost, lost_kinds, media = partial
         for kind, n in counts.items():
             self.counts[kind] += n
         for mine, theirs in ((self.labels, labels), (self.lost, lost), (self.lost_kinds, lost_kinds)):
@@ -210,13 +190,6 @@ class UnusedAnnotations:
                     mine[key][name] += n
         for key, kinds in media.items():
             self.media[key].update(kinds)
-        self.on_shapes |= on_shapes
-
-    def add_whole_dataset(self) -> None:
-        """Note the labels of the shapes of every item of the dataset, after adding only some of its
-        items (``whole=False``): a label is left out of the project only when no shape uses it."""
-        if self.creates_labels:
-            self.on_shapes |= self.dataset.label_use()[0]
 
     def problems(self) -> list[Problem]:
         """The warnings of everything added."""
@@ -241,8 +214,10 @@ class UnusedAnnotations:
             problems.append(CheckProblem(
                 "warning", f"{sum(self.lost[reason].values())} shapes ({kinds}) on {where(reason)} {text} "
                 f"(per label: {_per_label(self.lost[reason])})", root, None, "unused_annotations"))
-        if self.creates_labels:
-            left_out = [n for n in self.names if n not in self.planned and n not in self.on_shapes]
+        unplanned = [n for n in self.names if n not in self.planned] if self.creates_labels else []
+        if unplanned:  # not created only when no shape of the dataset (skipped items included) uses it
+            on_shapes = self.dataset.label_use()[0]
+            left_out = [n for n in unplanned if n not in on_shapes]
             if left_out:
                 problems.append(CheckProblem(
                     "warning", f"{len(left_out)} label(s) are not created: only image-level labels use them, "

@@ -199,10 +199,11 @@ def build_report(
     ``dataset`` is what the reader read, ``kept_dataset`` what is left after ``--labels`` and
     ``--label-map``, ``problems`` what :func:`validate` found on ``kept_dataset``.
     ``project_type_plan`` (or ``plan_error``, the builder's BuildError message) is the plan of the
-    asked ``project_type``; ``conversion`` is :func:`conversion_counts`' result, ``created`` its
-    ``totals``: the media and annotations the import would report as created. ``summary``: the
-    counts of ``kept_dataset``'s items when a walk over them made them already (``validate(...,
-    each=summary.add)``); without it they are counted here, in one walk.
+    asked ``project_type``; ``conversion`` and ``created`` are what
+    :class:`~sc_importers.conversion_counts.ConversionCounts` counted (``result()`` and ``created``: the
+    media and annotations the import would report as created). ``summary``: the counts of
+    ``kept_dataset``'s items when a walk over them made them already (``validate(..., tallies=[summary])``);
+    without it they are counted here, in one walk.
     """
     if summary is None:
         summary = ItemSummary.of(kept_dataset.items)

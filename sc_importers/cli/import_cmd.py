@@ -191,7 +191,7 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
             plan = project_type.plan(kept, request.build_options)
         except BuildError as exc:
             plan_error = str(exc)
-        else:
+        else:  # the conversion is counted in validation's walk, as a tally beside the report's counts
             counter = ConversionCounts(project_type, kept, plan, request.build_options, skipped_items(kept.problems))
     summary = ItemSummary()  # the report's counts, made in validation's walk over the items
     try:
@@ -199,10 +199,10 @@ def _dry_run(dataset: Dataset, kept: Dataset, type_name: str | None, project_typ
     except WalkFailed as exc:
         raise click.ClickException(str(exc)) from None
     created: dict = {}
-    if project_type is not None and plan is not None and counter is not None:
+    if counter is not None:
         try:
-            server = server_adaptation(connection or {}, project_type, kept, plan, request.build_options,
-                                       skipped_items(problems))
+            server = server_adaptation(connection or {}, counter.project_type, kept, counter.plan,
+                                       request.build_options, skipped_items(problems))
         except BuildError as exc:
             plan_error, plan = str(exc), None
         else:

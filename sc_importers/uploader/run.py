@@ -293,8 +293,7 @@ def _account(report: UploadReport, selection: Selection, check_warnings: dict, b
     refused = {r.key for r in report.items if r.error and r.error.startswith("not uploaded:")}
     report.unmatched_on_server += len(refused & set(existing))  # on the server, but not this dataset's now
     unused = UnusedAnnotations(builder, selection.dataset, plan, skip=refused)  # counted in the same walk
-    report.warnings += selection.dataset_warnings(check_warnings, each=lambda item: unused.add(item, whole=False))
-    unused.add_whole_dataset()
+    report.warnings += selection.dataset_warnings(check_warnings, each=unused.add)
     report.warnings += [str(p) for p in unused.problems()]
 
 

@@ -218,5 +218,4 @@ def test_a_polygon_with_one_coordinate_not_finite_is_an_error_wherever_it_is(tmp
     huge = Polygon(((0.0, 0.0), (1e200, 0.0), (1e200, 1e200), (0.0, 1e200)))
     item.annotations.append(Annotation(("a",), huge))
     problems = validate(Dataset("d", "test", tmp_path, labels=[Label("a")], items=[item]))
-    assert len(problems_of("not_finite", problems)) == 2 * len(base)
-    assert not any("not finite" in p.message and "1e+200" in p.message for p in problems)
+    assert len(problems_of("not_finite", problems)) == 2 * len(base)  # one each; none for the huge polygon

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from sc_importers import plugins
 from sc_importers.cli.import_cmd import build_command
-from sc_importers.conversion_counts import conversion_counts
+from sc_importers.conversion_counts import ConversionCounts
 from sc_importers.model import Annotation, Dataset, Ellipse, Label, MediaItem, Polygon, Rectangle
 from sc_importers.project_types.base import BuildOptions
 from sc_importers.project_types.single import Detection
@@ -32,10 +32,18 @@ def _item(key: str, *annotations: Annotation, kind: str = "image") -> MediaItem:
     return MediaItem(Path(f"/data/{key}"), key, kind=kind, annotations=list(annotations), width=50, height=50)
 
 
+def conversion_problems(builder, ds: Dataset, plan, options: BuildOptions) -> list:
+    """The problems of :class:`ConversionCounts` fed every item of ``ds``."""
+    counter = ConversionCounts(builder, ds, plan, options)
+    for item in ds.items:
+        counter.add(item)
+    return counter.result()[1]
+
+
 def _unused(type_name: str, ds: Dataset, builder=None) -> list[str]:
     builder = builder or plugins.project_types()[type_name]
     options = BuildOptions(anomalous_labels=["cat"])
-    _, problems = conversion_counts(builder, ds, builder.plan(ds, options), options)
+    problems = conversion_problems(builder, ds, builder.plan(ds, options), options)
     assert all(p.severity == "warning" for p in problems if kind_of(p) == "unused_annotations")
     return [p.message for p in problems if kind_of(p) == "unused_annotations"]
 
@@ -119,7 +127,7 @@ def test_a_restored_backup_drops_nothing():
     ]}}
     plan = builder.plan(ds, BuildOptions())
     assert plan.restored
-    _, problems = conversion_counts(builder, ds, plan, BuildOptions())
+    problems = conversion_problems(builder, ds, plan, BuildOptions())
     assert problems == []
 
 

@@ -177,8 +177,8 @@ class CocoItems(Sequence[MediaItem]):
         on_shapes: set[str] = set()
         on_images: set[str] = set()
         for compact in self._files:
-            kinds = np.frombuffer(compact.kinds, dtype=np.int8) if len(compact.kinds) else np.zeros(0, np.int8)
-            labels = np.frombuffer(compact.labels, dtype=np.int32) if len(compact.labels) else np.zeros(0, np.int32)
+            kinds = np.frombuffer(compact.kinds, dtype=np.int8)
+            labels = np.frombuffer(compact.labels, dtype=np.int32)
             for names, rows in ((on_images, kinds == _IMAGE), (on_shapes, kinds != _IMAGE)):
                 for index in np.unique(labels[rows]).tolist():
                     names.update(compact.label_sets[index])
