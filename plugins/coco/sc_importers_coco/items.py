@@ -2,8 +2,9 @@
 
 Reading goes in two steps. :class:`IndexedFile` holds one parsed file and, per kept image, the
 positions of its annotations; :meth:`IndexedFile.produce` converts one image's annotations (with
-every check and problem of :mod:`.convert`). The reader produces each item once that way, for the
-problems, and packs what came out into a :class:`CompactFile`: flat arrays of coordinates, label
+every check and problem of :mod:`.convert`). The reader produces each item that has something to
+report or convert once that way (the others are packed in bulk: :mod:`.bulk`), for the problems,
+and packs what came out into a :class:`CompactFile`: flat arrays of coordinates, label
 sets and shape kinds, with no Python object per shape. Then the parsed file is dropped.
 
 :class:`CocoItems`, the ``Dataset.items`` of the coco reader, is a :class:`~collections.abc.Sequence`
@@ -112,12 +113,16 @@ class CompactFile:
                 self.kinds.append(_RECTANGLE)
                 self.coords.extend((shape.x, shape.y, shape.width, shape.height))
             self.starts.append(len(self.coords))
-            index = self._label_set_index.setdefault(ann.labels, len(self.label_sets))
-            if index == len(self.label_sets):
-                self.label_sets.append(ann.labels)
-            self.labels.append(index)
+            self.labels.append(self.label_set(ann.labels))
             self.objects.append(-1 if ann.object_id is None else int(ann.object_id.rpartition("#")[2]))
         self.item_rows.append(len(self.kinds))
+
+    def label_set(self, labels: tuple[str, ...]) -> int:
+        """The index of ``labels`` in :attr:`label_sets` (added when new)."""
+        index = self._label_set_index.setdefault(labels, len(self.label_sets))
+        if index == len(self.label_sets):
+            self.label_sets.append(labels)
+        return index
 
     def item(self, n: int) -> MediaItem:
         """Item ``n``, built anew."""
@@ -227,14 +232,6 @@ def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: I
     if image_labels:
         item.annotations.insert(0, Annotation(tuple(image_labels), None))
     return used, saw_keypoints
-
-
-def item_key(image_path: Path, root: Path) -> str:
-    """The item's key: its path relative to the dataset root (absolute when outside it)."""
-    try:
-        return image_path.relative_to(root).as_posix()
-    except ValueError:
-        return image_path.as_posix()
 
 
 def _size(value: object) -> int | None:

@@ -17,6 +17,7 @@ raises a :class:`FormatError` listing them, and ``annotation_file`` picks one.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,3 +175,61 @@ def fallback_image_dirs(annotation: AnnotationFile, images_dir: Path | None) -> 
     here = annotation.path.parent
     return [here / "images" / annotation.split, here / "images",
             here.parent / "images" / annotation.split, here.parent / "images"]
+
+
+#: Images of one annotation file from which its image folders are listed once instead of each
+#: file looked up on its own (118,000 stat calls through pathlib took 1.0 s; a listing 0.1 s).
+LIST_FROM = 1000
+
+
+class ImageFinder:
+    """Which of ``dirs`` holds an image file, and the file's path and item key (its path relative
+    to ``root``: :func:`item_key`).
+
+    The folder found last is looked in first next time. With ``expected`` >= :data:`LIST_FROM`
+    images, a folder is listed once (``os.scandir``) and a plain file name (no ``/``) is looked up
+    in the listing; a name it lacks, and any other name, is checked with a ``stat`` as before, so
+    the answer is the file system's either way."""
+
+    def __init__(self, dirs: list[Path], root: Path, expected: int) -> None:
+        self.dirs = list(dirs)
+        self._root = root
+        self._listings: dict[Path, set[str]] | None = {} if expected >= LIST_FROM else None
+        self._prefixes: dict[Path, tuple[str, str]] = {}
+
+    def find(self, file_name: str) -> tuple[Path, str, str] | None:
+        """(folder, path, key) of ``file_name``, or None when no folder holds it as a file."""
+        simple = "/" not in file_name and file_name not in (".", "..")
+        for d in self.dirs:
+            if not (simple and self._listed(d, file_name)) and not (d / file_name).is_file():
+                continue
+            if d is not self.dirs[0]:
+                self.dirs.remove(d)
+                self.dirs.insert(0, d)
+            if not simple:
+                path = d / file_name
+                return d, str(path), item_key(path, self._root)
+            folder, prefix = self._prefixes.get(d) or self._prefixes.setdefault(d, (str(d), item_key(d, self._root)))
+            return d, os.path.join(folder, file_name), file_name if prefix == "." else f"{prefix}/{file_name}"
+        return None
+
+    def _listed(self, folder: Path, name: str) -> bool:
+        if self._listings is None:
+            return False
+        names = self._listings.get(folder)
+        if names is None:
+            names = self._listings[folder] = set()
+            try:
+                with os.scandir(folder) as entries:
+                    names.update(e.name for e in entries if e.is_file())
+            except OSError:
+                pass  # every name is then checked with a stat
+        return name in names
+
+
+def item_key(path: Path, root: Path) -> str:
+    """An item's key: the path of its image relative to the dataset root (absolute when outside it)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
