@@ -191,3 +191,35 @@ def test_connections_send_a_streamed_upload_in_large_pieces() -> None:
         assert pool._new_conn().blocksize == SEND_BLOCK == 1 << 20
     finally:
         session.close()
+
+
+def test_proxies_and_no_proxy_are_taken_from_the_environment(fake_sc, monkeypatch) -> None:
+    # the session reads the environment once (requests would per request); what it reads still counts
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            seen.append(self.path)
+            self.send_error(400, "no upstream here")
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_port}")
+        with pytest.raises(Exception, match="400"):
+            session_for(fake_sc).login()
+        assert seen and seen[0] == f"{fake_sc.url}/user/login"  # asked the proxy for the login page
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        session = session_for(fake_sc)
+        session.login()
+        assert session.get_json("/api/v1.0/product_info") and not session.http.trust_env
+        assert len(seen) == 1
+    finally:
+        proxy.shutdown()
