@@ -66,8 +66,9 @@ class LoginFlow(ABC):
         """Make ``http`` authenticated against ``host`` or raise :class:`AuthenticationError`
         (:class:`LoginInterrupted` for a failure that may pass: the session starts again).
 
-        ``options`` (``timeout``, ``verify``) go to every request the flow sends: requests lets
-        ``REQUESTS_CA_BUNDLE`` override a session's ``verify=False`` unless it is passed per call.
+        ``options`` (``timeout``) go to every request the flow sends; TLS verification, proxies and
+        a ``~/.netrc`` login are the session's own (:class:`~sc_importers.rest.session.SCSession`
+        reads the environment for them once).
         """
 
     @abstractmethod

@@ -153,24 +153,24 @@ class SCSession:
         adapter = _Adapter(pool_connections=2, pool_maxsize=self.workers, max_retries=0)
         self.http.mount("https://", adapter)
         self.http.mount("http://", adapter)
-        self._options = self._from_environment(verify)
+        self._from_environment(verify)
         if not verify and warn_insecure:
             insecure(self.host, stacklevel=3)
 
-    def _from_environment(self, verify: bool | str) -> dict[str, Any]:
-        """What requests takes from the environment, read once: the proxies for this host
-        (``HTTPS_PROXY``, ``NO_PROXY`` ...), the CA bundle when ``verify`` is True
-        (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) and a ``~/.netrc`` login for the host.
+    def _from_environment(self, verify: bool | str) -> None:
+        """What requests takes from the environment, read once and set on the session: the
+        proxies for this host (``HTTPS_PROXY``, ``NO_PROXY`` ...), the CA bundle when ``verify`` is
+        True (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) and a ``~/.netrc`` login for the host.
 
         requests looks all of them up again for every request while ``trust_env`` is on; with 16
         upload threads that was a tenth of the client's CPU per uploaded image. So the session
-        turns it off and sends these with every request (the login flow's too) instead."""
+        turns it off; every request (the login flow's too) uses what was read here."""
         settings = self.http.merge_environment_settings(self.host, {}, None, verify, None)
+        self.http.proxies, self.http.verify = settings["proxies"], settings["verify"]
         netrc = requests.utils.get_netrc_auth(self.host)
         if netrc:
             self.http.auth = netrc
         self.http.trust_env = False
-        return {"proxies": settings["proxies"], "verify": settings["verify"]}
 
     def __repr__(self) -> str:
         return (f"SCSession(host={self.host!r}, user={self._login_flow.identity!r}, "
@@ -198,7 +198,7 @@ class SCSession:
             # a secret, so they are not redacted: replacing a password that happens to be a word of
             # the message ("wrong", "login") would show the password by its place in the sentence.
             try:
-                self._login_flow.login(self.http, self.host, {"timeout": self.timeout, **self._options})
+                self._login_flow.login(self.http, self.host, {"timeout": self.timeout})
             except LoginInterrupted as exc:
                 if exc.unreachable and self._generation == 0:
                     raise
@@ -309,7 +309,7 @@ class SCSession:
             try:
                 response = self.http.request(
                     method, url, params=params, data=data, headers=all_headers,
-                    timeout=self.timeout, allow_redirects=False, stream=stream, **self._options,
+                    timeout=self.timeout, allow_redirects=False, stream=stream,
                 )
             except requests.RequestException as exc:
                 lost = ConnectionLost(
