@@ -78,22 +78,22 @@ def mask_to_polygons(mask: npt.ArrayLike, origin: tuple[float, float] = (0.0, 0.
 def _boundary_edges(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """Directed unit edges between mask and non-mask pixels, the mask always on the right: start corner
     (x, y) and step (dx, dy) per edge, top edges first, then bottom, left and right, each row by row."""
-    m = np.pad(mask, 1)
+    m = np.zeros((mask.shape[0] + 2, mask.shape[1] + 2), dtype=bool)  # np.pad(mask, 1), without its 20 us
+    m[1:-1, 1:-1] = mask
     # In padded array coordinates the corner (x, y) of original pixels is (x+1, y+1) -> shift back.
     vertical = m[1:, :] != m[:-1, :]  # an edge on the horizontal line y = i between rows i-1, i
-    top = np.argwhere(vertical & m[1:, :])  # pixel below is mask: its top edge, walk +x
-    bottom = np.argwhere(vertical & m[:-1, :])  # pixel above is mask: its bottom edge, walk -x
-    horizontal = m[:, 1:] != m[:, :-1]
-    left = np.argwhere(horizontal & m[:, 1:])  # pixel right is mask: its left edge, walk -y
-    right = np.argwhere(horizontal & m[:, :-1])  # pixel left is mask: its right edge, walk +y
-    if not len(top):
+    top_y, top_x = np.nonzero(vertical & m[1:, :])  # pixel below is mask: its top edge, walk +x
+    if not len(top_y):
         return None
-    parts = [(top[:, 1] - 1, top[:, 0], 1, 0), (bottom[:, 1], bottom[:, 0], -1, 0),
-             (left[:, 1], left[:, 0], 0, -1), (right[:, 1], right[:, 0] - 1, 0, 1)]
-    sx = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    sy = np.concatenate([p[1] for p in parts]).astype(np.int64)
-    dx = np.concatenate([np.full(len(p[0]), p[2], dtype=np.int64) for p in parts])
-    dy = np.concatenate([np.full(len(p[0]), p[3], dtype=np.int64) for p in parts])
+    bottom_y, bottom_x = np.nonzero(vertical & m[:-1, :])  # pixel above is mask: its bottom edge, walk -x
+    horizontal = m[:, 1:] != m[:, :-1]
+    left_y, left_x = np.nonzero(horizontal & m[:, 1:])  # pixel right is mask: its left edge, walk -y
+    right_y, right_x = np.nonzero(horizontal & m[:, :-1])  # pixel left is mask: its right edge, walk +y
+    sx = np.concatenate((top_x - 1, bottom_x, left_x, right_x)).astype(np.int64)
+    sy = np.concatenate((top_y, bottom_y, left_y, right_y - 1)).astype(np.int64)
+    counts = (len(top_y), len(bottom_y), len(left_y), len(right_y))
+    dx = np.repeat(np.array((1, -1, 0, 0), dtype=np.int64), counts)
+    dy = np.repeat(np.array((0, 0, -1, 1), dtype=np.int64), counts)
     return sx, sy, dx, dy
 
 

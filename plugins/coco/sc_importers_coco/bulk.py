@@ -37,8 +37,9 @@ from sc_importers_coco.parse import Annotation
 #: (Python objects) stay a few tens of MB.
 _BATCH = 20_000
 
-_SEGMENTATIONS = msgspec.json.Decoder(list[list[list[float]] | dict[str, Any] | None])
-_SEGMENTATION = msgspec.json.Decoder(list[list[float]] | dict[str, Any] | None)
+# an RLE's values stay undecoded (Raw): its counts, hundreds of numbers, go to the per-annotation path
+_SEGMENTATIONS = msgspec.json.Decoder(list[list[list[float]] | dict[str, msgspec.Raw] | None])
+_SEGMENTATION = msgspec.json.Decoder(list[list[float]] | dict[str, msgspec.Raw] | None)
 
 #: An area is "clearly above zero" when the shoelace sum exceeds this fraction of the sum of its
 #: terms' magnitudes: far above the rounding of any summation order (about n * 1.1e-16 for n
@@ -146,8 +147,8 @@ class _Batch:
               heights: np.ndarray) -> _Batch:
         count = len(records)
         labels = np.fromiter(map(lambda r: _label(r, label_of), records), dtype=np.int32, count=count)
-        segmentations = _decode([r.segmentation if type(r) is Annotation and r.segmentation is not None
-                                 else b"null" for r in records])
+        segmentations = _decode([r.segmentation if label >= 0 and r.segmentation is not None else b"null"
+                                 for r, label in zip(records, labels.tolist(), strict=True)])
         polygons = [s if type(s) is list and label >= 0 else []
                     for s, label in zip(segmentations, labels.tolist(), strict=True)]
         del segmentations

@@ -188,17 +188,14 @@ def _from_rle(seg: dict, ann: dict, ctx: ImageContext) -> list[Polygon]:
     from sc_importers_coco.masks import decode_rle
 
     try:
-        mask = decode_rle(seg, ctx.height, ctx.width)
+        region = decode_rle(seg, ctx.height, ctx.width)
     except (ValueError, TypeError, KeyError) as exc:
         ctx.report("error", ann, f"RLE segmentation cannot be decoded: {exc}")
         return []
-    if ctx.width is not None and ctx.height is not None and mask.shape != (ctx.height, ctx.width):
-        ctx.report(
-            "warning",
-            ann,
-            f"RLE size {mask.shape[1]}x{mask.shape[0]} differs from the {ctx.width}x{ctx.height} image",
-        )
-    polygons = mask_to_polygons(mask)
+    height, width = region.size
+    if ctx.width is not None and ctx.height is not None and (height, width) != (ctx.height, ctx.width):
+        ctx.report("warning", ann, f"RLE size {width}x{height} differs from the {ctx.width}x{ctx.height} image")
+    polygons = mask_to_polygons(region.mask, origin=(region.left, region.top))
     if not polygons:
         ctx.report("warning", ann, "RLE mask produced no polygon (empty mask); dropped")
     return polygons

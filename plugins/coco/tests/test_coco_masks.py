@@ -56,9 +56,40 @@ def test_hole_is_dropped_and_corner_touching_pixels_are_separate() -> None:
 def test_both_rle_encodings_decode_to_the_same_mask(encode) -> None:
     rng = np.random.default_rng(7)
     mask = rng.random((23, 31)) > 0.6
-    decoded = decode_rle(encode(mask), None, None)
-    assert decoded.shape == mask.shape
+    region = decode_rle(encode(mask), None, None)
+    decoded = np.zeros(region.size, dtype=bool)
+    decoded[region.top:region.top + region.mask.shape[0], region.left:region.left + region.mask.shape[1]] = region.mask
+    assert region.size == mask.shape
     assert (decoded == mask).all()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pycocotools 2.0.x under numpy 2
+@pytest.mark.parametrize("seed", range(6))
+def test_uncompressed_runs_decode_as_pycocotools_does_into_the_columns_they_span(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        h, w = (int(v) for v in rng.integers(1, 40, 2))
+        mask = np.zeros((h, w), dtype=bool)
+        top, left = int(rng.integers(0, h)), int(rng.integers(0, w))
+        mask[top:top + int(rng.integers(1, h + 1)), left:left + int(rng.integers(1, w + 1))] = True
+        mask &= rng.random((h, w)) > rng.random() * 0.5  # ragged regions, runs across column ends
+        rle = _uncompressed(mask)
+        full = mask_utils.decode(mask_utils.frPyObjects(rle, h, w)).astype(bool)
+        region = decode_rle(rle, None, None)
+        rows, columns = np.flatnonzero(full.any(axis=1)), np.flatnonzero(full.any(axis=0))
+        assert (region.top, region.left) == ((rows[0], columns[0]) if columns.size else (0, 0))
+        box = full[region.top:region.top + region.mask.shape[0], region.left:region.left + region.mask.shape[1]]
+        assert (region.mask == box).all() and box.sum() == full.sum()
+        assert mask_to_polygons(region.mask, origin=(region.left, region.top)) == mask_to_polygons(full)
+
+
+def test_zero_length_runs_and_empty_masks() -> None:
+    region = decode_rle({"counts": [0, 2, 0, 3, 4], "size": [3, 3]}, None, None)  # two runs that touch
+    assert region.left == 0 and region.mask.astype(int).tolist() == [[1, 1], [1, 1], [1, 0]]
+    empty = decode_rle({"counts": [9], "size": [3, 3]}, None, None)
+    assert empty.mask.size == 0 and mask_to_polygons(empty.mask) == []
+    with pytest.raises(ValueError, match="negative"):
+        decode_rle({"counts": [10, -1], "size": [3, 3]}, None, None)
 
 
 def test_malformed_uncompressed_rle_is_an_error() -> None:
