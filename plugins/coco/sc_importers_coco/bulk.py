@@ -28,9 +28,12 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from sc_importers.model import MediaItem
+from sc_importers.model import MediaItem, Polygon
 from sc_importers_coco.items import _POLYGON, CompactFile, IndexedFile
 from sc_importers_coco.parse import Annotation
+
+#: Produces image ``n`` one annotation at a time, given the polygons already converted.
+Producer = Callable[[int, dict[int, list[Polygon]]], MediaItem]
 
 #: Annotations decoded per msgspec call (whole images: more when one image has more): large
 #: enough to keep the Python overhead per batch small, small enough that the decoded floats
@@ -48,10 +51,11 @@ _AREA_MARGIN = 1e-9
 
 
 def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | None]], label_names: list[str],
-         label_of: dict[object, int] | None, produce: Callable[[int], MediaItem]) -> CompactFile:
+         label_of: dict[object, int] | None, produce: Producer) -> CompactFile:
     """The compact form of ``indexed``, whose image ``n`` is ``items[n]`` (path, key, width,
     height). Images whose annotations all pass the bulk checks are packed from arrays; each other
-    image ``n`` is ``produce(n)`` (called in image order, so its problems can be reported in order).
+    image ``n`` is ``produce(n, known)`` (called in image order, so its problems can be reported in
+    order; ``known``: the polygons of its annotations that passed, see :meth:`IndexedFile.produce`).
     ``label_of`` maps a category id to its position in ``label_names``; None turns the bulk path
     off (every image is produced: what the tests compare it with)."""
     compact = CompactFile()
@@ -59,7 +63,7 @@ def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | Non
         compact.label_set((name,))
     if label_of is None:
         for n, item in enumerate(items):
-            compact.add(produce(n), item[0])
+            compact.add(produce(n, {}), item[0])
         return compact
     unknown = np.inf  # an image of unknown size: nothing is clipped (convert.py)
     widths = np.array([w if w and h else unknown for _, _, w, h in items], dtype=np.float64)
@@ -76,7 +80,7 @@ def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | Non
 
 
 def _pack_images(compact: CompactFile, indexed: IndexedFile, first: int, end: int, items: list, label_of: dict,
-                 widths: np.ndarray, heights: np.ndarray, produce: Callable[[int], MediaItem]) -> None:
+                 widths: np.ndarray, heights: np.ndarray, produce: Producer) -> None:
     """Append images ``first`` to ``end`` (excluded) to ``compact``."""
     starts = indexed.starts[first:end + 1]
     annotations = indexed.coco.annotations
@@ -87,6 +91,8 @@ def _pack_images(compact: CompactFile, indexed: IndexedFile, first: int, end: in
     bad_before = np.concatenate(([0], np.cumsum(~batch.good)))
     local = starts - starts[0]
     fast = bad_before[local[1:]] == bad_before[local[:-1]]
+    image_parts = np.searchsorted(batch.part_ann, local)  # image k's parts: image_parts[k] to image_parts[k + 1]
+    batch_points = np.concatenate(([0], np.cumsum(batch.points)))
     part_slot = slot[batch.part_ann]
     keep = fast[part_slot]
     part_ann, labels, several, points, coords = (batch.part_ann[keep], batch.labels[keep], batch.several[keep],
@@ -98,8 +104,9 @@ def _pack_images(compact: CompactFile, indexed: IndexedFile, first: int, end: in
     bounds = np.concatenate(([0], np.flatnonzero(np.diff(fast.astype(np.int8))) + 1, [len(fast)])).tolist()
     for a, b in zip(bounds, bounds[1:], strict=False):
         if not fast[a]:
-            for n in range(first + a, first + b):
-                compact.add(produce(n), items[n][0])
+            for k in range(a, b):
+                known = _known(batch, batch_points, int(image_parts[k]), int(image_parts[k + 1]), int(local[k]))
+                compact.add(produce(first + k, known), items[first + k][0])
             continue
         r0, r1 = np.searchsorted(part_slot, [a, b]).tolist()
         rows, numbers = len(compact.kinds), len(compact.coords)
@@ -110,6 +117,20 @@ def _pack_images(compact: CompactFile, indexed: IndexedFile, first: int, end: in
         _extend(compact.objects, objects[r0:r1])
         _extend(compact.starts, numbers + 2 * (point_starts[r0 + 1:r1 + 1] - point_starts[r0]))
         _extend(compact.coords, coords[2 * point_starts[r0]:2 * point_starts[r1]])
+
+
+def _known(batch: _Batch, point_starts: np.ndarray, part: int, end: int, image_first: int) -> dict[int, list[Polygon]]:
+    """The polygons of the annotations that passed the bulk checks among parts ``part`` to ``end``
+    of ``batch`` (one image's, whose first annotation is ``image_first`` of the batch), by their
+    position in the image: an image left to the per-annotation path (for an RLE mask, say) does
+    not convert its plain polygons again."""
+    known: dict[int, list[Polygon]] = {}
+    for j in range(part, end):
+        ann = int(batch.part_ann[j])
+        if batch.good[ann]:
+            numbers = iter(batch.coords[2 * point_starts[j]:2 * point_starts[j + 1]].tolist())
+            known.setdefault(ann - image_first, []).append(Polygon(tuple(zip(numbers, numbers, strict=True))))
+    return known
 
 
 def _extend(values: array, more: np.ndarray) -> None:

@@ -26,7 +26,7 @@ from typing import overload
 import numpy as np
 
 from sc_importers.model import Annotation, MediaItem, Polygon, Rectangle
-from sc_importers_coco.convert import CrowdMode, ImageContext, convert
+from sc_importers_coco.convert import Converted, CrowdMode, ImageContext, convert
 from sc_importers_coco.parse import Annotation as CocoAnnotation
 from sc_importers_coco.parse import CocoFile
 
@@ -51,11 +51,14 @@ class IndexedFile:
     def __len__(self) -> int:
         return len(self.image_index)
 
-    def produce(self, n: int, crowd: CrowdMode) -> tuple[MediaItem, ImageContext, set[str], bool]:
+    def produce(self, n: int, crowd: CrowdMode, known: dict[int, list[Polygon]] | None = None
+                ) -> tuple[MediaItem, ImageContext, set[str], bool]:
         """Item ``n`` with its annotations; the problems met (in the context), the labels used and
-        whether any annotation carried keypoints. Each item is produced once: its annotation records
-        are released on the way (the reader's peak memory is the parsed file or the packed items,
-        not both)."""
+        whether any annotation carried keypoints. ``known`` holds the polygons of annotations
+        already converted (by position among the item's annotations: the bulk path's plain
+        polygons of an image it could not take whole), which are then not converted again. Each
+        item is produced once: its annotation records are released on the way (the reader's peak
+        memory is the parsed file or the packed items, not both)."""
         img = self.coco.images[int(self.image_index[n])]
         item = MediaItem(Path(self.paths[n]), self.keys[n], width=_size(img.get("width")),
                          height=_size(img.get("height")))
@@ -65,7 +68,7 @@ class IndexedFile:
         anns = [annotations[i] for i in positions]
         for i in positions:
             annotations[i] = None
-        used, keypoints = _annotate(item, anns, self.categories, ctx, crowd)
+        used, keypoints = _annotate(item, anns, self.categories, ctx, crowd, known or {})
         return item, ctx, used, keypoints
 
 
@@ -202,7 +205,7 @@ class CocoItems(Sequence[MediaItem]):
 
 
 def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: ImageContext,
-              crowd: CrowdMode) -> tuple[set[str], bool]:
+              crowd: CrowdMode, known: dict[int, list[Polygon]]) -> tuple[set[str], bool]:
     """Add ``anns`` to ``item``; image-level labels are merged into one annotation. Returns the
     labels given to some shape and whether any annotation carried keypoints."""
     image_labels: list[str] = []
@@ -216,7 +219,7 @@ def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: I
         if label is None:
             ctx.report("error", ann, f"unknown category id {ann.get('category_id')!r}; dropped")
             continue
-        converted = convert(ann, ctx, crowd)
+        converted = Converted(known[position]) if position in known else convert(ann, ctx, crowd)
         saw_keypoints |= converted.had_keypoints
         # One COCO annotation is one object even when drawn in several parts (a segmentation of
         # several polygons, a mask traced into several outlines): the parts share an object_id.

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sc_importers.formats import Detection, FormatError, FormatReader
-from sc_importers.model import Dataset, Label, MediaItem, Problem
+from sc_importers.model import Dataset, Label, MediaItem, Polygon, Problem
 from sc_importers_coco.convert import CROWD_MODES, CrowdMode
 from sc_importers_coco.detect import detect_coco
 from sc_importers_coco.layout import (
@@ -275,9 +275,9 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
     saw_keypoints = False
     flushed = 0
 
-    def produce(n: int) -> MediaItem:  # an image the bulk path left: converted and reported one by one
+    def produce(n: int, known: dict[int, list[Polygon]]) -> MediaItem:  # an image the bulk path left
         nonlocal flushed, saw_keypoints
-        item, ctx, used, keypoints = indexed.produce(n, state.crowd)
+        item, ctx, used, keypoints = indexed.produce(n, state.crowd, known)
         while flushed < len(image_problems) and problem_at[flushed] < image_index[n]:
             problems.append(image_problems[flushed])
             flushed += 1

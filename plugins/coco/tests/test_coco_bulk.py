@@ -22,10 +22,10 @@ def _read(root: Path, use_bulk: bool, monkeypatch: pytest.MonkeyPatch, **options
     produced = 0
     produce = IndexedFile.produce
 
-    def counted(self: IndexedFile, n: int, crowd: str):  # type: ignore[no-untyped-def]
+    def counted(self: IndexedFile, n: int, crowd: str, known=None):  # type: ignore[no-untyped-def]
         nonlocal produced
         produced += 1
-        return produce(self, n, crowd)  # type: ignore[arg-type]
+        return produce(self, n, crowd, known)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
         patch.setattr(reader, "BULK", use_bulk)
