@@ -100,23 +100,32 @@ def _pack_images(compact: CompactFile, indexed: IndexedFile, first: int, end: in
     part_slot = part_slot[keep]
     # a polygon's object number is its annotation's position among its image's annotations
     objects = np.where(several, part_ann - local[part_slot], -1)
-    point_starts = np.concatenate(([0], np.cumsum(points)))
-    bounds = np.concatenate(([0], np.flatnonzero(np.diff(fast.astype(np.int8))) + 1, [len(fast)])).tolist()
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        if not fast[a]:
-            for k in range(a, b):
-                known = _known(batch, batch_points, int(image_parts[k]), int(image_parts[k + 1]), int(local[k]))
-                compact.add(produce(first + k, known), items[first + k][0])
-            continue
-        r0, r1 = np.searchsorted(part_slot, [a, b]).tolist()
-        rows, numbers = len(compact.kinds), len(compact.coords)
-        compact.items.extend(items[first + a:first + b])
-        _extend(compact.item_rows, rows + np.searchsorted(part_slot[r0:r1], np.arange(a + 1, b + 1)))
-        _extend(compact.kinds, np.full(r1 - r0, _POLYGON))
-        _extend(compact.labels, labels[r0:r1])
-        _extend(compact.objects, objects[r0:r1])
-        _extend(compact.starts, numbers + 2 * (point_starts[r0 + 1:r1 + 1] - point_starts[r0]))
-        _extend(compact.coords, coords[2 * point_starts[r0]:2 * point_starts[r1]])
+    slow = CompactFile()  # the other images, produced in image order (so their problems are reported in order)
+    slow_images = np.flatnonzero(~fast)
+    for k in slow_images.tolist():
+        known = _known(batch, batch_points, int(image_parts[k]), int(image_parts[k + 1]), int(local[k]))
+        slow.add(produce(first + k, known), items[first + k][0])
+    # both kinds of rows, put in image order (an image's rows all come from one of them) and appended at once
+    slow_rows = np.frombuffer(slow.item_rows, dtype=np.int64)
+    slow_starts = np.frombuffer(slow.starts, dtype=np.int64)
+    slow_label = np.array([compact.label_set(labels) for labels in slow.label_sets], dtype=np.int32)
+    images = np.concatenate((part_slot, np.repeat(slow_images, np.diff(slow_rows))))
+    order = np.argsort(images, kind="stable")
+    lengths = np.concatenate((2 * points, np.diff(slow_starts)))[order]
+    begins = np.concatenate((2 * (np.cumsum(points) - points), len(coords) + slow_starts[:-1]))[order]
+    ends = np.cumsum(lengths)
+    pool = np.concatenate((coords, np.frombuffer(slow.coords, dtype=np.float64)))
+    rows, numbers = len(compact.kinds), len(compact.coords)
+    compact.items.extend(items[first:end])
+    _extend(compact.item_rows, rows + np.cumsum(np.bincount(images, minlength=end - first)))
+    _extend(compact.kinds, np.concatenate((np.full(len(points), _POLYGON, dtype=np.int8),
+                                           np.frombuffer(slow.kinds, dtype=np.int8)))[order])
+    _extend(compact.labels, np.concatenate((labels, slow_label[np.frombuffer(slow.labels, dtype=np.int32)]
+                                            if len(slow_label) else np.zeros(0, dtype=np.int32)))[order])
+    _extend(compact.objects, np.concatenate((objects, np.frombuffer(slow.objects, dtype=np.int32)))[order])
+    _extend(compact.starts, numbers + ends)
+    _extend(compact.coords, pool[np.repeat(begins - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends)
+                                                                                          else 0)])
 
 
 def _known(batch: _Batch, point_starts: np.ndarray, part: int, end: int, image_first: int) -> dict[int, list[Polygon]]:
