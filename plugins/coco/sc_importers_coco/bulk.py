@@ -57,7 +57,12 @@ def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | Non
     image ``n`` is ``produce(n, known)`` (called in image order, so its problems can be reported in
     order; ``known``: the polygons of its annotations that passed, see :meth:`IndexedFile.produce`).
     ``label_of`` maps a category id to its position in ``label_names``; None turns the bulk path
-    off (every image is produced: what the tests compare it with)."""
+    off (every image is produced: what the tests compare it with).
+
+    Two passes: every batch is checked and its images' coordinates appended to the packed array
+    first; then the images left are produced and every batch's rows appended, in image order.
+    Producing images one by one leaves the heap fragmented, and the next batch's decoded floats,
+    scattered over it, made the checks a third slower on a file with 1 % crowd regions."""
     compact = CompactFile()
     for name in label_names:  # a category's position in label_names is its label set's index
         compact.label_set((name,))
@@ -69,63 +74,90 @@ def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | Non
     widths = np.array([w if w and h else unknown for _, _, w, h in items], dtype=np.float64)
     heights = np.array([h if w and h else unknown for _, _, w, h in items], dtype=np.float64)
     starts = indexed.starts
+    annotations = indexed.coco.annotations
+    batches: list[_Checked | None] = []
     with _collector_paused():
         first = 0
         while first < len(items):
             end = int(np.searchsorted(starts, starts[first] + _BATCH, side="right")) - 1
             end = min(max(end, first + 1), len(items))
-            _pack_images(compact, indexed, first, end, items, label_of, widths, heights, produce)
+            slot = np.repeat(np.arange(first, end), np.diff(starts[first:end + 1]))  # per annotation: its image
+            positions = indexed.order[starts[first]:starts[end]].tolist()
+            batch = _Batch.check([annotations[i] for i in positions], label_of, widths[slot], heights[slot])
+            batches.append(_Checked.of(compact, first, starts[first:end + 1] - starts[first], batch))
             first = end
+        for index, checked in enumerate(batches):
+            batches[index] = None  # its arrays go once packed
+            assert checked is not None
+            checked.pack(compact, items, produce)
     return compact
 
 
-def _pack_images(compact: CompactFile, indexed: IndexedFile, first: int, end: int, items: list, label_of: dict,
-                 widths: np.ndarray, heights: np.ndarray, produce: Producer) -> None:
-    """Append images ``first`` to ``end`` (excluded) to ``compact``."""
-    starts = indexed.starts[first:end + 1]
-    annotations = indexed.coco.annotations
-    positions = indexed.order[starts[0]:starts[-1]].tolist()
-    slot = np.repeat(np.arange(end - first), np.diff(starts))  # per annotation: its image, from 0
-    batch = _Batch.check([annotations[i] for i in positions], label_of, widths[first:end][slot],
-                         heights[first:end][slot])
-    bad_before = np.concatenate(([0], np.cumsum(~batch.good)))
-    local = starts - starts[0]
-    fast = bad_before[local[1:]] == bad_before[local[:-1]]
-    image_parts = np.searchsorted(batch.part_ann, local)  # image k's parts: image_parts[k] to image_parts[k + 1]
-    batch_points = np.concatenate(([0], np.cumsum(batch.points)))
-    part_slot = slot[batch.part_ann]
-    keep = fast[part_slot]
-    part_ann, labels, several, points, coords = (batch.part_ann[keep], batch.labels[keep], batch.several[keep],
-                                                 batch.points[keep], batch.coords[np.repeat(keep, 2 * batch.points)])
-    part_slot = part_slot[keep]
-    # a polygon's object number is its annotation's position among its image's annotations
-    objects = np.where(several, part_ann - local[part_slot], -1)
-    slow = CompactFile()  # the other images, produced in image order (so their problems are reported in order)
-    slow_images = np.flatnonzero(~fast)
-    for k in slow_images.tolist():
-        known = _known(batch, batch_points, int(image_parts[k]), int(image_parts[k + 1]), int(local[k]))
-        slow.add(produce(first + k, known), items[first + k][0])
-    # both kinds of rows, put in image order (an image's rows all come from one of them) and appended at once
-    slow_rows = np.frombuffer(slow.item_rows, dtype=np.int64)
-    slow_starts = np.frombuffer(slow.starts, dtype=np.int64)
-    slow_label = np.array([compact.label_set(labels) for labels in slow.label_sets], dtype=np.int32)
-    images = np.concatenate((part_slot, np.repeat(slow_images, np.diff(slow_rows))))
-    order = np.argsort(images, kind="stable")
-    lengths = np.concatenate((2 * points, np.diff(slow_starts)))[order]
-    begins = np.concatenate((2 * (np.cumsum(points) - points), len(coords) + slow_starts[:-1]))[order]
-    ends = np.cumsum(lengths)
-    pool = np.concatenate((coords, np.frombuffer(slow.coords, dtype=np.float64)))
-    rows, numbers = len(compact.kinds), len(compact.coords)
-    compact.items.extend(items[first:end])
-    _extend(compact.item_rows, rows + np.cumsum(np.bincount(images, minlength=end - first)))
-    _extend(compact.kinds, np.concatenate((np.full(len(points), _POLYGON, dtype=np.int8),
-                                           np.frombuffer(slow.kinds, dtype=np.int8)))[order])
-    _extend(compact.labels, np.concatenate((labels, slow_label[np.frombuffer(slow.labels, dtype=np.int32)]
-                                            if len(slow_label) else np.zeros(0, dtype=np.int32)))[order])
-    _extend(compact.objects, np.concatenate((objects, np.frombuffer(slow.objects, dtype=np.int32)))[order])
-    _extend(compact.starts, numbers + ends)
-    _extend(compact.coords, pool[np.repeat(begins - (ends - lengths), lengths) + np.arange(int(ends[-1]) if len(ends)
-                                                                                          else 0)])
+@dataclass
+class _Checked:
+    """One checked batch of images ``first`` to ``first + len(fast)``: whether each took the bulk
+    path, the rows of those that did (their coordinates already in the packed array), and the
+    parts of the others' annotations that passed (``known`` for :meth:`IndexedFile.produce`)."""
+
+    first: int
+    fast: np.ndarray
+    local: np.ndarray  # image k's annotations are the batch's local[k] to local[k + 1]
+    images: np.ndarray  # per bulk row: its image, from 0
+    labels: np.ndarray
+    objects: np.ndarray
+    begins: np.ndarray
+    lengths: np.ndarray
+    other: _Batch  # the parts of the other images' annotations
+
+    @classmethod
+    def of(cls, compact: CompactFile, first: int, local: np.ndarray, batch: _Batch) -> _Checked:
+        slot = np.repeat(np.arange(len(local) - 1), np.diff(local))  # per annotation: its image, from 0
+        bad_before = np.concatenate(([0], np.cumsum(~batch.good)))
+        fast = bad_before[local[1:]] == bad_before[local[:-1]]
+        part_slot = slot[batch.part_ann]
+        keep = fast[part_slot]
+        coordinate_kept = np.repeat(keep, 2 * batch.points)
+        points = batch.points[keep]
+        begins = len(compact.coords) + 2 * (np.cumsum(points) - points)
+        _extend(compact.coords, batch.coords[coordinate_kept])
+        several, part_ann = batch.several[keep], batch.part_ann[keep]
+        images = part_slot[keep]
+        # a polygon's object number is its annotation's position among its image's annotations
+        objects = np.where(several, part_ann - local[images], -1)
+        other = _Batch(batch.good, batch.part_ann[~keep], batch.labels[~keep], batch.several[~keep],
+                       batch.points[~keep], batch.coords[~coordinate_kept])
+        return cls(first, fast, local, images, batch.labels[keep], objects, begins, 2 * points, other)
+
+    def pack(self, compact: CompactFile, items: list, produce: Producer) -> None:
+        """Produce this batch's other images and append every image's rows to ``compact``, in order."""
+        slow = CompactFile()
+        slow_images = np.flatnonzero(~self.fast)
+        other = self.other
+        image_parts = np.searchsorted(other.part_ann, self.local)
+        point_starts = np.concatenate(([0], np.cumsum(other.points)))
+        for k in slow_images.tolist():
+            known = _known(other, point_starts, int(image_parts[k]), int(image_parts[k + 1]), int(self.local[k]))
+            slow.add(produce(self.first + k, known), items[self.first + k][0])
+        base = len(compact.coords)
+        compact.coords.extend(slow.coords)
+        slow_label = np.array([compact.label_set(labels) for labels in slow.label_sets], dtype=np.int32)
+        # both kinds of rows, put in image order (an image's rows all come from one of them) and appended at once
+        per_image: np.ndarray = np.diff(np.frombuffer(slow.item_rows, dtype=np.int64))
+        images = np.concatenate((self.images, np.repeat(slow_images, per_image)))
+        order = np.argsort(images, kind="stable")
+        rows = len(compact.kinds)
+        compact.items.extend(items[self.first:self.first + len(self.fast)])
+        _extend(compact.item_rows, rows + np.cumsum(np.bincount(images, minlength=len(self.fast))))
+        _extend(compact.kinds, np.concatenate((np.full(len(self.images), _POLYGON, dtype=np.int8),
+                                               np.frombuffer(slow.kinds, dtype=np.int8)))[order])
+        slow_labels = np.frombuffer(slow.labels, dtype=np.int32)
+        _extend(compact.labels, np.concatenate((self.labels, slow_label[slow_labels] if len(slow_labels)
+                                                else slow_labels))[order])
+        _extend(compact.objects, np.concatenate((self.objects, np.frombuffer(slow.objects, dtype=np.int32)))[order])
+        slow_begins = base + np.frombuffer(slow.begins, dtype=np.int64)
+        slow_ends = base + np.frombuffer(slow.ends, dtype=np.int64)
+        _extend(compact.begins, np.concatenate((self.begins, slow_begins))[order])
+        _extend(compact.ends, np.concatenate((self.begins + self.lengths, slow_ends))[order])
 
 
 def _known(batch: _Batch, point_starts: np.ndarray, part: int, end: int, image_first: int) -> dict[int, list[Polygon]]:

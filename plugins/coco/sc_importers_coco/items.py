@@ -83,8 +83,10 @@ class CompactFile:
     Item ``n`` is ``items[n]`` (path, key, width, height) with the annotation rows
     ``item_rows[n]:item_rows[n + 1]``; row ``r`` has the kind ``kinds[r]`` (image-level, rectangle,
     polygon), the labels ``label_sets[labels[r]]``, the object id ``"coco annotation #objects[r]"``
-    (none when -1) and the coordinates ``coords[starts[r]:starts[r + 1]]`` (x, y, width, height of
-    a rectangle; x1, y1, x2, y2, ... of a polygon).
+    (none when -1) and the coordinates ``coords[begins[r]:ends[r]]`` (x, y, width, height of
+    a rectangle; x1, y1, x2, y2, ... of a polygon). Rows name their coordinates by offsets, so the
+    coordinates need not lie in row order (the bulk path appends its own before those of the images
+    produced one by one).
     """
 
     items: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
@@ -92,7 +94,8 @@ class CompactFile:
     kinds: array = field(default_factory=lambda: array("b"))
     labels: array = field(default_factory=lambda: array("i"))
     objects: array = field(default_factory=lambda: array("i"))
-    starts: array = field(default_factory=lambda: array("q", [0]))
+    begins: array = field(default_factory=lambda: array("q"))
+    ends: array = field(default_factory=lambda: array("q"))
     coords: array = field(default_factory=lambda: array("d"))
     label_sets: list[tuple[str, ...]] = field(default_factory=list)
     _label_set_index: dict[tuple[str, ...], int] = field(default_factory=dict)
@@ -106,6 +109,7 @@ class CompactFile:
         self.items.append((path, item.key, item.width, item.height))
         for ann in item.annotations:
             shape = ann.shape
+            self.begins.append(len(self.coords))
             if shape is None:
                 self.kinds.append(_IMAGE)
             elif type(shape) is Polygon:
@@ -115,7 +119,7 @@ class CompactFile:
                 assert type(shape) is Rectangle, shape
                 self.kinds.append(_RECTANGLE)
                 self.coords.extend((shape.x, shape.y, shape.width, shape.height))
-            self.starts.append(len(self.coords))
+            self.ends.append(len(self.coords))
             self.labels.append(self.label_set(ann.labels))
             self.objects.append(-1 if ann.object_id is None else int(ann.object_id.rpartition("#")[2]))
         self.item_rows.append(len(self.kinds))
@@ -132,15 +136,15 @@ class CompactFile:
         path, key, width, height = self.items[n]
         item = MediaItem(Path(path), key, width=width, height=height)
         annotations = item.annotations
-        kinds, labels, objects, starts, coords, label_sets = (
-            self.kinds, self.labels, self.objects, self.starts, self.coords, self.label_sets)
+        kinds, labels, objects, begins, ends, coords, label_sets = (
+            self.kinds, self.labels, self.objects, self.begins, self.ends, self.coords, self.label_sets)
         for r in range(self.item_rows[n], self.item_rows[n + 1]):
             kind, obj = kinds[r], objects[r]
             if kind == _POLYGON:
-                numbers = iter(coords[starts[r]:starts[r + 1]].tolist())
+                numbers = iter(coords[begins[r]:ends[r]].tolist())
                 shape: Polygon | Rectangle | None = Polygon(tuple(zip(numbers, numbers, strict=True)))
             elif kind == _RECTANGLE:
-                shape = Rectangle(*coords[starts[r]:starts[r + 1]].tolist())
+                shape = Rectangle(*coords[begins[r]:ends[r]].tolist())
             else:
                 shape = None
             annotations.append(Annotation(label_sets[labels[r]], shape,
