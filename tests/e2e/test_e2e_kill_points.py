@@ -194,7 +194,9 @@ def test_export_killed_then_rerun_verifies_identical(sc_server, dataset, clean, 
                                                 *_connection(sc_server)])
     assert rerun.exit_code == 0, rerun.output
     (summary,) = json.loads(rerun.output)
-    assert summary["media_kept"] >= point and summary["media_kept"] + summary["media_downloaded"] == IMAGES
+    # One worker: when the kill lands, the last file seen may be renamed into place but not yet journalled as
+    # done (its annotations still coming): that one is downloaded again, every earlier one is kept.
+    assert summary["media_kept"] >= point - 1 and summary["media_kept"] + summary["media_downloaded"] == IMAGES
     verified = CliRunner().invoke(export_command, ["--verify", str(folder), name, *_connection(sc_server)])
     assert verified.exit_code == 0 and "are identical" in verified.output, verified.output
 
