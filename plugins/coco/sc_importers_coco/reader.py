@@ -120,7 +120,7 @@ class _ReadState:
         self.crowd = crowd
         self.label_names: dict[str, None] = {}
         self.used_labels: set[str] = set()
-        self.keys: set[str] = set()
+        self.keys: dict[str, str] = {}  # item key -> the annotation file that listed it
         self.keypoint_files: list[str] = []
 
     def add_label(self, name: str) -> None:
@@ -247,10 +247,12 @@ def _read_file(annotation_file: AnnotationFile, images_dir: Path | None, state: 
             continue
         found_in, path, key = found
         if key in state.keys:
-            drop(Problem("error", f"image id {img.get('id')}: the same image file is listed by "
-                                    "another annotation file; dropped here", json_name, file_name))
+            where = ("by an earlier image entry of this file under another file_name" if state.keys[key] == json_name
+                     else f"by another annotation file ({state.keys[key]})")
+            drop(Problem("error", f"image id {img.get('id')}: the same image file ({key}) is listed {where}; "
+                                  "dropped here", json_name, file_name))
             continue
-        state.keys.add(key)
+        state.keys[key] = json_name
         slot_of[image_id] = len(image_index)
         image_index.append(index)
         paths.append(path)

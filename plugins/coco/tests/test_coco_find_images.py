@@ -36,4 +36,21 @@ def test_listing_and_stat_find_the_same_files(tmp_path: Path, monkeypatch: pytes
     keys = [key for key, _ in listed[0]]
     assert keys == ["images/a.jpg", "images/sub/b.jpg", "images/link.jpg", "c.jpg"]  # ./a.jpg is a.jpg again
     assert sum("image file not found" in p for p in listed[1]) == 3  # folder.jpg, dangling.jpg, missing.jpg
-    assert sum("listed by another annotation file" in p for p in listed[1]) == 1
+    assert sum("(images/a.jpg) is listed by an earlier image entry of this file under another file_name" in p
+               for p in listed[1]) == 1
+
+
+def test_an_image_listed_by_two_annotation_files_names_the_first(tmp_path: Path) -> None:
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.jpg").write_bytes(b"x")
+    for split in ("train", "val"):
+        (tmp_path / "annotations" / f"instances_{split}.json").write_text(json.dumps({
+            "images": [{"id": 1, "file_name": "a.jpg", "width": 4, "height": 4}],
+            "annotations": [], "categories": [{"id": 1, "name": "cat"}]}))
+    dataset = CocoReader().read(tmp_path, images_dir="images")
+    assert [item.key for item in dataset.items] == ["images/a.jpg"]
+    (problem,) = [p for p in dataset.problems if p.severity == "error"]
+    assert problem.file is not None and problem.file.endswith("instances_val.json")
+    assert "(images/a.jpg) is listed by another annotation file (" in problem.message
+    assert "instances_train.json)" in problem.message
