@@ -125,6 +125,27 @@ def clean(sc_server, dataset) -> tuple[str, list[tuple]]:
     return name, view
 
 
+@pytest.fixture(scope="module")
+def slowed(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A server whose every answer is 20 ms late, for the tests that kill the client: unslowed, a one-worker
+    import of the 60 small images can finish while the poll that decides the kill still runs (seen in CI:
+    all 60 on the server when the kill at 10 landed); slowed, it takes a few seconds."""
+    from sc_importers.server.testing import running_server
+
+    with running_server(tmp_path_factory.mktemp("slowed"), fault_rate=1.0, fault_kinds=("slow",),
+                        extra_args=("--fault-slow-seconds", "0.02")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def slowed_api(slowed):  # type: ignore[no-untyped-def]
+    from sc_importers.rest import connect
+
+    api = connect(slowed.url, slowed.username, slowed.password)
+    yield api
+    api.close()
+
+
 def _resume(server, dataset: Path, name: str) -> dict:
     result = CliRunner().invoke(build_command(), [*_import_args(dataset, name), "--resume", "--json",
                                                  *_connection(server)])
@@ -133,7 +154,8 @@ def _resume(server, dataset: Path, name: str) -> dict:
 
 
 @pytest.mark.parametrize("point", IMPORT_POINTS)
-def test_import_killed_then_resumed_equals_a_clean_import(sc_server, api, dataset, clean, point):
+def test_import_killed_then_resumed_equals_a_clean_import(slowed, slowed_api, dataset, clean, point):
+    sc_server, api = slowed, slowed_api
     name = f"kill-import-{point}-{os.getpid()}"
     process = _popen("sc_importers.cli.import_cmd", [*_import_args(dataset, name), "--workers", "1"], sc_server)
     try:
@@ -152,7 +174,8 @@ def test_import_killed_then_resumed_equals_a_clean_import(sc_server, api, datase
     assert project_view(api, name) == clean[1]
 
 
-def test_resume_killed_too_then_resumed_again(sc_server, api, dataset, clean):
+def test_resume_killed_too_then_resumed_again(slowed, slowed_api, dataset, clean):
+    sc_server, api = slowed, slowed_api
     name = f"kill-twice-{os.getpid()}"
     for point, extra in zip(TWICE_POINTS, ([], ["--resume"]), strict=True):
         process = _popen("sc_importers.cli.import_cmd", [*_import_args(dataset, name), "--workers", "1", *extra],
