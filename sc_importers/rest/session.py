@@ -147,7 +147,6 @@ class SCSession:
         self._auth_lock = threading.Lock()
         self._generation = 0  # number of successful logins
         self.http = requests.Session()
-        self.http.verify = verify
         self.http.headers["User-Agent"] = "sc-importers"
         self.retry = retry or RetryPolicy()
         adapter = _Adapter(pool_connections=2, pool_maxsize=self.workers, max_retries=0)

@@ -29,7 +29,7 @@ import msgspec
 import numpy as np
 
 from sc_importers.model import MediaItem, Polygon
-from sc_importers_coco.items import _POLYGON, CompactFile, IndexedFile
+from sc_importers_coco.items import _POLYGON, CompactFile, IndexedFile, polygon
 from sc_importers_coco.parse import Annotation
 
 #: Produces image ``n`` one annotation at a time, given the polygons already converted.
@@ -169,8 +169,8 @@ def _known(batch: _Batch, point_starts: np.ndarray, part: int, end: int, image_f
     for j in range(part, end):
         ann = int(batch.part_ann[j])
         if batch.good[ann]:
-            numbers = iter(batch.coords[2 * point_starts[j]:2 * point_starts[j + 1]].tolist())
-            known.setdefault(ann - image_first, []).append(Polygon(tuple(zip(numbers, numbers, strict=True))))
+            flat = batch.coords[2 * point_starts[j]:2 * point_starts[j + 1]].tolist()
+            known.setdefault(ann - image_first, []).append(polygon(flat))
     return known
 
 

@@ -72,6 +72,12 @@ class IndexedFile:
         return item, ctx, used, keypoints
 
 
+def polygon(flat: list[float]) -> Polygon:
+    """The polygon of the coordinates ``[x1, y1, x2, y2, ...]``."""
+    numbers = iter(flat)
+    return Polygon(tuple(zip(numbers, numbers, strict=True)))
+
+
 #: Shape kinds in :class:`CompactFile` rows.
 _IMAGE, _RECTANGLE, _POLYGON = 0, 1, 2
 
@@ -141,8 +147,7 @@ class CompactFile:
         for r in range(self.item_rows[n], self.item_rows[n + 1]):
             kind, obj = kinds[r], objects[r]
             if kind == _POLYGON:
-                numbers = iter(coords[begins[r]:ends[r]].tolist())
-                shape: Polygon | Rectangle | None = Polygon(tuple(zip(numbers, numbers, strict=True)))
+                shape: Polygon | Rectangle | None = polygon(coords[begins[r]:ends[r]].tolist())
             elif kind == _RECTANGLE:
                 shape = Rectangle(*coords[begins[r]:ends[r]].tolist())
             else:
