@@ -60,6 +60,17 @@ class FormatReader:
         """
         raise NotImplementedError
 
+    def read_streaming(self, path: Path, **options: str) -> Dataset:
+        """As :meth:`read`, but the reader may return before it has read everything, so that an
+        import starts uploading at once (``sc-import`` uses it for an upload with no label option).
+
+        A reader that overrides it must keep three promises: every problem naming no item (what
+        refuses an import) is in ``Dataset.problems`` when it returns, and ``len(dataset.items)``
+        is final; the problems of an item are in ``Dataset.problems`` before the item is handed
+        out; :meth:`Dataset.finish_reading <sc_importers.model.Dataset.finish_reading>` waits for
+        the rest (the other problems, the items). This default reads everything first."""
+        return self.read(path, **options)
+
     # Optional: ``list_datasets(root) -> list[Path]``, the dataset folders at or under ``root`` that
     # ``sc-import ROOT --all`` should import one by one (the backup reader: every folder holding a
     # project.json). Readers without it get every folder directly under ``root``.

@@ -155,7 +155,8 @@ class _FilteredItems(Sequence[MediaItem]):
 def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dict[str, str],
                         add: list[str] | None = None) -> Dataset:
     """A new Dataset with labels renamed per ``label_map``, filtered to ``keep`` (new names), and
-    the labels named in ``add`` added when missing (rule 4 above).
+    the labels named in ``add`` added when missing (rule 4 above). When no item changes, the new
+    dataset shares the input's ``items`` and ``problems``.
 
     ``keep=None`` keeps every label. Raises :class:`LabelError` listing the dataset's labels when
     ``label_map`` renames a label the dataset lacks or ``keep`` names a label that does not exist
@@ -186,6 +187,8 @@ def apply_label_options(dataset: Dataset, keep: list[str] | None, label_map: dic
     labels += [Label(name) for name in dict.fromkeys(add or []) if name not in present]
     if dataset.project is None:  # a backup restores the labels its project had, as they were
         check_label_names(dataset, labels)
+    if items is dataset.items:  # nothing filtered or renamed: a dataset still being read keeps adding to its problems
+        return dataclasses.replace(dataset, labels=labels)
     return dataclasses.replace(dataset, labels=labels, items=items, problems=list(dataset.problems))
 
 

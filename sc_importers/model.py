@@ -315,6 +315,26 @@ class Dataset:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
+    def finish_reading(self) -> None:
+        """Wait for a reader still reading in the background (:meth:`FormatReader.read_streaming
+        <sc_importers.formats.FormatReader.read_streaming>`): afterwards ``problems`` and ``items``
+        are complete. A no-op for a dataset read whole, the usual case; ``items`` with a
+        ``finish_reading()`` method of their own are what is waited for."""
+        finish = getattr(self.items, "finish_reading", None)
+        if callable(finish):
+            finish()
+
+    def image_only_labels(self) -> set[str]:
+        """Labels that image-level annotations use and no annotation with a shape does: what a
+        project of shapes leaves out. From :meth:`label_use`, unless ``items`` answers it itself
+        (the coco reader's can before its last file is packed, when no record can be an
+        image-level label)."""
+        own = getattr(self.items, "image_only_labels", None)
+        if callable(own):
+            return set(own())
+        on_shapes, on_images = self.label_use()
+        return on_images - on_shapes
+
     def label_use(self) -> tuple[set[str], set[str]]:
         """(labels some annotation with a shape names, labels some image-level annotation names),
         video frames included.

@@ -133,9 +133,9 @@ def shape_labels(dataset: Dataset) -> list[Label]:
     of shapes would create them without a single annotation. Labels no annotation uses (declared
     categories, ``--add-labels``) and parents of kept labels stay. When every label would go, all
     stay (a project of image-level labels only: reports say its annotations are not imported)."""
-    on_shapes, on_images = dataset.label_use()
+    image_only = dataset.image_only_labels()
     labels = user_labels(dataset)
-    kept = {lb.name for lb in labels if lb.name in on_shapes or lb.name not in on_images}
+    kept = {lb.name for lb in labels if lb.name not in image_only}
     parents = {lb.parent for lb in labels if lb.name in kept and lb.parent}
     chosen = [lb for lb in labels if lb.name in kept or lb.name in parents]
     return chosen or labels

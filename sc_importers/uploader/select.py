@@ -50,7 +50,19 @@ class Selection:
         #: the first reader error of each item it names (items not in the dataset: see finish())
         self.reader_errors: dict[str, str] = {}
         self._reader_error_text: dict[str, list[str]] = {}
-        for problem in dataset.problems:
+        self._problems_seen = 0
+        self._sync()
+        self._seen_broken: set[str] = set()
+        self._rest: Iterator[MediaItem] | None = None
+
+    def _sync(self) -> None:
+        """Sort the reader's problems not seen yet. A dataset still being read (a streaming read,
+        :meth:`~sc_importers.formats.FormatReader.read_streaming`) adds an item's problems before
+        handing out the item, so syncing after each item reached sees its reader errors."""
+        problems = self.dataset.problems
+        while self._problems_seen < len(problems):
+            problem = problems[self._problems_seen]
+            self._problems_seen += 1
             if problem.severity != "error":
                 self.warnings.append(str(problem))
             elif problem.item is None:
@@ -58,8 +70,6 @@ class Selection:
             else:
                 self.reader_errors.setdefault(problem.item, problem.message)
                 self._reader_error_text.setdefault(problem.item, []).append(str(problem))
-        self._seen_broken: set[str] = set()
-        self._rest: Iterator[MediaItem] | None = None
 
     def _wanted(self, item: MediaItem) -> bool:
         return not (self.drop_unannotated and not item.is_annotated)
@@ -67,6 +77,7 @@ class Selection:
     def __iter__(self) -> Iterator[MediaItem]:
         kept = 0
         for item in self.dataset.items:
+            self._sync()
             if self.limit is not None and kept >= self.limit:
                 return
             if item.key in self.reader_errors or not self._wanted(item):
@@ -78,6 +89,7 @@ class Selection:
         """The kept items, one at a time, recording reader-failed and filtered items on the way."""
         items = self._rest = iter(self.dataset.items)  # finish() goes on from where the walk stopped
         for item in items:
+            self._sync()
             if self.limit is not None and self.kept >= self.limit:
                 self._skipped(item)  # past the cap: counted as filtered or failed, never checked
                 continue
@@ -102,7 +114,10 @@ class Selection:
 
     def finish(self) -> None:
         """Count the rest of the dataset (past ``limit``, or left when the upload stopped early) and
-        sort reader errors naming no item of the dataset into ``dataset_errors``."""
+        sort reader errors naming no item of the dataset into ``dataset_errors`` (once the reader
+        is done: a streaming read is waited for)."""
+        self.dataset.finish_reading()
+        self._sync()
         for item in self._rest if self._rest is not None else iter(self.dataset.items):
             if self.limit is not None and self.kept >= self.limit:
                 self._skipped(item)

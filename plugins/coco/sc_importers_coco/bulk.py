@@ -50,26 +50,32 @@ _SEGMENTATION = msgspec.json.Decoder(list[list[float]] | dict[str, msgspec.Raw] 
 _AREA_MARGIN = 1e-9
 
 
-def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | None]], label_names: list[str],
-         label_of: dict[object, int] | None, produce: Producer) -> CompactFile:
-    """The compact form of ``indexed``, whose image ``n`` is ``items[n]`` (path, key, width,
-    height). Images whose annotations all pass the bulk checks are packed from arrays; each other
-    image ``n`` is ``produce(n, known)`` (called in image order, so its problems can be reported in
-    order; ``known``: the polygons of its annotations that passed, see :meth:`IndexedFile.produce`).
-    ``label_of`` maps a category id to its position in ``label_names``; None turns the bulk path
-    off (every image is produced: what the tests compare it with).
+def pack(compact: CompactFile, indexed: IndexedFile, items: list[tuple[str, str, int | None, int | None]],
+         label_names: list[str], label_of: dict[object, int] | None, produce: Producer,
+         publish: Callable[[int], None] | None = None) -> None:
+    """Pack ``indexed``, whose image ``n`` is ``items[n]`` (path, key, width, height), into
+    ``compact`` (empty). Images whose annotations all pass the bulk checks are packed from arrays;
+    each other image ``n`` is ``produce(n, known)`` (called in image order, so its problems can be
+    reported in order; ``known``: the polygons of its annotations that passed, see
+    :meth:`IndexedFile.produce`). ``label_of`` maps a category id to its position in
+    ``label_names``; None turns the bulk path off (every image is produced: what the tests compare
+    it with).
 
-    Two passes: every batch is checked and its images' coordinates appended to the packed array
-    first; then the images left are produced and every batch's rows appended, in image order.
-    Producing images one by one leaves the heap fragmented, and the next batch's decoded floats,
-    scattered over it, made the checks a third slower on a file with 1 % crowd regions."""
-    compact = CompactFile()
+    Without ``publish``, two passes: every batch is checked and its images' coordinates appended to
+    the packed array first; then the images left are produced and every batch's rows appended, in
+    image order. Producing images one by one leaves the heap fragmented, and the next batch's
+    decoded floats, scattered over it, made the checks a third slower on a file with 1 % crowd
+    regions. With ``publish`` (a streaming read), each batch is checked and packed before the next,
+    and ``publish(n)`` is called once the first ``n`` images are in ``compact``: the first items are
+    ready after one batch."""
     for name in label_names:  # a category's position in label_names is its label set's index
         compact.label_set((name,))
     if label_of is None:
         for n, item in enumerate(items):
             compact.add(produce(n, {}), item[0])
-        return compact
+            if publish is not None:
+                publish(n + 1)
+        return
     unknown = np.inf  # an image of unknown size: nothing is clipped (convert.py)
     widths = np.array([w if w and h else unknown for _, _, w, h in items], dtype=np.float64)
     heights = np.array([h if w and h else unknown for _, _, w, h in items], dtype=np.float64)
@@ -84,13 +90,17 @@ def pack(indexed: IndexedFile, items: list[tuple[str, str, int | None, int | Non
             slot = np.repeat(np.arange(first, end), np.diff(starts[first:end + 1]))  # per annotation: its image
             positions = indexed.order[starts[first]:starts[end]].tolist()
             batch = _Batch.check([annotations[i] for i in positions], label_of, widths[slot], heights[slot])
-            batches.append(_Checked.of(compact, first, starts[first:end + 1] - starts[first], batch))
+            checked = _Checked.of(compact, first, starts[first:end + 1] - starts[first], batch)
+            if publish is None:
+                batches.append(checked)
+            else:
+                checked.pack(compact, items, produce)
+                publish(end)
             first = end
-        for index, checked in enumerate(batches):
+        for index, waiting in enumerate(batches):
             batches[index] = None  # its arrays go once packed
-            assert checked is not None
-            checked.pack(compact, items, produce)
-    return compact
+            assert waiting is not None
+            waiting.pack(compact, items, produce)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from sc_importers.model import Annotation, MediaItem, Polygon, Rectangle
 from sc_importers_coco.convert import Converted, CrowdMode, ImageContext, convert
 from sc_importers_coco.parse import Annotation as CocoAnnotation
 from sc_importers_coco.parse import CocoFile
+
+if TYPE_CHECKING:
+    from sc_importers_coco.pending import Packing
 
 
 @dataclass
@@ -158,19 +161,34 @@ class CompactFile:
 
 
 class CocoItems(Sequence[MediaItem]):
-    """The items of the compact files in order, each built when asked for and not kept."""
+    """The items of the compact files in order, each built when asked for and not kept.
 
-    def __init__(self, files: list[CompactFile]) -> None:
+    With ``packing`` (:meth:`CocoReader.read_streaming <sc_importers_coco.reader.CocoReader.read_streaming>`)
+    the last file is still being packed in a thread: ``lengths`` gives every file's number of
+    items, an item not packed yet is waited for, and :meth:`finish_reading` waits for all.
+    ``may_label_images`` is whether that file may hold image-level labels (see
+    :meth:`image_only_labels`)."""
+
+    def __init__(self, files: list[CompactFile], lengths: list[int] | None = None,
+                 packing: Packing | None = None, may_label_images: bool = True) -> None:
         self._files = files
-        self._offsets = np.cumsum([0] + [len(f) for f in files])
+        self._offsets = np.cumsum([0] + (lengths if lengths is not None else [len(f) for f in files]))
+        self._packing = packing
+        self._may_label_images = may_label_images
 
     def __len__(self) -> int:
         return int(self._offsets[-1])
 
     def __iter__(self) -> Iterator[MediaItem]:
-        for compact in self._files:
-            for n in range(len(compact)):
-                yield compact.item(n)
+        packing = self._packing
+        for number, compact in enumerate(self._files):
+            if packing is None or number < len(self._files) - 1:
+                for n in range(len(compact)):
+                    yield compact.item(n)
+            else:
+                for n in range(packing.total):
+                    packing.wait_for(n)
+                    yield compact.item(n)
 
     @overload
     def __getitem__(self, index: int) -> MediaItem: ...
@@ -186,11 +204,23 @@ class CocoItems(Sequence[MediaItem]):
         if not 0 <= index < len(self):
             raise IndexError("CocoItems index out of range")
         part = int(np.searchsorted(self._offsets, index, side="right")) - 1
-        return self._files[part].item(index - int(self._offsets[part]))
+        n = index - int(self._offsets[part])
+        packing = self._packing
+        if packing is not None and part == len(self._files) - 1:
+            packing.wait_for(n)
+        return self._files[part].item(n)
+
+    def finish_reading(self) -> None:
+        """Wait until every item is packed and the reader's last problems are reported
+        (:meth:`sc_importers.model.Dataset.finish_reading`)."""
+        if self._packing is not None:
+            self._packing.wait_for(self._packing.total)
+            self._packing = None
 
     def label_use(self) -> tuple[set[str], set[str]]:
         """(labels of annotations with a shape, labels of image-level annotations), from the packed
         rows without building an item (:meth:`sc_importers.model.Dataset.label_use`)."""
+        self.finish_reading()
         on_shapes: set[str] = set()
         on_images: set[str] = set()
         for compact in self._files:
@@ -200,6 +230,18 @@ class CocoItems(Sequence[MediaItem]):
                 for index in np.unique(labels[rows]).tolist():
                     names.update(compact.label_sets[index])
         return on_shapes, on_images
+
+    def image_only_labels(self) -> set[str]:
+        """Labels only image-level annotations use (:meth:`sc_importers.model.Dataset.image_only_labels`):
+        while the last file is packed, none when no image-level label is found in the files
+        packed before and that file's records show none can come (the plan of a project of shapes
+        then needs no wait); else from :meth:`label_use`."""
+        packing = self._packing
+        if packing is not None and not packing.done and not self._may_label_images:
+            if not any((np.frombuffer(f.kinds, dtype=np.int8) == _IMAGE).any() for f in self._files[:-1]):
+                return set()
+        on_shapes, on_images = self.label_use()
+        return on_images - on_shapes
 
     def __eq__(self, other: object) -> bool:
         """Equal to a list (or another sequence of items) holding equal items in the same order."""

@@ -1,16 +1,23 @@
 """The reader's bulk path (bulk.py) gives what the per-annotation path gives: the same items, in the same
-order, with the same annotations, object ids and problems, on edge cases and on real files."""
+order, with the same annotations, object ids and problems, on edge cases and on real files.
+
+And the streaming read (``CocoReader.read_streaming``, what a real ``sc-import`` uses), which packs the
+last file's batches in a thread: it hands out each item only when the item's batch and problems are in
+place, and, finished, equals the whole read (items, problems in order, label use)."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import sc_importers_coco.bulk as bulk
-import sc_importers_coco.reader as reader
+import sc_importers_coco.file_read as file_read
 from sc_importers_coco import CocoReader
 from sc_importers_coco.items import IndexedFile
+from sc_importers_coco.pending import Packing
 
 from sc_importers.model import Dataset
 
@@ -28,7 +35,7 @@ def _read(root: Path, use_bulk: bool, monkeypatch: pytest.MonkeyPatch, **options
         return produce(self, n, crowd, known)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
-        patch.setattr(reader, "BULK", use_bulk)
+        patch.setattr(file_read, "BULK", use_bulk)
         patch.setattr(IndexedFile, "produce", counted)
         return CocoReader().read(root, **options), produced
 
@@ -140,3 +147,140 @@ def test_real_files_equal_the_per_annotation_path(shared, folder: str, monkeypat
     root = shared.datasets(folder)
     options = {"annotation_file": "test_coco.json"} if folder.endswith("data/coco") else {}
     _same(root, monkeypatch, **options)
+
+
+# the streaming read
+
+
+def _same_when_finished(root: Path, **options: str) -> Dataset:
+    whole = CocoReader().read(root, **options)
+    streamed = CocoReader().read_streaming(root, **options)
+    items = list(streamed.items)  # walked while the thread packs
+    streamed.finish_reading()
+    assert items == list(whole.items)
+    assert [str(p) for p in streamed.problems] == [str(p) for p in whole.problems]
+    assert streamed.labels == whole.labels
+    assert streamed.label_use() == whole.label_use()
+    assert streamed.image_only_labels() == whole.image_only_labels()
+    return streamed
+
+
+@pytest.mark.parametrize("use_bulk", [True, False])
+def test_edge_cases_equal_the_whole_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_bulk: bool) -> None:
+    monkeypatch.setattr(file_read, "BULK", use_bulk)
+    monkeypatch.setattr(bulk, "_BATCH", 3)  # several batches, each published on its own
+    images = [{"id": n, "file_name": f"{n}.jpg", "width": 100, "height": 80} for n in range(1, 6)]
+    images += [{"id": 6, "file_name": "6.jpg"}, {"id": 7, "file_name": "7.jpg", "width": 100, "height": 80},
+               {"id": 8, "file_name": "missing.jpg"}]  # an image problem, reported among the items' own
+    root = _dataset(tmp_path, [dict(ann) for ann in EDGE_CASES], images)
+    (root / "missing.jpg").unlink()
+    dataset = _same_when_finished(root)
+    assert any("image file not found" in p.message for p in dataset.problems)
+    assert dataset.image_only_labels() == set()  # image 5's labels-file record: "cat" has shapes too
+
+
+def test_the_last_of_several_files_is_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "_BATCH", 2)
+    for split, offset in (("train", 0), ("val", 10)):
+        folder = tmp_path / "images" / split
+        folder.mkdir(parents=True)
+        images = [{"id": n, "file_name": f"{n}.jpg", "width": 100, "height": 80} for n in range(offset, offset + 4)]
+        for image in images:
+            (folder / image["file_name"]).write_bytes(b"x")
+        annotations = [{"id": n, "image_id": offset + n % 4, "category_id": 1 + n % 2, "segmentation": [SQUARE]}
+                       for n in range(9)]
+        annotations.append({"id": 99, "image_id": offset + 1, "category_id": 7, "bbox": [1, 1, 5, 5]})  # unknown
+        (tmp_path / "annotations").mkdir(exist_ok=True)
+        (tmp_path / "annotations" / f"instances_{split}.json").write_text(json.dumps({
+            "images": images, "annotations": annotations,
+            "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]}))
+    dataset = _same_when_finished(tmp_path)
+    assert len(dataset.items) == 8
+    assert sum("unknown category id 7" in p.message for p in dataset.problems) == 2
+
+
+def test_an_item_comes_after_its_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import decides from ``dataset.problems`` whether an item has a reader error when it reaches
+    the item: every problem naming the item must be there by then."""
+    monkeypatch.setattr(bulk, "_BATCH", 4)
+    images = [{"id": n, "file_name": f"{n}.jpg", "width": 100, "height": 80} for n in range(1, 41)]
+    annotations = [{"image_id": n, "segmentation": [SQUARE]} for n in range(1, 41)]
+    annotations += [{"image_id": n, "segmentation": [SQUARE], "category_id": 9} for n in range(5, 41, 5)]
+    root = _dataset(tmp_path, annotations, images)
+    whole = CocoReader().read(root)
+    naming: dict[str, set[str]] = {}
+    for problem in whole.problems:
+        if problem.item is not None:
+            naming.setdefault(problem.item, set()).add(str(problem))
+    assert len(naming) == 8  # images 5, 10 ... 40
+    publish = Packing.publish
+
+    def lingering(self: Packing, ready: int) -> None:  # the reader of the items gets time to go ahead
+        publish(self, ready)
+        time.sleep(0.02)
+
+    monkeypatch.setattr(Packing, "publish", lingering)
+    streamed = CocoReader().read_streaming(root)
+    for item in streamed.items:
+        assert naming.get(item.key, set()) <= {str(p) for p in streamed.problems}, item.key
+    streamed.finish_reading()
+
+
+def _held(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Hold the packing thread at its first batch until the returned event is set."""
+    go = threading.Event()
+    check = bulk._Batch.check.__func__  # type: ignore[attr-defined]
+
+    def held(cls, *args):  # type: ignore[no-untyped-def]
+        assert go.wait(20), "the test never let the packing go on"
+        return check(cls, *args)
+
+    monkeypatch.setattr(bulk._Batch, "check", classmethod(held))
+    return go
+
+
+def test_a_project_of_shapes_is_planned_before_the_file_is_packed(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _dataset(tmp_path, [{"image_id": n, "segmentation": [SQUARE], "bbox": [10, 10, 40, 40]}
+                               for n in range(1, 7)])
+    go = _held(monkeypatch)
+    dataset = CocoReader().read_streaming(root)
+    try:
+        assert len(dataset.items) == 6
+        assert dataset.image_only_labels() == set()  # every record has a box: none can label a whole image
+        assert not dataset.items._packing.done  # type: ignore[attr-defined]
+    finally:
+        go.set()
+    dataset.finish_reading()
+    assert dataset.image_only_labels() == set()
+
+
+def test_a_record_without_a_box_waits_for_the_packing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _dataset(tmp_path, [{"image_id": 1, "segmentation": [SQUARE], "bbox": [10, 10, 40, 40]},
+                               {"image_id": 2, "category_id": 2, "bbox": []}])  # an image-level "dog"
+    go = _held(monkeypatch)
+    dataset = CocoReader().read_streaming(root)
+    answer: list[set[str]] = []
+    asking = threading.Thread(target=lambda: answer.append(dataset.image_only_labels()))
+    asking.start()
+    asking.join(0.3)
+    assert asking.is_alive() and not answer  # the answer needs the packed rows
+    go.set()
+    asking.join(20)
+    assert answer == [{"dog"}]
+
+
+def test_a_failure_while_packing_reaches_the_reader_of_the_items(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulk, "_BATCH", 2)
+    root = _dataset(tmp_path, [{"image_id": n, "segmentation": [SQUARE]} for n in range(1, 7)])
+
+    def broken(cls, *args):  # type: ignore[no-untyped-def]
+        raise MemoryError("no memory left")
+
+    monkeypatch.setattr(bulk._Batch, "check", classmethod(broken))
+    dataset = CocoReader().read_streaming(root)
+    with pytest.raises(MemoryError, match="no memory left"):
+        dataset.items[0]
+    with pytest.raises(MemoryError):
+        dataset.finish_reading()
