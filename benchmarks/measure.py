@@ -18,6 +18,7 @@ class Measured:
     rss_mb: float
     server_cpu: float = 0.0  # seconds of server CPU (user + system) during the step
     result: dict = field(default_factory=dict)  # the child's last JSON line, if it printed one
+    client_cpu: float = float("nan")  # seconds of the child's CPU (user + system, its own children's included)
 
 
 class StepFailed(RuntimeError):
@@ -54,7 +55,7 @@ def run(command: list[str], env: dict | None = None, server_pid: int | None = No
         process = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, **(env or {})})
         peak = 0.0
         while True:
-            pid, status = os.waitpid(process.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             peak = max(peak, _peak_rss_mb(process.pid) or 0.0)
@@ -76,7 +77,7 @@ def run(command: list[str], env: dict | None = None, server_pid: int | None = No
                 break
             except ValueError:
                 continue
-    return Measured(seconds, peak, server_cpu, result)
+    return Measured(seconds, peak, server_cpu, result, usage.ru_utime + usage.ru_stime)
 
 
 #: Reader snippets run with ``python -c``: argv[1] is the dataset folder, argv[2] its annotation file.

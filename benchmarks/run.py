@@ -249,6 +249,7 @@ def table(bench: Bench, val: data.ValDataset, train_items: int) -> list[str]:
             if section == "import" and "POST only" not in row:
                 cells[5] = f"{val.annotations / seconds:.0f}"
             cells[8] = f"{_median([m.server_cpu for m in measured]) / val.images * 1000:.2f}"
+            client_cpu = _median([m.client_cpu for m in measured]) / val.images * 1000
             tag = row[row.index(" ("):] if " (" in row else ""  # the same server as the row
             bare = f"{BARE_SAME}{tag}" if section == "import" else "bare client, GET only"
             sdk = ("geti-sdk 2.13.1, Geti 2.x dialect" if section == "import"
@@ -261,6 +262,8 @@ def table(bench: Bench, val: data.ValDataset, train_items: int) -> list[str]:
                 if section == "import":
                     ceiling = ratio(section, row, f"bare client, POST only{tag}", name="media-only ceiling")
                     cells[9] += f"; {ceiling} speed" if ceiling else ""
+            if client_cpu == client_cpu:  # not nan: the client ran as a process of its own
+                cells[9] += f"{'; ' if cells[9] else ''}client CPU {client_cpu:.2f} ms/image"
         elif section == "read":
             cells[3] = f"{train_items / seconds:.0f}"
             first = _median([m.result["first"] for m in measured if "first" in m.result])

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 from pathlib import Path
 
 #: Bytes read from the start of a file for :func:`header_size` (a JPEG with a large EXIF or ICC
@@ -104,9 +105,16 @@ def image_size(source: Path | str | bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
+#: Pillow's own ``Image.MAX_IMAGE_PIXELS`` (tests/core/test_image_header.py holds it to Pillow's).
+PILLOW_PIXEL_LIMIT = 1024 * 1024 * 1024 // 4 // 3
+
+
 def pixel_limit() -> float:
     """Pixels above which Pillow warns of a decompression bomb (it refuses twice as many): larger
-    images are left to it, so they get its warning or refusal as before."""
-    from PIL import Image
-
-    return Image.MAX_IMAGE_PIXELS or float("inf")
+    images are left to it, so they get its warning or refusal as before. Pillow's setting when it
+    is imported (a program may have changed it), else its default: importing Pillow only to read
+    it cost the first upload of an import about 40 ms."""
+    image = sys.modules.get("PIL.Image")
+    if image is None:
+        return PILLOW_PIXEL_LIMIT
+    return image.MAX_IMAGE_PIXELS or float("inf")

@@ -92,3 +92,24 @@ def test_the_item_check_refuses_what_it_did_before(tmp_path: Path) -> None:
     assert results["ok.jpg"][1:] == ((64, 48), None)
     assert results["cut.jpg"][2] is not None and results["cut.jpg"][2].kind == "unreadable_image"
     assert results["huge.png"][2] is not None and results["huge.png"][2].kind == "image_too_large"
+
+
+def test_the_pixel_limit_is_pillows_whether_or_not_pillow_is_imported(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without Pillow imported the limit is its default (checked against a fresh interpreter's
+    Pillow); with it imported, Pillow's setting, which a program may have changed."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    from sc_importers.geometry.image_header import PILLOW_PIXEL_LIMIT, pixel_limit
+
+    fresh = subprocess.run([sys.executable, "-c", "from PIL import Image; print(Image.MAX_IMAGE_PIXELS)"],
+                           capture_output=True, text=True, check=True)
+    assert int(fresh.stdout) == PILLOW_PIXEL_LIMIT
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    assert pixel_limit() == 1000
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    assert pixel_limit() == float("inf")
+    monkeypatch.delitem(sys.modules, "PIL.Image")
+    assert pixel_limit() == PILLOW_PIXEL_LIMIT
