@@ -96,7 +96,7 @@ def command(folder: Path, server: LocalServer, project_name: str) -> dict:
     process = subprocess.Popen(["sc-import", str(folder), "--format", "coco", "--type", "detection", "--project-name",
                                 project_name, "--api", "sc1", "--host", server.url, "--username", server.username,
                                 "--password", server.password], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.DEVNULL, preexec_fn=_interruptible)
     stored = None
     while stored is None and process.poll() is None:
         if media.is_dir() and any(p.parent.name != ".incoming" for p in set(media.glob("*/*")) - before):
@@ -113,6 +113,13 @@ def command(folder: Path, server: LocalServer, project_name: str) -> dict:
     if stored is None:
         raise RuntimeError(f"sc-import ended ({process.returncode}) before the server stored a media")
     return {"first": stored}
+
+
+def _interruptible() -> None:
+    """In the child, before it runs ``sc-import``: SIGINT back to its default, so Python turns it into
+    KeyboardInterrupt (a benchmark started in the background has SIGINT ignored, and so would its child:
+    the stop below would be ignored and the whole dataset uploaded)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _process_age() -> float:
