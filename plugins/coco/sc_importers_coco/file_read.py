@@ -112,12 +112,14 @@ class FileRead:
         problems = state.dataset.problems
         categories = _categories(coco.categories, json_name, state)
 
-        image_ids = {_hashable(img.get("id")) for img in coco.images if isinstance(img, (Image, dict))}
+        self.fixed_dirs = fixed_dirs = image_dirs(annotation_file, images_dir)  # items name theirs by position
+        finder = ImageFinder(fixed_dirs, state.dataset.root, len(coco.images))
+        at_once = _all_images_kept(coco.images, finder, state.keys)
+        image_ids = (set(at_once[3]) if at_once is not None else
+                     {_hashable(img.get("id")) for img in coco.images if isinstance(img, (Image, dict))})
         image_of = _image_of(coco.annotations, image_ids, json_name, problems)
         self.may_label_images = _may_label_images(coco.annotations)
 
-        self.fixed_dirs = fixed_dirs = image_dirs(annotation_file, images_dir)  # items name theirs by position
-        finder = ImageFinder(fixed_dirs, state.dataset.root, len(coco.images))
         position_of = {d: n for n, d in enumerate(fixed_dirs)}
         slot_of: dict[object, int] = {}  # image id -> position among the kept images
         self.image_index: list[int] = []
@@ -136,7 +138,6 @@ class FileRead:
             image_problems.append(problem)
             problem_at.append(index)
 
-        at_once = _all_images_kept(coco.images, finder, state.keys)
         if at_once is not None:  # the usual file: every image listed once, found in one folder
             found_in, paths, keys, ids = at_once
             state.keys.update(dict.fromkeys(keys, json_name))
@@ -191,8 +192,15 @@ class FileRead:
         starts = np.searchsorted(slots, np.arange(len(image_index) + 1)).astype(np.int64)
         self.indexed = IndexedFile(coco, json_name, categories, paths, keys,
                                    np.asarray(image_index, dtype=np.int32), order, starts)
-        self.items = [(path, key, _size(img.get("width")), _size(img.get("height")))
-                      for path, key, img in zip(paths, keys, map(coco.images.__getitem__, image_index), strict=True)]
+        if at_once is not None:  # structs, all kept: their sizes read as attributes, the usual ints at once
+            self.items = [(path, key, w if type(w) is int and w > 0 else _size(w),
+                           h if type(h) is int and h > 0 else _size(h))
+                          for path, key, w, h in zip(paths, keys, (img.width for img in coco.images),
+                                                     (img.height for img in coco.images), strict=True)]
+        else:
+            self.items = [(path, key, _size(img.get("width")), _size(img.get("height")))
+                          for path, key, img in zip(paths, keys, map(coco.images.__getitem__, image_index),
+                                                    strict=True)]
         self.label_names = list(dict.fromkeys(categories.values()))
 
     def __len__(self) -> int:

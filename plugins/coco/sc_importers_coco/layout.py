@@ -214,19 +214,24 @@ class ImageFinder:
         return None
 
     def find_all(self, names: list[str]) -> tuple[Path, list[str], list[str]] | None:
-        """(folder, paths, keys) when the first folder's listing holds every one of ``names`` (plain
-        file names): what :meth:`find` gives for each, in one go. None otherwise (then ask :meth:`find`)."""
-        if self._listings is None or not self.dirs:
+        """(folder, paths, keys) when one folder's listing holds every one of ``names`` (plain file
+        names) and the folders :meth:`find` looks in before it do not exist: what :meth:`find` gives
+        for each, in one go. None otherwise (then ask :meth:`find`)."""
+        if self._listings is None or "/" in "\n".join(names) or not {".", ".."}.isdisjoint(names):
             return None
-        d = self.dirs[0]
-        self._listed(d, "")
-        listing = self._listings[d]
-        if not listing.issuperset(names) or any("/" in name or name in (".", "..") for name in names):
-            return None
-        folder, prefix = self._prefixes.get(d) or self._prefixes.setdefault(d, (str(d), item_key(d, self._root)))
-        base = folder if folder.endswith("/") else folder + "/"
-        paths = [base + name for name in names]  # os.path.join of a plain name, a quarter of its time
-        return d, paths, list(names) if prefix == "." else [f"{prefix}/{name}" for name in names]
+        for d in self.dirs:
+            if not d.is_dir():
+                continue  # find's stat of a file in it fails too
+            self._listed(d, "")
+            if not self._listings[d].issuperset(names):
+                return None  # some may be here, others elsewhere: find says which
+            self.dirs.remove(d)
+            self.dirs.insert(0, d)
+            folder, prefix = self._prefixes.get(d) or self._prefixes.setdefault(d, (str(d), item_key(d, self._root)))
+            base = folder if folder.endswith("/") else folder + "/"
+            paths = [base + name for name in names]  # os.path.join of a plain name, a quarter of its time
+            return d, paths, list(names) if prefix == "." else [f"{prefix}/{name}" for name in names]
+        return None
 
     def _listed(self, folder: Path, name: str) -> bool:
         if self._listings is None:

@@ -54,3 +54,33 @@ def test_an_image_listed_by_two_annotation_files_names_the_first(tmp_path: Path)
     assert problem.file is not None and problem.file.endswith("instances_val.json")
     assert "(images/a.jpg) is listed by another annotation file (" in problem.message
     assert "instances_train.json)" in problem.message
+
+
+@pytest.mark.parametrize("layout_name", ["all in the second folder", "split over two folders", "one missing"])
+def test_every_image_found_at_once_is_where_each_is_found_alone(tmp_path: Path, layout_name: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """ImageFinder.find_all (the usual file: every image in one folder) answers as find per image, or
+    leaves it to find: the folders looked in first may be missing, not hold some of the images."""
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "images").mkdir()  # images/<split>/ (looked in first) does not exist
+    names = [f"{n}.jpg" for n in range(6)]
+    for n, name in enumerate(names):
+        if layout_name == "one missing" and n == 3:
+            continue
+        folder = tmp_path / "images" if layout_name != "split over two folders" or n % 2 else tmp_path / "annotations"
+        (folder / name).write_bytes(b"x")
+    (tmp_path / "annotations" / "instances_val.json").write_text(json.dumps({
+        "images": [{"id": n, "file_name": name, "width": 4, "height": 4} for n, name in enumerate(names)],
+        "annotations": [], "categories": [{"id": 1, "name": "cat"}]}))
+    found_at_once = layout.ImageFinder.find_all
+    calls: list[object] = []
+
+    def spied(self, names):  # type: ignore[no-untyped-def]
+        calls.append(result := found_at_once(self, names))
+        return result
+
+    monkeypatch.setattr(layout.ImageFinder, "find_all", spied)
+    listed = _read(tmp_path, 1, monkeypatch)
+    assert listed == _read(tmp_path, 10**9, monkeypatch)  # listed or not: one stat per image
+    assert (calls[0] is not None) == (layout_name == "all in the second folder")
+    assert len(listed[0]) == (5 if layout_name == "one missing" else 6)
