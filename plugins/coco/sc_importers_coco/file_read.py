@@ -93,9 +93,9 @@ def _warn_shared_names(names: dict[object, str], json_name: str, state: ReadStat
 
 
 class FileRead:
-    """One annotation file read in two steps: :meth:`index` parses it, reports what is wrong with
-    its images and annotation records and indexes the annotations of the images it keeps;
-    :meth:`pack` then produces each item that has something to report or convert once, for the
+    """One annotation file read in two steps: making a ``FileRead`` parses the file, reports what is
+    wrong with its categories, images and annotation records and indexes the annotations of the
+    images it keeps; :meth:`pack` then produces each item that has something to report or convert once, for the
     problems only its annotations show, and packs every item into the compact form the items are
     built from (the parsed file is dropped on the way). The streaming read runs :meth:`pack` in a
     thread while the items packed so far are uploaded."""
