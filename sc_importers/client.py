@@ -57,8 +57,11 @@ class _DialectOptions(TypedDict):
     geti3: Geti3Choices | None
 
 
-def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_options: str) -> Dataset:
-    """Read ``path`` with the reader named ``dataset_format``, or the auto-detected one."""
+def read_dataset(path: Path | str, dataset_format: str | None = None, *, streaming: bool = False,
+                 **reader_options: str) -> Dataset:
+    """Read ``path`` with the reader named ``dataset_format``, or the auto-detected one. ``streaming``:
+    the reader may go on reading in the background (:meth:`FormatReader.read_streaming
+    <sc_importers.formats.FormatReader.read_streaming>`), for an import that starts at once."""
     from sc_importers.plugins import format_readers
 
     readers = format_readers()
@@ -70,7 +73,7 @@ def read_dataset(path: Path | str, dataset_format: str | None = None, **reader_o
         reader = readers[dataset_format]
     else:
         raise FormatError(f"unknown dataset format {dataset_format!r}; known: {', '.join(readers)}")
-    return reader.read(path, **reader_options)
+    return (reader.read_streaming if streaming else reader.read)(path, **reader_options)
 
 
 class SCRESTClient:
@@ -195,7 +198,8 @@ class SCRESTClient:
                 options: BuildOptions, number_of_images_to_upload: int, enable_auto_train: bool,
                 dataset_format: str | None, workers: int | None, iterations: int | None,
                 reader_options: dict[str, str] | None, resume: bool = False) -> RemoteProject:
-        read = read_dataset(path_to_dataset, dataset_format, **(reader_options or {}))
+        streaming = options.labels is None and not options.label_map and not options.add_labels  # as sc-import
+        read = read_dataset(path_to_dataset, dataset_format, streaming=streaming, **(reader_options or {}))
         dataset = prepare_dataset(read, options)
         workers = workers or DEFAULT_WORKERS
         api = self._api_for(workers)
