@@ -198,8 +198,8 @@ class SCRESTClient:
                 options: BuildOptions, number_of_images_to_upload: int, enable_auto_train: bool,
                 dataset_format: str | None, workers: int | None, iterations: int | None,
                 reader_options: dict[str, str] | None, resume: bool = False) -> RemoteProject:
-        streaming = options.labels is None and not options.label_map and not options.add_labels  # as sc-import
-        read = read_dataset(path_to_dataset, dataset_format, streaming=streaming, **(reader_options or {}))
+        read = read_dataset(path_to_dataset, dataset_format, streaming=not options.changes_labels,
+                            **(reader_options or {}))
         dataset = prepare_dataset(read, options)
         workers = workers or DEFAULT_WORKERS
         api = self._api_for(workers)

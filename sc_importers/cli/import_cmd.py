@@ -283,10 +283,9 @@ def _import_folder(source: Path, request: Request, readers: dict[str, FormatRead
                    table: dict[str, ReaderOption], connection: dict, upload: UploadOptions,
                    login: Login | None) -> int:
     reader, options, detection, source = _pick_reader(source, request, readers, table)
-    build = request.build_options
     # an upload with no label option starts while the reader is still reading (its first item
     # within 2 s on a train2017-size COCO file); the dry run and the label options want it whole
-    streaming = not request.dry_run and build.labels is None and not build.label_map and not build.add_labels
+    streaming = not request.dry_run and not request.build_options.changes_labels
     try:
         dataset = (reader.read_streaming if streaming else reader.read)(source, **options)
     except MissingExtra as exc:  # the installation, not the dataset, is wrong: a usage error (2), dry run or not

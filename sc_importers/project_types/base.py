@@ -41,6 +41,13 @@ class BuildOptions:
     extra: dict[str, str] = field(default_factory=dict)
     add_labels: list[str] | None = None
 
+    @property
+    def changes_labels(self) -> bool:
+        """Whether ``labels``, ``label_map`` or ``add_labels`` asks for another label set than the
+        dataset's: the dataset is then filtered or renamed whole before an import (a streaming read
+        is not used for it, see :meth:`~sc_importers.formats.FormatReader.read_streaming`)."""
+        return self.labels is not None or bool(self.label_map) or bool(self.add_labels)
+
 
 @dataclass
 class TaskPlan:

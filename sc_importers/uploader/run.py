@@ -94,7 +94,7 @@ def resolve_project_type(project_type: ProjectType | str) -> ProjectType:
 
 def prepare_dataset(dataset: Dataset, options: BuildOptions) -> Dataset:
     """Apply ``--label-map``, ``--labels`` and ``--add-labels`` (see :mod:`sc_importers.labels`)."""
-    if options.labels is None and not options.label_map and not options.add_labels:
+    if not options.changes_labels:
         return dataset
     return apply_label_options(dataset, options.labels, options.label_map, options.add_labels)
 

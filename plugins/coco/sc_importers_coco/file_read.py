@@ -118,7 +118,6 @@ class FileRead:
         image_ids = (set(at_once[3]) if at_once is not None else
                      {_hashable(img.get("id")) for img in coco.images if isinstance(img, (Image, dict))})
         image_of = _image_of(coco.annotations, image_ids, json_name, problems)
-        self.may_label_images = _may_label_images(coco.annotations)
 
         position_of = {d: n for n, d in enumerate(fixed_dirs)}
         slot_of: dict[object, int] = {}  # image id -> position among the kept images
@@ -205,6 +204,11 @@ class FileRead:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def may_label_images(self) -> bool:
+        """Whether some annotation may become an image-level label (:func:`_may_label_images`);
+        asked before :meth:`pack`, which releases the records."""
+        return _may_label_images(self.indexed.coco.annotations)
 
     def pack(self, compact: CompactFile, publish: Callable[[int], None] | None = None) -> None:
         """Pack every item into ``compact`` (empty), reporting the problems of each in image order;

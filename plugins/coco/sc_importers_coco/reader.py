@@ -104,7 +104,7 @@ class CocoReader(FormatReader):
                     state.finish()
 
                 dataset.items = CocoItems(compact, [len(c) for c in compact[:-1]] + [len(read)], packing,
-                                          read.may_label_images)
+                                          read.may_label_images())
                 packing.start(work, f"coco reader: packing {annotation_file.path.name}")
                 return dataset
             read.pack(compact[-1])
