@@ -18,6 +18,7 @@ from sc_importers.model import EMPTY_LABEL, Dataset, MediaItem, Problem
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
 
 if TYPE_CHECKING:
+    from sc_importers.columns import ItemColumns
     from sc_importers.item_checks import ItemVerdict
 
 
@@ -45,6 +46,8 @@ class ConversionCounts:
         #: them) and ``annotations`` (each converted annotation once, whatever its labels and tasks)
         self.created = {"media": 0, "annotations": 0}
         self.unused = UnusedAnnotations(project_type, dataset, plan)
+        #: counts screened items from arrays (:meth:`count`), if the project type can
+        self.column_counter = project_type.column_counter(plan, options)
 
     def add(self, item: MediaItem, skipped: bool = False) -> None:
         """Count ``item``'s conversion, unless it is ``skipped``."""
@@ -80,6 +83,39 @@ class ConversionCounts:
         when its check found an error or a reader's error names it, as the import skips it."""
         self.add(item, skipped=verdict.error is not None or item.key in self.reader_skipped)
 
+    def counts_columns(self) -> bool:
+        """Whether :meth:`count` can count screened items from arrays (the project type says)."""
+        return self.column_counter is not None
+
+    def count(self, columns: ItemColumns, items: list[int], bare: list[MediaItem],
+              verdicts: list[ItemVerdict]) -> None:
+        """Add the screened items ``items`` of ``columns`` (a :class:`~sc_importers.item_walk.ColumnTally`),
+        whose file checks gave ``verdicts``: as :meth:`tally` would, counted from the arrays."""
+        import numpy as np  # not at import: the command line's start does without it
+
+        assert self.column_counter is not None, "counts_columns() says whether count() can be called"
+        ok = np.array([n for n, item, verdict in zip(items, bare, verdicts, strict=True)
+                       if verdict.error is None and item.key not in self.reader_skipped], dtype=np.int64)
+        if not len(ok):
+            return
+        annotated = columns.item_rows[ok + 1] > columns.item_rows[ok]
+        self.created["media"] += int(annotated.sum()) if self.drop_unannotated else len(ok)
+        counted = self.column_counter(columns, ok)
+        for task, labels in counted.labels.items():
+            for name, n in labels.items():
+                self.counts[task][name] += n
+        for task, n in counted.media.items():
+            self.media[task] += n
+        self.created["annotations"] += counted.annotations
+        unused = self.unused
+        for kind, n in counted.unused.items():
+            unused.counts[kind] += n
+        for kind, labels in counted.unused_labels.items():
+            for name, n in labels.items():
+                unused.labels[kind][name] += n
+        for kind, keys in counted.unused_media.items():
+            unused.media[kind].update(dict.fromkeys(keys, "image"))
+
     def fresh(self) -> ConversionCounts:
         return ConversionCounts(self.project_type, self.dataset, self.plan, self.options, self.reader_skipped)
 
@@ -101,8 +137,12 @@ class ConversionCounts:
 
     def result(self) -> tuple[dict[str, dict], list[Problem]]:
         """``{task title: {"media": n, "labels": {label: annotations}}}`` (``EMPTY_LABEL`` counted
-        under the first task) and the problems: conversion errors, then what is not imported."""
-        counts = {task: {"media": self.media[task], "labels": dict(c)} for task, c in self.counts.items()}
+        under the first task; labels in the plan's order, whatever order the walk met them in) and the
+        problems: conversion errors, then what is not imported."""
+        order = {name: n for n, name in enumerate([*self.plan.label_names, EMPTY_LABEL])}
+        counts = {task: {"media": self.media[task],
+                         "labels": dict(sorted(c.items(), key=lambda kv: order.get(kv[0], len(order))))}
+                  for task, c in self.counts.items()}
         return counts, [*self.problems, *self.unused.problems()]
 
 

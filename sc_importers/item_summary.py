@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sc_importers.model import MediaItem, shape_type_name
 
 if TYPE_CHECKING:
+    from sc_importers.columns import ItemColumns
     from sc_importers.item_checks import ItemVerdict
 
 
@@ -65,6 +66,32 @@ class ItemSummary:
     def tally(self, item: MediaItem, verdict: ItemVerdict) -> None:
         """Count ``item`` (a tally of the checking walk: every item counts, whatever its check found)."""
         self.add(item)
+
+    def counts_columns(self) -> bool:
+        """Always: :meth:`count` counts any items held as arrays."""
+        return True
+
+    def count(self, columns: ItemColumns, items: list[int], bare: list[MediaItem],
+              verdicts: list[ItemVerdict]) -> None:
+        """Count the items ``items`` of ``columns`` (images; ``bare`` are them without annotations)
+        from the arrays, as :meth:`add` counts them (a :class:`~sc_importers.item_walk.ColumnTally`)."""
+        import numpy as np  # not at import: the command line's start does without it
+
+        from sc_importers.columns import KINDS
+
+        chosen = np.array(items, dtype=np.int64)
+        per_item = columns.item_rows[chosen + 1] - columns.item_rows[chosen]
+        self.total += len(items)
+        self.images += len(items)
+        self.unannotated += int((per_item == 0).sum())
+        self.keys.update(item.key for item in bare)
+        rows = columns.rows_of(chosen)
+        self.annotations += len(rows)
+        pairs, times = np.unique(np.stack([columns.labels[rows].astype(np.int64), columns.kinds[rows]]), axis=1,
+                                 return_counts=True)
+        for (index, kind), n in zip(pairs.T.tolist(), times.tolist(), strict=True):
+            for name in columns.label_sets[index]:
+                self.annotation_counts[(name, KINDS[kind])] += n
 
     def fresh(self) -> ItemSummary:
         return ItemSummary()

@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sc_importers.item_checks import ItemVerdict, checked_in_parallel
 
 if TYPE_CHECKING:
+    from sc_importers.column_checks import ColumnScreen
+    from sc_importers.columns import ItemColumns
     from sc_importers.model import MediaItem
 
 #: Fewer items than this are walked in this process: forking costs about 0.1 s, checking 2,000
@@ -66,8 +68,22 @@ class Tally(Protocol):
         """Add another tally's :meth:`partial`, of items that come after those added so far."""
 
 
+class ColumnTally(Tally, Protocol):
+    """A tally that can also add screened items from a dataset held as arrays (a walk with a
+    :class:`~sc_importers.column_checks.ColumnScreen` needs every tally to be one)."""
+
+    def counts_columns(self) -> bool:
+        """Whether :meth:`count` can be called."""
+
+    def count(self, columns: ItemColumns, items: list[int], bare: list[MediaItem],
+              verdicts: list[ItemVerdict]) -> None:
+        """Add the items ``items`` of ``columns`` (consecutive screened ones), which ``bare`` are
+        without annotations, whose checks (of the file only: their annotations pass) gave ``verdicts``."""
+
+
 #: What the forked processes walk: set just before forking, cleared when the walk ends.
-_forked: tuple[Sequence[MediaItem], Callable[[MediaItem], ItemVerdict], Sequence[Tally]] | None = None
+_forked: tuple[Sequence[MediaItem], Callable[[MediaItem], ItemVerdict], Sequence[Tally],
+               ColumnScreen | None] | None = None
 
 
 def processes_for(count: int) -> int:
@@ -79,10 +95,14 @@ def processes_for(count: int) -> int:
 
 
 def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], tallies: Sequence[Tally],
-         progress: Callable[[int], object] = lambda n: None) -> None:
+         progress: Callable[[int], object] = lambda n: None, screen: ColumnScreen | None = None) -> None:
     """Check every item and add it with its verdict to every tally, in the items' order as far as the
     tallies can tell; ``progress`` is called with the number of items done, now and then.
 
+    With a ``screen`` of the items' arrays (every tally a :class:`ColumnTally`), a walk in processes
+    checks the items it finds clean for their file only and counts them from the arrays
+    (:func:`_walk_span`); a walk in this process does not use it (its threads wait for several
+    files at a time, a walking process waits for one).
     Stops the processes on the way out, also when a tally or Ctrl-C interrupts the walk."""
     processes = 0 if isinstance(items, (list, tuple)) else processes_for(len(items))
     if not processes:
@@ -92,7 +112,7 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
             progress(1)
         return
     global _forked
-    _forked = (items, check, tallies)  # the processes are forked with it
+    _forked = (items, check, tallies, screen)  # the processes are forked with it
     before = set(multiprocessing.active_children())
     # with "fork" the pool starts every process at the first submit, before its own manager thread
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
@@ -128,11 +148,40 @@ def _ignore_interrupts() -> None:
 def _walk_chunk(bounds: tuple[int, int]) -> list[Any]:
     """In a walking process: the tallies' partials of the items ``start:stop``."""
     assert _forked is not None, "a walking process is forked with the items to walk"
-    items, check, tallies = _forked
+    items, check, tallies, screen = _forked
     mine = [tally.fresh() for tally in tallies]
+    if screen is not None:
+        _walk_span(items, check, mine, screen, *bounds)
+        return [tally.partial() for tally in mine]
     for n in range(*bounds):
         item = items[n]
         verdict = check(item)
         for tally in mine:
             tally.tally(item, verdict)
     return [tally.partial() for tally in mine]
+
+
+def _walk_span(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], tallies: Sequence[Tally],
+               screen: ColumnScreen, start: int, stop: int) -> None:
+    """Walk the items ``start:stop`` with ``screen``: a clean item is checked without its annotations
+    (they pass) and handed to :meth:`ColumnTally.count` with the clean items next to it; any other
+    is built and walked whole. The tallies get the items in order either way."""
+    clean = screen.clean(start, stop).tolist()
+    run: list[int] = []
+    bare: list[MediaItem] = []
+    verdicts: list[ItemVerdict] = []
+    for n in range(start, stop + 1):
+        if n < stop and clean[n - start]:
+            run.append(n)
+            bare.append(screen.columns.bare_item(n))
+            verdicts.append(check(bare[-1]))
+            continue
+        if run:
+            for tally in tallies:
+                tally.count(screen.columns, run, bare, verdicts)  # type: ignore[attr-defined]
+            run, bare, verdicts = [], [], []
+        if n < stop:
+            item = items[n]
+            verdict = check(item)
+            for tally in tallies:
+                tally.tally(item, verdict)

@@ -117,4 +117,5 @@ def pixel_limit() -> float:
     image = sys.modules.get("PIL.Image")
     if image is None:
         return PILLOW_PIXEL_LIMIT
-    return image.MAX_IMAGE_PIXELS or float("inf")
+    # while another thread imports Pillow the module has no setting yet: nobody can have changed it
+    return getattr(image, "MAX_IMAGE_PIXELS", PILLOW_PIXEL_LIMIT) or float("inf")

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, shape_type_name
+
+if TYPE_CHECKING:
+    from sc_importers.project_types.column_counts import ColumnCounter
 
 
 class BuildError(Exception):
@@ -134,3 +138,10 @@ class ProjectType:
         task gets nothing for a plain box. Reasons are keys of
         :data:`sc_importers.conversion_counts.LOST_REASONS`. Default: nothing is lost."""
         return Counter()
+
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        """A function counting what :meth:`convert` and :meth:`unused` make of many screened items
+        of a dataset held as arrays at once (:mod:`sc_importers.project_types.column_counts`: the dry
+        run of a large dataset), or None (the default): the type is counted item by item. It must
+        agree with those methods item for item, and :meth:`lost` must be empty for such items."""
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sc_importers.model import Annotation, Dataset, MediaItem, shape_type_name
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
@@ -19,6 +20,9 @@ from sc_importers.project_types.common import (
     union_box,
     user_labels,
 )
+
+if TYPE_CHECKING:
+    from sc_importers.project_types.column_counts import ColumnCounter
 
 
 def _single_task_plan(name: str, task_type: str, dataset: Dataset) -> ProjectPlan:
@@ -90,6 +94,10 @@ class Detection(CoreProjectType):
         return [Annotation(labels, union_box(parts)) for labels, parts in objects]
 
 
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        return _region_counter(self, Detection, plan, options, one_per_object=True)
+
+
 class Segmentation(CoreProjectType):
     """Regions. Polygons and ellipses stay as they are; boxes and rotated boxes become
     four-point polygons; image-level labels are dropped."""
@@ -107,3 +115,19 @@ class Segmentation(CoreProjectType):
     ) -> list[Annotation]:
         regions = labelled_regions(annotations, set(plan.label_names))
         return [Annotation(labels, as_polygon(shape)) for labels, shape in regions]
+
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        return _region_counter(self, Segmentation, plan, options, one_per_object=False)
+
+
+def _region_counter(project_type: CoreProjectType, own: type, plan: ProjectPlan, options: BuildOptions,
+                    one_per_object: bool) -> ColumnCounter | None:
+    """:func:`~sc_importers.project_types.column_counts.region_counter` for ``own`` (detection or
+    segmentation), unless the plan restores a backup or ``project_type`` is a subclass converting
+    otherwise than ``own``."""
+    from sc_importers.project_types.column_counts import region_counter  # numpy: not at import
+
+    if plan.restored or any(getattr(type(project_type), m) is not getattr(own, m)
+                            for m in ("convert", "convert_new", "unused", "lost")):
+        return None
+    return region_counter(project_type, plan, options, one_per_object)

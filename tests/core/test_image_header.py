@@ -113,3 +113,6 @@ def test_the_pixel_limit_is_pillows_whether_or_not_pillow_is_imported(monkeypatc
     assert pixel_limit() == float("inf")
     monkeypatch.delitem(sys.modules, "PIL.Image")
     assert pixel_limit() == PILLOW_PIXEL_LIMIT
+    # another thread importing Pillow: the module is there, its setting not yet (a yolo read's threads)
+    monkeypatch.setitem(sys.modules, "PIL.Image", type(sys)("PIL.Image"))
+    assert pixel_limit() == PILLOW_PIXEL_LIMIT

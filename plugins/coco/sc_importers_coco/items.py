@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from sc_importers.columns import IMAGE, POLYGON, RECTANGLE, ItemColumns
 from sc_importers.model import Annotation, MediaItem, Polygon, Rectangle
 from sc_importers_coco.convert import Converted, CrowdMode, ImageContext, convert
 from sc_importers_coco.parse import Annotation as CocoAnnotation
@@ -82,7 +83,7 @@ def polygon(flat: list[float]) -> Polygon:
 
 
 #: Shape kinds in :class:`CompactFile` rows.
-_IMAGE, _RECTANGLE, _POLYGON = 0, 1, 2
+_IMAGE, _RECTANGLE, _POLYGON = IMAGE, RECTANGLE, POLYGON  # the codes of sc_importers.columns
 
 
 @dataclass
@@ -217,6 +218,30 @@ class CocoItems(Sequence[MediaItem]):
             self._packing.wait_for(self._packing.total)
             self._packing = None
 
+    def columns(self) -> ItemColumns:
+        """The items as arrays (:func:`sc_importers.columns.columns_of`: the dry run screens and counts
+        them at numpy speed), over the packed rows without copying them when there is one file."""
+        self.finish_reading()
+        parts = [_columns(compact) for compact in self._files]
+        if len(parts) == 1:
+            return parts[0]
+        index: dict[tuple[str, ...], int] = {}  # every file's label sets, numbered anew
+        labels, item_rows, begins, ends = [], [np.zeros(1, dtype=np.int64)], [], []
+        rows = coords = 0
+        for part in parts:
+            mapping = np.array([index.setdefault(names, len(index)) for names in part.label_sets] or [0])
+            labels.append(mapping[part.labels] if len(part.labels) else part.labels)
+            item_rows.append(part.item_rows[1:] + rows)
+            begins.append(part.begins + coords)
+            ends.append(part.ends + coords)
+            rows += len(part.kinds)
+            coords += len(part.coords)
+        return ItemColumns(
+            [m for part in parts for m in part.media], np.concatenate(item_rows),
+            np.concatenate([p.kinds for p in parts]), np.concatenate(labels), list(index),
+            np.concatenate([p.objects for p in parts]), np.concatenate(begins), np.concatenate(ends),
+            np.concatenate([p.coords for p in parts]))
+
     def label_use(self) -> tuple[set[str], set[str]]:
         """(labels of annotations with a shape, labels of image-level annotations), from the packed
         rows without building an item (:meth:`sc_importers.model.Dataset.label_use`)."""
@@ -253,6 +278,18 @@ class CocoItems(Sequence[MediaItem]):
 
     def __repr__(self) -> str:
         return f"<CocoItems: {len(self)} items from {len(self._files)} file(s), built when asked>"
+
+
+def _columns(compact: CompactFile) -> ItemColumns:
+    """One compact file's rows as :class:`ItemColumns` (views of its arrays: the row kinds share
+    their codes)."""
+    def view(packed: array, dtype: type) -> np.ndarray:
+        return np.frombuffer(packed, dtype=dtype) if len(packed) else np.empty(0, dtype=dtype)
+
+    return ItemColumns(compact.items, view(compact.item_rows, np.int64), view(compact.kinds, np.int8),
+                       view(compact.labels, np.int32), compact.label_sets, view(compact.objects, np.int32),
+                       view(compact.begins, np.int64), view(compact.ends, np.int64),
+                       view(compact.coords, np.float64))
 
 
 def _annotate(item: MediaItem, anns: list, categories: dict[object, str], ctx: ImageContext,
