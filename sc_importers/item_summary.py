@@ -87,11 +87,11 @@ class ItemSummary:
         self.keys.update(item.key for item in bare)
         rows = columns.rows_of(chosen)
         self.annotations += len(rows)
-        pairs, times = np.unique(np.stack([columns.labels[rows].astype(np.int64), columns.kinds[rows]]), axis=1,
-                                 return_counts=True)
-        for (index, kind), n in zip(pairs.T.tolist(), times.tolist(), strict=True):
-            for name in columns.label_sets[index]:
-                self.annotation_counts[(name, KINDS[kind])] += n
+        # rows per (label set, kind), numbered label set * kinds + kind
+        per_pair = np.bincount(columns.labels[rows].astype(np.int64) * len(KINDS) + columns.kinds[rows])
+        for pair in np.flatnonzero(per_pair).tolist():
+            for name in columns.label_sets[pair // len(KINDS)]:
+                self.annotation_counts[(name, KINDS[pair % len(KINDS)])] += int(per_pair[pair])
 
     def fresh(self) -> ItemSummary:
         return ItemSummary()

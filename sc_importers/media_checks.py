@@ -125,11 +125,19 @@ def size_problems(item: MediaItem, size: tuple[int, int]) -> list[Problem]:
 class LinkCheck:
     """Media files inside the dataset folder ``root`` that are symbolic links leading out of it (their
     target is what gets uploaded, so the warning names it), one item at a time, in a walk over the items
-    done for something else."""
+    done for something else.
+
+    A folder asked about often is listed once (its entries say which are links) instead of looking
+    at each file: 118,000 ``lstat`` calls cost a train2017-size dry run about 0.3 s after its walk."""
+
+    #: Files of one folder looked at one by one before the folder is listed.
+    LIST_AFTER = 64
 
     def __init__(self, root: Path) -> None:
         self.root = os.path.abspath(root)
         self.real_root = os.path.realpath(root)
+        self._asked: dict[str, int] = {}
+        self._links: dict[str, set[str]] = {}  # folder -> names of its entries that are links
 
     def __call__(self, item: MediaItem) -> Problem | None:
         """The warning for ``item`` when it is a link leading out of the dataset folder, else None."""
@@ -138,7 +146,7 @@ class LinkCheck:
     def check(self, file: str, key: str) -> Problem | None:
         """:meth:`__call__` for the item ``key`` whose file is ``file``."""
         path = os.path.abspath(file)
-        if not path.startswith(self.root + os.sep) or not os.path.islink(path):
+        if not path.startswith(self.root + os.sep) or not self._is_link(path):
             return None
         target = os.path.realpath(path)
         if (target + os.sep).startswith(self.real_root + os.sep):
@@ -146,6 +154,21 @@ class LinkCheck:
         return CheckProblem(
             "warning", f"a symbolic link leading outside the dataset folder, to {target}; that file is "
             "what would be uploaded", file, key, "link_outside")
+
+    def _is_link(self, path: str) -> bool:
+        """``os.path.islink(path)``, from a listing of its folder once the folder is asked about often."""
+        folder, name = os.path.split(path)
+        links = self._links.get(folder)
+        if links is None:
+            asked = self._asked[folder] = self._asked.get(folder, 0) + 1
+            if asked <= self.LIST_AFTER:
+                return os.path.islink(path)
+            try:
+                with os.scandir(folder) as entries:
+                    links = self._links[folder] = {entry.name for entry in entries if entry.is_symlink()}
+            except OSError:
+                return os.path.islink(path)
+        return name in links
 
 
 def shape_numbers(shape: Shape) -> list[float]:

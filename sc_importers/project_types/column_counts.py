@@ -65,11 +65,14 @@ def region_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildO
         region = (kinds != IMAGE) & taken[kinds] & (code[sets] >= 0)
         owners, groups = columns.row_items(rows[region]), code[sets[region]]
         if one_per_object:  # one group per (item, object, kept labels); a row without object alone
-            objects = columns.objects[rows[region]].astype(np.int64)
-            alone = objects < 0
-            objects[alone] = -1 - np.flatnonzero(alone)
-            _, first_rows = np.unique(np.stack([owners, objects, groups]), axis=1, return_index=True)
-            owners, groups = owners[first_rows], groups[first_rows]
+            objects = columns.objects[rows[region]]
+            parts = np.flatnonzero(objects >= 0)
+            if len(parts):  # the first row of each (item, object, kept labels) stays
+                keys = np.stack([owners[parts], objects[parts].astype(np.int64), groups[parts]])
+                _, firsts = np.unique(keys, axis=1, return_index=True)
+                stays = objects < 0
+                stays[parts[firsts]] = True
+                owners, groups = owners[stays], groups[stays]
         counts.annotations += len(groups)
         tasks_hit: dict[str, set[int]] = defaultdict(set)
         per_kept = np.bincount(groups, minlength=len(kept_labels))
@@ -100,8 +103,9 @@ def _count_unused(columns: ItemColumns, rows: np.ndarray, kinds: np.ndarray, set
     if not unused.any():
         return
     owners = columns.row_items(rows[unused])
-    pairs, n = np.unique(np.stack([kinds[unused].astype(np.int64), sets[unused]]), axis=1, return_counts=True)
-    for (kind, index), times in zip(pairs.T.tolist(), n.tolist(), strict=True):
+    per_pair = np.bincount(sets[unused].astype(np.int64) * len(KINDS) + kinds[unused])  # label set * kinds + kind
+    for pair in np.flatnonzero(per_pair).tolist():
+        index, kind, times = pair // len(KINDS), pair % len(KINDS), int(per_pair[pair])
         names, word = columns.label_sets[index], KINDS[kind]
         counts.unused[word] += times * (max(1, len(names)) if kind == IMAGE else 1)
         for name in names:

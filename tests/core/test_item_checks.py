@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from sc_importers.item_checks import ItemChecker, checked_in_parallel
@@ -74,3 +75,38 @@ def test_project_on_demand_is_created_once_and_a_failure_is_kept() -> None:
         else:
             raise AssertionError("no error")
     assert failing.project is None and isinstance(failing.error, ValueError)
+
+
+def test_link_check_listing_a_folder_finds_what_looking_at_each_file_finds(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LinkCheck.LIST_AFTER files of one folder the folder is listed: links out (to a file, a folder,
+    nowhere), a link inside, plain files and missing ones are told apart as before."""
+    from sc_importers.media_checks import LinkCheck
+
+    root, outside = tmp_path / "d", tmp_path / "elsewhere"
+    (root / "img").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "x.jpg").write_bytes(b"x")
+    files = []
+    for n in range(12):
+        path = root / "img" / f"{n}.jpg"
+        if n % 4 == 0:
+            path.symlink_to(outside / "x.jpg")
+        elif n % 4 == 1:
+            path.symlink_to(root / "img" / "2.jpg")  # inside: no warning
+        elif n == 3:
+            path.symlink_to(outside / "gone.jpg")  # broken
+        elif n != 7:  # 7 is missing
+            path.write_bytes(b"x")
+        files.append(str(path))
+    files += [str(root / "img" / "0.jpg"), str(tmp_path / "elsewhere" / "x.jpg")]  # again; outside the root
+
+    def found(check: LinkCheck) -> list[str | None]:
+        return [None if (p := check.check(f, f)) is None else p.message for f in files]
+
+    one_by_one = found(LinkCheck(root))
+    monkeypatch.setattr(LinkCheck, "LIST_AFTER", 2)
+    listed = LinkCheck(root)
+    assert found(listed) == one_by_one
+    assert listed._links  # the folder was listed
+    assert sum(m is not None for m in one_by_one) == 5  # 0, 4, 8, 0 again and the broken 3

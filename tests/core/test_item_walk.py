@@ -46,7 +46,9 @@ class _Lazy(Sequence[MediaItem]):
         return self._items[index]
 
 
-def _dataset(root: Path, count: int) -> Dataset:
+def _dataset(folder: Path, count: int) -> Dataset:
+    root = folder / "data"
+    root.mkdir()
     items = []
     for i in range(count):
         path = root / f"{i % 17}" / f"{i % 20}.jpg"  # names repeat across folders: duplicate-name warnings
@@ -59,6 +61,9 @@ def _dataset(root: Path, count: int) -> Dataset:
         ]))
     (root / "3" / "3.jpg").write_bytes((root / "3" / "3.jpg").read_bytes()[:-40])  # cut short: unreadable
     (root / "5" / "5.jpg").unlink()
+    outside = folder / "outside.jpg"
+    (root / "6" / "6.jpg").rename(outside)
+    (root / "6" / "6.jpg").symlink_to(outside)  # a link leading out of the dataset folder: a warning
     return Dataset("d", "test", root, labels=[Label("cat"), Label("dog")], items=_Lazy(items))
 
 
@@ -83,6 +88,7 @@ def test_the_forked_walk_ends_with_what_one_process_gives(tmp_path: Path, monkey
     problems, summary, (counts, converted_problems), created = alone
     assert {p.item for p in problems if p.severity == "error"} >= {"3/3.jpg", "5/5.jpg", "4/1.jpg", "3/0.jpg"}
     assert any(p.kind == "duplicate_name" for p in problems)  # type: ignore[attr-defined]
+    assert [p.item for p in problems if p.kind == "link_outside"] == ["6/6.jpg"]  # type: ignore[attr-defined]
     assert summary.total == 60 and counts["Detection task"]["media"] > 0 and converted_problems
     monkeypatch.setattr(item_walk, "processes_for", lambda count: 2)
     monkeypatch.setattr(item_walk, "CHUNK", 7)
