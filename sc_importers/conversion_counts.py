@@ -115,6 +115,12 @@ class ConversionCounts:
                 unused.labels[kind][name] += n
         for kind, keys in counted.unused_media.items():
             unused.media[kind].update(dict.fromkeys(keys, "image"))
+        for mine, theirs in ((unused.lost, counted.lost), (unused.lost_kinds, counted.lost_kinds)):
+            for reason, per_name in theirs.items():
+                for name, n in per_name.items():
+                    mine[reason][name] += n
+        for reason, keys in counted.lost_media.items():
+            unused.media[reason].update(dict.fromkeys(keys, "image"))
 
     def fresh(self) -> ConversionCounts:
         return ConversionCounts(self.project_type, self.dataset, self.plan, self.options, self.reader_skipped)

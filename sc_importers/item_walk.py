@@ -69,8 +69,8 @@ class Tally(Protocol):
 
 
 class ColumnTally(Tally, Protocol):
-    """A tally that can also add screened items from a dataset held as arrays (a walk with a
-    :class:`~sc_importers.column_checks.ColumnScreen` needs every tally to be one)."""
+    """A tally that can also add screened items from a dataset held as arrays (in a walk with a
+    :class:`~sc_importers.column_checks.ColumnScreen`; a tally that is not one gets them built)."""
 
     def counts_columns(self) -> bool:
         """Whether :meth:`count` can be called."""
@@ -99,10 +99,10 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
     """Check every item and add it with its verdict to every tally, in the items' order as far as the
     tallies can tell; ``progress`` is called with the number of items done, now and then.
 
-    With a ``screen`` of the items' arrays (every tally a :class:`ColumnTally`), a walk in processes
-    checks the items it finds clean for their file only and counts them from the arrays
-    (:func:`_walk_span`); a walk in this process does not use it (its threads wait for several
-    files at a time, a walking process waits for one).
+    With a ``screen`` of the items' arrays, a walk in processes checks the items it finds clean for
+    their file only and lets each :class:`ColumnTally` count them from the arrays (:func:`_walk_span`);
+    a walk in this process does not use it (its threads wait for several files at a time, a walking
+    process waits for one).
     Stops the processes on the way out, also when a tally or Ctrl-C interrupts the walk."""
     processes = 0 if isinstance(items, (list, tuple)) else processes_for(len(items))
     if not processes:
@@ -164,9 +164,12 @@ def _walk_chunk(bounds: tuple[int, int]) -> list[Any]:
 def _walk_span(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], tallies: Sequence[Tally],
                screen: ColumnScreen, start: int, stop: int) -> None:
     """Walk the items ``start:stop`` with ``screen``: a clean item is checked without its annotations
-    (they pass) and handed to :meth:`ColumnTally.count` with the clean items next to it; any other
-    is built and walked whole. The tallies get the items in order either way."""
+    (they pass) and handed to each :class:`ColumnTally` (:meth:`ColumnTally.count`, with the clean
+    items next to it); the other tallies get it built whole, with that verdict. An item that is not
+    clean is built and walked whole. Every tally gets the items in order."""
     clean = screen.clean(start, stop).tolist()
+    by_columns = [t for t in tallies if getattr(t, "counts_columns", lambda: False)()]
+    by_item = [t for t in tallies if t not in by_columns]
     run: list[int] = []
     bare: list[MediaItem] = []
     verdicts: list[ItemVerdict] = []
@@ -175,9 +178,13 @@ def _walk_span(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerd
             run.append(n)
             bare.append(screen.columns.bare_item(n))
             verdicts.append(check(bare[-1]))
+            if by_item:
+                item = items[n]
+                for tally in by_item:
+                    tally.tally(item, verdicts[-1])
             continue
         if run:
-            for tally in tallies:
+            for tally in by_columns:
                 tally.count(screen.columns, run, bare, verdicts)  # type: ignore[attr-defined]
             run, bare, verdicts = [], [], []
         if n < stop:

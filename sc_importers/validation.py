@@ -151,8 +151,9 @@ def validate(dataset: Dataset, check_images: bool = True, tallies: Sequence[Tall
     in one walk over the items (a lazily read dataset builds them anew at every walk), split over
     processes for a large dataset (:func:`sc_importers.item_walk.walk`); ``tallies`` are the other
     counts made in that walk (the dry run's report counts and conversion counts). When the items
-    are held as arrays (:mod:`sc_importers.columns`) and every tally can count from them, those
-    the screen finds clean (:mod:`sc_importers.column_checks`) have only their file checked there. Nothing is
+    are held as arrays (:mod:`sc_importers.columns`), those the screen finds clean
+    (:mod:`sc_importers.column_checks`) have only their file checked there, and the tallies that can
+    count them from the arrays do. Nothing is
     reported twice: the media files of items a reader already gave an error are not checked again
     (readers report unreadable images they opened themselves).
 
@@ -165,10 +166,8 @@ def validate(dataset: Dataset, check_images: bool = True, tallies: Sequence[Tall
     from sc_importers.column_checks import ColumnScreen  # numpy: not at import, for the command line's start
     from sc_importers.columns import columns_of
 
-    screen = None
-    if all(getattr(t, "counts_columns", lambda: False)() for t in tallies):
-        columns = columns_of(dataset.items)  # a dataset held as arrays is screened for clean items
-        screen = None if columns is None else ColumnScreen(columns, checker.known, checker.reader_failed)
+    columns = columns_of(dataset.items)  # a dataset held as arrays is screened for clean items
+    screen = None if columns is None else ColumnScreen(columns, checker.known, checker.reader_failed)
     with tqdm(total=total, desc="checking images", unit="item", file=sys.stderr,
               disable=not check_images or total <= PROGRESS_THRESHOLD or not progress_wanted()) as bar:
         walk(dataset.items, checker, [checked, *tallies], progress=bar.update, screen=screen)

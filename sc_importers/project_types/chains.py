@@ -15,6 +15,7 @@ SC puts a ``crop`` task between the two; the REST dialect adds it.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Rectangle
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
@@ -27,6 +28,9 @@ from sc_importers.project_types.common import (
     shape_labels,
     union_box,
 )
+
+if TYPE_CHECKING:
+    from sc_importers.project_types.column_counts import ColumnCounter
 
 DEFAULT_CHAIN_LABEL = "object"
 
@@ -82,6 +86,13 @@ class DetectionToSegmentation(DetectionChain):
                     lost[("no_outline", "RECTANGLE", name)] += 1
         return lost
 
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        from sc_importers.project_types.column_counts import chain_counter, counter_for  # numpy: not at import
+
+        names = {lb.name for lb in plan.tasks[1].labels}
+        conversion = chain_counter(plan.tasks[0].labels[0].name, outlines=True)
+        return counter_for(self, DetectionToSegmentation, plan, options, names, True, conversion)
+
 
 class DetectionToClassification(DetectionChain):
     name = "detection_to_classification"
@@ -98,3 +109,10 @@ class DetectionToClassification(DetectionChain):
             Annotation((chain_label, labels[0]), union_box(parts))
             for labels, parts in labelled_objects(annotations, {lb.name for lb in plan.tasks[1].labels})
         ]
+
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        from sc_importers.project_types.column_counts import chain_counter, counter_for  # numpy: not at import
+
+        names = {lb.name for lb in plan.tasks[1].labels}
+        conversion = chain_counter(plan.tasks[0].labels[0].name, outlines=False)
+        return counter_for(self, DetectionToClassification, plan, options, names, True, conversion)

@@ -1,12 +1,13 @@
 """Conversion counts from a dataset held as arrays (:class:`~sc_importers.columns.ItemColumns`): what
-a project type's ``convert`` and ``unused`` make of many items at once, for the dry run
+a project type's ``convert``, ``unused`` and ``lost`` make of many items at once, for the dry run
 (``ProjectType.column_counter``).
 
 They are a second statement of rules :mod:`sc_importers.project_types` states item by item, so they
-are held equal to those by tests over random datasets (``tests/core/test_column_counts.py``); only
-types whose conversion is a count of regions have one here (detection, segmentation); the others
-are counted item by item. The items counted are screened (:mod:`sc_importers.column_checks`):
-every shape has an area, so every region with a kept label is converted.
+are held equal to those by tests over random datasets (``tests/core/test_column_screen.py``). Only
+types whose conversion is a count of regions and objects have one: detection, segmentation and the
+two chains; classification (one label per image, by vote) and anomaly are counted item by item. The
+items counted are screened (:mod:`sc_importers.column_checks`): every shape has an area, so every
+region with a kept label is converted.
 """
 
 from __future__ import annotations
@@ -17,83 +18,173 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sc_importers.columns import IMAGE, KINDS, ItemColumns
+from sc_importers.columns import IMAGE, KINDS, RECTANGLE, ItemColumns
 from sc_importers.model import EMPTY_LABEL
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
+
+
+def _nested() -> defaultdict[str, defaultdict[str, int]]:
+    return defaultdict(lambda: defaultdict(int))
 
 
 @dataclass
 class ColumnCounts:
     """What converting some items gives: converted annotations per task title and label
     (``EMPTY_LABEL`` under the first task), items with an annotation per task, converted
-    annotations in all, and what :meth:`ProjectType.unused` counts (per kind; per kind and label;
-    the keys of the items per kind)."""
+    annotations in all; what :meth:`ProjectType.unused` counts (per kind; per kind and label; the
+    keys of the items per kind) and what :meth:`ProjectType.lost` counts (per reason and label; per
+    reason and kind; the keys of the items per reason)."""
 
-    labels: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    labels: dict[str, dict[str, int]] = field(default_factory=_nested)
     media: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     annotations: int = 0
     unused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    unused_labels: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    unused_labels: dict[str, dict[str, int]] = field(default_factory=_nested)
     unused_media: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    lost: dict[str, dict[str, int]] = field(default_factory=_nested)
+    lost_kinds: dict[str, dict[str, int]] = field(default_factory=_nested)
+    lost_media: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 #: Counts the items ``items`` (indices, ascending) of ``columns``.
 ColumnCounter = Callable[[ItemColumns, np.ndarray], ColumnCounts]
 
 
-def region_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOptions,
-                   one_per_object: bool) -> ColumnCounter:
-    """The counter of a type converting every region with a kept label (a label of ``plan``) of an
-    accepted kind into one annotation with the kept labels (``one_per_object``: the parts of one
-    object, equal object codes and kept labels, into one), image-level labels left unused, and an
-    item without annotations into the empty label when ``options`` ask for it."""
-    labels = set(plan.label_names)
-    task_of = {lb.name: task.title for task in plan.tasks for lb in task.labels}
+@dataclass
+class Objects:
+    """The objects of some items, as ``labelled_objects`` finds them: regions of an accepted kind with
+    a kept label; with ``one_per_object`` the parts of one object (equal object codes and kept labels)
+    are one, else every region is. Per object: its item, its kept labels (``kept[code]``) and how many
+    of its parts are not rectangles (outlines)."""
+
+    owners: np.ndarray
+    codes: np.ndarray
+    outlines: np.ndarray
+    kept: list[tuple[str, ...]]
+    columns: ItemColumns
+
+    def keys(self, chosen: np.ndarray) -> list[str]:
+        """The keys of the items of the ``chosen`` objects, each once."""
+        return [self.columns.media[n][1] for n in np.unique(self.owners[chosen]).tolist()]
+
+    def tally(self, counts: ColumnCounts, task_of: Callable[[str], str], chosen: np.ndarray,
+              labels_of: Callable[[tuple[str, ...]], tuple[str, ...]], times: np.ndarray) -> None:
+        """Add, for each ``chosen`` object, ``times`` annotations with the labels ``labels_of`` its kept
+        labels, under each label's task; the items hit count once per task."""
+        hit: dict[str, set[int]] = defaultdict(set)
+        owners, codes, times = self.owners[chosen], self.codes[chosen], times[chosen]
+        per_code = np.bincount(codes, weights=times, minlength=len(self.kept)).astype(np.int64)
+        for code in np.flatnonzero(per_code).tolist():
+            items = owners[(codes == code) & (times > 0)].tolist()
+            for name in labels_of(self.kept[code]):
+                counts.labels[task_of(name)][name] += int(per_code[code])
+                hit[task_of(name)].update(items)
+        for task, items in hit.items():
+            counts.media[task] += len(items)
+
+
+def find_objects(columns: ItemColumns, rows: np.ndarray, names: set[str], taken: np.ndarray,
+                 one_per_object: bool) -> Objects:
+    """The :class:`Objects` of the annotation rows ``rows`` with a label in ``names`` and a kind
+    ``taken`` says is accepted (by kind code)."""
+    kept: dict[tuple[str, ...], int] = {}  # label sets numbered by their kept labels (-1: none kept)
+    code = np.array([kept.setdefault(k, len(kept)) if (k := tuple(n for n in label_set if n in names)) else -1
+                     for label_set in columns.label_sets] or [-1])
+    kinds = columns.kinds[rows]
+    region = (kinds != IMAGE) & taken[kinds] & (code[columns.labels[rows]] >= 0)
+    owners, codes = columns.row_items(rows[region]), code[columns.labels[rows[region]]]
+    outline = (kinds[region] != RECTANGLE).astype(np.int64)
+    if not one_per_object:
+        return Objects(owners, codes, outline, list(kept), columns)
+    objects = columns.objects[rows[region]]
+    group = np.arange(len(owners))  # each part's object: itself, or the first part of its object
+    parts = np.flatnonzero(objects >= 0)
+    if len(parts):
+        keys = np.stack([owners[parts], objects[parts].astype(np.int64), codes[parts]])
+        _, firsts, back = np.unique(keys, axis=1, return_index=True, return_inverse=True)
+        group[parts] = parts[firsts][back.ravel()]
+    heads = np.unique(group)
+    outlines = np.bincount(np.searchsorted(heads, group), weights=outline, minlength=len(heads)).astype(np.int64)
+    return Objects(owners[heads], codes[heads], outlines, list(kept), columns)
+
+
+#: What a type makes of the objects of some items: ``convert(counts, objects, task_of)``.
+Conversion = Callable[[ColumnCounts, Objects, Callable[[str], str]], None]
+
+
+def counter_for(project_type: ProjectType, own: type[ProjectType], plan: ProjectPlan, options: BuildOptions,
+                names: set[str], one_per_object: bool, conversion: Conversion) -> ColumnCounter | None:
+    """:func:`object_counter` for ``project_type``, an ``own`` (the core type whose rules
+    ``conversion`` states), unless the plan restores a backup (annotations pass as they are) or
+    ``project_type`` is a subclass converting otherwise than ``own``."""
+    if plan.restored or any(getattr(type(project_type), m) is not getattr(own, m)
+                            for m in ("convert", "convert_new", "unused", "lost")):
+        return None
+    return object_counter(project_type, plan, options, names, one_per_object, conversion)
+
+
+def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOptions, names: set[str],
+                   one_per_object: bool, conversion: Conversion) -> ColumnCounter:
+    """The counter of a type converting the :class:`Objects` with a label in ``names`` as
+    ``conversion`` says, leaving the kinds it does not accept unused, and giving an item without
+    annotations the empty label when ``options`` ask for it."""
+    task_titles = {lb.name: task.title for task in plan.tasks for lb in task.labels}
     first = plan.tasks[0].title
+
+    def task_of(name: str) -> str:
+        return first if name == EMPTY_LABEL else task_titles.get(name, first)
+
     accepted = {kind for task in plan.tasks for kind in project_type.accepts.get(task.task_type, ())}
     taken = np.array([kind in accepted for kind in KINDS])
 
     def count(columns: ItemColumns, items: np.ndarray) -> ColumnCounts:
         counts = ColumnCounts()
-        # label sets numbered by their kept labels (-1: none kept): sets keeping the same labels are alike
-        kept: dict[tuple[str, ...], int] = {}
-        code = np.array([kept.setdefault(k, len(kept)) if (k := tuple(n for n in names if n in labels)) else -1
-                         for names in columns.label_sets] or [-1])
-        kept_labels = list(kept)
         rows = columns.rows_of(items)
-        kinds, sets = columns.kinds[rows], columns.labels[rows]
-        region = (kinds != IMAGE) & taken[kinds] & (code[sets] >= 0)
-        owners, groups = columns.row_items(rows[region]), code[sets[region]]
-        if one_per_object:  # one group per (item, object, kept labels); a row without object alone
-            objects = columns.objects[rows[region]]
-            parts = np.flatnonzero(objects >= 0)
-            if len(parts):  # the first row of each (item, object, kept labels) stays
-                keys = np.stack([owners[parts], objects[parts].astype(np.int64), groups[parts]])
-                _, firsts = np.unique(keys, axis=1, return_index=True)
-                stays = objects < 0
-                stays[parts[firsts]] = True
-                owners, groups = owners[stays], groups[stays]
-        counts.annotations += len(groups)
-        tasks_hit: dict[str, set[int]] = defaultdict(set)
-        per_kept = np.bincount(groups, minlength=len(kept_labels))
-        for index in np.flatnonzero(per_kept).tolist():
-            hit = owners[groups == index].tolist()
-            for name in kept_labels[index]:
-                task = task_of.get(name, first)
-                counts.labels[task][name] += int(per_kept[index])
-                tasks_hit[task].update(hit)
+        conversion(counts, find_objects(columns, rows, names, taken, one_per_object), task_of)
         if options.empty_label_for_unannotated and not plan.restored:
             bare = items[columns.item_rows[items + 1] == columns.item_rows[items]]
             if len(bare):
                 counts.labels[first][EMPTY_LABEL] += len(bare)
                 counts.annotations += len(bare)
-                tasks_hit[first].update(bare.tolist())
-        for task, owners_hit in tasks_hit.items():
-            counts.media[task] += len(owners_hit)
-        _count_unused(columns, rows, kinds, sets, ~taken[kinds], counts)
+                counts.media[first] += len(bare)
+        kinds = columns.kinds[rows]
+        _count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
         return counts
 
     return count
+
+
+def regions(counts: ColumnCounts, objects: Objects, task_of: Callable[[str], str]) -> None:
+    """Detection and segmentation: one annotation per object (or region) with its kept labels."""
+    total = len(objects.owners)
+    counts.annotations += total
+    objects.tally(counts, task_of, np.ones(total, dtype=bool), lambda kept: kept, np.ones(total, dtype=np.int64))
+
+
+def chain_counter(chain_label: str, outlines: bool) -> Conversion:
+    """A chain: each object gives a box with ``chain_label``; then, with ``outlines``
+    (detection -> segmentation), each part that is not a box gives an outline with the object's kept
+    labels, and an object drawn only as boxes is lost to the second task (``no_outline``); without
+    (detection -> classification), the box also carries the object's first kept label."""
+    def convert(counts: ColumnCounts, objects: Objects, task_of: Callable[[str], str]) -> None:
+        total = len(objects.owners)
+        everyone, once = np.ones(total, dtype=bool), np.ones(total, dtype=np.int64)
+        counts.annotations += total
+        objects.tally(counts, task_of, everyone, lambda kept: (chain_label,), once)
+        if not outlines:
+            objects.tally(counts, task_of, everyone, lambda kept: kept[:1], once)
+            return
+        counts.annotations += int(objects.outlines.sum())
+        objects.tally(counts, task_of, everyone, lambda kept: kept, objects.outlines)
+        boxes_only = objects.outlines == 0
+        for code in np.unique(objects.codes[boxes_only]).tolist():
+            lost = int(((objects.codes == code) & boxes_only).sum())
+            for name in objects.kept[code]:
+                counts.lost["no_outline"][name] += lost
+                counts.lost_kinds["no_outline"]["RECTANGLE"] += lost
+        counts.lost_media["no_outline"] += objects.keys(boxes_only)
+
+    return convert
 
 
 def _count_unused(columns: ItemColumns, rows: np.ndarray, kinds: np.ndarray, sets: np.ndarray,

@@ -95,7 +95,9 @@ class Detection(CoreProjectType):
 
 
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
-        return _region_counter(self, Detection, plan, options, one_per_object=True)
+        from sc_importers.project_types.column_counts import counter_for, regions  # numpy: not at import
+
+        return counter_for(self, Detection, plan, options, set(plan.label_names), True, regions)
 
 
 class Segmentation(CoreProjectType):
@@ -117,17 +119,7 @@ class Segmentation(CoreProjectType):
         return [Annotation(labels, as_polygon(shape)) for labels, shape in regions]
 
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
-        return _region_counter(self, Segmentation, plan, options, one_per_object=False)
+        from sc_importers.project_types.column_counts import counter_for, regions  # numpy: not at import
 
+        return counter_for(self, Segmentation, plan, options, set(plan.label_names), False, regions)
 
-def _region_counter(project_type: CoreProjectType, own: type, plan: ProjectPlan, options: BuildOptions,
-                    one_per_object: bool) -> ColumnCounter | None:
-    """:func:`~sc_importers.project_types.column_counts.region_counter` for ``own`` (detection or
-    segmentation), unless the plan restores a backup or ``project_type`` is a subclass converting
-    otherwise than ``own``."""
-    from sc_importers.project_types.column_counts import region_counter  # numpy: not at import
-
-    if plan.restored or any(getattr(type(project_type), m) is not getattr(own, m)
-                            for m in ("convert", "convert_new", "unused", "lost")):
-        return None
-    return region_counter(project_type, plan, options, one_per_object)

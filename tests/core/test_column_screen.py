@@ -25,6 +25,7 @@ from sc_importers.item_checks import ItemVerdict, check_annotation
 from sc_importers.item_summary import ItemSummary
 from sc_importers.model import EMPTY_LABEL, Annotation, Dataset, Label, MediaItem, Polygon, Rectangle
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
+from sc_importers.project_types.chains import DetectionToClassification, DetectionToSegmentation
 from sc_importers.project_types.common import has_area
 from sc_importers.project_types.single import Classification, Detection, Segmentation
 
@@ -67,14 +68,23 @@ _EDGE = [0.0, -0.0, 1e-7, -1e-7, 1e-300, 5e-324, 0.5, 1.0, 7.0, 9.999999, 10.0, 
 _PAST = [-1e-6, 0.0, 1e-12, 1e-7, 1e-6, 2e-6, 1e-5]
 _number = st.one_of(st.sampled_from(_EDGE), st.floats(-5, 25, allow_nan=False),
                     st.integers(0, 20).map(float))
-_labels = st.lists(st.sampled_from([*KNOWN, "zz"]), min_size=1, max_size=2, unique=True).map(tuple)
+_labels = st.lists(st.sampled_from([*KNOWN * 4, "zz"]), min_size=1, max_size=2, unique=True).map(tuple)
 
 
 @st.composite
 def _shape(draw: st.DrawFn) -> Rectangle | Polygon | None:
-    kind = draw(st.sampled_from(["image", "rect", "poly", "regular", "bowtie", "edge"]))
+    kind = draw(st.sampled_from(["image", "rect", "poly", "regular", "bowtie", "edge", *["fits"] * 12]))
     if kind == "image":
         return None
+    if kind == "fits":  # a box, a convex polygon or a concave one, well inside the 10x10 image
+        x, y = draw(st.floats(0, 4)), draw(st.floats(0, 4))
+        w, h = draw(st.floats(0.5, 5)), draw(st.floats(0.5, 5))
+        form = draw(st.sampled_from(["box", "triangle", "arrow"]))
+        if form == "box":
+            return Rectangle(x, y, w, h)
+        if form == "triangle":
+            return Polygon(((x, y), (x + w, y), (x, y + h)))
+        return Polygon(((x, y), (x + w, y), (x + w / 4, y + h / 4), (x, y + h)))  # concave: not star-shaped
     if kind == "edge":  # a box or triangle ending a hair inside or past the image's right or bottom edge
         start, past = draw(st.sampled_from([0.0, 2.5, 9.0])), draw(st.sampled_from(_PAST))
         box = (start, 1.0, 10.0 - start + past, 2.0)
@@ -169,15 +179,24 @@ _PLANS = [
 ]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_items, st.sampled_from([Detection(), Segmentation()]), st.sampled_from(_PLANS), st.booleans(),
-       st.booleans())
+def _plan_of(project_type, labels: list[Label]) -> ProjectPlan:  # type: ignore[no-untyped-def]
+    """A plan of ``project_type`` with ``labels`` (a chain's second task's; its first has ``thing``)."""
+    if len(project_type.task_types) == 1:
+        return ProjectPlan(project_type.name, [TaskPlan("Task", project_type.task_types[0], labels)])
+    return ProjectPlan(project_type.name, [TaskPlan("Detection task", "detection", [Label("thing")]),
+                                           TaskPlan("Second task", project_type.task_types[1], labels)])
+
+
+_TYPES = [Detection(), Segmentation(), DetectionToSegmentation(), DetectionToClassification()]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_items, st.sampled_from(_TYPES), st.sampled_from(_PLANS), st.booleans(), st.booleans())
 def test_counts_from_arrays_equal_the_per_item_counts(items: list[MediaItem], project_type, plan: ProjectPlan,
                                                       empty: bool, filtered: bool) -> None:
     clean = [item for item, ok in zip(items, _clean(items), strict=True) if ok]
     options = BuildOptions(empty_label_for_unannotated=empty, labels=["a", "c"] if filtered else None)
-    task = TaskPlan("Task", project_type.task_types[0], plan.tasks[0].labels)
-    plan = ProjectPlan(project_type.name, [task])
+    plan = _plan_of(project_type, plan.tasks[0].labels)
     walked = _convert_counts(project_type, clean, plan, options, by_columns=False)
     assert _convert_counts(project_type, clean, plan, options, by_columns=True) == walked
     summary = ItemSummary.of(clean)
@@ -204,7 +223,7 @@ def test_counts_from_arrays_include_the_empty_label_and_image_level_labels() -> 
 
 def test_only_types_converting_regions_count_from_arrays() -> None:
     plan = _PLANS[0]
-    assert Detection().column_counter(plan, BuildOptions()) is not None
+    assert all(t.column_counter(_plan_of(t, plan.tasks[0].labels), BuildOptions()) is not None for t in _TYPES)
     assert Classification().column_counter(plan, BuildOptions()) is None
     assert Detection().column_counter(ProjectPlan("t", plan.tasks, restored=True), BuildOptions()) is None
 
@@ -232,8 +251,9 @@ def test_real_coco_polygons_screen_as_the_per_item_check_finds_them(shared) -> N
             assert problems == [], item.key
     chosen = [item for item, ok in zip(items, clean, strict=True) if ok]
     plan = Detection().plan(Dataset("d", "yolo", root, labels=dataset.labels, items=chosen), BuildOptions())
-    for project_type in (Detection(), Segmentation()):
-        plan = ProjectPlan(project_type.name, [TaskPlan("T", project_type.task_types[0], plan.tasks[0].labels)])
+    labels = plan.tasks[0].labels
+    for project_type in _TYPES:
+        plan = _plan_of(project_type, labels)
         counter = ConversionCounts(project_type, dataset, plan, BuildOptions())
         for item in chosen:
             counter.tally(item, ItemVerdict())
