@@ -35,14 +35,14 @@ class ColumnCounts:
     keys of the items per kind) and what :meth:`ProjectType.lost` counts (per reason and label; per
     reason and kind; the keys of the items per reason)."""
 
-    labels: dict[str, dict[str, int]] = field(default_factory=_nested)
+    labels: defaultdict[str, defaultdict[str, int]] = field(default_factory=_nested)
     media: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     annotations: int = 0
     unused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    unused_labels: dict[str, dict[str, int]] = field(default_factory=_nested)
+    unused_labels: defaultdict[str, defaultdict[str, int]] = field(default_factory=_nested)
     unused_media: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    lost: dict[str, dict[str, int]] = field(default_factory=_nested)
-    lost_kinds: dict[str, dict[str, int]] = field(default_factory=_nested)
+    lost: defaultdict[str, defaultdict[str, int]] = field(default_factory=_nested)
+    lost_kinds: defaultdict[str, defaultdict[str, int]] = field(default_factory=_nested)
     lost_media: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
