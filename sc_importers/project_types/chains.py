@@ -87,11 +87,7 @@ class DetectionToSegmentation(DetectionChain):
         return lost
 
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
-        from sc_importers.project_types.column_counts import chain_counter, counter_for  # numpy: not at import
-
-        names = {lb.name for lb in plan.tasks[1].labels}
-        conversion = chain_counter(plan.tasks[0].labels[0].name, outlines=True)
-        return counter_for(self, DetectionToSegmentation, plan, options, names, True, conversion)
+        return _chain_counter(self, DetectionToSegmentation, plan, options, outlines=True)
 
 
 class DetectionToClassification(DetectionChain):
@@ -111,8 +107,15 @@ class DetectionToClassification(DetectionChain):
         ]
 
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
-        from sc_importers.project_types.column_counts import chain_counter, counter_for  # numpy: not at import
+        return _chain_counter(self, DetectionToClassification, plan, options, outlines=False)
 
-        names = {lb.name for lb in plan.tasks[1].labels}
-        conversion = chain_counter(plan.tasks[0].labels[0].name, outlines=False)
-        return counter_for(self, DetectionToClassification, plan, options, names, True, conversion)
+
+def _chain_counter(chain: DetectionChain, own: type[DetectionChain], plan: ProjectPlan, options: BuildOptions,
+                   outlines: bool) -> ColumnCounter | None:
+    """The chain's counter from arrays (:mod:`sc_importers.project_types.column_counts`)."""
+    from sc_importers.project_types.column_counts import chain_counter, object_counter, same_rules  # numpy
+
+    if not same_rules(chain, own, plan):
+        return None
+    conversion = chain_counter(plan.tasks[0].labels[0].name, outlines)
+    return object_counter(chain, plan, options, {lb.name for lb in plan.tasks[1].labels}, True, conversion)

@@ -112,15 +112,12 @@ def find_objects(columns: ItemColumns, rows: np.ndarray, names: set[str], taken:
 Conversion = Callable[[ColumnCounts, Objects, Callable[[str], str]], None]
 
 
-def counter_for(project_type: ProjectType, own: type[ProjectType], plan: ProjectPlan, options: BuildOptions,
-                names: set[str], one_per_object: bool, conversion: Conversion) -> ColumnCounter | None:
-    """:func:`object_counter` for ``project_type``, an ``own`` (the core type whose rules
-    ``conversion`` states), unless the plan restores a backup (annotations pass as they are) or
+def same_rules(project_type: ProjectType, own: type[ProjectType], plan: ProjectPlan) -> bool:
+    """Whether a counter stating the rules of the core type ``own`` counts ``project_type``'s
+    conversion under ``plan``: not when the plan restores a backup (annotations pass as they are) or
     ``project_type`` is a subclass converting otherwise than ``own``."""
-    if plan.restored or any(getattr(type(project_type), m) is not getattr(own, m)
-                            for m in ("convert", "convert_new", "unused", "lost")):
-        return None
-    return object_counter(project_type, plan, options, names, one_per_object, conversion)
+    return not plan.restored and all(getattr(type(project_type), m) is getattr(own, m)
+                                     for m in ("convert", "convert_new", "unused", "lost"))
 
 
 def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOptions, names: set[str],
@@ -148,7 +145,7 @@ def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildO
                 counts.annotations += len(bare)
                 counts.media[first] += len(bare)
         kinds = columns.kinds[rows]
-        _count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
+        count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
         return counts
 
     return count
@@ -187,7 +184,7 @@ def chain_counter(chain_label: str, outlines: bool) -> Conversion:
     return convert
 
 
-def _count_unused(columns: ItemColumns, rows: np.ndarray, kinds: np.ndarray, sets: np.ndarray,
+def count_unused(columns: ItemColumns, rows: np.ndarray, kinds: np.ndarray, sets: np.ndarray,
                   unused: np.ndarray, counts: ColumnCounts) -> None:
     """Add the rows ``unused`` marks to ``counts`` as :meth:`ProjectType.unused` and
     :class:`~sc_importers.conversion_counts.UnusedAnnotations` count them."""

@@ -59,6 +59,12 @@ class Classification(CoreProjectType):
             groups.setdefault(label.group, set()).add(label.name)
         return [name for names in groups.values() if (name := dominant_label(annotations, names))]
 
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        from sc_importers.project_types.column_counts import same_rules  # numpy: not at import
+        from sc_importers.project_types.vote_counts import vote_counter
+
+        return vote_counter(self, plan, options) if same_rules(self, Classification, plan) else None
+
     def lost(self, annotations: list[Annotation], plan: ProjectPlan) -> Counter[tuple[str, str, str]]:
         """Every shape: it becomes (part of) the image's label, its region is gone; a shape whose
         label is not the image's label of its group is lost altogether."""
@@ -95,9 +101,11 @@ class Detection(CoreProjectType):
 
 
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
-        from sc_importers.project_types.column_counts import counter_for, regions  # numpy: not at import
+        from sc_importers.project_types.column_counts import object_counter, regions, same_rules  # numpy
 
-        return counter_for(self, Detection, plan, options, set(plan.label_names), True, regions)
+        if not same_rules(self, Detection, plan):
+            return None
+        return object_counter(self, plan, options, set(plan.label_names), True, regions)
 
 
 class Segmentation(CoreProjectType):
@@ -119,7 +127,9 @@ class Segmentation(CoreProjectType):
         return [Annotation(labels, as_polygon(shape)) for labels, shape in regions]
 
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
-        from sc_importers.project_types.column_counts import counter_for, regions  # numpy: not at import
+        from sc_importers.project_types.column_counts import object_counter, regions, same_rules  # numpy
 
-        return counter_for(self, Segmentation, plan, options, set(plan.label_names), False, regions)
+        if not same_rules(self, Segmentation, plan):
+            return None
+        return object_counter(self, plan, options, set(plan.label_names), False, regions)
 

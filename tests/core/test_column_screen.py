@@ -24,6 +24,7 @@ from sc_importers.conversion_counts import ConversionCounts
 from sc_importers.item_checks import ItemVerdict, check_annotation
 from sc_importers.item_summary import ItemSummary
 from sc_importers.model import EMPTY_LABEL, Annotation, Dataset, Label, MediaItem, Polygon, Rectangle
+from sc_importers.project_types.anomaly import AnomalyDetection
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.chains import DetectionToClassification, DetectionToSegmentation
 from sc_importers.project_types.common import has_area
@@ -176,6 +177,9 @@ def _convert_counts(project_type, items: list[MediaItem], plan: ProjectPlan, opt
 _PLANS = [
     ProjectPlan("t", [TaskPlan("Task", "detection", [Label(n) for n in KNOWN])]),
     ProjectPlan("t", [TaskPlan("Task", "detection", [Label("a"), Label("c")])]),  # b is not kept
+    # two label groups (classification chooses a label in each)
+    ProjectPlan("t", [TaskPlan("Task", "detection", [Label("a", group="x"), Label("c", group="y"),
+                                                     Label("b", group="x")])]),
 ]
 
 
@@ -187,7 +191,7 @@ def _plan_of(project_type, labels: list[Label]) -> ProjectPlan:  # type: ignore[
                                            TaskPlan("Second task", project_type.task_types[1], labels)])
 
 
-_TYPES = [Detection(), Segmentation(), DetectionToSegmentation(), DetectionToClassification()]
+_TYPES = [Detection(), Segmentation(), DetectionToSegmentation(), DetectionToClassification(), Classification()]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -224,7 +228,7 @@ def test_counts_from_arrays_include_the_empty_label_and_image_level_labels() -> 
 def test_only_types_converting_regions_count_from_arrays() -> None:
     plan = _PLANS[0]
     assert all(t.column_counter(_plan_of(t, plan.tasks[0].labels), BuildOptions()) is not None for t in _TYPES)
-    assert Classification().column_counter(plan, BuildOptions()) is None
+    assert AnomalyDetection().column_counter(plan, BuildOptions()) is None
     assert Detection().column_counter(ProjectPlan("t", plan.tasks, restored=True), BuildOptions()) is None
 
     class Boxes(Detection):  # a third-party type converting otherwise: counted item by item
@@ -274,3 +278,17 @@ def test_rows_of_gives_each_items_rows_in_order(count: int) -> None:
     assert columns.rows_of(chosen).tolist() == expected
     assert columns.row_items(np.array(expected, dtype=np.int64)).tolist() == \
         [n for n in chosen.tolist() for _ in range(n % 3)]
+
+
+def test_a_classification_vote_counts_an_object_in_parts_once() -> None:
+    box = Rectangle(1, 1, 2, 2)
+    items = [
+        MediaItem(Path("/d/0.jpg"), "0.jpg", width=10, height=10, annotations=[  # b and a tie: b came first
+            Annotation(("b",), box), Annotation(("a",), box, "o1"), Annotation(("a",), box, "o1")]),
+        MediaItem(Path("/d/1.jpg"), "1.jpg", width=10, height=10, annotations=[  # image-level c and b outvote a
+            Annotation(("a",), box), Annotation(("a",), box), Annotation(("c",), box), Annotation(("c", "b"), None)]),
+    ]
+    plan = _plan_of(Classification(), _PLANS[2].tasks[0].labels)  # groups x (a, b) and y (c)
+    walked = _convert_counts(Classification(), items, plan, BuildOptions(), by_columns=False)
+    assert _convert_counts(Classification(), items, plan, BuildOptions(), by_columns=True) == walked
+    assert walked[0] == {"Task": {"media": 2, "labels": {"b": 2, "c": 1}}}
