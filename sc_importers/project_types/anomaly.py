@@ -9,6 +9,8 @@ shapes become ``Anomalous`` boxes or polygons on top of the image-level label.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sc_importers.model import Annotation, Dataset, Label, MediaItem, Shape
 from sc_importers.project_types.base import BuildError, BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.common import (
@@ -23,6 +25,9 @@ from sc_importers.project_types.common import (
     user_labels,
 )
 
+if TYPE_CHECKING:
+    from sc_importers.project_types.column_counts import ColumnCounter
+
 NORMAL = "Normal"
 ANOMALOUS = "Anomalous"
 
@@ -32,6 +37,8 @@ class AnomalyType(CoreProjectType):
 
     task_type = ""
     accepts_local: tuple[str, ...] = ()
+    #: what marks the anomalies in the counts from arrays: "objects" (a box per object), "shapes", "" (none)
+    local_marks = ""
 
     def _labels_are_fixed(self) -> bool:
         return True
@@ -89,6 +96,14 @@ class AnomalyType(CoreProjectType):
         """The shapes that mark where the anomalies are (none when the type marks no regions)."""
         return []
 
+    def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
+        from sc_importers.project_types.column_counts import anomaly_counter, same_rules  # numpy: not at import
+
+        own = {"objects": AnomalyDetection, "shapes": AnomalySegmentation}.get(self.local_marks, AnomalyClassification)
+        if not same_rules(self, own, plan) or type(self).local_shapes is not own.local_shapes:
+            return None
+        return anomaly_counter(self, plan, options, (NORMAL, ANOMALOUS), self.local_marks)
+
 
 class AnomalyClassification(AnomalyType):
     name = "anomaly_classification"
@@ -104,6 +119,7 @@ class AnomalyDetection(AnomalyType):
     task_type = "anomaly_detection"
     task_types = ("anomaly_detection",)
     accepts = {"anomaly_detection": ("IMAGE", *REGION_SHAPES)}
+    local_marks = "objects"
 
     def local_shapes(self, anomalous: list[Annotation]) -> list[Shape]:
         """One box per anomalous object (an object drawn in parts gets one box around them)."""
@@ -117,6 +133,7 @@ class AnomalySegmentation(AnomalyType):
     task_type = "anomaly_segmentation"
     task_types = ("anomaly_segmentation",)
     accepts = {"anomaly_segmentation": ("IMAGE", *REGION_SHAPES)}
+    local_marks = "shapes"
 
     def local_shapes(self, anomalous: list[Annotation]) -> list[Shape]:
         return [as_polygon(a.shape) for a in anomalous if a.shape is not None and has_area(a.shape)]

@@ -200,3 +200,42 @@ def count_unused(columns: ItemColumns, rows: np.ndarray, kinds: np.ndarray, sets
             counts.unused_labels[word][name] += times
     for kind in np.unique(kinds[unused]).tolist():
         counts.unused_media[KINDS[kind]] += [columns.media[i][1] for i in np.unique(owners[kinds[unused] == kind])]
+
+
+def anomaly_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOptions, words: tuple[str, str],
+                    regions: str) -> ColumnCounter:
+    """The counter of an anomaly type: an annotated item is anomalous when one of its annotations has
+    an anomalous label (``options.anomalous_labels``, else ``Anomalous``, any case), then it gets
+    ``words[1]`` on the image and on each region marking the anomaly (``regions``: ``objects``, one
+    per anomalous object; ``shapes``, one per anomalous shape; empty: none), else ``words[0]``; an
+    item without annotations gets ``words[0]`` when ``options`` ask for the empty label."""
+    task = plan.tasks[0].title
+    normal_word, anomalous_word = words
+    anomalous = {n.casefold() for n in (options.anomalous_labels or (anomalous_word,))}
+    accepted = {kind for t in plan.tasks for kind in project_type.accepts.get(t.task_type, ())}
+    taken = np.array([kind in accepted for kind in KINDS])
+
+    def count(columns: ItemColumns, items: np.ndarray) -> ColumnCounts:
+        counts = ColumnCounts()
+        rows = columns.rows_of(items)
+        marked = np.array([any(n.casefold() in anomalous for n in label_set) for label_set in columns.label_sets]
+                          or [False])[columns.labels[rows]]
+        sizes = columns.item_rows[items + 1] - columns.item_rows[items]
+        bad = len(np.unique(columns.row_items(rows[marked])))
+        normal = int((sizes > 0).sum()) - bad + (int((sizes == 0).sum()) if options.empty_label_for_unannotated else 0)
+        local = rows[marked & (columns.kinds[rows] != IMAGE)]
+        if regions == "objects":
+            every_name = {n for label_set in columns.label_sets for n in label_set}
+            local_marks = len(find_objects(columns, local, every_name, np.ones(len(KINDS), dtype=bool), True).owners)
+        else:
+            local_marks = len(local) if regions == "shapes" else 0
+        for word, n in ((normal_word, normal), (anomalous_word, bad + local_marks)):
+            if n:
+                counts.labels[task][word] += n
+        counts.annotations += normal + bad + local_marks
+        counts.media[task] += normal + bad
+        kinds = columns.kinds[rows]
+        count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
+        return counts
+
+    return count

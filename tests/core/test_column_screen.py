@@ -24,7 +24,12 @@ from sc_importers.conversion_counts import ConversionCounts
 from sc_importers.item_checks import ItemVerdict, check_annotation
 from sc_importers.item_summary import ItemSummary
 from sc_importers.model import EMPTY_LABEL, Annotation, Dataset, Label, MediaItem, Polygon, Rectangle
-from sc_importers.project_types.anomaly import AnomalyDetection
+from sc_importers.project_types.anomaly import (
+    AnomalyClassification,
+    AnomalyDetection,
+    AnomalySegmentation,
+    AnomalyType,
+)
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, TaskPlan
 from sc_importers.project_types.chains import DetectionToClassification, DetectionToSegmentation
 from sc_importers.project_types.common import has_area
@@ -185,13 +190,16 @@ _PLANS = [
 
 def _plan_of(project_type, labels: list[Label]) -> ProjectPlan:  # type: ignore[no-untyped-def]
     """A plan of ``project_type`` with ``labels`` (a chain's second task's; its first has ``thing``)."""
+    if isinstance(project_type, AnomalyType):
+        labels = [Label("Normal"), Label("Anomalous")]
     if len(project_type.task_types) == 1:
         return ProjectPlan(project_type.name, [TaskPlan("Task", project_type.task_types[0], labels)])
     return ProjectPlan(project_type.name, [TaskPlan("Detection task", "detection", [Label("thing")]),
                                            TaskPlan("Second task", project_type.task_types[1], labels)])
 
 
-_TYPES = [Detection(), Segmentation(), DetectionToSegmentation(), DetectionToClassification(), Classification()]
+_TYPES = [Detection(), Segmentation(), DetectionToSegmentation(), DetectionToClassification(), Classification(),
+          AnomalyClassification(), AnomalyDetection(), AnomalySegmentation()]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -199,7 +207,8 @@ _TYPES = [Detection(), Segmentation(), DetectionToSegmentation(), DetectionToCla
 def test_counts_from_arrays_equal_the_per_item_counts(items: list[MediaItem], project_type, plan: ProjectPlan,
                                                       empty: bool, filtered: bool) -> None:
     clean = [item for item, ok in zip(items, _clean(items), strict=True) if ok]
-    options = BuildOptions(empty_label_for_unannotated=empty, labels=["a", "c"] if filtered else None)
+    options = BuildOptions(empty_label_for_unannotated=empty, labels=["a", "c"] if filtered else None,
+                           anomalous_labels=["A", "zz"] if filtered else None)  # else "Anomalous": none is
     plan = _plan_of(project_type, plan.tasks[0].labels)
     walked = _convert_counts(project_type, clean, plan, options, by_columns=False)
     assert _convert_counts(project_type, clean, plan, options, by_columns=True) == walked
@@ -228,7 +237,12 @@ def test_counts_from_arrays_include_the_empty_label_and_image_level_labels() -> 
 def test_only_types_converting_regions_count_from_arrays() -> None:
     plan = _PLANS[0]
     assert all(t.column_counter(_plan_of(t, plan.tasks[0].labels), BuildOptions()) is not None for t in _TYPES)
-    assert AnomalyDetection().column_counter(plan, BuildOptions()) is None
+
+    class Flagged(AnomalyDetection):  # marks anomalies otherwise: counted item by item
+        def local_shapes(self, anomalous):  # type: ignore[no-untyped-def]
+            return []
+
+    assert Flagged().column_counter(_plan_of(Flagged(), []), BuildOptions()) is None
     assert Detection().column_counter(ProjectPlan("t", plan.tasks, restored=True), BuildOptions()) is None
 
     class Boxes(Detection):  # a third-party type converting otherwise: counted item by item
@@ -292,3 +306,17 @@ def test_a_classification_vote_counts_an_object_in_parts_once() -> None:
     walked = _convert_counts(Classification(), items, plan, BuildOptions(), by_columns=False)
     assert _convert_counts(Classification(), items, plan, BuildOptions(), by_columns=True) == walked
     assert walked[0] == {"Task": {"media": 2, "labels": {"b": 2, "c": 1}}}
+
+
+@pytest.mark.parametrize(("project_type", "anomalous"), [(AnomalyDetection(), 3), (AnomalySegmentation(), 4),
+                                                          (AnomalyClassification(), 1)])
+def test_anomalies_are_marked_per_object_or_per_shape(project_type, anomalous: int) -> None:  # type: ignore[no-untyped-def]
+    box = Rectangle(1, 1, 2, 2)
+    items = [MediaItem(Path("/d/0.jpg"), "0.jpg", width=10, height=10, annotations=[
+                 Annotation(("a",), box, "o1"), Annotation(("a",), box, "o1"), Annotation(("a",), box),
+                 Annotation(("b",), box)]),
+             MediaItem(Path("/d/1.jpg"), "1.jpg", width=10, height=10, annotations=[Annotation(("b",), box)])]
+    plan, options = _plan_of(project_type, []), BuildOptions(anomalous_labels=["a"])
+    walked = _convert_counts(project_type, items, plan, options, by_columns=False)
+    assert _convert_counts(project_type, items, plan, options, by_columns=True) == walked
+    assert walked[0] == {"Task": {"media": 2, "labels": {"Normal": 1, "Anomalous": anomalous}}}
