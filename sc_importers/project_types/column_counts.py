@@ -3,9 +3,9 @@ a project type's ``convert``, ``unused`` and ``lost`` make of many items at once
 (``ProjectType.column_counter``).
 
 They are a second statement of rules :mod:`sc_importers.project_types` states item by item, so they
-are held equal to those by tests over random datasets (``tests/core/test_column_screen.py``). Only
-types whose conversion is a count of regions and objects have one: detection, segmentation and the
-two chains; classification (one label per image, by vote) and anomaly are counted item by item. The
+are held equal to those by tests over random datasets (``tests/core/test_column_screen.py``): here
+detection, segmentation, the two chains and the anomaly types (objects and regions counted), in
+:mod:`~sc_importers.project_types.vote_counts` classification (a label per image, by vote). The
 items counted are screened (:mod:`sc_importers.column_checks`): every shape has an area, so every
 region with a kept label is converted.
 """
