@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -81,9 +82,14 @@ class ColumnTally(Tally, Protocol):
         without annotations, whose checks (of the file only: their annotations pass) gave ``verdicts``."""
 
 
-#: What the forked processes walk: set just before forking, cleared when the walk ends.
+#: A walking process still at work this many seconds after it was told to stop is stuck on one item
+#: (a file on a disk that does not answer) and is killed.
+STOP_SECONDS = 5.0
+
+#: What the forked processes walk: set just before forking, cleared when the walk ends; the last
+#: member is the flag this process sets to stop them (shared memory).
 _forked: tuple[Sequence[MediaItem], Callable[[MediaItem], ItemVerdict], Sequence[Tally],
-               ColumnScreen | None] | None = None
+               ColumnScreen | None, Any] | None = None
 
 
 def processes_for(count: int) -> int:
@@ -112,11 +118,12 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
             progress(1)
         return
     global _forked
-    _forked = (items, check, tallies, screen)  # the processes are forked with it
+    context = multiprocessing.get_context("fork")
+    stopping = context.RawValue("b", 0)
+    _forked = (items, check, tallies, screen, stopping)  # the processes are forked with it
     before = set(multiprocessing.active_children())
     # with "fork" the pool starts every process at the first submit, before its own manager thread
-    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_ignore_interrupts)
     try:
         chunks = [(start, min(start + CHUNK, len(items))) for start in range(0, len(items), CHUNK)]
         for (start, stop), partials in zip(chunks, pool.map(_walk_chunk, chunks), strict=True):
@@ -126,9 +133,16 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
     except BrokenProcessPool as exc:
         raise WalkFailed("a process checking the items ended without finishing (out of memory?); "
                          "nothing was changed, run it again") from exc
-    except BaseException:  # a tally's error or Ctrl-C: the chunks being walked are not waited for
+    except BaseException:  # a tally's error or Ctrl-C: each process stops at its next item
+        # (not killed at once: one killed while sending a chunk's sums left half a message in the
+        # pool's result pipe, and the pool waited for the rest forever)
+        stopping.value = 1
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STOP_SECONDS
         for child in set(multiprocessing.active_children()) - before:
-            child.terminate()
+            child.join(max(0.0, deadline - time.monotonic()))
+            if child.is_alive():
+                child.terminate()  # stuck on one item, not sending anything
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -137,6 +151,10 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
 
 class WalkFailed(RuntimeError):
     """A walking process died (killed, out of memory): the walk cannot be completed."""
+
+
+class WalkStopped(Exception):
+    """In a walking process: the walk was stopped (what it was doing is not needed any more)."""
 
 
 def _ignore_interrupts() -> None:
@@ -148,12 +166,14 @@ def _ignore_interrupts() -> None:
 def _walk_chunk(bounds: tuple[int, int]) -> list[Any]:
     """In a walking process: the tallies' partials of the items ``start:stop``."""
     assert _forked is not None, "a walking process is forked with the items to walk"
-    items, check, tallies, screen = _forked
+    items, check, tallies, screen, stopping = _forked
     mine = [tally.fresh() for tally in tallies]
     if screen is not None:
-        _walk_span(items, check, mine, screen, *bounds)
+        _walk_span(items, check, mine, screen, *bounds, stopping)
         return [tally.partial() for tally in mine]
     for n in range(*bounds):
+        if stopping.value:
+            raise WalkStopped
         item = items[n]
         verdict = check(item)
         for tally in mine:
@@ -162,7 +182,7 @@ def _walk_chunk(bounds: tuple[int, int]) -> list[Any]:
 
 
 def _walk_span(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], tallies: Sequence[Tally],
-               screen: ColumnScreen, start: int, stop: int) -> None:
+               screen: ColumnScreen, start: int, stop: int, stopping: Any) -> None:
     """Walk the items ``start:stop`` with ``screen``: a clean item is checked without its annotations
     (they pass) and handed to each :class:`ColumnTally` (:meth:`ColumnTally.count`, with the clean
     items next to it); the other tallies get it built whole, with that verdict. An item that is not
@@ -174,6 +194,8 @@ def _walk_span(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerd
     bare: list[MediaItem] = []
     verdicts: list[ItemVerdict] = []
     for n in range(start, stop + 1):
+        if stopping.value:
+            raise WalkStopped
         if n < stop and clean[n - start]:
             run.append(n)
             bare.append(screen.columns.bare_item(n))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import overload
@@ -173,4 +174,51 @@ def test_a_walking_process_that_dies_fails_the_walk_instead_of_hanging(tmp_path:
 
     with pytest.raises(item_walk.WalkFailed, match="ended without finishing"):
         walk(dataset.items, dies_on_item_9, [ItemSummary()])
+    assert multiprocessing.active_children() == []
+
+
+class _Heavy:
+    """A tally whose sums are large (a walking process spends its time sending them); its merge fails
+    on the third chunk, as Ctrl-C would stop the walk."""
+
+    def __init__(self) -> None:
+        self.merged = 0
+
+    def tally(self, item: MediaItem, verdict: ItemVerdict) -> None:
+        pass
+
+    def fresh(self) -> _Heavy:
+        return _Heavy()
+
+    def partial(self) -> bytes:
+        return b"x" * 4_000_000
+
+    def merge(self, partial: bytes) -> None:
+        self.merged += 1
+        if self.merged == 3:
+            raise KeyboardInterrupt
+
+
+def test_a_walk_stopped_while_its_processes_send_their_sums_ends(tmp_path: Path, forked: None) -> None:
+    """Killing the processes at once could cut one in the middle of sending a chunk's sums: the pool then
+    waited forever for the rest of the message (Ctrl-C during a full-size dry run hung). They stop at
+    their next item instead."""
+    dataset = _dataset(tmp_path, 60)
+    ended: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            walk(dataset.items, ItemChecker(dataset.labels), [_Heavy()])
+        except BaseException as exc:  # noqa: BLE001 - the KeyboardInterrupt is what is expected
+            ended.append(exc)
+
+    for _ in range(3):
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        thread.join(30)
+        if thread.is_alive():
+            for child in multiprocessing.active_children():
+                child.kill()
+            pytest.fail("the stopped walk did not end")
+    assert [type(e) for e in ended] == [KeyboardInterrupt] * 3
     assert multiprocessing.active_children() == []
