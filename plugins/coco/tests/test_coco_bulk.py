@@ -179,21 +179,26 @@ def test_edge_cases_equal_the_whole_read(tmp_path: Path, monkeypatch: pytest.Mon
     assert dataset.image_only_labels() == set()  # image 5's labels-file record: "cat" has shapes too
 
 
+def write_split(root: Path, split: str, offset: int, annotations: list[dict], categories: list[dict]) -> None:
+    """``annotations/instances_<split>.json`` of 4 images 100x80 with ids from ``offset``, in
+    ``images/<split>/`` (files that are not images: the reader does not open them)."""
+    folder = root / "images" / split
+    folder.mkdir(parents=True)
+    images = [{"id": n, "file_name": f"{n}.jpg", "width": 100, "height": 80} for n in range(offset, offset + 4)]
+    for image in images:
+        (folder / image["file_name"]).write_bytes(b"x")
+    (root / "annotations").mkdir(exist_ok=True)
+    (root / "annotations" / f"instances_{split}.json").write_text(json.dumps({
+        "images": images, "annotations": annotations, "categories": categories}))
+
+
 def test_the_last_of_several_files_is_streamed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulk, "_BATCH", 2)
     for split, offset in (("train", 0), ("val", 10)):
-        folder = tmp_path / "images" / split
-        folder.mkdir(parents=True)
-        images = [{"id": n, "file_name": f"{n}.jpg", "width": 100, "height": 80} for n in range(offset, offset + 4)]
-        for image in images:
-            (folder / image["file_name"]).write_bytes(b"x")
         annotations = [{"id": n, "image_id": offset + n % 4, "category_id": 1 + n % 2, "segmentation": [SQUARE]}
                        for n in range(9)]
         annotations.append({"id": 99, "image_id": offset + 1, "category_id": 7, "bbox": [1, 1, 5, 5]})  # unknown
-        (tmp_path / "annotations").mkdir(exist_ok=True)
-        (tmp_path / "annotations" / f"instances_{split}.json").write_text(json.dumps({
-            "images": images, "annotations": annotations,
-            "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]}))
+        write_split(tmp_path, split, offset, annotations, [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}])
     dataset = _same_when_finished(tmp_path)
     assert len(dataset.items) == 8
     assert sum("unknown category id 7" in p.message for p in dataset.problems) == 2

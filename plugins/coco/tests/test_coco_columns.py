@@ -19,7 +19,7 @@ from sc_importers.columns import KINDS, ItemColumns
 from sc_importers.model import Dataset, Polygon, Rectangle, shape_type_name
 from sc_importers.synthetic import make_coco_dataset
 
-from .test_coco_bulk import EDGE_CASES, _dataset
+from .test_coco_bulk import EDGE_CASES, _dataset, write_split
 
 
 def _holds_the_items(dataset: Dataset) -> ItemColumns:
@@ -56,18 +56,11 @@ def test_one_files_items_as_arrays(tmp_path: Path) -> None:
 
 def test_several_files_items_as_arrays(tmp_path: Path) -> None:
     for split, offset in (("train", 0), ("val", 10)):
-        folder = tmp_path / "images" / split
-        folder.mkdir(parents=True)
-        images = [{"id": n, "file_name": f"{n}.jpg", "width": 100, "height": 80} for n in range(offset, offset + 4)]
-        for image in images:
-            (folder / image["file_name"]).write_bytes(b"x")
         annotations = [{"id": n, "image_id": offset + n % 4, "category_id": 1 + (n + offset) % 3,
                         "segmentation": [[10, 10, 50, 10, 50, 50 + n]]} for n in range(9)]
         annotations.append({"id": 50, "image_id": offset, "category_id": 2, "bbox": [1, 1, 5, 5]})
-        (tmp_path / "annotations").mkdir(exist_ok=True)
-        (tmp_path / "annotations" / f"instances_{split}.json").write_text(json.dumps({
-            "images": images, "annotations": annotations,
-            "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}, {"id": 3, "name": split}]}))
+        write_split(tmp_path, split, offset, annotations,
+                    [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}, {"id": 3, "name": split}])
     columns = _holds_the_items(CocoReader().read(tmp_path))
     assert {names for names in columns.label_sets} >= {("train",), ("val",), ("cat",)}
 
