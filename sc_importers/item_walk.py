@@ -31,7 +31,7 @@ import multiprocessing
 import os
 import signal
 import sys
-import time
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -135,14 +135,16 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
                          "nothing was changed, run it again") from exc
     except BaseException:  # a tally's error or Ctrl-C: each process stops at its next item
         # (not killed at once: one killed while sending a chunk's sums left half a message in the
-        # pool's result pipe, and the pool waited for the rest forever)
+        # pool's result pipe, and the pool waited for the rest forever). The pool ends them and
+        # waits for them, alone (two threads waiting for one process can each believe it alive).
         stopping.value = 1
-        pool.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + STOP_SECONDS
-        for child in set(multiprocessing.active_children()) - before:
-            child.join(max(0.0, deadline - time.monotonic()))
-            if child.is_alive():
-                child.terminate()  # stuck on one item, not sending anything
+        watchdog = threading.Timer(STOP_SECONDS, _terminate, (set(multiprocessing.active_children()) - before,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            watchdog.cancel()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -151,6 +153,13 @@ def walk(items: Sequence[MediaItem], check: Callable[[MediaItem], ItemVerdict], 
 
 class WalkFailed(RuntimeError):
     """A walking process died (killed, out of memory): the walk cannot be completed."""
+
+
+def _terminate(children: set[multiprocessing.process.BaseProcess]) -> None:
+    """End walking processes still at work :data:`STOP_SECONDS` after they were told to stop: each is
+    stuck on one item (a file on a disk that does not answer), not sending anything."""
+    for child in children:
+        child.terminate()
 
 
 class WalkStopped(Exception):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import overload
@@ -221,4 +223,27 @@ def test_a_walk_stopped_while_its_processes_send_their_sums_ends(tmp_path: Path,
                 child.kill()
             pytest.fail("the stopped walk did not end")
     assert [type(e) for e in ended] == [KeyboardInterrupt] * 3
+    assert multiprocessing.active_children() == []
+
+
+def test_a_process_stuck_on_one_item_is_ended_when_the_walk_stops(tmp_path: Path, forked: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that does not reach its next item (a file on a disk that does not answer) is ended
+    STOP_SECONDS after the walk was stopped, so Ctrl-C still ends the dry run."""
+    monkeypatch.setattr(item_walk, "STOP_SECONDS", 0.5)
+    dataset = _dataset(tmp_path, 60)
+    checker = ItemChecker(dataset.labels)
+
+    def stuck_on_item_9(item: MediaItem) -> ItemVerdict:
+        if item.key == "9/9.jpg":
+            time.sleep(60)
+        return checker(item)
+
+    started = time.monotonic()
+    ctrl_c = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # while item 9 holds its process
+    ctrl_c.start()
+    with pytest.raises(KeyboardInterrupt):
+        walk(dataset.items, stuck_on_item_9, [ItemSummary()])
+    ctrl_c.join()
+    assert time.monotonic() - started < 20
     assert multiprocessing.active_children() == []
