@@ -25,6 +25,7 @@ from collections.abc import Collection
 import numpy as np
 
 from sc_importers.columns import IMAGE, POLYGON, RECTANGLE, ItemColumns
+from sc_importers.geometry.rings import measure
 from sc_importers.media_checks import self_intersecting
 
 #: Relative margin around the limits where numpy's and Python's rounding could disagree (their
@@ -98,18 +99,13 @@ def _polygons_fit(columns: ItemColumns, rows: np.ndarray, width: np.ndarray, hei
     heads = np.cumsum(counts) - counts
     index = np.repeat(begins[chosen] - 2 * heads, counts) + 2 * np.arange(int(counts.sum()), dtype=np.int64)
     x, y = columns.coords[index], columns.coords[index + 1]
-    following = np.arange(1, len(x) + 1)  # each point's next one around its polygon
-    following[heads + counts - 1] = heads
+    rings = measure(x, y, heads, counts)
     with np.errstate(all="ignore"):
-        finite = np.logical_and.reduceat(np.isfinite(x) & np.isfinite(y), heads)
-        x0, x1 = np.minimum.reduceat(x, heads), np.maximum.reduceat(x, heads)
-        y0, y1 = np.minimum.reduceat(y, heads), np.maximum.reduceat(y, heads)
-        reach_y = np.maximum(np.abs(y0), np.abs(y1)) + 1
-        scale = (np.maximum(np.abs(x0), np.abs(x1)) + 1) * reach_y
-        twice = np.abs(np.add.reduceat(x * y[following] - x[following] * y, heads))
-        ok = finite & (twice > MARGIN * counts * scale) & \
-            _inside(x0, y0, x1 - x0, y1 - y0, width[chosen], height[chosen])
-        star = _star_shaped(x, y, heads, counts, following, scale, reach_y)
+        reach_y = np.maximum(np.abs(rings.y0), np.abs(rings.y1)) + 1
+        scale = (np.maximum(np.abs(rings.x0), np.abs(rings.x1)) + 1) * reach_y
+        ok = rings.finite & (np.abs(rings.twice_area) > MARGIN * counts * scale) & \
+            _inside(rings.x0, rings.y0, rings.x1 - rings.x0, rings.y1 - rings.y0, width[chosen], height[chosen])
+        star = _star_shaped(x, y, heads, counts, rings.following, scale, reach_y)
     for n in np.flatnonzero(ok & ~star).tolist():  # the per-item check's own test, on these only
         flat = columns.coords[begins[chosen[n]]:ends[chosen[n]]].tolist()
         ok[n] = not self_intersecting(tuple(zip(flat[0::2], flat[1::2], strict=True)))

@@ -99,10 +99,11 @@ class AnomalyType(CoreProjectType):
     def column_counter(self, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter | None:
         from sc_importers.project_types.column_counts import anomaly_counter, same_rules  # numpy: not at import
 
-        own = {"objects": AnomalyDetection, "shapes": AnomalySegmentation}.get(self.local_marks, AnomalyClassification)
-        if not same_rules(self, own, plan) or type(self).local_shapes is not own.local_shapes:
+        cores = (AnomalyClassification, AnomalyDetection, AnomalySegmentation)
+        own = next((c for c in type(self).__mro__ if c in cores), None)  # the core type this one derives from
+        if own is None or not same_rules(self, own, plan):
             return None
-        return anomaly_counter(self, plan, options, (NORMAL, ANOMALOUS), self.local_marks)
+        return anomaly_counter(self, plan, options, (NORMAL, ANOMALOUS), own.local_marks)
 
 
 class AnomalyClassification(AnomalyType):

@@ -67,12 +67,12 @@ class Objects:
         """The keys of the items of the ``chosen`` objects, each once."""
         return [self.columns.media[n][1] for n in np.unique(self.owners[chosen]).tolist()]
 
-    def tally(self, counts: ColumnCounts, task_of: Callable[[str], str], chosen: np.ndarray,
+    def tally(self, counts: ColumnCounts, task_of: Callable[[str], str],
               labels_of: Callable[[tuple[str, ...]], tuple[str, ...]], times: np.ndarray) -> None:
-        """Add, for each ``chosen`` object, ``times`` annotations with the labels ``labels_of`` its kept
-        labels, under each label's task; the items hit count once per task."""
+        """Add, for each object, ``times`` (per object) annotations with the labels ``labels_of`` its
+        kept labels, under each label's task; the items hit count once per task."""
         hit: dict[str, set[int]] = defaultdict(set)
-        owners, codes, times = self.owners[chosen], self.codes[chosen], times[chosen]
+        owners, codes = self.owners, self.codes
         per_code = np.bincount(codes, weights=times, minlength=len(self.kept)).astype(np.int64)
         for code in np.flatnonzero(per_code).tolist():
             items = owners[(codes == code) & (times > 0)].tolist()
@@ -115,9 +115,25 @@ Conversion = Callable[[ColumnCounts, Objects, Callable[[str], str]], None]
 def same_rules(project_type: ProjectType, own: type[ProjectType], plan: ProjectPlan) -> bool:
     """Whether a counter stating the rules of the core type ``own`` counts ``project_type``'s
     conversion under ``plan``: not when the plan restores a backup (annotations pass as they are) or
-    ``project_type`` is a subclass converting otherwise than ``own``."""
-    return not plan.restored and all(getattr(type(project_type), m) is getattr(own, m)
-                                     for m in ("convert", "convert_new", "unused", "lost"))
+    ``project_type`` is a subclass converting otherwise than ``own`` (the anomaly types' marks too)."""
+    return not plan.restored and all(getattr(type(project_type), m, None) is getattr(own, m, None)
+                                     for m in ("convert", "convert_new", "unused", "lost", "local_shapes"))
+
+
+def taken_kinds(project_type: ProjectType, plan: ProjectPlan) -> np.ndarray:
+    """Per kind code, whether a task of ``plan`` accepts the kind (:attr:`ProjectType.accepts`)."""
+    accepted = {kind for task in plan.tasks for kind in project_type.accepts.get(task.task_type, ())}
+    return np.array([kind in accepted for kind in KINDS])
+
+
+def count_bare(counts: ColumnCounts, columns: ItemColumns, items: np.ndarray, task: str, label: str) -> None:
+    """Give each of ``items`` without annotations one annotation ``label`` (the empty label asked for
+    with ``--empty-label-for-unannotated``; ``Normal`` for anomaly) under ``task``."""
+    bare = int((columns.item_rows[items + 1] == columns.item_rows[items]).sum())
+    if bare:
+        counts.labels[task][label] += bare
+        counts.annotations += bare
+        counts.media[task] += bare
 
 
 def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOptions, names: set[str],
@@ -131,19 +147,14 @@ def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildO
     def task_of(name: str) -> str:
         return first if name == EMPTY_LABEL else task_titles.get(name, first)
 
-    accepted = {kind for task in plan.tasks for kind in project_type.accepts.get(task.task_type, ())}
-    taken = np.array([kind in accepted for kind in KINDS])
+    taken = taken_kinds(project_type, plan)
 
     def count(columns: ItemColumns, items: np.ndarray) -> ColumnCounts:
         counts = ColumnCounts()
         rows = columns.rows_of(items)
         conversion(counts, find_objects(columns, rows, names, taken, one_per_object), task_of)
-        if options.empty_label_for_unannotated and not plan.restored:
-            bare = items[columns.item_rows[items + 1] == columns.item_rows[items]]
-            if len(bare):
-                counts.labels[first][EMPTY_LABEL] += len(bare)
-                counts.annotations += len(bare)
-                counts.media[first] += len(bare)
+        if options.empty_label_for_unannotated:
+            count_bare(counts, columns, items, first, EMPTY_LABEL)
         kinds = columns.kinds[rows]
         count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
         return counts
@@ -153,9 +164,8 @@ def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildO
 
 def regions(counts: ColumnCounts, objects: Objects, task_of: Callable[[str], str]) -> None:
     """Detection and segmentation: one annotation per object (or region) with its kept labels."""
-    total = len(objects.owners)
-    counts.annotations += total
-    objects.tally(counts, task_of, np.ones(total, dtype=bool), lambda kept: kept, np.ones(total, dtype=np.int64))
+    counts.annotations += len(objects.owners)
+    objects.tally(counts, task_of, lambda kept: kept, np.ones(len(objects.owners), dtype=np.int64))
 
 
 def chain_counter(chain_label: str, outlines: bool) -> Conversion:
@@ -164,15 +174,14 @@ def chain_counter(chain_label: str, outlines: bool) -> Conversion:
     labels, and an object drawn only as boxes is lost to the second task (``no_outline``); without
     (detection -> classification), the box also carries the object's first kept label."""
     def convert(counts: ColumnCounts, objects: Objects, task_of: Callable[[str], str]) -> None:
-        total = len(objects.owners)
-        everyone, once = np.ones(total, dtype=bool), np.ones(total, dtype=np.int64)
-        counts.annotations += total
-        objects.tally(counts, task_of, everyone, lambda kept: (chain_label,), once)
+        once = np.ones(len(objects.owners), dtype=np.int64)
+        counts.annotations += len(objects.owners)
+        objects.tally(counts, task_of, lambda kept: (chain_label,), once)
         if not outlines:
-            objects.tally(counts, task_of, everyone, lambda kept: kept[:1], once)
+            objects.tally(counts, task_of, lambda kept: kept[:1], once)
             return
         counts.annotations += int(objects.outlines.sum())
-        objects.tally(counts, task_of, everyone, lambda kept: kept, objects.outlines)
+        objects.tally(counts, task_of, lambda kept: kept, objects.outlines)
         boxes_only = objects.outlines == 0
         for code in np.unique(objects.codes[boxes_only]).tolist():
             lost = int(((objects.codes == code) & boxes_only).sum())
@@ -212,17 +221,16 @@ def anomaly_counter(project_type: ProjectType, plan: ProjectPlan, options: Build
     task = plan.tasks[0].title
     normal_word, anomalous_word = words
     anomalous = {n.casefold() for n in (options.anomalous_labels or (anomalous_word,))}
-    accepted = {kind for t in plan.tasks for kind in project_type.accepts.get(t.task_type, ())}
-    taken = np.array([kind in accepted for kind in KINDS])
+    taken = taken_kinds(project_type, plan)
 
     def count(columns: ItemColumns, items: np.ndarray) -> ColumnCounts:
         counts = ColumnCounts()
         rows = columns.rows_of(items)
         marked = np.array([any(n.casefold() in anomalous for n in label_set) for label_set in columns.label_sets]
                           or [False])[columns.labels[rows]]
-        sizes = columns.item_rows[items + 1] - columns.item_rows[items]
+        annotated = int((columns.item_rows[items + 1] > columns.item_rows[items]).sum())
         bad = len(np.unique(columns.row_items(rows[marked])))
-        normal = int((sizes > 0).sum()) - bad + (int((sizes == 0).sum()) if options.empty_label_for_unannotated else 0)
+        normal = annotated - bad
         local = rows[marked & (columns.kinds[rows] != IMAGE)]
         if regions == "objects":
             every_name = {n for label_set in columns.label_sets for n in label_set}
@@ -234,6 +242,8 @@ def anomaly_counter(project_type: ProjectType, plan: ProjectPlan, options: Build
                 counts.labels[task][word] += n
         counts.annotations += normal + bad + local_marks
         counts.media[task] += normal + bad
+        if options.empty_label_for_unannotated:
+            count_bare(counts, columns, items, task, normal_word)
         kinds = columns.kinds[rows]
         count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
         return counts

@@ -17,7 +17,13 @@ import numpy as np
 from sc_importers.columns import IMAGE, KINDS, ItemColumns
 from sc_importers.model import EMPTY_LABEL
 from sc_importers.project_types.base import BuildOptions, ProjectPlan, ProjectType
-from sc_importers.project_types.column_counts import ColumnCounter, ColumnCounts, count_unused
+from sc_importers.project_types.column_counts import (
+    ColumnCounter,
+    ColumnCounts,
+    count_bare,
+    count_unused,
+    taken_kinds,
+)
 
 
 def vote_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOptions) -> ColumnCounter:
@@ -29,8 +35,7 @@ def vote_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOpt
     names = [name for members in groups.values() for name in members]  # by group, so codes sort by group
     code_of = {name: code for code, name in enumerate(names)}
     group_of = np.array([g for g, members in enumerate(groups.values()) for _ in members] or [0])
-    accepted = {kind for t in plan.tasks for kind in project_type.accepts.get(t.task_type, ())}
-    taken = np.array([kind in accepted for kind in KINDS])
+    taken = taken_kinds(project_type, plan)
 
     def count(columns: ItemColumns, items: np.ndarray) -> ColumnCounts:
         counts = ColumnCounts()
@@ -57,11 +62,7 @@ def vote_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOpt
         for code, n in zip(*np.unique(voted[voted >= 0], return_counts=True), strict=True):
             counts.labels[task][names[code]] += int(n)
         if options.empty_label_for_unannotated:
-            bare = int((columns.item_rows[items + 1] == columns.item_rows[items]).sum())
-            if bare:
-                counts.labels[task][EMPTY_LABEL] += bare
-                counts.annotations += bare
-                counts.media[task] += bare
+            count_bare(counts, columns, items, task, EMPTY_LABEL)
         shape = ~image
         folded = chosen[owner, group_of[label]] == label
         kinds = columns.kinds[rows][pair_rows]

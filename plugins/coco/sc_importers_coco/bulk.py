@@ -28,6 +28,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
+from sc_importers.geometry.rings import measure
 from sc_importers.model import MediaItem, Polygon
 from sc_importers_coco.items import _POLYGON, CompactFile, IndexedFile, polygon
 from sc_importers_coco.parse import Annotation
@@ -286,15 +287,10 @@ def _check_parts(flat: np.ndarray, points: np.ndarray, widths: np.ndarray,
         xs, ys = xs[keep], ys[keep]
         points = points - closed
         first = np.concatenate(([0], np.cumsum(points)[:-1]))
-    # every part keeps 2 or more points here, so no reduceat range below is empty
-    with np.errstate(invalid="ignore", over="ignore"):
-        good = ((points >= 3) & np.logical_and.reduceat(np.isfinite(xs) & np.isfinite(ys), first)
-                & (np.minimum.reduceat(xs, first) >= 0) & (np.minimum.reduceat(ys, first) >= 0)
-                & (np.maximum.reduceat(xs, first) <= widths) & (np.maximum.reduceat(ys, first) <= heights))
-        following = np.arange(1, len(xs) + 1)
-        following[first + points - 1] = first  # each part's last point is followed by its first
-        terms = xs * ys[following] - xs[following] * ys
-        good &= np.abs(np.add.reduceat(terms, first)) > _AREA_MARGIN * np.add.reduceat(np.abs(terms), first)
+    rings = measure(xs, ys, first, points)  # every part keeps 2 or more points here
+    with np.errstate(invalid="ignore"):
+        good = ((points >= 3) & rings.finite & (rings.x0 >= 0) & (rings.y0 >= 0) & (rings.x1 <= widths)
+                & (rings.y1 <= heights) & (np.abs(rings.twice_area) > _AREA_MARGIN * rings.term_sizes))
     coords = np.empty(2 * len(xs))
     coords[0::2], coords[1::2] = xs, ys
     return good, points, coords
