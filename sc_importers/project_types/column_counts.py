@@ -155,8 +155,7 @@ def object_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildO
         conversion(counts, find_objects(columns, rows, names, taken, one_per_object), task_of)
         if options.empty_label_for_unannotated:
             count_bare(counts, columns, items, first, EMPTY_LABEL)
-        kinds = columns.kinds[rows]
-        count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
+        count_unused(columns, rows, taken, counts)
         return counts
 
     return count
@@ -193,10 +192,11 @@ def chain_counter(chain_label: str, outlines: bool) -> Conversion:
     return convert
 
 
-def count_unused(columns: ItemColumns, rows: np.ndarray, kinds: np.ndarray, sets: np.ndarray,
-                  unused: np.ndarray, counts: ColumnCounts) -> None:
-    """Add the rows ``unused`` marks to ``counts`` as :meth:`ProjectType.unused` and
-    :class:`~sc_importers.conversion_counts.UnusedAnnotations` count them."""
+def count_unused(columns: ItemColumns, rows: np.ndarray, taken: np.ndarray, counts: ColumnCounts) -> None:
+    """Add the ``rows`` of a kind not ``taken`` (:func:`taken_kinds`) to ``counts`` as
+    :meth:`ProjectType.unused` and :class:`~sc_importers.conversion_counts.UnusedAnnotations` count them."""
+    kinds, sets = columns.kinds[rows], columns.labels[rows]
+    unused = ~taken[kinds]
     if not unused.any():
         return
     owners = columns.row_items(rows[unused])
@@ -244,8 +244,7 @@ def anomaly_counter(project_type: ProjectType, plan: ProjectPlan, options: Build
         counts.media[task] += normal + bad
         if options.empty_label_for_unannotated:
             count_bare(counts, columns, items, task, normal_word)
-        kinds = columns.kinds[rows]
-        count_unused(columns, rows, kinds, columns.labels[rows], ~taken[kinds], counts)
+        count_unused(columns, rows, taken, counts)
         return counts
 
     return count

@@ -73,8 +73,7 @@ def vote_counter(project_type: ProjectType, plan: ProjectPlan, options: BuildOpt
                 for kind, n in zip(*np.unique(kinds[which], return_counts=True), strict=True):
                     counts.lost_kinds[reason][KINDS[kind]] += int(n)
                 counts.lost_media[reason] += [columns.media[i][1] for i in items[np.unique(owner[which])].tolist()]
-        row_kinds = columns.kinds[rows]
-        count_unused(columns, rows, row_kinds, columns.labels[rows], ~taken[row_kinds], counts)
+        count_unused(columns, rows, taken, counts)
         return counts
 
     return count
